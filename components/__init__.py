@@ -1,0 +1,1 @@
+"""Pulumi components: tiers compose building blocks."""

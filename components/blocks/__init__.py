@@ -1,0 +1,1 @@
+"""Building blocks shared by the tiers (never copied between them)."""

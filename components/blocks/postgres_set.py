@@ -1,0 +1,126 @@
+"""A set of Cloud SQL PostgreSQL instances, each with a database, a user and a generated
+password kept in Secret Manager. Private IP only, TLS required, backups + PITR, logging flags."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components.conventions import Ownership, child
+
+# Checkov CKV_GCP_51..57 and CKV_GCP_108..111: what PostgreSQL must log.
+POSTGRES_FLAGS = {
+    "log_checkpoints": "on",
+    "log_connections": "on",
+    "log_disconnections": "on",
+    "log_lock_waits": "on",
+    "log_min_messages": "error",
+    "log_min_error_statement": "error",
+    "log_temp_files": "0",
+    "log_min_duration_statement": "-1",
+    "log_hostname": "on",
+    "log_statement": "ddl",
+    "cloudsql.enable_pgaudit": "on",
+}
+MAX_LOG_RETENTION_DAYS = 7  # Cloud SQL caps transaction log retention at 7 days
+
+
+@dataclass
+class PostgresSetArgs:
+    instance_names: list[str]
+    project: pulumi.Input[str]
+    region: str
+    network: pulumi.Input[str]
+    ownership: Ownership
+    tier: str
+    disk_gb: int
+    backup_retention_days: int
+    availability: str = "ZONAL"  # REGIONAL for HA
+    read_replicas: int = 0
+    database: str = "app"
+    user: str = "app"
+    secret_accessor: pulumi.Input[str] | None = None  # member allowed to read the passwords
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the private service connection
+
+
+class PostgresSet(pulumi.ComponentResource):
+    instances: list[gcp.sql.DatabaseInstance]
+    password_secrets: list[gcp.secretmanager.Secret]
+    passwords: list[pulumi.Output[str]]  # secret outputs
+
+    def __init__(self, name: str, args: PostgresSetArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tenancy:blocks:PostgresSet", name, {}, opts)
+        own = args.ownership
+        self.instances, self.password_secrets, self.passwords = [], [], []
+        for instance_name in args.instance_names:
+            instance = gcp.sql.DatabaseInstance(
+                instance_name,
+                name=instance_name,
+                project=args.project,
+                region=args.region,
+                database_version="POSTGRES_15",
+                deletion_protection=own.protected,
+                settings=self._settings(args, backups=True),
+                opts=own.stateful(child(self, depends_on=args.depends_on)),
+            )
+            gcp.sql.Database(f"{instance_name}-db", name=args.database, instance=instance.name, project=args.project,
+                             opts=child(self))
+            password = random.RandomPassword(f"{instance_name}-password", length=32, special=False,
+                                             opts=child(self))
+            gcp.sql.User(f"{instance_name}-user", name=args.user, instance=instance.name, project=args.project,
+                         password=password.result, opts=child(self))
+            secret = gcp.secretmanager.Secret(
+                f"{instance_name}-password-secret", secret_id=f"{instance_name}-password", project=args.project,
+                replication=gcp.secretmanager.SecretReplicationArgs(auto=gcp.secretmanager.SecretReplicationAutoArgs()),
+                labels=own.gcp_labels(), opts=child(self),
+            )
+            gcp.secretmanager.SecretVersion(f"{instance_name}-password-version", secret=secret.id,
+                                            secret_data=password.result, opts=child(self))
+            if args.secret_accessor is not None:
+                gcp.secretmanager.SecretIamMember(
+                    f"{instance_name}-password-accessor", project=args.project, secret_id=secret.secret_id,
+                    role="roles/secretmanager.secretAccessor", member=args.secret_accessor, opts=child(self),
+                )
+            for replica in range(1, args.read_replicas + 1):
+                replica_name = f"{instance_name}-replica" if replica == 1 else f"{instance_name}-replica-{replica}"
+                gcp.sql.DatabaseInstance(
+                    replica_name, name=replica_name, project=args.project, region=args.region,
+                    database_version="POSTGRES_15", master_instance_name=instance.name,
+                    replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(failover_target=False),
+                    deletion_protection=own.protected, settings=self._settings(args, backups=False),
+                    opts=own.stateful(child(instance)),
+                )
+            self.instances.append(instance)
+            self.password_secrets.append(secret)
+            self.passwords.append(password.result)
+        self.register_outputs({"connection_names": [i.connection_name for i in self.instances]})
+
+    @staticmethod
+    def _settings(args: PostgresSetArgs, backups: bool) -> gcp.sql.DatabaseInstanceSettingsArgs:
+        backup = gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
+            enabled=backups,
+            point_in_time_recovery_enabled=backups,
+            start_time="03:00",
+            transaction_log_retention_days=min(args.backup_retention_days, MAX_LOG_RETENTION_DAYS) if backups else None,
+            backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
+                retained_backups=args.backup_retention_days, retention_unit="COUNT") if backups else None,
+        )
+        return gcp.sql.DatabaseInstanceSettingsArgs(
+            tier=args.tier,
+            edition="ENTERPRISE",
+            availability_type=args.availability,
+            disk_size=args.disk_gb,
+            disk_type="PD_SSD",
+            disk_autoresize=True,
+            deletion_protection_enabled=args.ownership.protected,
+            ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
+                ipv4_enabled=False, private_network=args.network, ssl_mode="ENCRYPTED_ONLY",
+                enable_private_path_for_google_cloud_services=True),
+            backup_configuration=backup,
+            database_flags=[gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=k, value=v) for k, v in POSTGRES_FLAGS.items()],
+            insights_config=gcp.sql.DatabaseInstanceSettingsInsightsConfigArgs(query_insights_enabled=True),
+            maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(day=7, hour=3, update_track="stable"),
+            user_labels=args.ownership.gcp_labels(),
+        )

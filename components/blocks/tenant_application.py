@@ -1,0 +1,60 @@
+"""The application chart for one tenant (or the shared free tier): tenant values go in through a
+ConfigMap and a Secret; chart and version come from the environment config."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.conventions import Ownership, child, restricted_container_security, restricted_pod_security
+from tenancy.environment import ChartRef
+
+
+@dataclass
+class TenantApplicationArgs:
+    release_name: str
+    namespace: pulumi.Input[str]
+    service_account: str
+    chart: ChartRef
+    ownership: Ownership
+    k8s_provider: pulumi.ProviderResource | None
+    config: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # plain settings
+    secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # passwords, keys
+    mode: str = "dedicated"  # "shared": the free-tier pool routes by tenant_id
+
+
+class TenantApplication(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TenantApplicationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tenancy:blocks:TenantApplication", name, {}, opts)
+        own = args.ownership
+        on_cluster = child(self, provider=args.k8s_provider)
+        config = k8s.core.v1.ConfigMap(
+            f"{name}-values", metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.release_name}-values", namespace=args.namespace,
+                                                                   labels=own.k8s_labels()),
+            data={**{k: pulumi.Output.from_input(v).apply(str) for k, v in args.config.items()}, "TENANCY_MODE": args.mode},
+            opts=on_cluster,
+        )
+        dependencies: list[pulumi.Resource] = [config]
+        if args.secrets:
+            dependencies.append(k8s.core.v1.Secret(
+                f"{name}-secrets", metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.release_name}-secrets",
+                                                                       namespace=args.namespace, labels=own.k8s_labels()),
+                string_data=dict(args.secrets), opts=on_cluster,
+            ))
+        k8s.helm.v3.Release(
+            f"{name}-release", name=args.release_name, chart=args.chart.chart, version=args.chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository), namespace=args.namespace,
+            atomic=True,
+            values={
+                "tenancy": {"mode": args.mode, "configMap": f"{args.release_name}-values",
+                            "secret": f"{args.release_name}-secrets" if args.secrets else None},
+                "serviceAccount": {"create": False, "name": args.service_account},
+                "podSecurityContext": restricted_pod_security(),
+                "securityContext": restricted_container_security(),
+                "service": {"type": "ClusterIP"},
+                "podLabels": own.k8s_labels(),
+            },
+            opts=child(self, provider=args.k8s_provider, depends_on=dependencies),
+        )
+        self.register_outputs({})

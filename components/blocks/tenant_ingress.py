@@ -1,0 +1,53 @@
+"""A tenant's host: a cert-manager Certificate and an Ingress routed by hostname into its namespace."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.blocks.ingress_controller import ISSUER_NAME
+from components.conventions import Ownership, child
+
+APP_SERVICE = "api-gateway"
+
+
+@dataclass
+class TenantIngressArgs:
+    hosts: list[str]
+    namespace: pulumi.Input[str]
+    ownership: Ownership
+    k8s_provider: pulumi.ProviderResource | None
+    service_name: str = APP_SERVICE
+    service_port: int = 80
+    tls_secret: str = "tenant-tls"
+    certificate_dns_names: list[str] | None = None  # default: the hosts
+
+
+class TenantIngress(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TenantIngressArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("tenancy:blocks:TenantIngress", name, {}, opts)
+        own = args.ownership
+        meta = lambda object_name: k8s.meta.v1.ObjectMetaArgs(  # noqa: E731
+            name=object_name, namespace=args.namespace, labels=own.k8s_labels())
+        certificate = k8s.apiextensions.CustomResource(
+            f"{name}-certificate", api_version="cert-manager.io/v1", kind="Certificate", metadata=meta("tenant-certificate"),
+            spec={"secretName": args.tls_secret, "dnsNames": list(args.certificate_dns_names or args.hosts),
+                  "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
+                  "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}},
+            opts=child(self, provider=args.k8s_provider),
+        )
+        k8s.networking.v1.Ingress(
+            f"{name}-ingress", metadata=meta("tenant"),
+            spec=k8s.networking.v1.IngressSpecArgs(
+                ingress_class_name="nginx",
+                tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(args.hosts), secret_name=args.tls_secret)],
+                rules=[k8s.networking.v1.IngressRuleArgs(host=host, http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[
+                    k8s.networking.v1.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=k8s.networking.v1.IngressBackendArgs(
+                        service=k8s.networking.v1.IngressServiceBackendArgs(
+                            name=args.service_name, port=k8s.networking.v1.ServiceBackendPortArgs(number=args.service_port))))]))
+                       for host in args.hosts],
+            ),
+            opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
+        )
+        self.register_outputs({"hosts": list(args.hosts)})

@@ -1,0 +1,60 @@
+"""Conventions every component follows; the policy pack checks them.
+
+- Labels: every GCP resource that takes labels carries ``tenant``, ``tier``, ``environment``
+  and ``managed-by`` (shared platform resources use tenant=shared, tier=shared).
+- Kubernetes objects of a tenant carry ``tenancy.io/tenant`` and ``tenancy.io/tier``.
+- Stateful resources are protected (Pulumi ``protect`` plus the provider's deletion
+  protection) unless the tenant is offboarding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+SHARED = "shared"
+TENANT_LABEL = "tenancy.io/tenant"
+TIER_LABEL = "tenancy.io/tier"
+PSS_LEVEL = "restricted"
+PSS_VERSION = "latest"
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Whose resource this is: drives labels and deletion protection."""
+
+    environment: str
+    tenant: str = SHARED
+    tier: str = SHARED
+    protected: bool = True  # False only while the tenant is offboarding
+
+    def gcp_labels(self, **extra: str) -> dict[str, str]:
+        return {"tenant": self.tenant, "tier": self.tier, "environment": self.environment,
+                "managed-by": "tenancy", **extra}
+
+    def k8s_labels(self, **extra: str) -> dict[str, str]:
+        return {TENANT_LABEL: self.tenant, TIER_LABEL: self.tier, "app.kubernetes.io/managed-by": "tenancy", **extra}
+
+    def stateful(self, opts: pulumi.ResourceOptions | None = None) -> pulumi.ResourceOptions:
+        """Options for a stateful child: protected unless offboarding."""
+        return pulumi.ResourceOptions.merge(opts or pulumi.ResourceOptions(), pulumi.ResourceOptions(protect=self.protected))
+
+
+def child(parent: pulumi.Resource, provider: pulumi.ProviderResource | None = None, **kwargs) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent, provider=provider, **kwargs)
+
+
+def restricted_container_security() -> dict:
+    """Pod Security Standards 'restricted' for a container."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "runAsNonRoot": True,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def restricted_pod_security() -> dict:
+    return {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+            "seccompProfile": {"type": "RuntimeDefault"}}

@@ -1,0 +1,1 @@
+"""The three tier components: SharedPool, NamespaceTenant, DedicatedCluster."""

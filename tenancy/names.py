@@ -1,0 +1,210 @@
+"""Every physical name the platform creates is derived from a tenant id here, and only here.
+
+The tenant id rules are the tightest of the name rules below (Identity Platform's tenant
+display name: 4-20 characters, starting with a letter), so every accepted id yields a valid
+name in every service. ``tests/test_names.py`` proves that property with hypothesis.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+# --- the tenant id ---------------------------------------------------------------------------
+ID_MIN, ID_MAX = 4, 20
+ID_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,18}[a-z0-9]$"
+_ID_RE = re.compile(ID_PATTERN)
+
+RESERVED_IDS = frozenset({"shared", "platform", "default", "system", "free-tier"})
+RESERVED_PREFIXES = ("kube-", "temporal-", "goog")
+# Cloud Storage refuses bucket names that contain "google" or look like it.
+FORBIDDEN_SUBSTRINGS = ("google", "g00gle")
+
+ENV_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
+_ENV_RE = re.compile(ENV_PATTERN)
+
+
+def id_problems(tenant_id: str) -> list[str]:
+    """Why ``tenant_id`` is not a valid tenant id (empty when it is)."""
+    problems: list[str] = []
+    if not (ID_MIN <= len(tenant_id) <= ID_MAX):
+        problems.append(f"must be {ID_MIN}-{ID_MAX} characters long (got {len(tenant_id)})")
+    if not _ID_RE.match(tenant_id):
+        problems.append(
+            "must start with a lowercase letter, contain only lowercase letters, digits and "
+            "single hyphens, and end with a letter or digit"
+        )
+    if tenant_id in RESERVED_IDS:
+        problems.append(f"'{tenant_id}' is reserved for the platform")
+    for prefix in RESERVED_PREFIXES:
+        if tenant_id.startswith(prefix):
+            problems.append(f"ids starting with '{prefix}' are reserved")
+    for bad in FORBIDDEN_SUBSTRINGS:
+        if bad in tenant_id:
+            problems.append(f"must not contain '{bad}' (Cloud Storage refuses such bucket names)")
+    return problems
+
+
+def env_problems(env: str) -> list[str]:
+    if not _ENV_RE.match(env):
+        return ["environment names are 2-10 lowercase letters or digits, starting with a letter"]
+    return []
+
+
+def stable_suffix(*parts: str, length: int = 6) -> str:
+    """A short suffix that is stable for the same inputs, for globally unique names."""
+    digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
+    return digest[:length]
+
+
+# --- per-service name rules (used by the tests and by the policy pack) -----------------------
+NAME_RULES: dict[str, tuple[str, int, int]] = {
+    # kind: (regex, min length, max length)
+    "service_account_id": (r"^[a-z](?:[-a-z0-9]*[a-z0-9])$", 6, 30),
+    "identity_platform_display_name": (r"^[A-Za-z][A-Za-z0-9-]*$", 4, 20),
+    "temporal_namespace": (r"^[a-z][a-z0-9-]*[a-z0-9]$", 2, 39),
+    "k8s_namespace": (r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$", 1, 63),
+    "k8s_name": (r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$", 1, 63),
+    "cloudsql_instance": (r"^[a-z](?:[-a-z0-9]*[a-z0-9])?$", 1, 84),
+    "bucket": (r"^[a-z0-9][-a-z0-9_]*[a-z0-9]$", 3, 63),
+    "firestore_database": (r"^[a-z][a-z0-9-]*[a-z0-9]$", 4, 63),
+    "gke_cluster": (r"^[a-z](?:[-a-z0-9]*[a-z0-9])?$", 1, 40),
+    "gcp_project": (r"^[a-z][-a-z0-9]*[a-z0-9]$", 6, 30),
+    "helm_release": (r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$", 1, 53),
+    "dns_label": (r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$", 1, 63),
+    "secret_id": (r"^[A-Za-z0-9_-]+$", 1, 255),
+}
+
+
+def name_problems(kind: str, value: str) -> list[str]:
+    pattern, lo, hi = NAME_RULES[kind]
+    problems = []
+    if not (lo <= len(value) <= hi):
+        problems.append(f"{kind} '{value}' must be {lo}-{hi} characters (got {len(value)})")
+    if not re.match(pattern, value):
+        problems.append(f"{kind} '{value}' does not match {pattern}")
+    return problems
+
+
+# --- the names themselves ---------------------------------------------------------------------
+FREE_TIER_NAMESPACE = "free-tier"
+FREE_TIER_KSA = "free-tier-sa"
+
+
+def k8s_namespace(tenant_id: str) -> str:
+    return f"tenant-{tenant_id}"
+
+
+def k8s_service_account(tenant_id: str) -> str:
+    return f"tenant-{tenant_id}-sa"
+
+
+def workload_service_account_id(tenant_id: str) -> str:
+    """Cloud IAM service account the tenant's workloads impersonate (6-30 chars)."""
+    return f"{tenant_id}-workload"
+
+
+def node_service_account_id(tenant_id: str) -> str:
+    """Node service account of an enterprise tenant's dedicated cluster."""
+    return f"{tenant_id}-nodes"
+
+
+def temporal_service_account(tenant_id: str) -> str:
+    return f"{tenant_id}-temporal"
+
+
+def identity_platform_display_name(tenant_id: str) -> str:
+    return tenant_id
+
+
+def temporal_namespace(env: str, tenant_id: str) -> str:
+    """Temporal Cloud namespace: unique per account, so it carries the environment."""
+    return f"{env}-{tenant_id}"
+
+
+def postgres_instance(tenant_id: str, index: int) -> str:
+    return f"{tenant_id}-postgres-{index}"
+
+
+def postgres_replica(tenant_id: str, index: int) -> str:
+    return f"{tenant_id}-postgres-{index}-replica"
+
+
+def neo4j_release(tenant_id: str) -> str:
+    return f"{tenant_id}-neo4j"
+
+
+def firestore_database(tenant_id: str) -> str:
+    return f"{tenant_id}-firestore"
+
+
+def uploads_bucket(env: str, project: str, tenant_id: str) -> str:
+    """Bucket names are global: a stable suffix keeps them unique across projects and environments."""
+    return f"{tenant_id}-uploads-{stable_suffix(project, env, tenant_id)}"
+
+
+def gke_cluster(tenant_id: str) -> str:
+    return f"{tenant_id}-gke"
+
+
+def dedicated_project_id(env: str, tenant_id: str) -> str:
+    """GCP project ids are global and 6-30 characters: 'tn-' + id + '-' + 6 hex = at most 30."""
+    return f"tn-{tenant_id}-{stable_suffix(env, tenant_id)}"
+
+
+def secret_id(tenant_id: str, what: str) -> str:
+    return f"{tenant_id}-{what}"
+
+
+def subdomain_host(subdomain: str, app_domain: str) -> str:
+    return f"{subdomain}.{app_domain}"
+
+
+# Shared (platform) names
+def shared_postgres_instance(env: str) -> str:
+    return f"{env}-shared-postgres"
+
+
+def shared_uploads_bucket(env: str, project: str) -> str:
+    return f"{env}-shared-uploads-{stable_suffix(project, env, 'shared')}"
+
+
+def shared_firestore_database(env: str) -> str:
+    return f"{env}-shared-firestore"
+
+
+def free_tier_service_account_id(env: str) -> str:
+    return f"{env}-free-tier"
+
+
+def shared_temporal_namespace(env: str) -> str:
+    return f"{env}-free-tier"
+
+
+def pool_node_service_account_id(env: str, cluster: str) -> str:
+    return f"{env}-{cluster}-nodes"[:30].rstrip("-")
+
+
+def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str, str]]:
+    """Every per-tenant physical name, as {label: (kind, value)}; used by tests and docs."""
+    return {
+        "namespace": ("k8s_namespace", k8s_namespace(tenant_id)),
+        "ksa": ("k8s_name", k8s_service_account(tenant_id)),
+        "workload_sa": ("service_account_id", workload_service_account_id(tenant_id)),
+        "node_sa": ("service_account_id", node_service_account_id(tenant_id)),
+        "temporal_sa": ("k8s_name", temporal_service_account(tenant_id)),
+        "idp_tenant": ("identity_platform_display_name", identity_platform_display_name(tenant_id)),
+        "temporal_namespace": ("temporal_namespace", temporal_namespace(env, tenant_id)),
+        **{
+            f"postgres_{i}": ("cloudsql_instance", postgres_instance(tenant_id, i)) for i in (1, 2, 3)
+        },
+        **{
+            f"postgres_{i}_replica": ("cloudsql_instance", postgres_replica(tenant_id, i))
+            for i in (1, 2, 3)
+        },
+        "neo4j": ("helm_release", neo4j_release(tenant_id)),
+        "firestore": ("firestore_database", firestore_database(tenant_id)),
+        "bucket": ("bucket", uploads_bucket(env, project, tenant_id)),
+        "gke": ("gke_cluster", gke_cluster(tenant_id)),
+        "project": ("gcp_project", dedicated_project_id(env, tenant_id)),
+        "subdomain": ("dns_label", tenant_id),
+    }

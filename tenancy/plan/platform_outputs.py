@@ -1,0 +1,50 @@
+"""What the platform stack exports, computed without running it.
+
+A tenant-only plan needs the platform stack's outputs for its StackReference. Running the
+whole platform program for them would cost seconds of imports, so this computes the same
+values from the settings with the same mock rules. ``tests/test_plan_engine.py`` proves they
+equal the real platform run's outputs, so the two cannot drift.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime.mocks import MockResourceArgs
+
+from tenancy import names
+from tenancy.environment import EnvironmentSettings
+from tenancy.plan import mocks
+
+
+def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
+    s = settings
+    env = s.environment
+
+    def computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return mocks._COMPUTED[typ](MockResourceArgs(typ, name, inputs), s)
+
+    network = computed("gcp:compute/network:Network", f"{env}-network-vpc", {"name": f"{env}-platform", "project": s.project})
+    psa = computed("gcp:compute/globalAddress:GlobalAddress", f"{env}-network-psa-range", {"purpose": "VPC_PEERING"})
+    clusters = {}
+    for pool in s.clusters:
+        cluster = computed("gcp:container/cluster:Cluster", f"{env}-{pool.name}-cluster",
+                           {"name": f"{env}-{pool.name}", "project": s.project, "location": pool.region})
+        address = computed("gcp:compute/address:Address", f"{env}-{pool.name}-ingress-ip", {})
+        clusters[pool.name] = {
+            "name": f"{env}-{pool.name}", "location": pool.region, "endpoint": cluster["endpoint"],
+            "ca_certificate": cluster["masterAuth"]["clusterCaCertificate"], "ingress_ip": address["address"],
+            "capacity": pool.capacity,
+        }
+    temporal = computed("temporalcloud:index/namespace:Namespace", "free-tier-temporal-namespace",
+                        {"name": names.shared_temporal_namespace(env)})
+    return {
+        "environment": env,
+        "project": s.project,
+        "network": network["selfLink"],
+        "network_id": network["id"],
+        "private_services_cidr": f"{psa['address']}/16",
+        "clusters": clusters,
+        "dns_zone": f"{env}-app",
+        "app_domain": s.app_domain,
+        "shared_temporal_namespace": temporal["id"] if s.temporal.backend == "cloud" else names.shared_temporal_namespace(env),
+    }

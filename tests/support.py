@@ -1,0 +1,15 @@
+"""Helpers shared by the top-level tests (imported as `support`)."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from tenancy import PROJECT_ROOT
+
+SAMPLE_TENANTS = PROJECT_ROOT / "tenants"
+
+
+def write_tenant(directory: Path, file_name: str, body: str) -> Path:
+    path = directory / file_name
+    path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+    return path

@@ -1,0 +1,62 @@
+"""`tenancy diff`: resources added, removed and changed per stack, as markdown."""
+from __future__ import annotations
+
+import copy
+
+from typer.testing import CliRunner
+
+from tenancy.plan.diff import diff_plans, render_markdown
+from tenancy.plan.model import Plan
+
+
+def mutated(plan: Plan) -> Plan:
+    head = Plan.from_dict(copy.deepcopy(plan.to_dict()))
+    coinbase = head.stack("dev.coinbase")
+    bucket = next(r for r in coinbase.resources if r.type == "gcp:storage/bucket:Bucket")
+    bucket.inputs["versioning"] = {"enabled": False}
+    removed = next(r for r in coinbase.resources if r.type == "gcp:monitoring/alertPolicy:AlertPolicy")
+    coinbase.resources.remove(removed)
+    added = copy.deepcopy(bucket)
+    added.urn, added.name = added.urn + "-extra", added.name + "-extra"
+    coinbase.resources.append(added)
+    head.stacks = [s for s in head.stacks if s.name != "dev.stripe"]
+    return head
+
+
+def test_diff_finds_added_removed_changed_and_stack_changes(sample_plan) -> None:
+    diffs = {d.name: d for d in diff_plans(sample_plan, mutated(sample_plan))}
+    coinbase = diffs["dev.coinbase"]
+    assert [r.name for r in coinbase.added] == ["coinbase-uploads-bucket-extra"]
+    assert [r.type for r in coinbase.removed] == ["gcp:monitoring/alertPolicy:AlertPolicy"]
+    assert [(after.name, paths) for _, after, paths in coinbase.changed] == [
+        ("coinbase-uploads-bucket", ["inputs.versioning.enabled"])]
+    assert diffs["dev.stripe"].stack_removed and len(diffs["dev.stripe"].removed) == len(sample_plan.stack("dev.stripe").resources)
+    assert diffs["dev.amovil"].empty
+
+
+def test_markdown_is_fit_for_a_pull_request(sample_plan) -> None:
+    text = render_markdown(sample_plan, mutated(sample_plan))
+    assert text.startswith("## Offline plan diff")
+    assert "| `dev.coinbase` | 1 | 1 | 1 |" in text
+    assert "`inputs.versioning.enabled`" in text
+    assert "(stack removed)" in text
+    assert "protected: removal will fail until offboarding lifts protection" in text  # stripe's stateful resources
+    assert "dev.amovil" not in text
+
+
+def test_no_changes_says_so(sample_plan) -> None:
+    assert "No changes in 5 stack(s)." in render_markdown(sample_plan, sample_plan)
+
+
+def test_diff_command_reads_two_plan_files(sample_plan, tmp_path) -> None:
+    from tenancy.cli import app
+
+    base, head = tmp_path / "base.json", tmp_path / "head.json"
+    sample_plan.write(base)
+    mutated(sample_plan).write(head)
+    result = CliRunner().invoke(app, ["diff", str(base), str(head)])
+    assert result.exit_code == 0
+    assert result.output == render_markdown(Plan.read(base), Plan.read(head))
+    (tmp_path / "bad.json").write_text('{"nope": 1}')
+    bad = CliRunner().invoke(app, ["diff", str(tmp_path / "bad.json"), str(head)])
+    assert bad.exit_code == 1 and 'a plan is a JSON object {"stacks": [...]}' in bad.output
