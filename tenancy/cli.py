@@ -69,9 +69,13 @@ def validate(
     except RegistryError as exc:
         problems.extend(exc.problems)
     if base is not None:
+        from tenancy.automation.git import GitError
         from tenancy.automation.registry_diff import removed_without_offboarding
 
-        problems.extend(removed_without_offboarding(base, tenants))
+        try:
+            problems.extend(removed_without_offboarding(base, tenants))
+        except GitError as exc:
+            fail([str(exc)], f"cannot compare the registry with {base!r}")
     if problems:
         fail([str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry")
     counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}

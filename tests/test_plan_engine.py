@@ -163,3 +163,14 @@ def test_plan_command_writes_json_and_counts(tmp_path) -> None:
     assert [s.name for s in plan.stacks] == ["dev.amovil"]
     assert f"{plan.resource_count} resources in 1 stack(s)" in result.output
     assert "gcp:sql/databaseInstance:DatabaseInstance" in result.output
+
+
+def test_plan_runs_after_a_caller_used_asyncio_run(registry, settings) -> None:
+    import asyncio
+
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(nothing())  # leaves the main thread without a current event loop
+    plan = plan_stacks(select_stacks(registry, "dev", ["stripe"]), settings, registry, workers=1)
+    assert plan.stack("dev.stripe").resources

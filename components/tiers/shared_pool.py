@@ -48,7 +48,8 @@ class SharedPool(pulumi.ComponentResource):
         s = args.settings
         env = s.environment
         shared = Ownership(env)
-        free = Ownership(env, tenant=names.FREE_TIER_NAMESPACE, tier=Tier.FREE.value)
+        # The free pool is shared by every free tenant; its cost belongs to the free tier.
+        free = Ownership(env, tier=Tier.FREE.value)
         free_profile = PROFILES[Tier.FREE]
         gcp_provider = gcp.Provider(f"{env}-gcp", project=s.project, region=s.region, opts=child(self))
         on_gcp = child(self, gcp_provider)

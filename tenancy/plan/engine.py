@@ -131,6 +131,17 @@ def _reset_runtime() -> None:
     SETTINGS.outputs.clear()
 
 
+def _ensure_event_loop() -> None:
+    """The SDK awaits on the thread's loop; a caller's ``asyncio.run()`` leaves none behind."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_stack(
     spec: StackSpec,
     settings: EnvironmentSettings,
@@ -142,6 +153,7 @@ def run_stack(
     if build is None:
         from tenancy.program import build as build  # the real program
 
+    _ensure_event_loop()
     _reset_runtime()
     mocks = PlanMocks(settings, platform_outputs or {})
     monitor = RecordingMonitor(mocks)

@@ -1,0 +1,238 @@
+"""MigrationJob: applies migrations/ to one or more Cloud SQL databases from inside the cluster.
+
+A ConfigMap carries every migration file; a Job runs ``tenancy db migrate`` with the files mounted
+from it, one container per database instance (each with its own password, in parallel; the Job
+succeeds when all of them do). The Cloud SQL Auth Proxy runs next to it as a native sidecar (an init container with
+restartPolicy Always, Kubernetes 1.29+): it starts first, is probed until ready, and is stopped
+when the migration exits. The pod runs as the namespace's Workload Identity service account and
+satisfies the Pod Security "restricted" profile.
+
+Re-running is safe: migrations already applied are skipped. A change to any migration file
+changes the ConfigMap (auto-named, so replaced) and therefore the Job's pod template, so Pulumi
+replaces the Job and the new migrations run. Pulumi waits for the Job to complete, so a failed
+migration fails ``pulumi up``.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from tenancy.db.migrations import DEFAULT_MIGRATIONS_DIR, MIGRATIONS_DIR_ENV, load_migrations
+
+DEFAULT_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0"
+FIRST_PROXY_PORT = 5432
+PROXY_HEALTH_PORT = 9090
+MIGRATIONS_MOUNT = "/migrations"
+NON_ROOT_UID = 65532  # the distroless "nonroot" user, also used by the proxy image
+CONFIGMAP_LIMIT_BYTES = 900 * 1024  # Kubernetes refuses ConfigMaps over 1 MiB
+
+
+@dataclass(kw_only=True)
+class MigrationJobArgs:
+    namespace: pulumi.Input[str]
+    service_account_name: pulumi.Input[str]
+    """A Kubernetes service account already bound to a Google service account by Workload Identity."""
+    instance_connection_names: list[pulumi.Input[str]]
+    """project:region:instance of each database server; the same migrations run on every one."""
+    database: str
+    db_user: str
+    image: str
+    """An image with the tenancy CLI installed."""
+    password_secret_name: Optional[pulumi.Input[str]] = None
+    """Secret holding db_user's password; None means IAM database authentication."""
+    password_secret_key: str | list[str] = "password"
+    """The key in that Secret: one for every instance, or a list with one key per instance."""
+    labels: dict[str, str] = field(default_factory=dict)
+    proxy_image: str = DEFAULT_PROXY_IMAGE
+    private_ip: bool = True
+    migrations_dir: Path = DEFAULT_MIGRATIONS_DIR
+    backoff_limit: int = 2
+    ttl_seconds_after_finished: int = 24 * 3600
+    active_deadline_seconds: int = 15 * 60
+    migrate_resources: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+    )
+    proxy_resources: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "250m", "memory": "128Mi"}}
+    )
+
+
+def _restricted_container_security() -> k8s.core.v1.SecurityContextArgs:
+    return k8s.core.v1.SecurityContextArgs(
+        allow_privilege_escalation=False,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        privileged=False,
+        read_only_root_filesystem=True,
+        run_as_non_root=True,
+        run_as_user=NON_ROOT_UID,
+        run_as_group=NON_ROOT_UID,
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def migrate_dsns(args: MigrationJobArgs) -> list[str]:
+    """One DSN per instance, through the proxy's local ports (5432, 5433, ...). No password:
+    it comes from PGPASSWORD (a Secret) or from IAM authentication in the proxy."""
+    return [
+        f"host=127.0.0.1 port={FIRST_PROXY_PORT + i} dbname={args.database} user={args.db_user} "
+        "sslmode=disable connect_timeout=30"
+        for i in range(len(args.instance_connection_names))
+    ]
+
+
+def _password_keys(args: MigrationJobArgs) -> list[str | None]:
+    count = len(args.instance_connection_names)
+    if args.password_secret_name is None:
+        return [None] * count  # IAM authentication: no password anywhere
+    if isinstance(args.password_secret_key, str):
+        return [args.password_secret_key] * count
+    if len(args.password_secret_key) != count:
+        raise ValueError(
+            f"password_secret_key lists {len(args.password_secret_key)} keys for {count} instances"
+        )
+    return list(args.password_secret_key)
+
+
+class MigrationJob(pulumi.ComponentResource):
+    config_map: k8s.core.v1.ConfigMap
+    job: k8s.batch.v1.Job
+
+    def __init__(self, name: str, args: MigrationJobArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("tenancy:blocks:MigrationJob", name, None, opts)
+        if not args.instance_connection_names:
+            raise ValueError(f"MigrationJob {name}: instance_connection_names is empty")
+        if not args.database or not args.db_user or not args.image:
+            raise ValueError(f"MigrationJob {name}: database, db_user and image are required")
+
+        migrations = load_migrations(args.migrations_dir)
+        files = {m.file_name: m.sql for m in migrations}
+        size = sum(len(sql.encode()) for sql in files.values())
+        if size > CONFIGMAP_LIMIT_BYTES:
+            raise ValueError(f"MigrationJob {name}: migrations total {size} bytes, too large for a ConfigMap")
+        files_digest = hashlib.sha256("".join(m.checksum for m in migrations).encode()).hexdigest()
+
+        labels = {
+            "app.kubernetes.io/managed-by": "pulumi",
+            **args.labels,
+            "app.kubernetes.io/name": "tenancy-migrations",
+            "app.kubernetes.io/component": "db-migrations",
+        }
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-sql",
+            metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.namespace, labels=labels),
+            data=files,
+            opts=child,
+        )
+
+        proxy_args = [
+            f"--port={FIRST_PROXY_PORT}",
+            "--health-check",
+            "--http-address=0.0.0.0",
+            f"--http-port={PROXY_HEALTH_PORT}",
+            "--structured-logs",
+            # stopped by the kubelet when the migration is done: that is a success, not a failure
+            "--exit-zero-on-sigterm",
+        ]
+        if args.private_ip:
+            proxy_args.append("--private-ip")
+        if args.password_secret_name is None:
+            proxy_args.append("--auto-iam-authn")
+        proxy = k8s.core.v1.ContainerArgs(
+            name="cloud-sql-proxy",
+            image=args.proxy_image,
+            restart_policy="Always",  # a native sidecar
+            args=[*proxy_args, *args.instance_connection_names],
+            startup_probe=k8s.core.v1.ProbeArgs(
+                http_get=k8s.core.v1.HTTPGetActionArgs(path="/startup", port=PROXY_HEALTH_PORT),
+                period_seconds=1,
+                failure_threshold=60,
+            ),
+            resources=k8s.core.v1.ResourceRequirementsArgs(**args.proxy_resources),
+            security_context=_restricted_container_security(),
+        )
+
+        migrate_containers = [
+            k8s.core.v1.ContainerArgs(
+                name=f"migrate-{index}",
+                image=args.image,
+                command=["tenancy", "db", "migrate", "--dsn", dsn],
+                env=self._migrate_env(args, password_key),
+                volume_mounts=[
+                    k8s.core.v1.VolumeMountArgs(name="migrations", mount_path=MIGRATIONS_MOUNT, read_only=True),
+                    k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                ],
+                resources=k8s.core.v1.ResourceRequirementsArgs(**args.migrate_resources),
+                security_context=_restricted_container_security(),
+            )
+            for index, (dsn, password_key) in enumerate(zip(migrate_dsns(args), _password_keys(args)), start=1)
+        ]
+
+        self.job = k8s.batch.v1.Job(
+            f"{name}-migrate",
+            metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.namespace, labels=labels),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=args.backoff_limit,
+                ttl_seconds_after_finished=args.ttl_seconds_after_finished,
+                active_deadline_seconds=args.active_deadline_seconds,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(
+                        labels=labels,
+                        annotations={"tenancy/migrations-sha256": files_digest},
+                    ),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=args.service_account_name,
+                        restart_policy="Never",
+                        security_context=k8s.core.v1.PodSecurityContextArgs(
+                            run_as_non_root=True,
+                            run_as_user=NON_ROOT_UID,
+                            run_as_group=NON_ROOT_UID,
+                            fs_group=NON_ROOT_UID,
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+                        ),
+                        init_containers=[proxy],
+                        containers=migrate_containers,
+                        volumes=[
+                            k8s.core.v1.VolumeArgs(
+                                name="migrations",
+                                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=self.config_map.metadata.name),
+                            ),
+                            k8s.core.v1.VolumeArgs(
+                                name="tmp",
+                                empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
+                            ),
+                        ],
+                    ),
+                ),
+            ),
+            opts=child,
+        )
+
+        self.job_name: pulumi.Output[str] = self.job.metadata.name
+        self.config_map_name: pulumi.Output[str] = self.config_map.metadata.name
+        self.register_outputs({"job_name": self.job_name, "config_map_name": self.config_map_name})
+
+    @staticmethod
+    def _migrate_env(args: MigrationJobArgs, password_key: str | None) -> list[k8s.core.v1.EnvVarArgs]:
+        env = [
+            k8s.core.v1.EnvVarArgs(name=MIGRATIONS_DIR_ENV, value=MIGRATIONS_MOUNT),
+            k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+            k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
+        ]
+        if args.password_secret_name is not None and password_key is not None:
+            # libpq reads PGPASSWORD: the password never appears in the command line or the DSN
+            env.append(
+                k8s.core.v1.EnvVarArgs(
+                    name="PGPASSWORD",
+                    value_from=k8s.core.v1.EnvVarSourceArgs(
+                        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=args.password_secret_name, key=password_key)
+                    ),
+                )
+            )
+        return env

@@ -1,0 +1,1 @@
+"""Shared helpers of the policy pack: reading inputs, undecided results, ownership, anchors."""

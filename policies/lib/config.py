@@ -1,0 +1,96 @@
+"""Operator knobs: per-policy configuration with a JSON schema and defaults.
+
+The defaults live here once: in the schema the Pulumi CLI shows and validates, in the pack's
+initial config, and as the fallback when a policy runs without configuration.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyConfigSchema
+
+
+@dataclass(frozen=True)
+class Knob:
+    key: str
+    schema: Mapping[str, Any]
+    # A knob without a static default (e.g. allowed regions) falls back to the environment.
+    default: Any = None
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = dict(self.schema)
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+@dataclass
+class Config:
+    knobs: tuple[Knob, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        knob = next((k for k in self.knobs if k.key == key), None)
+        if knob is None:
+            raise KeyError(f"no knob {key!r}")
+        value = self.raw.get(key) if self.raw else None
+        return knob.default if value is None else value
+
+
+def config_schema(knobs: tuple[Knob, ...]) -> PolicyConfigSchema | None:
+    if not knobs:
+        return None
+    return PolicyConfigSchema(properties={k.key: k.json_schema() for k in knobs})
+
+
+def initial_config(knobs: tuple[Knob, ...]) -> dict[str, Any]:
+    return {k.key: k.default for k in knobs if k.default is not None}
+
+
+# --- the knobs shared by several policies ---------------------------------------------------
+ALLOWED_REGIONS = Knob("allowedRegions", {
+    "type": "array", "items": {"type": "string"}, "minItems": 1,
+    "description": "GCP regions resources may live in; unset: the environment's allowed_regions.",
+})
+ALLOW_GLOBAL = Knob("allowGlobalLocation", {
+    "type": "boolean", "description": "Accept location 'global' (KMS, Secret Manager auto replication).",
+}, True)
+ALLOWED_SSL_MODES = Knob("allowedSslModes", {
+    "type": "array", "minItems": 1,
+    "items": {"type": "string", "enum": ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED", "ALLOW_UNENCRYPTED_AND_ENCRYPTED"]},
+    "description": "Cloud SQL ipConfiguration.sslMode values that count as TLS required.",
+}, ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"])
+RETENTION_MIN_DAYS = Knob("minRetentionDays", {
+    "type": "integer", "minimum": 1, "maximum": 90, "description": "Shortest Temporal retention, days.",
+}, 1)
+RETENTION_MAX_DAYS = Knob("maxRetentionDays", {
+    "type": "integer", "minimum": 1, "maximum": 90, "description": "Longest Temporal retention, days.",
+}, 90)
+ROTATION_MIN_DAYS = Knob("minRotationDays", {
+    "type": "integer", "minimum": 1, "maximum": 90, "description": "Shortest KMS key rotation period, days.",
+}, 1)
+ROTATION_MAX_DAYS = Knob("maxRotationDays", {
+    "type": "integer", "minimum": 1, "maximum": 90, "description": "Longest KMS key rotation period, days.",
+}, 90)
+POSTGRES_FLAGS = Knob("requiredFlags", {
+    "type": "object", "additionalProperties": {"type": "string"},
+    "description": "database_flags every PostgreSQL instance must set, name → value.",
+}, {
+    "log_checkpoints": "on", "log_connections": "on", "log_disconnections": "on", "log_lock_waits": "on",
+    "log_temp_files": "0", "log_min_duration_statement": "-1",
+})
+ALLOWED_GRANT_MEMBERS = Knob("allowedMembers", {
+    "type": "array", "items": {"type": "string"},
+    "description": "Extra members (e.g. group:platform-oncall@example.com) allowed on tenant resources.",
+}, [])
+EXTRA_GUARDED_NAMESPACES = Knob("extraNamespaces", {
+    "type": "array", "items": {"type": "string"},
+    "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's shared namespace "
+                   "by default (it must not starve the paying tenants on the same cluster).",
+}, ["free-tier"])
+POD_SECURITY_LEVEL = Knob("level", {
+    "type": "string", "enum": ["restricted", "baseline"],
+    "description": "Pod Security Standard every tenant namespace enforces, audits and warns on.",
+}, "restricted")

@@ -1,0 +1,1 @@
+"""One policy per module, grouped by service; ``policies.pack`` discovers them."""

@@ -1,0 +1,1 @@
+"""Policies of the 'k8s' group."""

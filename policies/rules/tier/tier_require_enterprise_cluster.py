@@ -1,0 +1,39 @@
+"""tier-require-enterprise-cluster: an enterprise tenant runs on a GKE cluster of its own."""
+from __future__ import annotations
+
+from policies.lib import kinds
+from policies.lib.anchors import tenancy
+from policies.lib.config import Config
+from policies.lib.policy import MANDATORY, stack_policy
+from policies.lib.reporting import Report
+from policies.lib.resources import StackView
+from policies.lib.stateful import physical_name
+from tenancy import names
+from tenancy.tiers import Status, Tier
+
+NAME = "tier-require-enterprise-cluster"
+ANCHORS = (tenancy("seed-002-enterprise-tier", "Enterprise: fully isolated GKE cluster per tenant"),)
+
+
+def check(view: StackView, report: Report, config: Config) -> None:
+    if view.ref.tenant_id is None:
+        return
+    tenant = view.facts.require_tenant(view.ref.tenant_id)
+    if tenant.tier != Tier.ENTERPRISE or tenant.status == Status.OFFBOARDING:
+        return
+    expected = names.gke_cluster(tenant.id)
+    clusters = {physical_name(c) for c in view.of_type(kinds.CLUSTER)}
+    if expected not in clusters:
+        found = f" (found: {', '.join(sorted(clusters))})" if clusters else ""
+        report.violation(f"enterprise tenant {tenant.id!r} has no GKE cluster {expected!r} in stack "
+                         f"{view.ref.name}{found}")
+
+
+POLICY = stack_policy(
+    name=NAME,
+    description="An enterprise tenant's stack holds its own GKE cluster, <id>-gke.",
+    level=MANDATORY,
+    anchors=ANCHORS,
+    check=check,
+    remediation="Build enterprise tenants with DedicatedCluster.",
+)

@@ -1,0 +1,55 @@
+"""The pull-request rule: a tenant's file may only be deleted after it went through ``offboarding``.
+
+Offboarding is two steps (status ``offboarding`` + ``up`` lifts the protection, then ``destroy``),
+so by the time a file is deleted its base version must already say ``status: offboarding``.
+"""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from tenancy.automation import git
+from tenancy.registry import Problem
+from tenancy.tiers import Status
+
+
+def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
+    """One problem per tenant file present at ``base_ref`` (its merge base with HEAD) but missing
+    from the working tree whose base version's status was not ``offboarding``.
+
+    Raises ``git.GitError`` when ``base_ref`` is not a commit or ``tenants_dir`` is outside git.
+    """
+    tenants_dir = Path(tenants_dir)
+    root = git.repo_root(tenants_dir)
+    relative = git.relative_to_repo(tenants_dir, root)
+    base = git.merge_base(base_ref, root)
+    problems: list[Problem] = []
+    for name in git.list_files(base, relative, root):
+        if not name.endswith(".yaml") or (tenants_dir / name).exists():
+            continue
+        path = PurePosixPath(relative, name).as_posix() if relative not in ("", ".") else name
+        problem = _offboarding_problem(name, git.show_file(base, path, root), base_ref)
+        if problem is not None:
+            problems.append(problem)
+    return sorted(problems)
+
+
+def _offboarding_problem(name: str, base_text: str | None, base_ref: str) -> Problem | None:
+    how = ("offboard in two steps: set status: offboarding and deploy (`tenancy up`), "
+           "destroy the stack (`tenancy destroy`), then delete the file")
+    try:
+        doc = YAML(typ="safe").load(base_text or "")
+    except YAMLError:
+        doc = None
+    if not isinstance(doc, dict):
+        return Problem(name, "status", None,
+                       f"tenant file deleted, and its version at {base_ref} cannot be read to confirm "
+                       f"it was offboarding; {how}")
+    status = doc.get("status", Status.ACTIVE.value)
+    if status == Status.OFFBOARDING.value:
+        return None
+    # No line number: the file no longer exists in the tree the reader is looking at.
+    return Problem(name, "status", None,
+                   f"tenant file deleted while its status at {base_ref} was {status!r}, not 'offboarding'; {how}")

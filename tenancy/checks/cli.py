@@ -1,0 +1,148 @@
+"""`tenancy check`: run the policy pack offline and report by tenant and policy.
+
+Exit codes: 0 nothing blocks; 1 a mandatory violation, or a mandatory policy that could not
+decide (unless --allow-undecided); 2 the input could not be read (environment, registry, plan,
+policy config) or planning failed.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from tenancy import PROJECT_ROOT
+from tenancy.environment import EnvironmentError_, EnvironmentSettings, load_environment
+from tenancy.plan.model import Plan, PlanFormatError
+from tenancy.registry import Registry, RegistryError, load_registry
+
+if TYPE_CHECKING:
+    from tenancy.checks.engine import CheckReport, CheckResult
+
+EXIT_BLOCKED = 1
+EXIT_INPUT = 2
+PLATFORM = "platform (shared)"
+
+out = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `check` to the tenancy CLI."""
+    app.command("check")(check)
+
+
+def check(
+    env: str = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml)."),
+    tenant: Optional[list[str]] = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable)."),
+    plan: Optional[Path] = typer.Option(None, "--plan", help="A plan JSON from `tenancy plan --json` instead of planning now."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the results as JSON (for CI)."),
+    tenants: Path = typer.Option(PROJECT_ROOT / "tenants", "--tenants", help="Tenant registry directory."),
+    policy_config: Optional[Path] = typer.Option(None, "--policy-config",
+                                                 help="Policy config JSON, as `pulumi preview --policy-pack-config`."),
+    allow_undecided: bool = typer.Option(False, "--allow-undecided",
+                                         help="Do not fail on mandatory policies that cannot decide offline."),
+) -> None:
+    """Evaluate the policy pack against the offline plan; exit 1 on any mandatory violation."""
+    from tenancy.checks.engine import evaluate  # heavy (pulumi_policy, the pack): only when checking
+
+    settings, registry = _load_inputs(env, tenants)
+    the_plan = _load_plan(plan, settings, registry, tenant or [])
+    config = _load_policy_config(policy_config)
+    try:
+        report = evaluate(the_plan, settings, registry, policy_config=config)
+    except ValueError as exc:  # e.g. an enforcement level the engine does not know
+        _input_error(f"policy config: {exc}")
+    print_report(report, allow_undecided)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
+    if report.failed(allow_undecided):
+        raise typer.Exit(EXIT_BLOCKED)
+
+
+def _input_error(message: str) -> None:
+    err.print(f"[bold red]tenancy check:[/] {escape(message)}")
+    raise typer.Exit(EXIT_INPUT)
+
+
+def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry]:
+    try:
+        settings = load_environment(env)
+    except EnvironmentError_ as exc:
+        _input_error("; ".join(exc.problems))
+    try:
+        return settings, load_registry(tenants, settings)
+    except RegistryError as exc:
+        _input_error(str(exc))
+
+
+def _load_plan(path: Path | None, settings: EnvironmentSettings, registry: Registry, tenant_ids: list[str]) -> Plan:
+    from tenancy.stacks import StackSelectionError, select_stacks
+
+    try:
+        specs = select_stacks(registry, settings.environment, tenant_ids)
+    except StackSelectionError as exc:
+        _input_error(str(exc))
+    if path is not None:
+        try:
+            plan = Plan.read(path)
+        except PlanFormatError as exc:
+            _input_error(str(exc))
+        wanted = {spec.name for spec in specs}
+        return Plan([stack for stack in plan.stacks if stack.name in wanted]) if tenant_ids else plan
+    from tenancy.plan.engine import plan_stacks
+
+    try:
+        return plan_stacks(specs, settings, registry)
+    except Exception as exc:  # noqa: BLE001 - any failure of the program is reported, not a traceback
+        _input_error(f"the offline plan failed: {type(exc).__name__}: {exc}")
+
+
+def _load_policy_config(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        _input_error(f"{path}: {exc}")
+    if not isinstance(data, dict):
+        _input_error(f"{path}: policy config is a JSON object keyed by policy name")
+    return data
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+def _grouped(results: list[CheckResult]) -> dict[str, dict[str, list[CheckResult]]]:
+    groups: dict[str, dict[str, list[CheckResult]]] = defaultdict(lambda: defaultdict(list))
+    for result in results:
+        groups[result.tenant or PLATFORM][result.policy].append(result)
+    return groups
+
+
+def _print_group(title: str, results: list[CheckResult], undecided: bool) -> None:
+    for tenant, by_policy in sorted(_grouped(results).items(), key=lambda kv: (kv[0] == PLATFORM, kv[0])):
+        stacks = sorted({r.stack for rs in by_policy.values() for r in rs})
+        out.print(f"\n[bold]{escape(tenant)}[/] [dim]({escape(', '.join(stacks))}) — {title}[/]")
+        for policy, items in sorted(by_policy.items()):
+            mark = "[yellow]?[/]" if undecided else ("[red]✗[/]" if items[0].level == "mandatory" else "[yellow]![/]")
+            out.print(f"  {mark} [bold]{escape(policy)}[/] [dim]{items[0].level}[/]")
+            for result in items:
+                out.print(f"      {escape(result.message)}", soft_wrap=True)
+                if result.urn:
+                    out.print(f"        [dim]{escape(result.urn)}[/]", soft_wrap=True)
+
+
+def print_report(report: CheckReport, allow_undecided: bool = False) -> None:
+    summary = report.summary
+    out.print(f"tenancy check: {report.stacks} stack(s), {report.resources} resource(s)")
+    if report.violations:
+        _print_group("violations", report.violations, undecided=False)
+    if report.undecided:
+        _print_group("undecided (a value is unknown until deploy)", report.undecided, undecided=True)
+    verdict = "[red]FAIL[/]" if report.failed(allow_undecided) else "[green]PASS[/]"
+    out.print(f"\n{verdict} {summary['mandatory']} mandatory, {summary['advisory']} advisory, "
+              f"{summary['undecided']} undecided")

@@ -1,0 +1,156 @@
+"""Command line of the database tooling.
+
+``db_app`` is mounted as ``tenancy db``; ``migrate_data_command`` and ``purge_tenant_data_command``
+are registered on the top-level app as ``tenancy migrate-data`` and ``tenancy purge-tenant-data``.
+DSNs are secrets: output names databases as user@host:port/dbname and masks any password.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tenancy.db.connection import describe_dsn, redact
+from tenancy.db.datamove import DataMigrationReport, TableResult, migrate_data
+from tenancy.db.errors import DatabaseToolError
+from tenancy.db.migrations import MIGRATIONS_DIR_ENV, migrate, status
+from tenancy.db.purge import DEFAULT_RETENTION_DAYS, purge_tenant
+
+db_app = typer.Typer(
+    name="db",
+    help="Schema migrations of the platform's PostgreSQL databases.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _out() -> Console:
+    # Created per call so typer's CliRunner (which swaps sys.stdout) captures the output.
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _failures_exit_non_zero(*dsns: str) -> Iterator[None]:
+    """One red line naming what failed, with any password masked, and exit code 1."""
+    try:
+        yield
+    except (DatabaseToolError, psycopg.Error) as exc:
+        message = " ".join(str(exc).split())
+        for dsn in dsns:
+            message = redact(message, dsn)
+        _err().print(Text("error: ", style="bold red") + Text(redact(message)))
+        raise typer.Exit(code=1) from None
+
+
+_DSN_HELP = "libpq connection string or URL; prefer PGPASSWORD over a password in the DSN"
+_DIR_HELP = f"directory of NNNN_name.sql files (default: ${MIGRATIONS_DIR_ENV}, else migrations/)"
+
+
+@db_app.command("migrate")
+def migrate_command(
+    dsn: list[str] = typer.Option(..., "--dsn", help=f"{_DSN_HELP}; repeat for several databases"),
+    migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
+) -> None:
+    """Apply pending migrations, in order, each once. Re-running is a no-op."""
+    for one in dsn:
+        with _failures_exit_non_zero(one):
+            result = migrate(one, migrations_dir)
+        where = describe_dsn(one)
+        if result.applied:
+            for name in result.applied:
+                _out().print(Text(f"applied {name} to {where}", style="green"))
+        else:
+            _out().print(Text(f"{where} is up to date ({len(result.already_applied)} migrations applied earlier)"))
+
+
+@db_app.command("status")
+def status_command(
+    dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
+    migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
+) -> None:
+    """Show which migrations are applied, pending, changed since applied, or unknown to this code."""
+    with _failures_exit_non_zero(dsn):
+        rows = status(dsn, migrations_dir)
+    table = Table(title=f"schema of {describe_dsn(dsn)}")
+    for column in ("version", "name", "state", "applied at"):
+        table.add_column(column)
+    styles = {"applied": "green", "pending": "yellow", "changed": "red", "missing-file": "red"}
+    for row in rows:
+        applied_at = f"{row.applied_at:%Y-%m-%d %H:%M:%S}" if row.applied_at else ""
+        table.add_row(row.version, row.name, Text(row.state, style=styles[row.state]), applied_at)
+    _out().print(table)
+    if any(row.state in ("changed", "missing-file") for row in rows):
+        raise typer.Exit(code=1)
+
+
+def _print_table_result(result: TableResult) -> None:
+    verbs = {"copied": "copied and verified", "verified-earlier": "verified (copied earlier)", "would-copy": "would copy"}
+    _out().print(Text(f"  {result.table}: {verbs[result.action]} {result.rows} rows"))
+
+
+def _print_migration_summary(report: DataMigrationReport) -> None:
+    table = Table(title=f"tenant {report.tenant}: {report.source} -> {report.target}")
+    for column in ("table", "rows", "md5 of rows", "result"):
+        table.add_column(column)
+    for result in report.tables:
+        table.add_row(result.table, str(result.rows), result.checksum, result.action)
+    _out().print(table)
+    if report.dry_run:
+        _out().print(Text(f"dry run: {report.total_rows} rows would be copied; nothing was written", style="yellow"))
+    else:
+        _out().print(Text(f"tenant {report.tenant}: {report.total_rows} rows copied and verified", style="green"))
+
+
+def migrate_data_command(
+    tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
+    from_dsn: str = typer.Option(..., "--from", help=f"the shared database; {_DSN_HELP}"),
+    to_dsn: str = typer.Option(..., "--to", help=f"the tenant's dedicated database; {_DSN_HELP}"),
+    resume: bool = typer.Option(False, "--resume", help="continue an interrupted run; re-verifies tables copied earlier"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="show what would be copied and write nothing"),
+) -> None:
+    """Copy one tenant's rows from the shared database to its dedicated one (Free→Standard)."""
+    _out().print(Text(f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"))
+    with _failures_exit_non_zero(from_dsn, to_dsn):
+        report = migrate_data(tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result)
+    _print_migration_summary(report)
+
+
+def purge_tenant_data_command(
+    tenant: str = typer.Argument(..., help="tenant id whose rows leave the shared database"),
+    dsn: str = typer.Option(..., "--dsn", help=f"the shared database; {_DSN_HELP}"),
+    retention_days: int = typer.Option(
+        DEFAULT_RETENTION_DAYS, "--retention-days", min=0,
+        help="refuse unless the verified migration is at least this old",
+    ),
+    force: bool = typer.Option(False, "--force", help="purge without a verified migration or before the retention period ends"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="count the rows that would be deleted; delete nothing"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
+) -> None:
+    """Delete a migrated tenant's rows from the shared database after the retention period."""
+    if not (dry_run or yes):
+        typed = typer.prompt(f"Type the tenant id to delete its rows from {describe_dsn(dsn)}", default="")
+        if typed != tenant:
+            _err().print(Text("error: confirmation did not match; nothing was deleted", style="bold red"))
+            raise typer.Exit(code=1)
+    with _failures_exit_non_zero(dsn):
+        report = purge_tenant(tenant, dsn, retention_days=retention_days, force=force, dry_run=dry_run)
+    table = Table(title=f"tenant {tenant} in {report.database}")
+    table.add_column("table")
+    table.add_column("rows would be deleted" if dry_run else "rows deleted")
+    for name, count in report.deleted.items():
+        table.add_row(name, str(count))
+    _out().print(table)
+    verb = "would be deleted" if dry_run else "deleted"
+    note = " (forced)" if force else ""
+    _out().print(Text(f"tenant {tenant}: {report.total_rows} rows {verb}{note}", style="yellow" if dry_run else "green"))

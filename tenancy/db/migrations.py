@@ -1,0 +1,202 @@
+"""Versioned SQL migrations: ``migrations/NNNN_name.sql`` applied in order, once each, recorded in
+``schema_migrations`` with the checksum of the file that was applied."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+
+from tenancy import PROJECT_ROOT
+from tenancy.db.connection import connect, describe_dsn
+from tenancy.db.errors import MigrationFilesError
+
+MIGRATIONS_DIR_ENV = "TENANCY_MIGRATIONS_DIR"
+DEFAULT_MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+# One migrator at a time per database: a second Job waits instead of racing.
+ADVISORY_LOCK_KEY = 0x74656E616E6379  # "tenancy"
+
+_CREATE_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    text        PRIMARY KEY,
+    name       text        NOT NULL,
+    checksum   text        NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    version: str
+    name: str
+    path: Path
+    sql: str
+    checksum: str
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    version: str
+    name: str
+    checksum: str
+    applied_at: datetime
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    version: str
+    name: str
+    state: Literal["applied", "pending", "changed", "missing-file"]
+    applied_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    applied: list[str]
+    already_applied: list[str]
+
+
+def resolve_migrations_dir(explicit: Path | str | None = None) -> Path:
+    """The flag wins, then the environment (the Kubernetes Job mounts a ConfigMap), then the repo."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(MIGRATIONS_DIR_ENV)
+    return Path(from_env) if from_env else DEFAULT_MIGRATIONS_DIR
+
+
+def checksum_of(sql: str) -> str:
+    # Line endings are normalised so a Windows checkout or a ConfigMap round trip stays equal.
+    return hashlib.sha256(sql.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def load_migrations(directory: Path | str | None = None) -> list[MigrationFile]:
+    root = resolve_migrations_dir(directory)
+    if not root.is_dir():
+        raise MigrationFilesError(f"migrations directory {root} does not exist")
+    files: list[MigrationFile] = []
+    seen: dict[str, str] = {}
+    # ConfigMap volumes also hold hidden '..data' entries: only visible *.sql files count.
+    for path in sorted(p for p in root.iterdir() if p.suffix == ".sql" and not p.name.startswith(".")):
+        match = FILE_NAME.match(path.name)
+        if not match:
+            raise MigrationFilesError(
+                f"migration file {path.name} is not named NNNN_lowercase_name.sql"
+            )
+        version = match["version"]
+        if version in seen:
+            raise MigrationFilesError(
+                f"migration version {version} is used by both {seen[version]} and {path.name}"
+            )
+        seen[version] = path.name
+        sql = path.read_text(encoding="utf-8")
+        files.append(MigrationFile(version, match["name"], path, sql, checksum_of(sql)))
+    if not files:
+        raise MigrationFilesError(f"migrations directory {root} holds no NNNN_name.sql files")
+    return files
+
+
+def applied_migrations(conn: psycopg.Connection) -> dict[str, AppliedMigration]:
+    exists = conn.execute("SELECT to_regclass('public.schema_migrations') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return {}
+    rows = conn.execute(
+        "SELECT version, name, checksum, applied_at FROM public.schema_migrations ORDER BY version"
+    ).fetchall()
+    return {row[0]: AppliedMigration(*row) for row in rows}
+
+
+def _check_consistency(files: list[MigrationFile], applied: dict[str, AppliedMigration]) -> None:
+    by_version = {f.version: f for f in files}
+    for version, record in applied.items():
+        file = by_version.get(version)
+        if file is None:
+            raise MigrationFilesError(
+                f"the database has migration {version}_{record.name} applied, but it is not in "
+                "the migrations directory: this code is older than the database"
+            )
+        if file.checksum != record.checksum:
+            raise MigrationFilesError(
+                f"migration {file.file_name} was changed after it was applied (recorded sha256 "
+                f"{record.checksum[:12]}, file now {file.checksum[:12]}); applied migrations are "
+                "immutable, add a new migration instead"
+            )
+    newest_applied = max(applied, default="")
+    for file in files:
+        if file.version not in applied and file.version < newest_applied:
+            raise MigrationFilesError(
+                f"migration {file.file_name} is older than the newest applied migration "
+                f"({newest_applied}) but was never applied; renumber it after {newest_applied}"
+            )
+
+
+def migrate(dsn: str, migrations_dir: Path | str | None = None) -> MigrateResult:
+    """Apply every pending migration, each in its own transaction together with its record.
+    Running it again is a no-op; an edited, already applied file is an error."""
+    files = load_migrations(migrations_dir)
+    with connect(dsn, "target") as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        try:
+            try:
+                conn.execute(_CREATE_LEDGER)
+            except psycopg.Error as exc:
+                raise MigrationFilesError(
+                    f"cannot create the schema_migrations table in {describe_dsn(dsn)}: "
+                    f"{' '.join(str(exc).split())} (the migration user must own the database)"
+                ) from None
+            applied = applied_migrations(conn)
+            _check_consistency(files, applied)
+            done: list[str] = []
+            for file in files:
+                if file.version in applied:
+                    continue
+                with conn.transaction():
+                    try:
+                        conn.execute(file.sql)  # type: ignore[arg-type]  # trusted repo SQL, no params
+                    except psycopg.Error as exc:
+                        raise MigrationFilesError(
+                            f"migration {file.file_name} failed and was rolled back: "
+                            f"{' '.join(str(exc).split())}"
+                        ) from None
+                    conn.execute(
+                        "INSERT INTO public.schema_migrations (version, name, checksum) "
+                        "VALUES (%s, %s, %s)",
+                        [file.version, file.name, file.checksum],
+                    )
+                done.append(file.file_name)
+            return MigrateResult(
+                applied=done,
+                already_applied=[f.file_name for f in files if f.version in applied],
+            )
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def status(dsn: str, migrations_dir: Path | str | None = None) -> list[MigrationStatus]:
+    files = load_migrations(migrations_dir)
+    with connect(dsn, "target") as conn:
+        applied = applied_migrations(conn)
+    result: list[MigrationStatus] = []
+    for file in files:
+        record = applied.get(file.version)
+        if record is None:
+            result.append(MigrationStatus(file.version, file.name, "pending", None))
+        elif record.checksum != file.checksum:
+            result.append(MigrationStatus(file.version, file.name, "changed", record.applied_at))
+        else:
+            result.append(MigrationStatus(file.version, file.name, "applied", record.applied_at))
+    known = {f.version for f in files}
+    for version, record in applied.items():
+        if version not in known:
+            result.append(MigrationStatus(version, record.name, "missing-file", record.applied_at))
+    return sorted(result, key=lambda s: s.version)

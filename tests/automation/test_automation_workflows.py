@@ -1,0 +1,84 @@
+"""The GitHub workflows: valid against the workflow schema, with the triggers, permissions and
+concurrency the automation relies on."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from ruamel.yaml import YAML
+
+from tenancy import PROJECT_ROOT
+from tenancy.automation.pr_comment import MARKER
+
+WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
+FILES = ["pull-request.yml", "deploy.yml", "nightly-drift.yml"]
+
+
+def load(name: str) -> dict:
+    return YAML(typ="safe").load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+def runs(workflow: dict) -> str:
+    return "\n".join(step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"])
+
+
+def uses(workflow: dict) -> list[str]:
+    return [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+
+
+def test_workflows_validate_against_the_github_workflow_schema():
+    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           *(str(WORKFLOWS / f) for f in FILES)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_actions_are_pinned_to_a_major_version(name):
+    for action in uses(load(name)):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", action), action
+
+
+def test_pull_request_workflow():
+    workflow = load("pull-request.yml")
+    paths = workflow["on"]["pull_request"]["paths"]
+    for wanted in ("tenants/**", "components/**", "policies/**", "tenancy/**"):
+        assert wanted in paths
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    commands = runs(workflow)
+    assert 'tenancy validate --env "$TENANCY_ENV" --base "$BASE_REF"' in commands
+    assert "tenancy pr-comment --base" in commands
+    assert workflow["jobs"]["report"]["env"]["BASE_REF"] == "origin/${{ github.base_ref }}"
+    # One sticky comment, found by the marker pr-comment writes.
+    script = next(s["with"]["script"] for s in workflow["jobs"]["report"]["steps"]
+                  if s.get("uses", "").startswith("actions/github-script@"))
+    assert MARKER in script and "updateComment" in script and "createComment" in script
+    # No cloud credentials anywhere in the pull-request path.
+    text = (WORKFLOWS / "pull-request.yml").read_text()
+    assert "secrets." not in text and "google-github-actions/auth" not in text and "id-token" not in text
+
+
+def test_deploy_workflow():
+    workflow = load("deploy.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    assert workflow["permissions"]["id-token"] == "write"
+    job = workflow["jobs"]["deploy"]
+    assert job["concurrency"] == {"group": "deploy-${{ matrix.environment }}", "cancel-in-progress": False}
+    assert job["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
+    assert '--changed-since "$BEFORE_SHA"' in runs(workflow) and "tenancy up" in runs(workflow)
+    auth = next(s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@"))
+    assert set(auth["with"]) == {"workload_identity_provider", "service_account"}
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_nightly_drift_workflow():
+    workflow = load("nightly-drift.yml")
+    assert "cron" in workflow["on"]["schedule"][0] and "workflow_dispatch" in workflow["on"]
+    job = workflow["jobs"]["drift"]
+    drift = next(s for s in job["steps"] if "tenancy refresh" in s.get("run", ""))
+    assert "--preview-only" in drift["run"] and "--changed-since" not in drift["run"] and "--tenant" not in drift["run"]
+    assert not drift.get("continue-on-error")  # drift must fail the job
+    assert job["concurrency"]["group"] == "deploy-${{ matrix.environment }}"
+    assert workflow["permissions"]["id-token"] == "write"

@@ -1,0 +1,210 @@
+"""A throwaway PostgreSQL cluster for the database tests, started and removed by the tests.
+
+Roles, like on Cloud SQL:
+* ``postgres``   superuser, trusted over the cluster's private unix socket: test set-up only;
+* ``migrator``   LOGIN + CREATEROLE with a password, owns the test databases and runs the
+                 migrations, so it owns the tables and FORCE ROW LEVEL SECURITY binds it;
+* ``app_user``   LOGIN with a password, member of the ``tenancy_app`` group the migrations create.
+"""
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tenancy.db import migrate
+
+MIGRATOR_PASSWORD = "m1grator-S3cret!"
+APP_PASSWORD = "app-S3cret!"
+UNPRIVILEGED_USER = "nobody"
+UNPRIVILEGED_GROUP = "nogroup"
+
+
+def find_postgres_bindir() -> Path | None:
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        if out.returncode == 0:
+            candidates.append(Path(out.stdout.strip()))
+    # Debian keeps the server binaries out of PATH; prefer the newest major version.
+    candidates += sorted(
+        (Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin")),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    for bindir in candidates:
+        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            return bindir
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class PgCluster:
+    root: Path
+    port: int
+    socket_dir: Path
+
+    def admin_dsn(self, dbname: str = "postgres") -> str:
+        return f"host={self.socket_dir} port={self.port} dbname={dbname} user=postgres"
+
+    def migrator_dsn(self, dbname: str) -> str:
+        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=migrator password={MIGRATOR_PASSWORD}"
+
+    def migrator_url(self, dbname: str) -> str:
+        return f"postgresql://migrator:{MIGRATOR_PASSWORD.replace('!', '%21')}@127.0.0.1:{self.port}/{dbname}"
+
+    def app_dsn(self, dbname: str) -> str:
+        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=app_user password={APP_PASSWORD}"
+
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(self.admin_dsn(dbname), autocommit=True)
+
+
+def _as_unprivileged(cmd: list[str]) -> list[str]:
+    """postgres refuses to run as root: drop to nobody when the tests run as root."""
+    if os.geteuid() != 0:
+        return cmd
+    if shutil.which("setpriv"):
+        return ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVILEGED_GROUP}", "--clear-groups", *cmd]
+    return ["runuser", "-u", UNPRIVILEGED_USER, "-g", UNPRIVILEGED_GROUP, "--", *cmd]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    bindir = find_postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed")
+    root = Path(tempfile.mkdtemp(prefix="tenancy-pg-"))
+    data, sockets, log = root / "data", root / "sock", root / "server.log"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, UNPRIVILEGED_USER, UNPRIVILEGED_GROUP)
+        shutil.chown(sockets, UNPRIVILEGED_USER, UNPRIVILEGED_GROUP)
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    port = free_port()
+    started = False
+    try:
+        subprocess.run(
+            _as_unprivileged([
+                str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8",
+                "--locale=C", "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256",
+            ]),
+            check=True, capture_output=True, env=env, cwd=root,
+        )
+        options = (
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        )
+        subprocess.run(
+            _as_unprivileged([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "30", "start"]),
+            check=True, capture_output=True, env=env, cwd=root,
+        )
+        started = True
+        cluster = PgCluster(root, port, sockets)
+        with cluster.admin() as conn:
+            conn.execute(sql.SQL("CREATE ROLE migrator LOGIN CREATEROLE PASSWORD {}").format(MIGRATOR_PASSWORD))
+            conn.execute(sql.SQL("CREATE ROLE app_user LOGIN PASSWORD {}").format(APP_PASSWORD))
+        yield cluster
+    except subprocess.CalledProcessError as exc:
+        server_log = log.read_text() if log.exists() else ""
+        raise RuntimeError(f"PostgreSQL failed to start: {exc.stderr!r}\n{server_log}") from exc
+    finally:
+        if started:
+            subprocess.run(
+                _as_unprivileged([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                capture_output=True, env=env, cwd=root,
+            )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def create_database(pg_cluster: PgCluster) -> Callable[[str], str]:
+    """Make an empty database owned by the migrator; returns its name."""
+
+    def create(label: str) -> str:
+        name = f"t{next(_db_counter)}_{label}"
+        with pg_cluster.admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER migrator").format(sql.Identifier(name)))
+        return name
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_cluster: PgCluster, create_database: Callable[[str], str]) -> str:
+    """One database migrated by the migrator; the tests clone it, which is much faster than
+    migrating each one."""
+    name = create_database("template")
+    migrate(pg_cluster.migrator_dsn(name))
+    with pg_cluster.admin() as conn:
+        conn.execute("GRANT tenancy_app TO app_user")
+    return name
+
+
+@pytest.fixture(scope="session")
+def create_migrated_database(pg_cluster: PgCluster, migrated_template: str) -> Callable[[str], str]:
+    """A database with every migration applied (by the migrator, which owns everything in it)."""
+
+    def create(label: str) -> str:
+        name = f"t{next(_db_counter)}_{label}"
+        with pg_cluster.admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER migrator STRATEGY FILE_COPY").format(
+                    sql.Identifier(name), sql.Identifier(migrated_template)
+                )
+            )
+        return name
+
+    return create
+
+
+# --- sample tenant data ----------------------------------------------------------------------------
+def _seed_tenant(conn: psycopg.Connection, tenant: str, itineraries: int = 3, comments_each: int = 2) -> None:
+    """Insert one tenant's rows through its own context, as the application would."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('app.current_tenant', %s, true)", [tenant])
+        conn.execute("INSERT INTO tenants (id, name, tier) VALUES (%s, %s, 'free')", [tenant, tenant.title()])
+        user_id = conn.execute(
+            "INSERT INTO users (firebase_uid, email) VALUES (%s, %s) RETURNING id",
+            [f"uid-{tenant}", f"owner@{tenant}.example"],
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute("INSERT INTO user_tenants (user_id, role) VALUES (%s, 'owner')", [user_id])
+        for i in range(itineraries):
+            itinerary = conn.execute(
+                "INSERT INTO itineraries (owner_user_id, slug, title, starts_on, ends_on) "
+                "VALUES (%s, %s, %s, date '2026-01-01' + %s, date '2026-01-05' + %s) RETURNING id",
+                [user_id, f"trip-{i}", f"Trip {i} of {tenant} with 'quotes', tabs\tand\nnewlines", i, i],
+            ).fetchone()[0]  # type: ignore[index]
+            for j in range(comments_each):
+                conn.execute(
+                    "INSERT INTO comments (itinerary_id, author_user_id, body) VALUES (%s, %s, %s)",
+                    [itinerary, user_id, f"comment {j} on trip {i} ✈ {tenant}"],
+                )
+
+
+@pytest.fixture(scope="session")
+def seed_tenant() -> Callable[..., None]:
+    """seed_tenant(conn, tenant, itineraries=3, comments_each=2): a tenant record, an owner user
+    with its membership, itineraries and comments, inserted within the tenant's context."""
+    return _seed_tenant
