@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentError_, EnvironmentSettings, load_environment
+from tenancy.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
 from tenancy.registry import Registry, RegistryError, load_registry
 
 app = typer.Typer(
@@ -42,7 +42,7 @@ def fail(lines: list[str], title: str) -> None:
 def load_settings(env: str) -> EnvironmentSettings:
     try:
         return load_environment(env)
-    except EnvironmentError_ as exc:
+    except EnvironmentConfigError as exc:
         fail(exc.problems, f"environment {env!r} is invalid")
 
 

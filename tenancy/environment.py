@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tenancy import PROJECT_ROOT, names
+from tenancy import PROJECT_ROOT, PULUMI_PROJECT, names
 from tenancy.registry.models import DOMAIN_PATTERN, EMAIL_PATTERN, GCP_REGION_PATTERN, NodePool
-from tenancy.yamlio import load_yaml_with_lines
+from tenancy.yamlio import load_yaml_with_lines, to_plain
 
 SETTINGS_KEY = "tenancy:settings"
 DEFAULT_CLUSTER_CAPACITY = 300
@@ -98,12 +98,13 @@ class EnvironmentSettings(Strict):
 
     @property
     def platform_stack_ref(self) -> str:
-        from tenancy.stacks import platform_stack_name
+        """Fully qualified name of this environment's platform stack, for StackReferences."""
+        from tenancy.stacks import platform_stack_name  # stacks imports the registry, which imports us
 
-        return f"{self.stack_org}/{__import__('tenancy').PULUMI_PROJECT}/{platform_stack_name(self.environment)}"
+        return f"{self.stack_org}/{PULUMI_PROJECT}/{platform_stack_name(self.environment)}"
 
 
-class EnvironmentError_(Exception):
+class EnvironmentConfigError(Exception):
     """The environment file is missing or invalid (all problems at once)."""
 
     def __init__(self, problems: list[str]):
@@ -118,36 +119,28 @@ def settings_path(env: str, root: Path = PROJECT_ROOT) -> Path:
 def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings:
     path = settings_path(env, root)
     if names.env_problems(env):
-        raise EnvironmentError_([f"--env {env!r}: " + "; ".join(names.env_problems(env))])
+        raise EnvironmentConfigError([f"--env {env!r}: " + "; ".join(names.env_problems(env))])
     if not path.exists():
-        raise EnvironmentError_([f"{path.name}: no such environment file (environment {env!r})"])
+        raise EnvironmentConfigError([f"{path.name}: no such environment file (environment {env!r})"])
     doc, problem = load_yaml_with_lines(path)
     if problem:
-        raise EnvironmentError_([problem])
+        raise EnvironmentConfigError([problem])
     config = (doc or {}).get("config") or {}
     raw = config.get(SETTINGS_KEY)
     if raw is None:
-        raise EnvironmentError_([f"{path.name}: config.{SETTINGS_KEY}: missing"])
+        raise EnvironmentConfigError([f"{path.name}: config.{SETTINGS_KEY}: missing"])
     try:
-        settings = EnvironmentSettings.model_validate(_plain(raw))
+        settings = EnvironmentSettings.model_validate(to_plain(raw))
     except ValidationError as exc:
-        raise EnvironmentError_(
+        raise EnvironmentConfigError(
             [
                 f"{path.name}: config.{SETTINGS_KEY}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
                 for err in exc.errors()
             ]
         ) from None
     if settings.environment != env:
-        raise EnvironmentError_(
+        raise EnvironmentConfigError(
             [f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, expected {env!r}"]
         )
     return settings
 
-
-def _plain(node):
-    """ruamel's commented containers → plain dicts and lists."""
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node

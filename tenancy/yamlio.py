@@ -58,3 +58,12 @@ def dump_yaml(data: Any, stream) -> None:
     yaml = _yaml()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.dump(data, stream)
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's commented containers → plain dicts and lists (for pydantic)."""
+    if isinstance(node, dict):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    return node

@@ -339,3 +339,21 @@ def test_the_schema_check_rejects_a_broken_object(sample_plan) -> None:
     manifest["spec"]["hardd"] = manifest["spec"].pop("hard")
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
+
+
+def test_self_hosted_temporal_uses_the_dynamic_provider(registry, settings) -> None:
+    from tenancy.environment import TemporalSettings
+    from tenancy.plan.engine import plan_stacks
+    from tenancy.stacks import select_stacks
+
+    self_hosted = settings.model_copy(update={"temporal": TemporalSettings(
+        backend="self-hosted", endpoint="temporal-frontend.temporal.svc:7233")})
+    plan = plan_stacks(select_stacks(registry, "dev", ["stripe"]), self_hosted, registry, workers=1)
+    stack = plan.stack("dev.stripe")
+    assert not [r for r in stack.resources if r.type.startswith("temporalcloud:")]
+    namespace = one(stack, "pulumi-python:dynamic/temporal:SelfHostedNamespace", "stripe-temporal-namespace")
+    assert namespace.inputs["namespace"] == "dev-stripe" and namespace.inputs["retention_days"] == 14
+    assert namespace.inputs["__provider"] == "[secret]"  # the pickled provider never reaches the plan file
+    assert namespace.options.protect
+    values = k8s_named(stack, "ConfigMap", "stripe-app-values").inputs["data"]
+    assert values["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal.svc:7233"

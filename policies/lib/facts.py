@@ -85,13 +85,13 @@ def facts_for(env: str) -> Facts:
 
 def _load_from_repository(env: str) -> Facts:
     # Imported here: the engine path only needs them once per environment.
-    from tenancy.environment import EnvironmentError_, load_environment
+    from tenancy.environment import EnvironmentConfigError, load_environment
     from tenancy.program import tenants_dir
     from tenancy.registry import RegistryError, load_registry
 
     try:
         settings = load_environment(env)
-    except EnvironmentError_ as exc:
+    except EnvironmentConfigError as exc:
         return Facts(env, problem="; ".join(exc.problems))
     try:
         registry = load_registry(tenants_dir(), settings)

@@ -27,7 +27,7 @@ from tenancy.automation.orchestrator import (
     resolve_selection,
     write_step_summary,
 )
-from tenancy.environment import EnvironmentError_, load_environment
+from tenancy.environment import EnvironmentConfigError, load_environment
 from tenancy.registry import Registry, RegistryError, load_registry
 from tenancy.stacks import StackSelectionError, StackSpec
 
@@ -60,7 +60,7 @@ def _load(env: str, tenants_dir: Path, console: Console) -> Registry:
     try:
         settings = load_environment(env, PROJECT_ROOT)
         return load_registry(tenants_dir, settings)
-    except EnvironmentError_ as exc:
+    except EnvironmentConfigError as exc:
         raise _fail(console, exc.problems) from None
     except RegistryError as exc:
         raise _fail(console, [str(p) for p in exc.problems]) from None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tenancy.automation import git
 from tenancy.automation.registry_diff import removed_without_offboarding
-from tenancy.environment import EnvironmentError_, load_environment
+from tenancy.environment import EnvironmentConfigError, load_environment
 from tenancy.registry import RegistryError, load_registry
 
 MARKER = "<!-- tenancy-pr-comment -->"
@@ -108,7 +108,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     try:
         settings = load_environment(env, project_root)
         load_registry(tenants_dir, settings)
-    except EnvironmentError_ as exc:
+    except EnvironmentConfigError as exc:
         problems += exc.problems
     except RegistryError as exc:
         problems += [str(p) for p in exc.problems]

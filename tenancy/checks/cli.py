@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentError_, EnvironmentSettings, load_environment
+from tenancy.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
 from tenancy.plan.model import Plan, PlanFormatError
 from tenancy.registry import Registry, RegistryError, load_registry
 
@@ -72,7 +72,7 @@ def _input_error(message: str) -> None:
 def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry]:
     try:
         settings = load_environment(env)
-    except EnvironmentError_ as exc:
+    except EnvironmentConfigError as exc:
         _input_error("; ".join(exc.problems))
     try:
         return settings, load_registry(tenants, settings)

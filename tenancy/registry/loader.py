@@ -17,7 +17,7 @@ from tenancy.registry.models import (
     TenantBase,
 )
 from tenancy.tiers import FEATURES, KNOBS_BY_PATH, Tier
-from tenancy.yamlio import line_of, load_yaml_with_lines
+from tenancy.yamlio import line_of, load_yaml_with_lines, to_plain
 
 if TYPE_CHECKING:
     from tenancy.environment import EnvironmentSettings
@@ -118,12 +118,12 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any]:
         problems.append(Problem(name, "id", line_of(doc, ("id",)), f"the file name must equal the id: rename to {raw_id}.yaml"))
     if problems:
         return None, problems, doc
-    return model.model_validate(_plain(data)), [], doc
+    return model.model_validate(to_plain(data)), [], doc
 
 
 def _validation_problems(name: str, doc: Any, model: type[TenantBase], data: dict) -> list[Problem]:
     try:
-        model.model_validate(_plain(data))
+        model.model_validate(to_plain(data))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -191,13 +191,6 @@ def _override_problems(name: str, doc: Any, tier: Tier) -> list[Problem]:
             problems.append(Problem(name, "node_pools", line_of(doc, ("node_pools",)), f"node pool name {dup!r} is used twice"))
     return problems
 
-
-def _plain(node):
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
