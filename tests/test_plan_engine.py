@@ -174,3 +174,11 @@ def test_plan_runs_after_a_caller_used_asyncio_run(registry, settings) -> None:
     asyncio.run(nothing())  # leaves the main thread without a current event loop
     plan = plan_stacks(select_stacks(registry, "dev", ["stripe"]), settings, registry, workers=1)
     assert plan.stack("dev.stripe").resources
+
+
+def test_the_parent_keeps_planning_after_forked_workers(registry, settings) -> None:
+    # Forked workers share the parent's epoll instance; a later plan in the parent must not hang.
+    plan_stacks(select_stacks(registry, "dev", ["stripe", "amovil", "coinbase", "robinhood"]), settings, registry,
+                workers=2)
+    again = plan_stacks(select_stacks(registry, "dev", ["stripe"]), settings, registry, workers=1)
+    assert again.stack("dev.stripe").resources

@@ -10,7 +10,8 @@ satisfies the Pod Security "restricted" profile.
 Re-running is safe: migrations already applied are skipped. A change to any migration file
 changes the ConfigMap (auto-named, so replaced) and therefore the Job's pod template, so Pulumi
 replaces the Job and the new migrations run. Pulumi waits for the Job to complete, so a failed
-migration fails ``pulumi up``.
+migration fails ``pulumi up``. The cluster deletes a finished Job after ttlSecondsAfterFinished;
+a later refresh and up recreate it, which only re-checks (a no-op run).
 """
 from __future__ import annotations
 

@@ -131,6 +131,18 @@ def _reset_runtime() -> None:
     SETTINGS.outputs.clear()
 
 
+def _replace_event_loop() -> None:
+    """Forked workers share the parent's epoll instance; once they have run, the parent's loop
+    can miss its wake-ups, so the parent continues on a fresh loop."""
+    try:
+        old = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        old = None
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    if old is not None and not old.is_running():
+        old.close()
+
+
 def _ensure_event_loop() -> None:
     """The SDK awaits on the thread's loop; a caller's ``asyncio.run()`` leaves none behind."""
     try:
@@ -305,6 +317,7 @@ def plan_stacks(
                         on_stack(stack)
         finally:
             _WORKER_STATE.clear()
+            _replace_event_loop()
     return Plan([results[i] for i in range(len(ordered_specs))])
 
 
