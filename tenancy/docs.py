@@ -76,7 +76,8 @@ TIER_NOTES = """## Notes by tier
 - Namespace `tenant-<id>` on the shared cluster named by `placement`, with Pod Security
   `restricted`, a ResourceQuota (no LoadBalancer or NodePort services), a LimitRange and
   default-deny NetworkPolicies with explicit allows (DNS, the ingress controller, in-namespace
-  traffic, Cloud SQL's private range, Google APIs, Temporal Cloud's gRPC port).
+  traffic, Cloud SQL's private range, Google APIs, and the Temporal frontend: Temporal Cloud's public
+  endpoint or a self-hosted one in the `temporal` namespace).
 - Identity: KSA `tenant-<id>-sa` bound by Workload Identity to `<id>-workload@<project>`, which
   holds `cloudsql.client`/`instanceUser` and `datastore.user` narrowed by IAM conditions to its own
   instances and database, objectAdmin on its own bucket and accessor on its own secrets only.

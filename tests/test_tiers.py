@@ -357,3 +357,20 @@ def test_self_hosted_temporal_uses_the_dynamic_provider(registry, settings) -> N
     assert namespace.options.protect
     values = k8s_named(stack, "ConfigMap", "stripe-app-values").inputs["data"]
     assert values["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal.svc:7233"
+
+
+def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_plan) -> None:
+    stack = sample_plan.stack("dev.coinbase")
+    job = next(r for r in stack.resources if r.type == "kubernetes:batch/v1:Job")
+    spec = job.inputs["spec"]["template"]["spec"]
+    migrate = [c for c in spec["containers"] if c["name"].startswith("migrate-")]
+    assert len(migrate) == 3
+    keys = []
+    for container in migrate:
+        assert container["command"][-2:] == ["--grant-app-role-to", "app"]
+        password = next(e for e in container["env"] if e["name"] == "PGPASSWORD")["valueFrom"]["secretKeyRef"]
+        keys.append(password["key"])
+        assert password["name"] != "coinbase-app-secrets"  # the services never see the owner's password
+    assert len(set(keys)) == 3  # each instance has its own password
+    users = sorted(r.inputs["name"] for r in stack.resources if r.type == "gcp:sql/user:User")
+    assert users == ["app"] * 3 + ["migrator"] * 3

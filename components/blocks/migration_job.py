@@ -16,7 +16,7 @@ a later refresh and up recreate it, which only re-checks (a no-op run).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
@@ -49,6 +49,11 @@ class MigrationJobArgs:
     password_secret_key: str | list[str] = "password"
     """The key in that Secret: one for every instance, or a list with one key per instance."""
     labels: dict[str, str] = field(default_factory=dict)
+    passwords: Optional[list[pulumi.Input[str]]] = None
+    """db_user's password on each instance; the Job then keeps them in a Secret of its own that no
+    workload mounts (overrides password_secret_name/key)."""
+    app_logins: list[str] = field(default_factory=list)
+    """Service logins made members of tenancy_app after migrating (they must not own tables)."""
     proxy_image: str = DEFAULT_PROXY_IMAGE
     private_ip: bool = True
     migrations_dir: Path = DEFAULT_MIGRATIONS_DIR
@@ -125,6 +130,18 @@ class MigrationJob(pulumi.ComponentResource):
         }
         child = pulumi.ResourceOptions(parent=self)
 
+        if args.passwords is not None:
+            if len(args.passwords) != len(args.instance_connection_names):
+                raise ValueError(f"MigrationJob {name}: one password per instance is needed")
+            keys = [f"PASSWORD_{index}" for index in range(1, len(args.passwords) + 1)]
+            credentials = k8s.core.v1.Secret(
+                f"{name}-credentials",
+                metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.namespace, labels=labels),
+                string_data=dict(zip(keys, args.passwords)),
+                opts=child,
+            )
+            args = replace(args, password_secret_name=credentials.metadata.name, password_secret_key=keys)
+
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-sql",
             metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.namespace, labels=labels),
@@ -163,7 +180,8 @@ class MigrationJob(pulumi.ComponentResource):
             k8s.core.v1.ContainerArgs(
                 name=f"migrate-{index}",
                 image=args.image,
-                command=["tenancy", "db", "migrate", "--dsn", dsn],
+                command=["tenancy", "db", "migrate", "--dsn", dsn,
+                         *[arg for login in args.app_logins for arg in ("--grant-app-role-to", login)]],
                 env=self._migrate_env(args, password_key),
                 volume_mounts=[
                     k8s.core.v1.VolumeMountArgs(name="migrations", mount_path=MIGRATIONS_MOUNT, read_only=True),

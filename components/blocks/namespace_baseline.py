@@ -14,6 +14,7 @@ from tenancy.tiers import NamespaceQuota
 INGRESS_NAMESPACE = "ingress-nginx"
 GKE_METADATA_CIDR = "169.254.169.252/32"  # the GKE metadata server answers Workload Identity
 TEMPORAL_PORT = 7233
+SELF_HOSTED_TEMPORAL_NAMESPACE = "temporal"
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
 
 
@@ -25,7 +26,7 @@ class NamespaceBaselineArgs:
     k8s_provider: pulumi.ProviderResource | None
     database_cidrs: list[pulumi.Input[str]] = field(default_factory=list)  # private service access ranges
     allow_from_ingress: bool = True
-    allow_temporal_cloud: bool = True  # workers reach Temporal Cloud's public gRPC endpoint
+    allow_temporal: bool = True  # workers reach their Temporal frontend
 
 
 class NamespaceBaseline(pulumi.ComponentResource):
@@ -84,9 +85,11 @@ class NamespaceBaseline(pulumi.ComponentResource):
             {"to": [{"ipBlock": {"cidr": GKE_METADATA_CIDR}}], "ports": [{"protocol": "TCP", "port": 80},
                                                                         {"protocol": "TCP", "port": 988}]},
         ]})
-        if args.allow_temporal_cloud:
-            policy("allow-temporal-cloud", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+        if args.allow_temporal:
+            # Temporal Cloud's public endpoint, or a self-hosted frontend in the `temporal` namespace.
+            policy("allow-temporal", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}},
+                       {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": SELF_HOSTED_TEMPORAL_NAMESPACE}}}],
                 "ports": [{"protocol": "TCP", "port": TEMPORAL_PORT}]}]})
         self.register_outputs({"namespace": self.name})
 

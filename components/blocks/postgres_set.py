@@ -40,7 +40,8 @@ class PostgresSetArgs:
     availability: str = "ZONAL"  # REGIONAL for HA
     read_replicas: int = 0
     database: str = "app"
-    user: str = "app"
+    user: str = "app"  # the services' login: a member of tenancy_app, never the owner
+    migrator: str = "migrator"  # owns the schema; only the migration Job uses it
     secret_accessor: pulumi.Input[str] | None = None  # member allowed to read the passwords
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the private service connection
 
@@ -48,12 +49,13 @@ class PostgresSetArgs:
 class PostgresSet(pulumi.ComponentResource):
     instances: list[gcp.sql.DatabaseInstance]
     password_secrets: list[gcp.secretmanager.Secret]
-    passwords: list[pulumi.Output[str]]  # secret outputs
+    passwords: list[pulumi.Output[str]]  # the services' login, secret outputs
+    migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
 
     def __init__(self, name: str, args: PostgresSetArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:PostgresSet", name, {}, opts)
         own = args.ownership
-        self.instances, self.password_secrets, self.passwords = [], [], []
+        self.instances, self.password_secrets, self.passwords, self.migrator_passwords = [], [], [], []
         for instance_name in args.instance_names:
             instance = gcp.sql.DatabaseInstance(
                 instance_name,
@@ -71,6 +73,11 @@ class PostgresSet(pulumi.ComponentResource):
                                              opts=child(self))
             gcp.sql.User(f"{instance_name}-user", name=args.user, instance=instance.name, project=args.project,
                          password=password.result, opts=child(self))
+            migrator_password = random.RandomPassword(f"{instance_name}-migrator-password", length=32, special=False,
+                                                      opts=child(self))
+            gcp.sql.User(f"{instance_name}-migrator", name=args.migrator, instance=instance.name, project=args.project,
+                         password=migrator_password.result, opts=child(self))
+            self.migrator_passwords.append(migrator_password.result)
             secret = gcp.secretmanager.Secret(
                 f"{instance_name}-password-secret", secret_id=f"{instance_name}-password", project=args.project,
                 replication=gcp.secretmanager.SecretReplicationArgs(auto=gcp.secretmanager.SecretReplicationAutoArgs()),

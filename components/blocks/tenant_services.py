@@ -114,8 +114,8 @@ class TenantServices(pulumi.ComponentResource):
             k8s_provider=args.k8s_provider, config=config, secrets=secrets), on_k8s)
         MigrationJob(f"{tid}-migrations", MigrationJobArgs(
             namespace=namespace.name, service_account_name=ksa,
-            instance_connection_names=[i.connection_name for i in postgres.instances], database="app", db_user="app",
-            password_secret_name=f"{tid}-app-secrets", password_secret_key="POSTGRES_1_PASSWORD",
+            instance_connection_names=[i.connection_name for i in postgres.instances], database="app",
+            db_user="migrator", passwords=postgres.migrator_passwords, app_logins=["app"],
             image=s.migrations_image, labels=own.k8s_labels()), on_k8s)
         TenantIngress(f"{tid}-ingress", TenantIngressArgs(
             hosts=args.hosts, namespace=namespace.name, ownership=own, k8s_provider=args.k8s_provider), on_k8s)

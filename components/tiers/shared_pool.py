@@ -130,8 +130,8 @@ class SharedPool(pulumi.ComponentResource):
             k8s_provider=cluster.provider), on_primary)
         MigrationJob("free-tier-migrations", MigrationJobArgs(
             namespace=namespace.name, service_account_name=names.FREE_TIER_KSA,
-            instance_connection_names=[i.connection_name for i in postgres.instances], database="app", db_user="app",
-            password_secret_name="free-tier-app-secrets", password_secret_key="POSTGRES_1_PASSWORD",
+            instance_connection_names=[i.connection_name for i in postgres.instances], database="app",
+            db_user="migrator", passwords=postgres.migrator_passwords, app_logins=["app"],
             image=s.migrations_image, labels=free.k8s_labels()), on_primary)
         TenantApplication("free-tier-app", TenantApplicationArgs(
             release_name="free-tier-app", namespace=namespace.name, service_account=names.FREE_TIER_KSA,

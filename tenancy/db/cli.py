@@ -20,7 +20,7 @@ from rich.text import Text
 from tenancy.db.connection import describe_dsn, redact
 from tenancy.db.datamove import DataMigrationReport, TableResult, migrate_data
 from tenancy.db.errors import DatabaseToolError
-from tenancy.db.migrations import MIGRATIONS_DIR_ENV, migrate, status
+from tenancy.db.migrations import MIGRATIONS_DIR_ENV, grant_app_role, migrate, status
 from tenancy.db.purge import DEFAULT_RETENTION_DAYS, purge_tenant
 
 db_app = typer.Typer(
@@ -61,12 +61,18 @@ _DIR_HELP = f"directory of NNNN_name.sql files (default: ${MIGRATIONS_DIR_ENV}, 
 def migrate_command(
     dsn: list[str] = typer.Option(..., "--dsn", help=f"{_DSN_HELP}; repeat for several databases"),
     migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
+    grant_app_role_to: list[str] = typer.Option(
+        [], "--grant-app-role-to", metavar="LOGIN",
+        help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables"),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
     for one in dsn:
         with _failures_exit_non_zero(one):
             result = migrate(one, migrations_dir)
+            granted = grant_app_role(one, grant_app_role_to) if grant_app_role_to else []
         where = describe_dsn(one)
+        for login in granted:
+            _out().print(Text(f"{login} is a member of tenancy_app in {where}"))
         if result.applied:
             for name in result.applied:
                 _out().print(Text(f"applied {name} to {where}", style="green"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import psycopg
+from psycopg import sql
 
 from tenancy import PROJECT_ROOT
 from tenancy.db.connection import connect, describe_dsn
@@ -200,3 +201,35 @@ def status(dsn: str, migrations_dir: Path | str | None = None) -> list[Migration
         if version not in known:
             result.append(MigrationStatus(version, record.name, "missing-file", record.applied_at))
     return sorted(result, key=lambda s: s.version)
+
+
+APP_ROLE = "tenancy_app"
+
+
+def grant_app_role(dsn: str, logins: list[str]) -> list[str]:
+    """Make each service login a member of the application role (idempotent).
+
+    Services must not log in as the table owner: an owner can turn row-level security off. The
+    migration Job runs as the owner and hands the non-owner ``tenancy_app`` role to the login the
+    services use. Refuses logins that are superusers, bypass RLS or own a tenant table.
+    """
+    granted: list[str] = []
+    with connect(dsn, "target") as conn:
+        for login in logins:
+            row = conn.execute(
+                "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = %s", [login]
+            ).fetchone()
+            if row is None:
+                raise MigrationFilesError(f"cannot grant {APP_ROLE}: no role {login!r} in {describe_dsn(dsn)}")
+            if row[0] or row[1]:
+                raise MigrationFilesError(f"refusing to use {login!r} as the service login: it is a superuser or bypasses RLS")
+            owned = conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tableowner = %s", [login]
+            ).fetchone()[0]
+            if owned:
+                raise MigrationFilesError(
+                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) and could disable RLS")
+            with conn.transaction():
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(login)))
+            granted.append(login)
+    return granted

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for the database tests, started and removed by the tests.
+"""A throwaway PostgreSQL cluster for the database tests, started and removed by the tests
+(initdb into a temporary directory, the server on a free port with its socket inside it).
 
 Roles, like on Cloud SQL:
 * ``postgres``   superuser, trusted over the cluster's private unix socket: test set-up only;
@@ -12,9 +13,11 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,7 @@ MIGRATOR_PASSWORD = "m1grator-S3cret!"
 APP_PASSWORD = "app-S3cret!"
 UNPRIVILEGED_USER = "nobody"
 UNPRIVILEGED_GROUP = "nogroup"
+STARTUP_TIMEOUT_SECONDS = 30
 
 
 def find_postgres_bindir() -> Path | None:
@@ -45,7 +49,7 @@ def find_postgres_bindir() -> Path | None:
         reverse=True,
     )
     for bindir in candidates:
-        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+        if all((bindir / tool).is_file() for tool in ("initdb", "postgres")):
             return bindir
     return None
 
@@ -78,60 +82,87 @@ class PgCluster:
         return psycopg.connect(self.admin_dsn(dbname), autocommit=True)
 
 
-def _as_unprivileged(cmd: list[str]) -> list[str]:
-    """postgres refuses to run as root: drop to nobody when the tests run as root."""
-    if os.geteuid() != 0:
-        return cmd
+def _as_unprivileged(cmd: list[str], die_with_parent: str | None = None) -> list[str]:
+    """postgres refuses to run as root: drop to nobody when the tests run as root.
+
+    ``die_with_parent`` names a signal the kernel sends to the server if this pytest process dies
+    without running its teardown (killed by a timeout, say), so no server outlives the tests."""
+    root = os.geteuid() == 0
     if shutil.which("setpriv"):
-        return ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVILEGED_GROUP}", "--clear-groups", *cmd]
-    return ["runuser", "-u", UNPRIVILEGED_USER, "-g", UNPRIVILEGED_GROUP, "--", *cmd]
+        drop = ["--reuid", UNPRIVILEGED_USER, "--regid", UNPRIVILEGED_GROUP, "--clear-groups"] if root else []
+        death = ["--pdeathsig", die_with_parent] if die_with_parent else []
+        return ["setpriv", *drop, *death, *cmd] if drop or death else cmd
+    if root:
+        return ["runuser", "-u", UNPRIVILEGED_USER, "-g", UNPRIVILEGED_GROUP, "--", *cmd]
+    return cmd
+
+
+def _wait_until_accepting(cluster: PgCluster, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        try:
+            with cluster.admin():
+                return
+        except psycopg.OperationalError:
+            if server.poll() is not None:
+                raise RuntimeError(f"PostgreSQL exited during start-up:\n{log.read_text()}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL not ready after {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()}") from None
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     bindir = find_postgres_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed")
+        pytest.skip("PostgreSQL server binaries (initdb, postgres) are not installed")
     root = Path(tempfile.mkdtemp(prefix="tenancy-pg-"))
-    data, sockets, log = root / "data", root / "sock", root / "server.log"
+    data, sockets, log_path = root / "data", root / "sock", root / "server.log"
     sockets.mkdir()
     if os.geteuid() == 0:
         shutil.chown(root, UNPRIVILEGED_USER, UNPRIVILEGED_GROUP)
         shutil.chown(sockets, UNPRIVILEGED_USER, UNPRIVILEGED_GROUP)
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    port = free_port()
-    started = False
+    cluster = PgCluster(root, free_port(), sockets)
+    server: subprocess.Popen | None = None
+    log = log_path.open("wb")
     try:
-        subprocess.run(
+        initdb = subprocess.run(
             _as_unprivileged([
                 str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8",
                 "--locale=C", "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256",
             ]),
-            check=True, capture_output=True, env=env, cwd=root,
+            capture_output=True, env=env, cwd=root,
         )
-        options = (
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb failed: {initdb.stderr.decode(errors='replace')}")
+        # The server runs in the foreground as our child (not daemonised by pg_ctl), so it can be
+        # tied to this process's life.
+        server = subprocess.Popen(
+            _as_unprivileged(
+                [
+                    str(bindir / "postgres"), "-D", str(data), "-p", str(cluster.port), "-k", str(sockets),
+                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                    "-c", "full_page_writes=off", "-c", "max_connections=50",
+                ],
+                die_with_parent="SIGQUIT",
+            ),
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
         )
-        subprocess.run(
-            _as_unprivileged([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "30", "start"]),
-            check=True, capture_output=True, env=env, cwd=root,
-        )
-        started = True
-        cluster = PgCluster(root, port, sockets)
+        _wait_until_accepting(cluster, server, log_path)
         with cluster.admin() as conn:
             conn.execute(sql.SQL("CREATE ROLE migrator LOGIN CREATEROLE PASSWORD {}").format(MIGRATOR_PASSWORD))
             conn.execute(sql.SQL("CREATE ROLE app_user LOGIN PASSWORD {}").format(APP_PASSWORD))
         yield cluster
-    except subprocess.CalledProcessError as exc:
-        server_log = log.read_text() if log.exists() else ""
-        raise RuntimeError(f"PostgreSQL failed to start: {exc.stderr!r}\n{server_log}") from exc
     finally:
-        if started:
-            subprocess.run(
-                _as_unprivileged([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                capture_output=True, env=env, cwd=root,
-            )
+        if server is not None and server.poll() is None:
+            server.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away anyway
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.close()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -124,3 +124,27 @@ def test_migrations_fail_cleanly_for_an_unprivileged_user(pg_cluster, create_dat
     with pytest.raises(psycopg.errors.UndefinedTable):
         with pg_cluster.admin(db) as conn:
             conn.execute("SELECT * FROM itineraries")
+
+
+def test_the_service_login_gets_the_app_role_and_rls_applies(pg_cluster, create_database) -> None:
+    from tenancy.db.migrations import grant_app_role
+
+    db = create_database("grant")
+    migrate(pg_cluster.migrator_dsn(db))
+    assert grant_app_role(pg_cluster.migrator_dsn(db), ["app_user"]) == ["app_user"]
+    assert grant_app_role(pg_cluster.migrator_dsn(db), ["app_user"]) == ["app_user"]  # idempotent
+    with psycopg.connect(pg_cluster.app_dsn(db), autocommit=True) as conn:
+        # the login works through tenancy_app, and without a tenant it sees nothing
+        assert conn.execute("SELECT count(*) FROM itineraries").fetchone() == (0,)
+        assert conn.execute("SELECT pg_has_role('app_user', 'tenancy_app', 'MEMBER')").fetchone() == (True,)
+
+
+def test_the_owner_is_refused_as_the_service_login(pg_cluster, create_database) -> None:
+    from tenancy.db.migrations import grant_app_role
+
+    db = create_database("grant-owner")
+    migrate(pg_cluster.migrator_dsn(db))
+    with pytest.raises(MigrationFilesError, match=r"'migrator' as the service login: it owns \d+ table"):
+        grant_app_role(pg_cluster.migrator_dsn(db), ["migrator"])
+    with pytest.raises(MigrationFilesError, match="no role 'nobody_here'"):
+        grant_app_role(pg_cluster.migrator_dsn(db), ["nobody_here"])

@@ -52,9 +52,11 @@ def temporal_endpoint() -> Iterator[str]:
     port, http_port, metrics_port = _free_port(), _free_port(), _free_port()
     endpoint = f"127.0.0.1:{port}"
     log = (workdir / "server.log").open("wb")
+    # If pytest dies without its teardown (a timeout's SIGTERM, say), the kernel stops the server.
+    die_with_parent = ["setpriv", "--pdeathsig", "SIGTERM"] if shutil.which("setpriv") else []
     process = subprocess.Popen(
         [
-            cli, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
+            *die_with_parent, cli, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
             "--port", str(port), "--http-port", str(http_port), "--metrics-port", str(metrics_port),
             "--db-filename", str(workdir / "temporal.db"), "--log-level", "error",
         ],
