@@ -1,6 +1,7 @@
 """YAML reading that keeps line numbers, so every error can point at a line."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,40 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, str | None]:
         return None, f"{path.name}{line}: malformed YAML: {reason}"
     except YAMLError as exc:
         return None, f"{path.name}: malformed YAML: {exc}"
+
+
+def load_yaml_fast(path: Path) -> tuple[Any, str | None]:
+    """Parse with the C loader (same YAML 1.2 rules, no line information). On an error the file is
+    parsed again with line information so the message points at the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{path.name}: cannot read: {exc}"
+    try:
+        return _fast_yaml().load(text), None
+    except YAMLError:
+        return load_yaml_with_lines(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_yaml() -> YAML:
+    # Building a loader costs more than parsing a small file: one is reused (the CLI is single-threaded).
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+class Lines:
+    """Line numbers of one file, parsed with position information only when first asked for."""
+
+    def __init__(self, path: Path, doc: Any = None):
+        self.path = path
+        self._doc = doc
+
+    def __call__(self, path: tuple) -> int | None:
+        if self._doc is None:
+            self._doc, _ = load_yaml_with_lines(self.path)
+        return line_of(self._doc, path) if self._doc is not None else None
 
 
 def line_of(doc: Any, path: tuple) -> int | None:

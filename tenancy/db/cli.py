@@ -9,19 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import psycopg
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tenancy.db.connection import describe_dsn, redact
-from tenancy.db.datamove import DataMigrationReport, TableResult, migrate_data
-from tenancy.db.errors import DatabaseToolError
-from tenancy.db.migrations import MIGRATIONS_DIR_ENV, grant_app_role, migrate, status
-from tenancy.db.purge import DEFAULT_RETENTION_DAYS, purge_tenant
+from tenancy.db.defaults import DEFAULT_RETENTION_DAYS, MIGRATIONS_DIR_ENV
+
+# The database modules import psycopg; they load when a database command runs, not with the CLI.
+if TYPE_CHECKING:
+    from tenancy.db.datamove import DataMigrationReport, TableResult
 
 db_app = typer.Typer(
     name="db",
@@ -43,6 +42,11 @@ def _err() -> Console:
 @contextmanager
 def _failures_exit_non_zero(*dsns: str) -> Iterator[None]:
     """One red line naming what failed, with any password masked, and exit code 1."""
+    import psycopg
+
+    from tenancy.db.connection import redact
+    from tenancy.db.errors import DatabaseToolError
+
     try:
         yield
     except (DatabaseToolError, psycopg.Error) as exc:
@@ -66,6 +70,9 @@ def migrate_command(
         help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables"),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.migrations import grant_app_role, migrate
+
     for one in dsn:
         with _failures_exit_non_zero(one):
             result = migrate(one, migrations_dir)
@@ -86,6 +93,9 @@ def status_command(
     migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
 ) -> None:
     """Show which migrations are applied, pending, changed since applied, or unknown to this code."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.migrations import status
+
     with _failures_exit_non_zero(dsn):
         rows = status(dsn, migrations_dir)
     table = Table(title=f"schema of {describe_dsn(dsn)}")
@@ -126,6 +136,9 @@ def migrate_data_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="show what would be copied and write nothing"),
 ) -> None:
     """Copy one tenant's rows from the shared database to its dedicated one (Free→Standard)."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.datamove import migrate_data
+
     _out().print(Text(f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"))
     with _failures_exit_non_zero(from_dsn, to_dsn):
         report = migrate_data(tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result)
@@ -144,6 +157,9 @@ def purge_tenant_data_command(
     yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
 ) -> None:
     """Delete a migrated tenant's rows from the shared database after the retention period."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.purge import purge_tenant
+
     if not (dry_run or yes):
         typed = typer.prompt(f"Type the tenant id to delete its rows from {describe_dsn(dsn)}", default="")
         if typed != tenant:

@@ -15,9 +15,9 @@ from psycopg import sql
 
 from tenancy import PROJECT_ROOT
 from tenancy.db.connection import connect, describe_dsn
+from tenancy.db.defaults import MIGRATIONS_DIR_ENV
 from tenancy.db.errors import MigrationFilesError
 
-MIGRATIONS_DIR_ENV = "TENANCY_MIGRATIONS_DIR"
 DEFAULT_MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 # One migrator at a time per database: a second Job waits instead of racing.

@@ -19,9 +19,9 @@ from psycopg import sql
 from tenancy.db import catalog
 from tenancy.db.connection import connect, describe_dsn, set_tenant
 from tenancy.db.datamove import check_tenant_id
+from tenancy.db.defaults import DEFAULT_RETENTION_DAYS
 from tenancy.db.errors import PurgeRefused, SchemaMismatch, UnknownTenant
 
-DEFAULT_RETENTION_DAYS = 30
 
 
 @dataclass

@@ -17,7 +17,7 @@ from tenancy.registry.models import (
     TenantBase,
 )
 from tenancy.tiers import FEATURES, KNOBS_BY_PATH, Tier
-from tenancy.yamlio import line_of, load_yaml_with_lines, to_plain
+from tenancy.yamlio import Lines, load_yaml_fast, to_plain
 
 if TYPE_CHECKING:
     from tenancy.environment import EnvironmentSettings
@@ -74,17 +74,18 @@ def _loc_str(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any]:
+def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any, Lines]:
     name = path.name
-    doc, problem = load_yaml_with_lines(path)
+    doc, problem = load_yaml_fast(path)
     if problem:
         line = None
         head, _, reason = problem.partition(": ")
         if ":" in head:
             line = int(head.rsplit(":", 1)[1])
-        return None, [Problem(name, "", line, reason)], None
+        return None, [Problem(name, "", line, reason)], None, Lines(path)
+    lines = Lines(path)
     if not isinstance(doc, dict):
-        return None, [Problem(name, "", 1, "a tenant file must be a YAML mapping")], None
+        return None, [Problem(name, "", 1, "a tenant file must be a YAML mapping")], None, lines
 
     problems: list[Problem] = []
     raw_tier = doc.get("tier")
@@ -93,11 +94,11 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any]:
     except ValueError:
         allowed = ", ".join(t.value for t in Tier)
         reason = "missing" if raw_tier is None else f"{raw_tier!r} is not a tier"
-        problems.append(Problem(name, "tier", line_of(doc, ("tier",)), f"{reason}; expected one of: {allowed}"))
+        problems.append(Problem(name, "tier", lines(("tier",)), f"{reason}; expected one of: {allowed}"))
         # Still check the fields every tier shares, so all problems show at once.
         shared = {k: v for k, v in doc.items() if k in TenantBase.model_fields}
-        problems.extend(_validation_problems(name, doc, TenantBase, shared))
-        return None, problems, doc
+        problems.extend(_validation_problems(name, lines, TenantBase, shared))
+        return None, problems, doc, lines
 
     model = TIER_MODELS[tier]
     data = dict(doc)
@@ -106,22 +107,22 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any]:
         if key not in model.model_fields and key in TIER_ONLY_FIELDS:
             allowed_for = ", ".join(t.value for t in TIER_ONLY_FIELDS[key])
             problems.append(
-                Problem(name, str(key), line_of(doc, (key,)), f"not allowed for tier '{tier.value}' (only for: {allowed_for})")
+                Problem(name, str(key), lines((key,)), f"not allowed for tier '{tier.value}' (only for: {allowed_for})")
             )
             del data[key]
 
-    problems.extend(_override_problems(name, doc, tier))
-    model_problems = _validation_problems(name, doc, model, data)
+    problems.extend(_override_problems(name, doc, lines, tier))
+    model_problems = _validation_problems(name, lines, model, data)
     problems.extend(model_problems)
     raw_id = doc.get("id")
     if isinstance(raw_id, str) and path.stem != raw_id:
-        problems.append(Problem(name, "id", line_of(doc, ("id",)), f"the file name must equal the id: rename to {raw_id}.yaml"))
+        problems.append(Problem(name, "id", lines(("id",)), f"the file name must equal the id: rename to {raw_id}.yaml"))
     if problems:
-        return None, problems, doc
-    return model.model_validate(to_plain(data)), [], doc
+        return None, problems, doc, lines
+    return model.model_validate(to_plain(data)), [], doc, lines
 
 
-def _validation_problems(name: str, doc: Any, model: type[TenantBase], data: dict) -> list[Problem]:
+def _validation_problems(name: str, lines: Lines, model: type[TenantBase], data: dict) -> list[Problem]:
     try:
         model.model_validate(to_plain(data))
     except ValidationError as exc:
@@ -137,12 +138,12 @@ def _validation_problems(name: str, doc: Any, model: type[TenantBase], data: dic
                 msg = f"{err['input']!r} " + PATTERN_HINTS.get(str(loc[-1]), f"does not match {err['ctx']['pattern']}")
             elif msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
-            problems.append(Problem(name, _loc_str(loc), line_of(doc, loc), msg))
+            problems.append(Problem(name, _loc_str(loc), lines(loc), msg))
         return problems
     return []
 
 
-def _override_problems(name: str, doc: Any, tier: Tier) -> list[Problem]:
+def _override_problems(name: str, doc: Any, lines: Lines, tier: Tier) -> list[Problem]:
     """A tenant may override only the knobs its tier allows, within the tier's bounds.
 
     Works on the raw document so these problems are reported even when other fields are invalid.
@@ -158,7 +159,7 @@ def _override_problems(name: str, doc: Any, tier: Tier) -> list[Problem]:
             if knob is None or value is None:
                 continue  # unknown keys are reported by the model
             bounds = knob.bounds[tier]
-            line = line_of(doc, (section, key))
+            line = lines((section, key))
             if bounds is None:
                 problems.append(Problem(name, path, line, f"tier '{tier.value}' may not override this (see docs/tiers.md)"))
             elif isinstance(value, int) and not isinstance(value, bool) and len(bounds) == 2 and all(isinstance(b, int) for b in bounds):
@@ -174,7 +175,7 @@ def _override_problems(name: str, doc: Any, tier: Tier) -> list[Problem]:
     features = doc.get("features")
     if isinstance(features, dict):
         for flag, enabled in features.items():
-            line = line_of(doc, ("features", flag))
+            line = lines(("features", flag))
             if tier == Tier.FREE:
                 problems.append(Problem(name, f"features.{flag}", line, "tier 'free' may not override features (see docs/tiers.md)"))
             elif enabled is True and flag in FEATURES and tier not in FEATURES[flag]:
@@ -185,10 +186,10 @@ def _override_problems(name: str, doc: Any, tier: Tier) -> list[Problem]:
         for i, pool in enumerate(pools):
             if isinstance(pool, dict) and isinstance(pool.get("min_nodes"), int) and isinstance(pool.get("max_nodes"), int) \
                     and pool["min_nodes"] > pool["max_nodes"]:
-                problems.append(Problem(name, f"node_pools.{i}.min_nodes", line_of(doc, ("node_pools", i, "min_nodes")), "must not exceed max_nodes"))
+                problems.append(Problem(name, f"node_pools.{i}.min_nodes", lines(("node_pools", i, "min_nodes")), "must not exceed max_nodes"))
         pool_names = [p.get("name") for p in pools if isinstance(p, dict)]
         for dup in sorted({n for n in pool_names if n is not None and pool_names.count(n) > 1}):
-            problems.append(Problem(name, "node_pools", line_of(doc, ("node_pools",)), f"node pool name {dup!r} is used twice"))
+            problems.append(Problem(name, "node_pools", lines(("node_pools",)), f"node pool name {dup!r} is used twice"))
     return problems
 
 
@@ -204,21 +205,21 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
         problems.append(Problem(stray.name, "", None, "tenant files end in .yaml"))
 
     registry = Registry(directory)
-    docs: dict[str, Any] = {}
+    docs: dict[str, Lines] = {}  # id -> line lookup of its file
     seen_ids: dict[str, str] = {}
     for path in paths:
-        tenant, file_problems, doc = _parse_file(path)
+        tenant, file_problems, doc, lines = _parse_file(path)
         problems.extend(file_problems)
         raw_id = doc.get("id") if isinstance(doc, dict) else None
         if isinstance(raw_id, str):
             if raw_id in seen_ids:
-                problems.append(Problem(path.name, "id", line_of(doc, ("id",)), f"duplicate id {raw_id!r} (also in {seen_ids[raw_id]})"))
+                problems.append(Problem(path.name, "id", lines(("id",)), f"duplicate id {raw_id!r} (also in {seen_ids[raw_id]})"))
                 continue
             seen_ids[raw_id] = path.name
         if tenant is not None:
             registry.tenants.append(tenant)
             registry.files[tenant.id] = path
-            docs[tenant.id] = doc
+            docs[tenant.id] = lines
 
     problems.extend(_cross_tenant_problems(registry, docs, settings))
     if problems:
@@ -226,7 +227,7 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     return registry
 
 
-def _cross_tenant_problems(registry: Registry, docs: dict[str, Any], settings: EnvironmentSettings) -> list[Problem]:
+def _cross_tenant_problems(registry: Registry, docs: dict[str, Lines], settings: EnvironmentSettings) -> list[Problem]:
     problems: list[Problem] = []
 
     def file_of(tenant: TenantBase) -> str:
@@ -234,42 +235,42 @@ def _cross_tenant_problems(registry: Registry, docs: dict[str, Any], settings: E
 
     hosts: dict[str, list[tuple[TenantBase, str]]] = {}
     for tenant in registry.tenants:
-        doc = docs[tenant.id]
+        lines = docs[tenant.id]
         if tenant.region not in settings.allowed_regions:
-            problems.append(Problem(file_of(tenant), "region", line_of(doc, ("region",)),
+            problems.append(Problem(file_of(tenant), "region", lines(("region",)),
                                     f"{tenant.region!r} is not allowed in environment {settings.environment!r}; allowed: {settings.allowed_regions}"))
         if isinstance(tenant, StandardTenant):
             hosts.setdefault(names.subdomain_host(tenant.host_label, settings.app_domain), []).append((tenant, "subdomain"))
         elif isinstance(tenant, EnterpriseTenant):
             hosts.setdefault(tenant.custom_domain, []).append((tenant, "custom_domain"))
             if tenant.custom_domain == settings.app_domain or tenant.custom_domain.endswith("." + settings.app_domain):
-                problems.append(Problem(file_of(tenant), "custom_domain", line_of(doc, ("custom_domain",)),
+                problems.append(Problem(file_of(tenant), "custom_domain", lines(("custom_domain",)),
                                         f"must not be inside the platform's app domain {settings.app_domain!r}"))
             if tenant.dedicated_project and settings.billing_account is None:
-                problems.append(Problem(file_of(tenant), "dedicated_project", line_of(doc, ("dedicated_project",)),
+                problems.append(Problem(file_of(tenant), "dedicated_project", lines(("dedicated_project",)),
                                         f"environment {settings.environment!r} has no billing_account to attach a project to"))
     # Every tenant that claims a taken host is told who else claims it.
     for host, claims in hosts.items():
         for tenant, field_name in claims if len(claims) > 1 else []:
             others = ", ".join(file_of(t) for t, _ in claims if t is not tenant)
-            doc = docs[tenant.id]
-            problems.append(Problem(file_of(tenant), field_name, line_of(doc, (field_name,)) or line_of(doc, ("id",)),
+            lines = docs[tenant.id]
+            problems.append(Problem(file_of(tenant), field_name, lines((field_name,)) or lines(("id",)),
                                     f"host {host!r} is also used by {others}"))
 
     counts = registry.placements()
     for tenant in registry.tenants:
         if not isinstance(tenant, StandardTenant):
             continue
-        doc = docs[tenant.id]
+        lines = docs[tenant.id]
         cluster = settings.cluster(tenant.placement)
         if cluster is None:
             known = [c.name for c in settings.clusters]
-            problems.append(Problem(file_of(tenant), "placement", line_of(doc, ("placement",)),
+            problems.append(Problem(file_of(tenant), "placement", lines(("placement",)),
                                     f"no shared cluster {tenant.placement!r} in environment {settings.environment!r}; known: {known}"))
         elif counts[tenant.placement] > cluster.capacity:
-            problems.append(Problem(file_of(tenant), "placement", line_of(doc, ("placement",)),
+            problems.append(Problem(file_of(tenant), "placement", lines(("placement",)),
                                     f"cluster {cluster.name!r} is over capacity ({counts[tenant.placement]} > {cluster.capacity} tenant namespaces)"))
         elif cluster.region != tenant.region:
-            problems.append(Problem(file_of(tenant), "region", line_of(doc, ("region",)),
+            problems.append(Problem(file_of(tenant), "region", lines(("region",)),
                                     f"must match the region of cluster {cluster.name!r} ({cluster.region})"))
     return problems
