@@ -29,31 +29,28 @@ sys.path.insert(0, str(ROOT))
 HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json\n"
 
 
+def _tier_fields(tier: str, i: int) -> str:
+    if tier == "standard":
+        return f"placement: {'pool-a' if i % 2 == 0 else 'pool-b'}\n"
+    if tier == "enterprise":
+        return f"custom_domain: app.ent{i:05d}.example\ndedicated_project: {'true' if i % 2 == 0 else 'false'}\n"
+    return ""
+
+
 def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
     """Write `size` tenant files; returns the ids by tier."""
     enterprise = max(1, round(size * 0.02))
     standard = max(1, round(size * 0.13))
-    free = size - enterprise - standard
-    ids: dict[str, list[str]] = {"free": [], "standard": [], "enterprise": []}
-    for i in range(free):
-        tid = f"free{i:05d}"
-        ids["free"].append(tid)
-        (directory / f"{tid}.yaml").write_text(
-            HEADER + f"id: {tid}\ndisplay_name: Free {i}\ntier: free\nregion: us-central1\n"
-            f"contact_email: owner{i}@free.example\n")
-    for i in range(standard):
-        tid = f"std{i:05d}"
-        ids["standard"].append(tid)
-        (directory / f"{tid}.yaml").write_text(
-            HEADER + f"id: {tid}\ndisplay_name: Standard {i}\ntier: standard\nregion: us-central1\n"
-            f"contact_email: ops{i}@std.example\nplacement: {'pool-a' if i % 2 == 0 else 'pool-b'}\n")
-    for i in range(enterprise):
-        tid = f"ent{i:05d}"
-        ids["enterprise"].append(tid)
-        (directory / f"{tid}.yaml").write_text(
-            HEADER + f"id: {tid}\ndisplay_name: Enterprise {i}\ntier: enterprise\nregion: us-central1\n"
-            f"contact_email: cloud{i}@ent.example\ncustom_domain: app.ent{i:05d}.example\n"
-            f"dedicated_project: {'true' if i % 2 == 0 else 'false'}\n")
+    counts = {"free": size - enterprise - standard, "standard": standard, "enterprise": enterprise}
+    prefixes = {"free": "free", "standard": "std", "enterprise": "ent"}
+    ids: dict[str, list[str]] = {tier: [] for tier in counts}
+    for tier, count in counts.items():
+        for i in range(count):
+            tid = f"{prefixes[tier]}{i:05d}"
+            ids[tier].append(tid)
+            (directory / f"{tid}.yaml").write_text(
+                HEADER + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: us-central1\n"
+                f"contact_email: ops{i}@{prefixes[tier]}.example\n" + _tier_fields(tier, i))
     return ids
 
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_kubernetes as k8s
+
+from tenancy.registry import TenantBase
+from tenancy.tiers import Status, Tier
 
 SHARED = "shared"
+LIMITS_LABEL = "tenancy.io/limits"  # free tenants' limits ConfigMaps, read by the shared services
 TENANT_LABEL = "tenancy.io/tenant"
 TIER_LABEL = "tenancy.io/tier"
 PSS_LEVEL = "restricted"
@@ -28,12 +33,24 @@ class Ownership:
     tier: str = SHARED
     protected: bool = True  # False only while the tenant is offboarding
 
+    @classmethod
+    def for_tenant(cls, environment: str, tenant: TenantBase) -> "Ownership":
+        """A tenant's own resources: protected unless it is offboarding."""
+        return cls(environment, tenant=tenant.id, tier=Tier(tenant.tier).value,
+                   protected=tenant.status != Status.OFFBOARDING)
+
     def gcp_labels(self, **extra: str) -> dict[str, str]:
         return {"tenant": self.tenant, "tier": self.tier, "environment": self.environment,
                 "managed-by": "tenancy", **extra}
 
     def k8s_labels(self, **extra: str) -> dict[str, str]:
         return {TENANT_LABEL: self.tenant, TIER_LABEL: self.tier, "app.kubernetes.io/managed-by": "tenancy", **extra}
+
+    def k8s_meta(self, name: pulumi.Input[str], namespace: pulumi.Input[str] | None = None,
+                 labels: dict[str, str] | None = None, annotations: dict | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+        """Metadata of a Kubernetes object this owner creates: its labels plus any extra ones."""
+        return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels={**self.k8s_labels(), **(labels or {})},
+                                          annotations=annotations)
 
     def stateful(self, opts: pulumi.ResourceOptions | None = None) -> pulumi.ResourceOptions:
         """Options for a stateful child: protected unless offboarding."""

@@ -135,7 +135,7 @@ def plan(
     """Run the real program offline under the Pulumi mock runtime and show what it would create."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tenancy.plan.engine import count_by_type, plan_stacks
+    from tenancy.plan.engine import plan_stacks
     from tenancy.stacks import StackSelectionError, select_stacks
 
     settings, registry = load(tenants, env)
@@ -155,19 +155,19 @@ def plan(
     elapsed = time.perf_counter() - started
     if json_path is not None:
         result.write(json_path)
-    _print_plan(result, count_by_type, verbose=len(result.stacks) <= 12)
+    _print_plan(result, verbose=len(result.stacks) <= 12)
     out.print(f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
               + (f"; JSON written to {json_path}" if json_path else ""))
 
 
-def _print_plan(result, count_by_type, verbose: bool) -> None:
+def _print_plan(result, verbose: bool) -> None:
     if verbose:
         for stack in result.stacks:
             label = f"{stack.name}" + (f" — {stack.tenant} ({stack.tier})" if stack.tenant else " — platform (shared pool + free tenants)")
             table = Table(title=label, title_justify="left", show_edge=False)
             table.add_column("type")
             table.add_column("count", justify="right")
-            for rtype, count in count_by_type(stack).items():
+            for rtype, count in stack.count_by_type().items():
                 table.add_row(rtype, str(count))
             table.add_row("[bold]total", f"[bold]{len(stack.resources)}")
             out.print(table)

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 from tenancy import PROJECT_ROOT
+from tenancy.plan.model import Plan
 from tenancy.tiers import FEATURES, KNOBS, PROFILES, Tier
 
 README = PROJECT_ROOT / "README.md"
@@ -97,8 +97,8 @@ TIER_NOTES = """## Notes by tier
 """
 
 
-def tier_resources_markdown() -> str:
-    """Resource counts by type for each tier, from the offline plan of the sample registry."""
+def sample_plan() -> Plan:
+    """The offline plan of the sample registry in `dev`, which the tier tables describe."""
     from tenancy.environment import load_environment
     from tenancy.plan.engine import plan_stacks
     from tenancy.registry import load_registry
@@ -106,8 +106,12 @@ def tier_resources_markdown() -> str:
 
     settings = load_environment("dev")
     registry = load_registry(PROJECT_ROOT / "tenants", settings)
-    plan = plan_stacks(all_stacks(registry, "dev"), settings, registry)
-    free = len(registry.by_tier("free"))
+    return plan_stacks(all_stacks(registry, "dev"), settings, registry)
+
+
+def tier_resources_markdown(plan: Plan) -> str:
+    """Resource counts by type for each tier, from the offline plan of the sample registry."""
+    free = sum(1 for r in plan.stack("dev").resources if r.type == "gcp:identityplatform/tenant:Tenant")
     sections = []
     picks = [("Platform stack: SharedPool and the free tier", plan.stack("dev"),
               f"`dev`, with {free} free tenants; each free tenant adds one Identity Platform tenant and one limits ConfigMap")]
@@ -117,10 +121,9 @@ def tier_resources_markdown() -> str:
             title = "NamespaceTenant (standard)" if tier == "standard" else "DedicatedCluster (enterprise)"
             picks.append((title, stack, f"`{stack.name}`"))
     for title, stack, example in picks:
-        counts = Counter(r.type for r in stack.resources)
         lines = [f"#### {title}", "", f"Example stack {example}: {len(stack.resources)} resources.", "",
                  "| resource type | count |", "|---|---:|"]
-        lines += [f"| `{rtype}` | {count} |" for rtype, count in sorted(counts.items())]
+        lines += [f"| `{rtype}` | {count} |" for rtype, count in stack.count_by_type().items()]
         sections.append("\n".join(lines))
     return "\n\n".join(sections) + "\n"
 
@@ -138,12 +141,13 @@ def _replace_section(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + GENERATED_NOTE + "\n\n" + body + "\n" + m.group(2), text)
 
 
-def regenerate(check: bool = False) -> list[Path]:
-    """Write every generated doc; with ``check`` write nothing and return the stale ones."""
+def regenerate(check: bool = False, plan: Plan | None = None) -> list[Path]:
+    """Write every generated doc; with ``check`` write nothing and return the stale ones.
+    ``plan`` is the sample registry's plan when the caller already has it."""
     stale: list[Path] = []
     outputs = {TIERS_DOC: tiers_markdown()}
     readme = README.read_text(encoding="utf-8")
-    readme = _replace_section(readme, "tier-resources", tier_resources_markdown())
+    readme = _replace_section(readme, "tier-resources", tier_resources_markdown(plan or sample_plan()))
     readme = _replace_section(readme, "policies", policies_markdown())
     outputs[README] = readme
     for path, text in outputs.items():

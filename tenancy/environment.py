@@ -118,13 +118,14 @@ def settings_path(env: str, root: Path = PROJECT_ROOT) -> Path:
 
 def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings:
     path = settings_path(env, root)
-    if names.env_problems(env):
-        raise EnvironmentConfigError([f"--env {env!r}: " + "; ".join(names.env_problems(env))])
+    env_problems = names.env_problems(env)
+    if env_problems:
+        raise EnvironmentConfigError([f"--env {env!r}: " + "; ".join(env_problems)])
     if not path.exists():
         raise EnvironmentConfigError([f"{path.name}: no such environment file (environment {env!r})"])
     doc, problem = load_yaml_with_lines(path)
     if problem:
-        raise EnvironmentConfigError([problem])
+        raise EnvironmentConfigError([str(problem)])
     config = (doc or {}).get("config") or {}
     raw = config.get(SETTINGS_KEY)
     if raw is None:

@@ -125,8 +125,14 @@ def postgres_instance(tenant_id: str, index: int) -> str:
     return f"{tenant_id}-postgres-{index}"
 
 
-def postgres_replica(tenant_id: str, index: int) -> str:
-    return f"{tenant_id}-postgres-{index}-replica"
+def postgres_replica(instance: str, index: int) -> str:
+    """Read replica ``index`` (1-based) of a primary instance."""
+    return f"{instance}-replica" if index == 1 else f"{instance}-replica-{index}"
+
+
+def postgres_password_secret(instance: str) -> str:
+    """Secret Manager id holding the services' password of an instance."""
+    return f"{instance}-password"
 
 
 def neo4j_release(tenant_id: str) -> str:
@@ -151,15 +157,23 @@ def dedicated_project_id(env: str, tenant_id: str) -> str:
     return f"tn-{tenant_id}-{stable_suffix(env, tenant_id)}"
 
 
-def secret_id(tenant_id: str, what: str) -> str:
-    return f"{tenant_id}-{what}"
-
-
 def subdomain_host(subdomain: str, app_domain: str) -> str:
     return f"{subdomain}.{app_domain}"
 
 
 # Shared (platform) names
+def platform_network(env: str) -> str:
+    return f"{env}-platform"
+
+
+def pool_cluster(env: str, pool: str) -> str:
+    return f"{env}-{pool}"
+
+
+def app_dns_zone(env: str) -> str:
+    return f"{env}-app"
+
+
 def shared_postgres_instance(env: str) -> str:
     return f"{env}-shared-postgres"
 
@@ -198,7 +212,11 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
             f"postgres_{i}": ("cloudsql_instance", postgres_instance(tenant_id, i)) for i in (1, 2, 3)
         },
         **{
-            f"postgres_{i}_replica": ("cloudsql_instance", postgres_replica(tenant_id, i))
+            f"postgres_{i}_replica": ("cloudsql_instance", postgres_replica(postgres_instance(tenant_id, i), 3))
+            for i in (1, 2, 3)
+        },
+        **{
+            f"postgres_{i}_secret": ("secret_id", postgres_password_secret(postgres_instance(tenant_id, i)))
             for i in (1, 2, 3)
         },
         "neo4j": ("helm_release", neo4j_release(tenant_id)),

@@ -26,33 +26,40 @@ class EffectiveProfile:
     sla: str
 
 
+def _override(block, name: str, default):
+    """The tenant's value for ``block.name`` if it set one, else the tier default."""
+    value = getattr(block, name) if block is not None else None
+    return default if value is None else value
+
+
 def effective_profile(tenant: TenantBase, temporal: TemporalSettings) -> EffectiveProfile:
     profile = PROFILES[Tier(tenant.tier)]
     limits, dbs, tmp = tenant.limits, tenant.databases, tenant.temporal
     quota = profile.namespace_quota
-    if quota is not None and limits is not None:
+    if quota is not None:
+        memory_gi = _override(limits, "namespace_memory_gi", None)
         quota = replace(
             quota,
-            cpu=str(limits.namespace_cpu) if limits.namespace_cpu else quota.cpu,
-            memory=f"{limits.namespace_memory_gi}Gi" if limits.namespace_memory_gi else quota.memory,
-            pods=limits.namespace_pods or quota.pods,
+            cpu=str(_override(limits, "namespace_cpu", quota.cpu)),
+            memory=f"{memory_gi}Gi" if memory_gi else quota.memory,
+            pods=_override(limits, "namespace_pods", quota.pods),
         )
     ha = isinstance(tenant, EnterpriseTenant) and tenant.ha
-    regions = list(tmp.regions) if tmp and tmp.regions else [temporal.default_region]
+    regions = list(_override(tmp, "regions", [temporal.default_region]))
     if ha and len(regions) == 1 and temporal.ha_region != regions[0]:
         regions.append(temporal.ha_region)
     return EffectiveProfile(
-        api_rate_limit_per_min=(limits.api_rate_limit_per_min if limits and limits.api_rate_limit_per_min else profile.api_rate_limit_per_min),
-        storage_quota_gb=(limits.storage_quota_gb if limits and limits.storage_quota_gb else profile.storage_quota_gb),
-        backup_retention_days=(limits.backup_retention_days if limits and limits.backup_retention_days else profile.backup_retention_days),
+        api_rate_limit_per_min=_override(limits, "api_rate_limit_per_min", profile.api_rate_limit_per_min),
+        storage_quota_gb=_override(limits, "storage_quota_gb", profile.storage_quota_gb),
+        backup_retention_days=_override(limits, "backup_retention_days", profile.backup_retention_days),
         namespace_quota=quota,
-        postgres_tier=(dbs.postgres_tier if dbs and dbs.postgres_tier else profile.postgres_tier),
-        postgres_disk_gb=(dbs.postgres_disk_gb if dbs and dbs.postgres_disk_gb else profile.postgres_disk_gb),
+        postgres_tier=_override(dbs, "postgres_tier", profile.postgres_tier),
+        postgres_disk_gb=_override(dbs, "postgres_disk_gb", profile.postgres_disk_gb),
         postgres_availability="REGIONAL" if ha else profile.databases.postgres_availability,
-        postgres_read_replicas=(dbs.postgres_read_replicas or 0) if dbs else 0,
-        neo4j_storage_gb=(dbs.neo4j_storage_gb if dbs and dbs.neo4j_storage_gb else profile.neo4j_storage_gb),
+        postgres_read_replicas=_override(dbs, "postgres_read_replicas", 0),
+        neo4j_storage_gb=_override(dbs, "neo4j_storage_gb", profile.neo4j_storage_gb),
         neo4j_cluster=ha,
-        temporal_retention_days=(tmp.retention_days if tmp and tmp.retention_days else profile.temporal_retention_days),
+        temporal_retention_days=_override(tmp, "retention_days", profile.temporal_retention_days),
         temporal_regions=regions,
         features={**profile.features, **tenant.features},
         sla=profile.sla,

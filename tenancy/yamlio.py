@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +16,51 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load_yaml_with_lines(path: Path) -> tuple[Any, str | None]:
-    """Returns (document, None) or (None, "file:line: reason")."""
+@dataclass(frozen=True)
+class YamlProblem:
+    """Why a file could not be read as YAML, and where."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+
+def load_yaml_with_lines(path: Path) -> tuple[Any, YamlProblem | None]:
+    """Returns (document, None) or (None, the problem)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{path.name}: cannot read: {exc}"
+        return None, YamlProblem(path.name, None, f"cannot read: {exc}")
     try:
         return _yaml().load(text), None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
         reason = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return None, f"{path.name}{line}: malformed YAML: {reason}"
+        return None, YamlProblem(path.name, mark.line + 1 if mark is not None else None, f"malformed YAML: {reason}")
     except YAMLError as exc:
-        return None, f"{path.name}: malformed YAML: {exc}"
+        return None, YamlProblem(path.name, None, f"malformed YAML: {exc}")
 
 
-def load_yaml_fast(path: Path) -> tuple[Any, str | None]:
+def load_yaml_fast(path: Path) -> tuple[Any, YamlProblem | None]:
     """Parse with the C loader (same YAML 1.2 rules, no line information). On an error the file is
     parsed again with line information so the message points at the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"{path.name}: cannot read: {exc}"
+        return None, YamlProblem(path.name, None, f"cannot read: {exc}")
     try:
-        return _fast_yaml().load(text), None
+        return parse_yaml_text(text), None
     except YAMLError:
         return load_yaml_with_lines(path)
+
+
+def parse_yaml_text(text: str) -> Any:
+    """YAML text (e.g. a file's old version from git) with the same rules as the registry; raises on errors."""
+    return _fast_yaml().load(text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,9 +74,9 @@ def _fast_yaml() -> YAML:
 class Lines:
     """Line numbers of one file, parsed with position information only when first asked for."""
 
-    def __init__(self, path: Path, doc: Any = None):
+    def __init__(self, path: Path):
         self.path = path
-        self._doc = doc
+        self._doc: Any = None
 
     def __call__(self, path: tuple) -> int | None:
         if self._doc is None:

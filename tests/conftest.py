@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from support import SAMPLE_TENANTS
+from support import SAMPLE_TENANTS, free_port
 from tenancy.environment import EnvironmentSettings, load_environment
 from tenancy.registry import Registry, load_registry
 
@@ -36,3 +36,9 @@ def sample_plan(settings, registry):
     from tenancy.stacks import all_stacks
 
     return plan_stacks(all_stacks(registry, "dev"), settings, registry, workers=1)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A local port nothing listens on."""
+    return free_port()

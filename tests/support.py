@@ -1,6 +1,7 @@
 """Helpers shared by the top-level tests (imported as `support`)."""
 from __future__ import annotations
 
+import socket
 import textwrap
 from pathlib import Path
 
@@ -13,3 +14,10 @@ def write_tenant(directory: Path, file_name: str, body: str) -> Path:
     path = directory / file_name
     path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    """A local port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 from tenancy import docs
 
 
-def test_generated_docs_are_current() -> None:
-    stale = docs.regenerate(check=True)
+def test_generated_docs_are_current(sample_plan) -> None:
+    stale = docs.regenerate(check=True, plan=sample_plan)
     assert stale == [], f"stale: {[p.name for p in stale]}; run `tenancy docs`"
 
 

@@ -143,8 +143,7 @@ class GkeCluster(pulumi.ComponentResource):
         )
         # Neo4j volumes outlive their release: the PV is retained when a claim goes away.
         k8s.storage.v1.StorageClass(
-            f"{name}-retained-ssd", metadata=k8s.meta.v1.ObjectMetaArgs(name=RETAINED_STORAGE_CLASS,
-                                                                       labels=args.ownership.k8s_labels()),
+            f"{name}-retained-ssd", metadata=args.ownership.k8s_meta(RETAINED_STORAGE_CLASS),
             provisioner="pd.csi.storage.gke.io", reclaim_policy="Retain", volume_binding_mode="WaitForFirstConsumer",
             allow_volume_expansion=True, parameters={"type": "pd-ssd"}, opts=child(self, provider=self.provider),
         )

@@ -70,7 +70,7 @@ class IngressController(pulumi.ComponentResource):
                                "selector": {"dnsNames": []}})
         k8s.apiextensions.CustomResource(
             f"{name}-issuer", api_version="cert-manager.io/v1", kind="ClusterIssuer",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ISSUER_NAME, labels=own.k8s_labels()),
+            metadata=own.k8s_meta(ISSUER_NAME),
             spec={"acme": {"email": args.acme_email, "server": "https://acme-v02.api.letsencrypt.org/directory",
                            "privateKeySecretRef": {"name": f"{ISSUER_NAME}-account-key"}, "solvers": solvers}},
             opts=child(self, provider=args.k8s_provider, depends_on=[cert_manager, ingress]),

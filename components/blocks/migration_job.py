@@ -23,6 +23,7 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.conventions import restricted_container_security, restricted_pod_security
 from tenancy.db.migrations import DEFAULT_MIGRATIONS_DIR, MIGRATIONS_DIR_ENV, load_migrations
 
 DEFAULT_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0"
@@ -68,17 +69,16 @@ class MigrationJobArgs:
     )
 
 
-def _restricted_container_security() -> k8s.core.v1.SecurityContextArgs:
-    return k8s.core.v1.SecurityContextArgs(
-        allow_privilege_escalation=False,
-        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-        privileged=False,
-        read_only_root_filesystem=True,
-        run_as_non_root=True,
-        run_as_user=NON_ROOT_UID,
-        run_as_group=NON_ROOT_UID,
-        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-    )
+# The platform's Pod Security "restricted" contexts, as the images' non-root user.
+_NON_ROOT_IDS = {"runAsUser": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID}
+
+
+def _container_security() -> dict:
+    return {**restricted_container_security(), "privileged": False, **_NON_ROOT_IDS}
+
+
+def _pod_security() -> dict:
+    return {**restricted_pod_security(), **_NON_ROOT_IDS, "fsGroup": NON_ROOT_UID}
 
 
 def migrate_dsns(args: MigrationJobArgs) -> list[str]:
@@ -173,7 +173,7 @@ class MigrationJob(pulumi.ComponentResource):
                 failure_threshold=60,
             ),
             resources=k8s.core.v1.ResourceRequirementsArgs(**args.proxy_resources),
-            security_context=_restricted_container_security(),
+            security_context=_container_security(),
         )
 
         migrate_containers = [
@@ -188,7 +188,7 @@ class MigrationJob(pulumi.ComponentResource):
                     k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
                 ],
                 resources=k8s.core.v1.ResourceRequirementsArgs(**args.migrate_resources),
-                security_context=_restricted_container_security(),
+                security_context=_container_security(),
             )
             for index, (dsn, password_key) in enumerate(zip(migrate_dsns(args), _password_keys(args)), start=1)
         ]
@@ -208,13 +208,7 @@ class MigrationJob(pulumi.ComponentResource):
                     spec=k8s.core.v1.PodSpecArgs(
                         service_account_name=args.service_account_name,
                         restart_policy="Never",
-                        security_context=k8s.core.v1.PodSecurityContextArgs(
-                            run_as_non_root=True,
-                            run_as_user=NON_ROOT_UID,
-                            run_as_group=NON_ROOT_UID,
-                            fs_group=NON_ROOT_UID,
-                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-                        ),
+                        security_context=_pod_security(),
                         init_containers=[proxy],
                         containers=migrate_containers,
                         volumes=[
@@ -244,7 +238,7 @@ class MigrationJob(pulumi.ComponentResource):
             k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
             k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
         ]
-        if args.password_secret_name is not None and password_key is not None:
+        if password_key is not None:  # None: IAM authentication (see _password_keys)
             # libpq reads PGPASSWORD: the password never appears in the command line or the DSN
             env.append(
                 k8s.core.v1.EnvVarArgs(

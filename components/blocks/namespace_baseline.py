@@ -40,22 +40,19 @@ class NamespaceBaseline(pulumi.ComponentResource):
         pss |= {f"pod-security.kubernetes.io/{mode}-version": PSS_VERSION for mode in ("enforce", "audit", "warn")}
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ns, labels={**own.k8s_labels(), **pss}),
+            metadata=own.k8s_meta(ns, labels=pss),
             opts=child(self, provider=args.k8s_provider),
         )
         self.name = self.namespace.metadata.name
         opts_ns = child(self, provider=args.k8s_provider, depends_on=[self.namespace])
 
-        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=self.name, labels=own.k8s_labels())
-
         q = args.quota
-        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=meta("tenant-quota"), spec=k8s.core.v1.ResourceQuotaSpecArgs(hard={
+        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=own.k8s_meta("tenant-quota", self.name), spec=k8s.core.v1.ResourceQuotaSpecArgs(hard={
             "requests.cpu": q.cpu, "limits.cpu": str(int(q.cpu) * 2), "requests.memory": q.memory,
             "limits.memory": _double(q.memory), "pods": str(q.pods), "persistentvolumeclaims": str(q.pvcs),
             "services": str(q.services), "services.loadbalancers": "0", "services.nodeports": "0",
         }), opts=opts_ns)
-        k8s.core.v1.LimitRange(f"{name}-limits", metadata=meta("tenant-limits"), spec=k8s.core.v1.LimitRangeSpecArgs(limits=[
+        k8s.core.v1.LimitRange(f"{name}-limits", metadata=own.k8s_meta("tenant-limits", self.name), spec=k8s.core.v1.LimitRangeSpecArgs(limits=[
             k8s.core.v1.LimitRangeItemArgs(type="Container", default={"cpu": "500m", "memory": "512Mi"},
                                            default_request={"cpu": "100m", "memory": "128Mi"},
                                            max={"cpu": "4", "memory": "8Gi"}),
@@ -63,7 +60,7 @@ class NamespaceBaseline(pulumi.ComponentResource):
         ]), opts=opts_ns)
 
         def policy(key: str, spec: dict) -> None:
-            k8s.networking.v1.NetworkPolicy(f"{name}-{key}", metadata=meta(key), spec=spec, opts=opts_ns)
+            k8s.networking.v1.NetworkPolicy(f"{name}-{key}", metadata=own.k8s_meta(key, self.name), spec=spec, opts=opts_ns)
 
         policy("default-deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
         policy("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{

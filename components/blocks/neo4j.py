@@ -37,7 +37,7 @@ class Neo4j(pulumi.ComponentResource):
         self.auth_secret_name = f"{args.release_name}-auth"
         auth = k8s.core.v1.Secret(
             f"{name}-auth",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=self.auth_secret_name, namespace=args.namespace, labels=own.k8s_labels()),
+            metadata=own.k8s_meta(self.auth_secret_name, args.namespace),
             string_data={"NEO4J_AUTH": pulumi.Output.concat("neo4j/", self.password.result)},
             opts=child(self, provider=args.k8s_provider),
         )

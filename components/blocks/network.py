@@ -34,6 +34,7 @@ class Network(pulumi.ComponentResource):
     subnetwork: gcp.compute.Subnetwork
     private_services_range: gcp.compute.GlobalAddress
     private_services: gcp.servicenetworking.Connection
+    private_services_cidr: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:Network", name, {}, opts)
@@ -58,6 +59,9 @@ class Network(pulumi.ComponentResource):
             address_type="INTERNAL", prefix_length=args.private_services_prefix_length, network=self.network.id,
             labels=args.ownership.gcp_labels(), opts=child(self),
         )
+        # The range Cloud SQL's private IPs come from: NetworkPolicies allow egress to it.
+        self.private_services_cidr = pulumi.Output.concat(
+            self.private_services_range.address, "/", self.private_services_range.prefix_length.apply(str))
         self.private_services = gcp.servicenetworking.Connection(
             f"{name}-psa", network=self.network.id, service="servicenetworking.googleapis.com",
             reserved_peering_ranges=[self.private_services_range.name], opts=child(self),

@@ -9,6 +9,7 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 
 from components.conventions import Ownership, child
+from tenancy import names
 
 # Checkov CKV_GCP_51..57 and CKV_GCP_108..111: what PostgreSQL must log.
 POSTGRES_FLAGS = {
@@ -79,7 +80,8 @@ class PostgresSet(pulumi.ComponentResource):
                          password=migrator_password.result, opts=child(self))
             self.migrator_passwords.append(migrator_password.result)
             secret = gcp.secretmanager.Secret(
-                f"{instance_name}-password-secret", secret_id=f"{instance_name}-password", project=args.project,
+                f"{instance_name}-password-secret", secret_id=names.postgres_password_secret(instance_name),
+                project=args.project,
                 replication=gcp.secretmanager.SecretReplicationArgs(auto=gcp.secretmanager.SecretReplicationAutoArgs()),
                 labels=own.gcp_labels(), opts=child(self),
             )
@@ -91,7 +93,7 @@ class PostgresSet(pulumi.ComponentResource):
                     role="roles/secretmanager.secretAccessor", member=args.secret_accessor, opts=child(self),
                 )
             for replica in range(1, args.read_replicas + 1):
-                replica_name = f"{instance_name}-replica" if replica == 1 else f"{instance_name}-replica-{replica}"
+                replica_name = names.postgres_replica(instance_name, replica)
                 gcp.sql.DatabaseInstance(
                     replica_name, name=replica_name, project=args.project, region=args.region,
                     database_version="POSTGRES_15", master_instance_name=instance.name,

@@ -64,8 +64,7 @@ class TemporalNamespace(pulumi.ComponentResource):
         if args.k8s_namespace is not None:
             k8s.core.v1.Secret(
                 f"{name}-api-key-secret",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name="temporal-api-key", namespace=args.k8s_namespace,
-                                                    labels=own.k8s_labels()),
+                metadata=own.k8s_meta("temporal-api-key", args.k8s_namespace),
                 string_data={"TEMPORAL_API_KEY": key.token, "TEMPORAL_NAMESPACE": namespace.id,
                              "TEMPORAL_ADDRESS": self.endpoint},
                 opts=child(self, provider=args.k8s_provider),

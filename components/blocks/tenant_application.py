@@ -30,16 +30,14 @@ class TenantApplication(pulumi.ComponentResource):
         own = args.ownership
         on_cluster = child(self, provider=args.k8s_provider)
         config = k8s.core.v1.ConfigMap(
-            f"{name}-values", metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.release_name}-values", namespace=args.namespace,
-                                                                   labels=own.k8s_labels()),
+            f"{name}-values", metadata=own.k8s_meta(f"{args.release_name}-values", args.namespace),
             data={**{k: pulumi.Output.from_input(v).apply(str) for k, v in args.config.items()}, "TENANCY_MODE": args.mode},
             opts=on_cluster,
         )
         dependencies: list[pulumi.Resource] = [config]
         if args.secrets:
             dependencies.append(k8s.core.v1.Secret(
-                f"{name}-secrets", metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{args.release_name}-secrets",
-                                                                       namespace=args.namespace, labels=own.k8s_labels()),
+                f"{name}-secrets", metadata=own.k8s_meta(f"{args.release_name}-secrets", args.namespace),
                 string_data=dict(args.secrets), opts=on_cluster,
             ))
         k8s.helm.v3.Release(

@@ -28,17 +28,15 @@ class TenantIngress(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantIngressArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:TenantIngress", name, {}, opts)
         own = args.ownership
-        meta = lambda object_name: k8s.meta.v1.ObjectMetaArgs(  # noqa: E731
-            name=object_name, namespace=args.namespace, labels=own.k8s_labels())
         certificate = k8s.apiextensions.CustomResource(
-            f"{name}-certificate", api_version="cert-manager.io/v1", kind="Certificate", metadata=meta("tenant-certificate"),
+            f"{name}-certificate", api_version="cert-manager.io/v1", kind="Certificate", metadata=own.k8s_meta("tenant-certificate", args.namespace),
             spec={"secretName": args.tls_secret, "dnsNames": list(args.certificate_dns_names or args.hosts),
                   "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
                   "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}},
             opts=child(self, provider=args.k8s_provider),
         )
         k8s.networking.v1.Ingress(
-            f"{name}-ingress", metadata=meta("tenant"),
+            f"{name}-ingress", metadata=own.k8s_meta("tenant", args.namespace),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name="nginx",
                 tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(args.hosts), secret_name=args.tls_secret)],

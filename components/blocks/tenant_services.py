@@ -21,7 +21,7 @@ from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
-from components.tiers.iam import cloudsql_access
+from components.blocks.cloudsql_access import cloudsql_access
 from tenancy import names
 from tenancy.environment import EnvironmentSettings
 from tenancy.profile import EffectiveProfile

@@ -47,9 +47,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
         if args.create_ksa:
             k8s.core.v1.ServiceAccount(
                 f"{name}-ksa",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=args.ksa_name, namespace=args.namespace, labels=args.ownership.k8s_labels(),
-                    annotations={"iam.gke.io/gcp-service-account": self.account.email}),
+                metadata=args.ownership.k8s_meta(args.ksa_name, args.namespace,
+                                                 annotations={"iam.gke.io/gcp-service-account": self.account.email}),
                 automount_service_account_token=False,
                 opts=child(self, provider=args.k8s_provider),
             )

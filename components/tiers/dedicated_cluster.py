@@ -18,7 +18,6 @@ from tenancy import names
 from tenancy.environment import EnvironmentSettings
 from tenancy.profile import effective_profile
 from tenancy.registry import EnterpriseTenant
-from tenancy.tiers import Status, Tier
 
 # Secondary ranges of a dedicated VPC; the node subnet comes from the tenant file.
 DEDICATED_PODS_CIDR = "10.128.0.0/14"
@@ -38,7 +37,7 @@ class DedicatedCluster(pulumi.ComponentResource):
         super().__init__("tenancy:tiers:DedicatedCluster", name, {}, opts)
         s, tenant = args.settings, args.tenant
         tid = tenant.id
-        own = Ownership(s.environment, tenant=tid, tier=Tier.ENTERPRISE.value, protected=tenant.status != Status.OFFBOARDING)
+        own = Ownership.for_tenant(s.environment, tenant)
         profile = effective_profile(tenant, s.temporal)
         platform_gcp = gcp.Provider(f"{tid}-platform-gcp", project=s.project, region=s.region, opts=child(self))
 
@@ -73,13 +72,11 @@ class DedicatedCluster(pulumi.ComponentResource):
             address_name=f"{tid}-ingress", project=project_id, region=tenant.region, ingress_chart=s.ingress_chart,
             cert_manager_chart=s.cert_manager_chart, acme_email=tenant.contact_email, ownership=own,
             k8s_provider=cluster.provider), on_gcp)
-        private_services_cidr = pulumi.Output.concat(
-            network.private_services_range.address, "/", network.private_services_range.prefix_length.apply(str))
 
         self.services = TenantServices(f"{tid}-services", TenantServicesArgs(
             settings=s, tenant=tenant, profile=profile, ownership=own, project=project_id, gcp_provider=tenant_gcp,
             platform_gcp_provider=platform_gcp, k8s_provider=cluster.provider, network=network.network.id,
-            private_services_cidr=private_services_cidr, hosts=[tenant.custom_domain], cmek=tenant.cmek,
+            private_services_cidr=network.private_services_cidr, hosts=[tenant.custom_domain], cmek=tenant.cmek,
             project_number=project_number, depends_on=[network.private_services, *waits]), child(self))
 
         if tenant.log_sink is not None:

@@ -16,7 +16,6 @@ from tenancy import names
 from tenancy.environment import EnvironmentSettings
 from tenancy.profile import effective_profile
 from tenancy.registry import StandardTenant
-from tenancy.tiers import Status, Tier
 
 
 @dataclass
@@ -30,8 +29,7 @@ class NamespaceTenant(pulumi.ComponentResource):
     def __init__(self, name: str, args: NamespaceTenantArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:tiers:NamespaceTenant", name, {}, opts)
         s, tenant = args.settings, args.tenant
-        own = Ownership(s.environment, tenant=tenant.id, tier=Tier.STANDARD.value,
-                        protected=tenant.status != Status.OFFBOARDING)
+        own = Ownership.for_tenant(s.environment, tenant)
         profile = effective_profile(tenant, s.temporal)
         host = names.subdomain_host(tenant.host_label, s.app_domain)
 

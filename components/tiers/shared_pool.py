@@ -23,8 +23,8 @@ from components.blocks.tenant_application import TenantApplication, TenantApplic
 from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
-from components.conventions import Ownership, child
-from components.tiers.iam import cloudsql_access
+from components.conventions import LIMITS_LABEL, Ownership, child
+from components.blocks.cloudsql_access import cloudsql_access
 from tenancy import names
 from tenancy.environment import EnvironmentSettings
 from tenancy.profile import effective_profile
@@ -55,11 +55,10 @@ class SharedPool(pulumi.ComponentResource):
         on_gcp = child(self, gcp_provider)
 
         self.network = Network(f"{env}-network", NetworkArgs(
-            name=f"{env}-platform", project=s.project, region=s.region, subnet_cidr=s.network.subnet_cidr,
+            name=names.platform_network(env), project=s.project, region=s.region, subnet_cidr=s.network.subnet_cidr,
             pods_cidr=s.network.pods_cidr, services_cidr=s.network.services_cidr, ownership=shared,
             master_cidrs=[c.master_ipv4_cidr for c in s.clusters]), on_gcp)
-        self.private_services_cidr = pulumi.Output.concat(
-            self.network.private_services_range.address, "/", self.network.private_services_range.prefix_length.apply(str))
+        self.private_services_cidr = self.network.private_services_cidr
 
         # cert-manager solves DNS-01 for the wildcard certificate through Cloud DNS.
         cert_manager_identity = WorkloadIdentity(f"{env}-cert-manager", WorkloadIdentityArgs(
@@ -73,7 +72,7 @@ class SharedPool(pulumi.ComponentResource):
         primary: tuple[GkeCluster, IngressController] | None = None
         for pool in s.clusters:
             cluster = GkeCluster(f"{env}-{pool.name}", GkeClusterArgs(
-                cluster_name=f"{env}-{pool.name}", node_service_account_id=names.pool_node_service_account_id(env, pool.name),
+                cluster_name=names.pool_cluster(env, pool.name), node_service_account_id=names.pool_node_service_account_id(env, pool.name),
                 project=s.project, region=pool.region, network=self.network.network.id,
                 subnetwork=self.network.subnetwork.id, pods_range=PODS_RANGE, services_range=SERVICES_RANGE,
                 master_ipv4_cidr=pool.master_ipv4_cidr,
@@ -93,7 +92,7 @@ class SharedPool(pulumi.ComponentResource):
         cluster, ingress = primary
 
         zone = gcp.dns.ManagedZone(
-            f"{env}-app-zone", name=f"{env}-app", dns_name=f"{s.app_domain}.", project=s.project, visibility="public",
+            f"{env}-app-zone", name=names.app_dns_zone(env), dns_name=f"{s.app_domain}.", project=s.project, visibility="public",
             dnssec_config=gcp.dns.ManagedZoneDnssecConfigArgs(state="on"), labels=shared.gcp_labels(), opts=on_gcp)
         self.zone = zone
         for record, host in (("apex", f"{s.app_domain}."), ("wildcard", f"*.{s.app_domain}.")):
@@ -139,7 +138,7 @@ class SharedPool(pulumi.ComponentResource):
             config={"POSTGRES_1_CONNECTION": postgres.instances[0].connection_name, "BUCKET": bucket.bucket.name,
                     "FIRESTORE_DATABASE": firestore.database.name, "TEMPORAL_NAMESPACE": temporal.namespace_id,
                     "TEMPORAL_ADDRESS": temporal.endpoint, "TEMPORAL_TASK_QUEUE_PREFIX": "tenant-",
-                    "TENANT_LIMITS_LABEL": "tenancy.io/limits=free"},
+                    "TENANT_LIMITS_LABEL": f"{LIMITS_LABEL}=free"},
             secrets={"POSTGRES_1_PASSWORD": postgres.passwords[0]}), on_primary)
         TenantIngress("free-tier-ingress", TenantIngressArgs(
             hosts=[s.app_domain], certificate_dns_names=[s.app_domain, f"*.{s.app_domain}"], namespace=namespace.name,
@@ -147,14 +146,13 @@ class SharedPool(pulumi.ComponentResource):
 
         # --- each free tenant: its own user pool and its published limits --------------------------
         for tenant in sorted(args.free_tenants, key=lambda t: t.id):
-            owner = Ownership(env, tenant=tenant.id, tier=Tier.FREE.value, protected=tenant.status != "offboarding")
+            owner = Ownership.for_tenant(env, tenant)
             IdentityPlatformTenant(f"{tenant.id}-identity", IdentityPlatformTenantArgs(
                 display_name=names.identity_platform_display_name(tenant.id), project=s.project), on_gcp)
             profile = effective_profile(tenant, s.temporal)
             k8s.core.v1.ConfigMap(
                 f"{tenant.id}-limits",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"tenant-{tenant.id}-limits", namespace=namespace.name,
-                                                    labels=owner.k8s_labels(**{"tenancy.io/limits": "free"})),
+                metadata=owner.k8s_meta(f"tenant-{tenant.id}-limits", namespace.name, labels={LIMITS_LABEL: "free"}),
                 data={"tenant_id": tenant.id, "status": tenant.status.value,
                       "api_rate_limit_per_min": str(profile.api_rate_limit_per_min),
                       "storage_quota_gb": str(profile.storage_quota_gb),

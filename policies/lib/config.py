@@ -11,6 +11,8 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema
 
+from tenancy import names
+
 
 @dataclass(frozen=True)
 class Knob:
@@ -45,10 +47,6 @@ def config_schema(knobs: tuple[Knob, ...]) -> PolicyConfigSchema | None:
     return PolicyConfigSchema(properties={k.key: k.json_schema() for k in knobs})
 
 
-def initial_config(knobs: tuple[Knob, ...]) -> dict[str, Any]:
-    return {k.key: k.default for k in knobs if k.default is not None}
-
-
 # --- the knobs shared by several policies ---------------------------------------------------
 ALLOWED_REGIONS = Knob("allowedRegions", {
     "type": "array", "items": {"type": "string"}, "minItems": 1,
@@ -62,18 +60,17 @@ ALLOWED_SSL_MODES = Knob("allowedSslModes", {
     "items": {"type": "string", "enum": ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED", "ALLOW_UNENCRYPTED_AND_ENCRYPTED"]},
     "description": "Cloud SQL ipConfiguration.sslMode values that count as TLS required.",
 }, ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"])
-RETENTION_MIN_DAYS = Knob("minRetentionDays", {
-    "type": "integer", "minimum": 1, "maximum": 90, "description": "Shortest Temporal retention, days.",
-}, 1)
-RETENTION_MAX_DAYS = Knob("maxRetentionDays", {
-    "type": "integer", "minimum": 1, "maximum": 90, "description": "Longest Temporal retention, days.",
-}, 90)
-ROTATION_MIN_DAYS = Knob("minRotationDays", {
-    "type": "integer", "minimum": 1, "maximum": 90, "description": "Shortest KMS key rotation period, days.",
-}, 1)
-ROTATION_MAX_DAYS = Knob("maxRotationDays", {
-    "type": "integer", "minimum": 1, "maximum": 90, "description": "Longest KMS key rotation period, days.",
-}, 90)
+
+
+def _day_bounds(key: str, what: str) -> tuple[Knob, Knob]:
+    """The knobs min<key>Days / max<key>Days bounding a period of 1..90 days (defaults: the whole range)."""
+    days = {"type": "integer", "minimum": 1, "maximum": 90}
+    return (Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, 1),
+            Knob(f"max{key}Days", {**days, "description": f"Longest {what}, days."}, 90))
+
+
+RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = _day_bounds("Retention", "Temporal retention")
+ROTATION_MIN_DAYS, ROTATION_MAX_DAYS = _day_bounds("Rotation", "KMS key rotation period")
 POSTGRES_FLAGS = Knob("requiredFlags", {
     "type": "object", "additionalProperties": {"type": "string"},
     "description": "database_flags every PostgreSQL instance must set, name → value.",
@@ -89,7 +86,7 @@ EXTRA_GUARDED_NAMESPACES = Knob("extraNamespaces", {
     "type": "array", "items": {"type": "string"},
     "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's shared namespace "
                    "by default (it must not starve the paying tenants on the same cluster).",
-}, ["free-tier"])
+}, [names.FREE_TIER_NAMESPACE])
 POD_SECURITY_LEVEL = Knob("level", {
     "type": "string", "enum": ["restricted", "baseline"],
     "description": "Pod Security Standard every tenant namespace enforces, audits and warns on.",

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from policies.lib.names_index import TenantNameIndex
 from policies.lib.values import Undecided
 from tenancy.environment import EnvironmentSettings
 from tenancy.registry import Registry, TenantBase
@@ -47,9 +48,7 @@ class Facts:
         return tuple(sorted(t.id for t in self.registry.tenants)) if self.registry else ()
 
     @cached_property
-    def names(self):  # -> TenantNameIndex (imported lazily: it needs the settings)
-        from policies.lib.names_index import TenantNameIndex
-
+    def names(self) -> TenantNameIndex:
         settings = self.require_settings()
         self.require_registry()  # without the registry no tenant name could ever be found
         return TenantNameIndex(self.env, settings.project, self.tenant_ids)

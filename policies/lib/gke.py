@@ -17,8 +17,9 @@ def node_configs(subject: Subject) -> Iterator[tuple[str, Any]]:
     if subject.type == kinds.NODE_POOL:
         yield "nodeConfig", subject.get("nodeConfig")
         return
-    if subject.get("nodeConfig") is not None:
-        yield "nodeConfig", subject.get("nodeConfig")
+    node_config = subject.get("nodeConfig")
+    if node_config is not None:
+        yield "nodeConfig", node_config
     for index, pool in enumerate(elements(subject.get("nodePools"), "nodePools")):
         yield f"nodePools.{index}.nodeConfig", get(pool, "nodeConfig")
 

@@ -76,7 +76,7 @@ def namespace_owner(namespace: str, index: TenantNameIndex) -> str | None:
     if namespace == names.FREE_TIER_NAMESPACE:
         return SHARED
     if namespace.startswith(kinds.TENANT_NAMESPACE_PREFIX):
-        return index.owner_of_name(namespace) or namespace[len(kinds.TENANT_NAMESPACE_PREFIX):]
+        return index.owner_of_name(namespace) or namespace.removeprefix(kinds.TENANT_NAMESPACE_PREFIX)
     return None
 
 
@@ -97,10 +97,12 @@ def identity_owner(identity: Identity, env: str, index: TenantNameIndex) -> str 
 
 def members_of(subject: Subject) -> list[str]:
     """The members an IAM member/binding/policy resource grants (policy JSON included)."""
-    if subject.get("member") is not None:
-        return [subject.get("member")]
-    if subject.get("members") is not None:
-        return list(elements(subject.get("members"), "members"))
+    member = subject.get("member")
+    if member is not None:
+        return [member]
+    members = subject.get("members")
+    if members is not None:
+        return list(elements(members, "members"))
     policy = subject.get("policyData")
     if policy is not None:
         return [m for binding in _policy_bindings(policy) for m in binding.get("members", [])]

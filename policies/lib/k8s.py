@@ -34,4 +34,4 @@ def is_tenant_namespace(namespace: Subject) -> bool:
     name = namespace_name(namespace)
     # A namespace is a tenant's by its name, or by a label naming a tenant (never a reserved id).
     return kinds.is_tenant_namespace_name(name) or (declared is not None and declared not in RESERVED_IDS
-                                                    and declared != "shared" and name != "default")
+                                                    and name != "default")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from policies.lib.values import get
+from tenancy import names
 
 # --- GCP ---------------------------------------------------------------------------------------
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -121,10 +122,9 @@ def k8s_namespace_of(type_token: str, props) -> str | None:
 
 # --- tenant namespaces --------------------------------------------------------------------------
 TENANT_LABEL = "tenancy.io/tenant"
-TENANT_NAMESPACE_PREFIX = "tenant-"
-FREE_TIER_NAMESPACE = "free-tier"
+TENANT_NAMESPACE_PREFIX = names.k8s_namespace("")  # tenant-<id>
 
 
 def is_tenant_namespace_name(namespace: str | None) -> bool:
     """Namespaces tenant workloads run in: tenant-<id> and the shared free-tier namespace."""
-    return bool(namespace) and (namespace.startswith(TENANT_NAMESPACE_PREFIX) or namespace == FREE_TIER_NAMESPACE)
+    return bool(namespace) and (namespace.startswith(TENANT_NAMESPACE_PREFIX) or namespace == names.FREE_TIER_NAMESPACE)

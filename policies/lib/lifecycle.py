@@ -2,23 +2,26 @@
 from __future__ import annotations
 
 from policies.lib.resources import SHARED, Subject
+from tenancy.registry import TenantBase
 from tenancy.tiers import Status, Tier
 
 
-def is_offboarding(subject: Subject) -> bool:
-    """Whether the resource's tenant is offboarding (shared resources never are).
+def owner_tenant(subject: Subject) -> TenantBase | None:
+    """The registry entry of the resource's tenant; None for shared resources.
 
-    A tenant missing from the registry raises Undecided: protection cannot be judged then.
+    A tenant missing from the registry raises Undecided: its tier and status cannot be judged then.
     """
     owner = subject.owner()
-    if owner == SHARED:
-        return False
-    return subject.facts.require_tenant(owner).status == Status.OFFBOARDING
+    return None if owner == SHARED else subject.facts.require_tenant(owner)
+
+
+def is_offboarding(subject: Subject) -> bool:
+    """Whether the resource's tenant is offboarding (shared resources never are)."""
+    tenant = owner_tenant(subject)
+    return tenant is not None and tenant.status == Status.OFFBOARDING
 
 
 def tier_of(subject: Subject) -> Tier | None:
     """The owner's tier; None for shared resources."""
-    owner = subject.owner()
-    if owner == SHARED:
-        return None
-    return subject.facts.require_tenant(owner).tier
+    tenant = owner_tenant(subject)
+    return None if tenant is None else tenant.tier

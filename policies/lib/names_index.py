@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from tenancy import PULUMI_PROJECT, names
+from tenancy.stacks import tenant_stack_name
 from tenancy.tiers import Status, Tier
 
 # Whole strings that are platform vocabulary, never a reference to a tenant of the same name.
@@ -31,7 +32,7 @@ class TenantNameIndex:
         owners: dict[str, set[str]] = {}
         for tenant_id in tenant_ids:
             physical = {value for _, value in names.tenant_names(env, project, tenant_id).values()}
-            physical |= {f"{env}.{tenant_id}", f"{tenant_id}-uploads", tenant_id}
+            physical |= {tenant_stack_name(env, tenant_id), f"{tenant_id}-uploads", tenant_id}
             for value in physical:
                 owners.setdefault(value, set()).add(tenant_id)
         # A name two tenants would share identifies neither.

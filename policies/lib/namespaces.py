@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from policies.lib import kinds
 from policies.lib.k8s import namespace_name
+from policies.lib.reporting import Report
 from policies.lib.resources import StackView, Subject
 from policies.lib.values import Undecided
 
@@ -44,9 +45,10 @@ def objects_in(view: StackView, type_token: str, namespace: Subject, name: str) 
     return placement
 
 
-def missing(placement: Placement, what: str, name: str) -> tuple[str, bool]:
-    """(message, undecided) for a namespace lacking ``what``."""
+def report_missing(report: Report, placement: Placement, what: str, namespace: Subject, name: str) -> None:
+    """A namespace lacks ``what``: a violation, or undecided while objects of that kind have an unknown namespace."""
     if placement.unknown:
-        return (f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that kind have a "
-                "namespace unknown until deploy", True)
-    return f"namespace {name!r} has no {what}", False
+        report.undecided(f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that kind "
+                         "have a namespace unknown until deploy", namespace.urn)
+    else:
+        report.violation(f"namespace {name!r} has no {what}", namespace.urn)

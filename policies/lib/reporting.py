@@ -33,14 +33,11 @@ class Report:
 
     def __init__(self, report_violation: ReportViolation):
         self._report = report_violation
-        self.count = 0
 
     def violation(self, message: str, urn: str | None = None) -> None:
-        self.count += 1
         self._report(message, urn)
 
     def undecided(self, reason: str, urn: str | None = None) -> None:
-        self.count += 1
         self._report(UNDECIDED_PREFIX + reason, urn)
 
     @contextmanager

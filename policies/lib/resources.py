@@ -16,8 +16,9 @@ from pulumi_policy import PolicyResource, ResourceValidationArgs
 
 from policies.lib import kinds
 from policies.lib.facts import Facts, facts_for
-from policies.lib.values import Undecided, get
+from policies.lib.values import Undecided, get, keys
 from tenancy.names import RESERVED_IDS
+from tenancy.registry import TenantBase
 from tenancy.stacks import StackSelectionError, parse_stack_name
 
 SHARED = "shared"
@@ -120,7 +121,7 @@ def declared_owner(subject: Subject) -> str | None:
     except Undecided:
         return None  # an owner we cannot read is judged by the rules that need it
     for value in candidates:
-        if isinstance(value, str) and value and value != SHARED and value not in RESERVED_IDS:
+        if isinstance(value, str) and value and value not in RESERVED_IDS:
             return value
     return None
 
@@ -133,7 +134,8 @@ def label_paths(subject: Subject) -> tuple[str, ...]:
             paths = paths + ("nodeConfig.resourceLabels",)
         return paths
     if subject.type.startswith("gcp:"):
-        return tuple(p for p in kinds.GENERIC_LABEL_FIELDS if p in list(iter(subject.props)))
+        present = set(keys(subject.props))
+        return tuple(p for p in kinds.GENERIC_LABEL_FIELDS if p in present)
     return ()
 
 
@@ -149,6 +151,11 @@ class StackView:
     def of_type(self, *types: str) -> list[Subject]:
         wanted = set(types)
         return [s for s in self.subjects if s.type in wanted]
+
+    @cached_property
+    def tenant(self) -> TenantBase | None:
+        """The registry entry of a tenant stack's tenant (None in the platform stack); Undecided when missing."""
+        return None if self.ref.is_platform else self.facts.require_tenant(self.ref.tenant_id)
 
     def dependencies_of(self, subject: Subject, type_token: str) -> list[Subject]:
         found = [self.by_urn[u] for u in subject.dependencies if u in self.by_urn]

@@ -40,7 +40,7 @@ def is_neo4j_release(subject: Subject) -> bool:
     if subject.type != kinds.HELM_RELEASE:
         return False
     chart = str(subject.get("chart") or "")
-    return chart.rsplit("/", 1)[-1] == "neo4j" or chart.endswith("/neo4j")
+    return chart.rsplit("/", 1)[-1] == "neo4j"  # neo4j, repo/neo4j, oci://.../neo4j
 
 
 def is_stateful(subject: Subject) -> bool:
@@ -49,8 +49,6 @@ def is_stateful(subject: Subject) -> bool:
 
 def physical_name(subject: Subject) -> str:
     """The name a resource has in its service (falls back to the logical name)."""
-    if subject.type == kinds.HELM_RELEASE:
-        return str(subject.get("name") or subject.name)
-    if kinds.is_k8s(subject.type):
-        return str(subject.get("metadata.name") or subject.name)
-    return str(subject.get("name") or subject.name)
+    # Kubernetes objects keep it in metadata.name; a Helm release, like every GCP resource, in name.
+    path = "metadata.name" if kinds.is_k8s(subject.type) and subject.type != kinds.HELM_RELEASE else "name"
+    return str(subject.get(path) or subject.name)

@@ -21,7 +21,6 @@ BACKEND_ENV = "PULUMI_BACKEND_URL"
 PASSPHRASE_ENVS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 # A team may keep its secrets in Cloud KMS instead (e.g. gcpkms://projects/...); passphrase by default.
 SECRETS_PROVIDER_ENV = "TENANCY_SECRETS_PROVIDER"
-TENANTS_DIR_ENV = "TENANCY_TENANTS_DIR"  # read by tenancy.program
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
 
@@ -213,6 +212,8 @@ class PulumiAutomation:
         # the passphrase and cloud credentials from this process's own environment.
         self.env_vars = {BACKEND_ENV: backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
         if tenants_dir is not None:
+            from tenancy.program import TENANTS_DIR_ENV  # imports the Pulumi SDK: only when stacks run
+
             self.env_vars[TENANTS_DIR_ENV] = str(Path(tenants_dir).resolve())
 
     # The Protocol's operations --------------------------------------------------------------------

@@ -29,7 +29,7 @@ from tenancy.automation.orchestrator import (
 )
 from tenancy.environment import EnvironmentConfigError, load_environment
 from tenancy.registry import Registry, RegistryError, load_registry
-from tenancy.stacks import StackSelectionError, StackSpec
+from tenancy.stacks import StackSelectionError, StackSpec, all_stacks
 
 EXIT_SETUP = 2
 
@@ -68,17 +68,16 @@ def _load(env: str, tenants_dir: Path, console: Console) -> Registry:
 
 def _select(operation: Operation, registry: Registry, env: str, tenants: list[str], changed_since: str | None,
             destroy_platform: bool, console: Console) -> list[StackSpec]:
-    if operation == Operation.DESTROY and not tenants and not changed_since and not destroy_platform:
-        raise _fail(console, ["destroy never defaults to every stack: name the stacks with --tenant ID "
-                              "(or --changed-since GIT_REF, or --destroy-platform)"])
-    try:
-        if operation == Operation.DESTROY and destroy_platform and not tenants and not changed_since:
-            selection = Selection([s for s in resolve_selection(registry, env).stacks if s.kind == "platform"],
-                                  ["--destroy-platform"])
-        else:
+    if operation == Operation.DESTROY and not tenants and not changed_since:
+        if not destroy_platform:
+            raise _fail(console, ["destroy never defaults to every stack: name the stacks with --tenant ID "
+                                  "(or --changed-since GIT_REF, or --destroy-platform)"])
+        selection = Selection([s for s in all_stacks(registry, env) if s.kind == "platform"], ["--destroy-platform"])
+    else:
+        try:
             selection = resolve_selection(registry, env, tenants, changed_since, PROJECT_ROOT)
-    except (StackSelectionError, GitError) as exc:
-        raise _fail(console, [str(exc)]) from None
+        except (StackSelectionError, GitError) as exc:
+            raise _fail(console, [str(exc)]) from None
     for reason in dict.fromkeys(selection.reasons):
         console.print(f"[dim]selected because: {escape(reason)}[/dim]")
     for note in selection.notes:

@@ -68,8 +68,10 @@ def merge_base(ref: str, cwd: Path) -> str:
 
 
 def changed_files(ref: str, cwd: Path) -> list[ChangedFile]:
-    """Files changed between the merge base of ``ref`` and HEAD, deleted files included."""
-    resolve_commit(ref, cwd)
+    """Files changed between the merge base of ``ref`` and HEAD, deleted files included.
+
+    Callers check ``ref`` first (``merge_base`` does, with a clearer message than git's own).
+    """
     # --no-renames: a renamed tenant file is a deleted tenant plus a new one.
     out = run_git(["diff", "--name-status", "--no-renames", "-z", f"{ref}...HEAD"], cwd)
     fields = [f for f in out.split("\0") if f]

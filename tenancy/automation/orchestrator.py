@@ -32,16 +32,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from pulumi.automation.errors import ConcurrentUpdateError
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from ruamel.yaml import YAML
 
 from tenancy.automation import git
 from tenancy.automation.adapter import OperationFailed, OperationResult, ResourceChange, StackOperations
+from tenancy.automation.registry_diff import tenant_doc_at
+from tenancy.environment import settings_path
 from tenancy.registry import Registry
 from tenancy.stacks import StackSpec, all_stacks, platform_stack_name, select_stacks, tenant_stack_name
 from tenancy.tiers import Status, Tier
@@ -93,13 +93,12 @@ def is_shared_code(path: str) -> bool:
     return path.startswith(SHARED_CODE_DIRS) or path in SHARED_CODE_FILES
 
 
-def _tier_in(text: str | None) -> Tier | None:
-    if text is None:
-        return None
+def _tier_at(commit: str, path: str, root: Path) -> Tier | None:
+    """The tier a tenant file had at ``commit``; None if unknown (the caller is conservative)."""
+    doc = tenant_doc_at(commit, path, root)
     try:
-        doc = YAML(typ="safe").load(text)
-        return Tier(doc.get("tier")) if isinstance(doc, dict) else None
-    except Exception:  # an unreadable old version: the caller treats "unknown" conservatively
+        return Tier(doc.get("tier")) if doc is not None else None
+    except ValueError:
         return None
 
 
@@ -108,7 +107,8 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
     root = git.repo_root(project_root)
     project_prefix = git.relative_to_repo(project_root, root)
     tenants_rel = git.relative_to_repo(registry.directory, root)
-    base = git.merge_base(ref, root)
+    env_file = settings_path(env, project_root).relative_to(project_root).as_posix()
+    base = git.merge_base(ref, root)  # also checks that ``ref`` is a commit, for changed_files
     impact = ChangeImpact()
 
     for change in git.changed_files(ref, root):
@@ -122,7 +122,7 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
         if is_shared_code(path):
             impact.every_stack = True
             impact.reasons.append(f"shared code changed: {path}")
-        elif path == f"Pulumi.{env}.yaml":
+        elif path == env_file:
             impact.every_stack = True
             impact.reasons.append(f"environment config changed: {path}")
         elif posix.parent.as_posix() == tenants_rel and posix.suffix == ".yaml":
@@ -133,10 +133,15 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
 def _classify_tenant_file(change: git.ChangedFile, tenant_id: str, registry: Registry, base: str,
                           root: Path, env: str, impact: ChangeImpact) -> None:
     name = PurePosixPath(change.path).name
-    tenant = registry.get(tenant_id)
-    base_tier = _tier_in(git.show_file(base, change.path, root)) if change.status != "A" else None
+    tenant = None if change.deleted else registry.get(tenant_id)
+    if tenant is not None and tenant.tier == Tier.FREE:
+        impact.platform = True
+        impact.reasons.append(f"free tenant changed: {name}")
+        return
 
-    if change.deleted or tenant is None:
+    # The base version (one `git show`) matters only for a removed or a paying tenant.
+    base_tier = _tier_at(base, change.path, root) if change.status != "A" else None
+    if tenant is None:
         if base_tier in (Tier.STANDARD, Tier.ENTERPRISE):
             impact.notes.append(
                 f"{name} was deleted: stack {tenant_stack_name(env, tenant_id)} is not selected "
@@ -147,10 +152,6 @@ def _classify_tenant_file(change: git.ChangedFile, tenant_id: str, registry: Reg
             impact.reasons.append(f"free tenant removed: {name}")
         return
 
-    if tenant.tier == Tier.FREE:
-        impact.platform = True
-        impact.reasons.append(f"free tenant changed: {name}")
-        return
     impact.tenant_ids.add(tenant.id)
     impact.reasons.append(f"tenant changed: {name}")
     if base_tier == Tier.FREE:  # an upgrade leaves the shared pool
@@ -287,7 +288,7 @@ def summary_table(report: RunReport) -> Table:
     return table
 
 
-def _excerpt(text: str, lines: int = OUTPUT_EXCERPT_LINES) -> str:
+def excerpt(text: str, lines: int = OUTPUT_EXCERPT_LINES) -> str:
     kept = text.strip().splitlines()
     if len(kept) <= lines:
         return "\n".join(kept)
@@ -300,9 +301,9 @@ def print_report(report: RunReport, console: Console) -> None:
         if r.outcome == Outcome.FAILED:
             body = r.detail
             if r.stderr.strip():
-                body += "\n\nstderr:\n" + _excerpt(r.stderr)
+                body += "\n\nstderr:\n" + excerpt(r.stderr)
             if r.stdout.strip():
-                body += "\n\nstdout:\n" + _excerpt(r.stdout)
+                body += "\n\nstdout:\n" + excerpt(r.stdout)
             console.print(Panel(escape(body), title=f"{r.stack}: {r.operation} failed", border_style="red"))
         elif r.outcome == Outcome.DRIFT:
             console.print(Panel(escape(drift_text(r)), title=f"{r.stack}: drift", border_style="red"))
@@ -319,7 +320,7 @@ def drift_text(r: StackReport) -> str:
         diff = f" [{', '.join(change.diffs)}]" if change.diffs else ""
         lines.append(f"  {change.op:8} {change.type} {change.name}{diff}")
     if not r.resource_changes and r.stdout.strip():
-        lines += ["", _excerpt(r.stdout)]
+        lines += ["", excerpt(r.stdout)]
     return "\n".join(lines)
 
 
@@ -333,7 +334,7 @@ def markdown_report(report: RunReport) -> str:
         if r.outcome == Outcome.DRIFT:
             lines += ["", f"### Drift in `{r.stack}`", "", "```", drift_text(r), "```"]
         elif r.outcome in (Outcome.FAILED, Outcome.SKIPPED):
-            output = _excerpt(r.stderr or r.stdout)
+            output = excerpt(r.stderr or r.stdout)
             lines += ["", f"### `{r.stack}`: {r.outcome.value}", "", r.detail.replace("\n", " ")]
             if output:
                 lines += ["", "```", output, "```"]
@@ -449,6 +450,8 @@ class Orchestrator:
 
     def _run_one(self, operation: Operation, spec: StackSpec, progress: StackProgress,
                  preview_only: bool) -> StackReport:
+        from pulumi.automation.errors import ConcurrentUpdateError  # see _with_retries
+
         label = f"{operation.value}{' --preview-only' if preview_only else ''}"
         progress.started(spec.name, label)
         started = self.clock()
@@ -494,6 +497,10 @@ class Orchestrator:
     def _with_retries(self, stack: str, progress: StackProgress, report: StackReport | None,
                       call: Callable[[Callable[[str], None]], OperationResult]) -> OperationResult:
         """``call`` until the stack is not locked, at most ``max_attempts`` times; counts into ``report``."""
+        # Imported here, not at the top: `tenancy` imports this module to register its commands, and
+        # the Pulumi SDK would add most of a second to every command's start.
+        from pulumi.automation.errors import ConcurrentUpdateError
+
         failed = 0
         while True:
             if report is not None:
@@ -503,8 +510,6 @@ class Orchestrator:
             except ConcurrentUpdateError:
                 failed += 1
                 if failed >= self.retry.max_attempts:
-                    if report is not None:
-                        report.attempts = max(report.attempts, failed)
                     raise
                 delay = self.retry.delay(failed)
                 progress.retrying(stack, failed, delay)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tenancy.automation import git
+from tenancy.automation.orchestrator import excerpt
 from tenancy.automation.registry_diff import removed_without_offboarding
 from tenancy.environment import EnvironmentConfigError, load_environment
 from tenancy.registry import RegistryError, load_registry
@@ -64,14 +65,7 @@ class CommandRun:
         shown = " ".join(["tenancy", *self.args[:1]])
         if self.missing:
             return f"`{shown}` is not available in this tree."
-        return f"`{shown}` exited with code {self.returncode}:\n\n" + code_block(excerpt(self.stderr or self.stdout))
-
-
-def excerpt(text: str, lines: int = EXCERPT_LINES) -> str:
-    kept = text.strip().splitlines()
-    if len(kept) <= lines:
-        return "\n".join(kept)
-    return "\n".join([f"... ({len(kept) - lines} earlier lines omitted)", *kept[-lines:]])
+        return f"`{shown}` exited with code {self.returncode}:\n\n" + code_block(excerpt(self.stderr or self.stdout, EXCERPT_LINES))
 
 
 def code_block(text: str) -> str:
@@ -198,7 +192,7 @@ def build_pr_comment(base_ref: str, env: str, project_root: Path, tenants_dir: P
     base_commit = git.merge_base(base_ref, root)
     head_commit = git.run_git(["rev-parse", "HEAD"], root).strip()
     project_rel = git.relative_to_repo(project_root, root)
-    tenants_rel = Path(git.relative_to_repo(tenants_dir, project_root)) if tenants_dir.is_relative_to(project_root) else Path("tenants")
+    tenants_rel = tenants_dir.relative_to(project_root) if tenants_dir.is_relative_to(project_root) else Path("tenants")
 
     sections = [validation_section(env, project_root, tenants_dir, base_ref)]
     with tempfile.TemporaryDirectory(prefix="tenancy-pr-") as tmp:
@@ -220,7 +214,7 @@ def _base_plan(base_commit: str, root: Path, project_rel: str, tenants_rel: Path
                python: str) -> tuple[CommandRun | None, str]:
     """The base's plan, by the base's own code. A base without the CLI had nothing planned."""
     with git.temporary_worktree(base_commit, root) as tree:
-        base_root = tree / project_rel if project_rel not in ("", ".") else tree
+        base_root = tree / project_rel
         if not (base_root / "tenancy" / "cli.py").exists():
             out.write_text(json.dumps(EMPTY_PLAN), encoding="utf-8")
             return None, "_The base has no `tenancy` CLI yet, so it is compared as an empty plan._"

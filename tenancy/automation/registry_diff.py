@@ -6,13 +6,12 @@ so by the time a file is deleted its base version must already say ``status: off
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from typing import Any
 
 from tenancy.automation import git
 from tenancy.registry import Problem
 from tenancy.tiers import Status
+from tenancy.yamlio import parse_yaml_text
 
 
 def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
@@ -29,21 +28,30 @@ def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Proble
     for name in git.list_files(base, relative, root):
         if not name.endswith(".yaml") or (tenants_dir / name).exists():
             continue
-        path = PurePosixPath(relative, name).as_posix() if relative not in ("", ".") else name
-        problem = _offboarding_problem(name, git.show_file(base, path, root), base_ref)
+        doc = tenant_doc_at(base, PurePosixPath(relative, name).as_posix(), root)
+        problem = _offboarding_problem(name, doc, base_ref)
         if problem is not None:
             problems.append(problem)
     return sorted(problems)
 
 
-def _offboarding_problem(name: str, base_text: str | None, base_ref: str) -> Problem | None:
+def tenant_doc_at(commit: str, path: str, cwd: Path) -> dict[str, Any] | None:
+    """The mapping in tenant file ``path`` (relative to the repository root) at ``commit``; None when
+    the file is absent or unreadable there: callers treat an unknown old version conservatively."""
+    text = git.show_file(commit, path, cwd)
+    if text is None:
+        return None
+    try:
+        doc = parse_yaml_text(text)
+    except Exception:  # malformed YAML, or a bad tagged value such as `!!int x`
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _offboarding_problem(name: str, doc: dict[str, Any] | None, base_ref: str) -> Problem | None:
     how = ("offboard in two steps: set status: offboarding and deploy (`tenancy up`), "
            "destroy the stack (`tenancy destroy`), then delete the file")
-    try:
-        doc = YAML(typ="safe").load(base_text or "")
-    except YAMLError:
-        doc = None
-    if not isinstance(doc, dict):
+    if doc is None:
         return Problem(name, "status", None,
                        f"tenant file deleted, and its version at {base_ref} cannot be read to confirm "
                        f"it was offboarding; {how}")

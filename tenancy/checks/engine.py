@@ -159,7 +159,9 @@ def stack_args(stack: PlanStack, config: Mapping[str, Any] | None = None) -> Sta
 # --- running the policies -------------------------------------------------------------------------
 
 def level_and_config(policy: Policy, policy_config: PolicyConfig | None) -> tuple[EnforcementLevel, dict | None]:
-    level = policy.enforcement_level or EnforcementLevel.ADVISORY
+    from policies.pack import enforcement_level  # the pack is on sys.path by now
+
+    level = enforcement_level(policy)
     entry = (policy_config or {}).get(policy.name, (policy_config or {}).get("all"))
     if isinstance(entry, str):
         return EnforcementLevel(entry), None
@@ -191,7 +193,9 @@ class _Collector:
 
     def unknown(self, exc: UnknownValueError) -> None:
         # What the engine turns into "can't run policy during preview": undecided, never a pass.
-        self.report("UNDECIDED: " + exc.message)
+        from policies.lib.reporting import UNDECIDED_PREFIX
+
+        self.report(UNDECIDED_PREFIX + exc.message)
 
 
 def _level_name(level: EnforcementLevel) -> str:
@@ -199,21 +203,20 @@ def _level_name(level: EnforcementLevel) -> str:
     return ADVISORY if level == EnforcementLevel.ADVISORY else MANDATORY
 
 
-def _owner_lookup(stack: PlanStack):
+def _owner_lookup(stack: PlanStack, linked: list[PolicyResource]):
+    """urn → the tenant a result is about (None: shared); a result without a urn is the stack's."""
     from policies.lib.resources import SHARED, Subject
 
-    by_urn = stack.by_urn()
+    by_urn = {resource.urn: resource for resource in linked}
     cache: dict[str | None, str | None] = {}
 
     def owner(urn: str | None) -> str | None:
         if urn not in cache:
-            planned = by_urn.get(urn) if urn else None
-            if planned is None:
+            resource = by_urn.get(urn) if urn else None
+            if resource is None:
                 cache[urn] = stack.tenant
             else:
-                subject = Subject(planned.type, planned.name, planned.urn, engine_props(planned),
-                                  planned.options.protect, planned.parent, tuple(planned.dependencies))
-                found = subject.owner()
+                found = Subject.from_policy_resource(resource).owner()
                 cache[urn] = None if found == SHARED else found
         return cache[urn]
 
@@ -223,7 +226,8 @@ def _owner_lookup(stack: PlanStack):
 def evaluate_stack(stack: PlanStack, policies: Iterable[Policy], policy_config: PolicyConfig | None = None) -> list[CheckResult]:
     """Every policy on one stack (facts must already be installed, see ``evaluate``)."""
     results: list[CheckResult] = []
-    owners = _owner_lookup(stack)
+    linked = policy_resources(stack)
+    owners = _owner_lookup(stack, linked)
     resource_policies, stack_policies = [], []
     for policy in policies:
         level, config = level_and_config(policy, policy_config)
@@ -244,7 +248,6 @@ def evaluate_stack(stack: PlanStack, policies: Iterable[Policy], policy_config: 
             except _NotApplicableError:
                 continue
             results.extend(collector.results)
-    linked = policy_resources(stack) if stack_policies and stack.resources else []
     for policy, level, config in stack_policies:
         if not isinstance(policy, StackValidationPolicy) or not linked:
             continue
@@ -286,13 +289,13 @@ def policy_table_markdown() -> str:
     """The README's policy table: every policy with its level, kind, anchors and what it guards."""
     ensure_pack_importable()
     from policies.lib.anchors import anchors_text
-    from policies.pack import POLICY_MODULES
+    from policies.pack import POLICY_MODULES, enforcement_level
 
     lines = ["| policy | level | kind | anchor | what it guards |", "|---|---|---|---|---|"]
     for module in sorted(POLICY_MODULES, key=lambda m: m.NAME):
         policy = module.POLICY
         kind = "resource" if isinstance(policy, ResourceValidationPolicy) else "stack"
-        level = (policy.enforcement_level or EnforcementLevel.ADVISORY).value
+        level = enforcement_level(policy).value
         description = policy.description.replace("|", "\\|")
         lines.append(f"| `{policy.name}` | {level} | {kind} | {anchors_text(module.ANCHORS)} | {description} |")
     return "\n".join(lines) + "\n"

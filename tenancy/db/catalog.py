@@ -69,24 +69,29 @@ def tenant_owned_tables(conn: psycopg.Connection) -> list[TenantTable]:
         """,
         [TENANT_COLUMN, list(EXCLUDED_SCHEMAS)],
     ).fetchall()
+    columns = _columns(conn, [row[0] for row in rows])
     tables = {
-        oid: TenantTable(oid, schema, name, _columns(conn, oid), rls, forced)
+        oid: TenantTable(oid, schema, name, columns[oid], rls, forced)
         for oid, schema, name, rls, forced in rows
     }
     return _foreign_key_order(conn, tables)
 
 
-def _columns(conn: psycopg.Connection, oid: int) -> tuple[Column, ...]:
+def _columns(conn: psycopg.Connection, oids: list[int]) -> dict[int, tuple[Column, ...]]:
+    """The columns of every table in ``oids``, in their order, from one catalog query."""
     rows = conn.execute(
         """
-        SELECT attname, pg_catalog.format_type(atttypid, atttypmod), attgenerated <> ''
+        SELECT attrelid, attname, pg_catalog.format_type(atttypid, atttypmod), attgenerated <> ''
         FROM pg_catalog.pg_attribute
-        WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped
-        ORDER BY attnum
+        WHERE attrelid = ANY(%s::oid[]) AND attnum > 0 AND NOT attisdropped
+        ORDER BY attrelid, attnum
         """,
-        [oid],
+        [oids],
     ).fetchall()
-    return tuple(Column(*row) for row in rows)
+    columns: dict[int, list[Column]] = {oid: [] for oid in oids}
+    for oid, *column in rows:
+        columns[oid].append(Column(*column))
+    return {oid: tuple(table_columns) for oid, table_columns in columns.items()}
 
 
 def _foreign_key_order(conn: psycopg.Connection, tables: dict[int, TenantTable]) -> list[TenantTable]:
@@ -114,10 +119,15 @@ def _foreign_key_order(conn: psycopg.Connection, tables: dict[int, TenantTable])
     return ordered
 
 
+def has_migration_ledger(conn: psycopg.Connection) -> bool:
+    """Whether the database has a schema_migrations table (``tenancy db migrate`` ran on it)."""
+    exists = conn.execute("SELECT to_regclass('public.schema_migrations') IS NOT NULL").fetchone()
+    return bool(exists and exists[0])
+
+
 def schema_versions(conn: psycopg.Connection) -> dict[str, str] | None:
     """{version: checksum} from schema_migrations, or None when the database was never migrated."""
-    exists = conn.execute("SELECT to_regclass('public.schema_migrations') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
+    if not has_migration_ledger(conn):
         return None
     rows = conn.execute("SELECT version, checksum FROM public.schema_migrations").fetchall()
     return dict(rows)

@@ -50,10 +50,8 @@ def _failures_exit_non_zero(*dsns: str) -> Iterator[None]:
     try:
         yield
     except (DatabaseToolError, psycopg.Error) as exc:
-        message = " ".join(str(exc).split())
-        for dsn in dsns:
-            message = redact(message, dsn)
-        _err().print(Text("error: ", style="bold red") + Text(redact(message)))
+        message = redact(" ".join(str(exc).split()), *dsns)
+        _err().print(Text("error: ", style="bold red") + Text(message))
         raise typer.Exit(code=1) from None
 
 

@@ -33,9 +33,9 @@ def _password_of(dsn: str) -> str | None:
         return None
 
 
-def redact(text: str, dsn: str | None = None) -> str:
-    """``text`` with every password it may contain (from ``dsn`` or any DSN-looking part) masked."""
-    if dsn:
+def redact(text: str, *dsns: str) -> str:
+    """``text`` with every password it may contain (from ``dsns`` or any DSN-looking part) masked."""
+    for dsn in dsns:
         password = _password_of(dsn)
         if password:
             for form in {password, urllib.parse.quote(password, safe=""), urllib.parse.quote(password)}:

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from tenancy import PROJECT_ROOT
+from tenancy.db.catalog import has_migration_ledger
 from tenancy.db.connection import connect, describe_dsn
 from tenancy.db.defaults import MIGRATIONS_DIR_ENV
 from tenancy.db.errors import MigrationFilesError
@@ -108,8 +109,7 @@ def load_migrations(directory: Path | str | None = None) -> list[MigrationFile]:
 
 
 def applied_migrations(conn: psycopg.Connection) -> dict[str, AppliedMigration]:
-    exists = conn.execute("SELECT to_regclass('public.schema_migrations') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
+    if not has_migration_ledger(conn):
         return {}
     rows = conn.execute(
         "SELECT version, name, checksum, applied_at FROM public.schema_migrations ORDER BY version"

@@ -23,7 +23,6 @@ from tenancy.db.defaults import DEFAULT_RETENTION_DAYS
 from tenancy.db.errors import PurgeRefused, SchemaMismatch, UnknownTenant
 
 
-
 @dataclass
 class PurgeReport:
     tenant: str
@@ -48,15 +47,16 @@ def purge_tenant(
     check_tenant_id(tenant)
     if retention_days < 0:
         raise PurgeRefused("the retention period cannot be negative")
+    database = describe_dsn(dsn)
     with connect(dsn, "shared") as conn:
-        if catalog.schema_versions(conn) is None:
-            raise SchemaMismatch(f"{describe_dsn(dsn)} has no schema_migrations table: it was never migrated")
+        if not catalog.has_migration_ledger(conn):
+            raise SchemaMismatch(f"{database} has no schema_migrations table: it was never migrated")
         set_tenant(conn, tenant)
         with conn.transaction():
             if conn.execute("SELECT 1 FROM public.tenants WHERE id = %s", [tenant]).fetchone() is None:
-                raise UnknownTenant(f"tenant '{tenant}' does not exist in {describe_dsn(dsn)}")
+                raise UnknownTenant(f"tenant '{tenant}' does not exist in {database}")
             verified_at = _check_retention(conn, tenant, retention_days, force)
-            report = PurgeReport(tenant, describe_dsn(dsn), dry_run, force, verified_at)
+            report = PurgeReport(tenant, database, dry_run, force, verified_at)
             # Children first: the reverse of the copy order.
             for table in reversed(catalog.tenant_owned_tables(conn)):
                 report.deleted[table.display] = _delete_or_count(conn, table, tenant, dry_run)

@@ -78,8 +78,8 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
         return "\n".join(lines) + "\n"
     lines += ["| stack | added | removed | changed |", "|---|---:|---:|---:|"]
     for d in changed:
-        label = d.name + (" (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else "")
-        lines.append(f"| `{d.name}`{label[len(d.name):]} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |")
+        note = " (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else ""
+        lines.append(f"| `{d.name}`{note} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |")
     lines.append("")
     for d in changed:
         lines += [f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>", ""]

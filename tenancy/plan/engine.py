@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -82,29 +82,28 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
-        self._record(response.urn, request, request.object)
+        options = PlanOptions(
+            protect=request.protect,
+            retain_on_delete=request.retainOnDelete,
+            ignore_changes=sorted(request.ignoreChanges),
+            delete_before_replace=request.deleteBeforeReplace,
+        )
+        self._record(response.urn, request, wire_to_plain(request.object), options, bool(request.custom))
         return response
 
     def ReadResource(self, request):
+        # A read (e.g. a StackReference) has no resource options of its own.
         response = super().ReadResource(request)
-        self._record(response.urn, request, request.properties, read=True)
+        inputs = {"$read": request.id, **wire_to_plain(request.properties)}
+        self._record(response.urn, request, inputs, PlanOptions(), custom=True)
         return response
 
-    def _record(self, urn: str, request, props, read: bool = False) -> None:
-        inputs = wire_to_plain(props)
-        if read:
-            inputs = {"$read": request.id, **inputs}
-        options = PlanOptions(
-            protect=bool(getattr(request, "protect", False)) if not read else False,
-            retain_on_delete=bool(getattr(request, "retainOnDelete", False)) if not read else False,
-            ignore_changes=sorted(getattr(request, "ignoreChanges", []) or []) if not read else [],
-            delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)) if not read else False,
-        )
+    def _record(self, urn: str, request, inputs: dict[str, Any], options: PlanOptions, custom: bool) -> None:
         resource = PlanResource(
             urn=urn,
             type=request.type,
             name=request.name,
-            custom=True if read else bool(request.custom),
+            custom=custom,
             parent=request.parent or None,
             dependencies=sorted(set(request.dependencies)),
             # A provider reference is "<urn>::<id>"; the plan keeps the urn.
@@ -172,10 +171,6 @@ def run_stack(
     pulumi.runtime.set_mocks(
         mocks, project=PULUMI_PROJECT, stack=spec.name, preview=True, monitor=monitor,
         organization=settings.stack_org,
-    )
-    pulumi.runtime.set_all_config(
-        {"gcp:project": settings.project, "gcp:region": settings.region,
-         "tenancy:settings": settings.model_dump_json()}
     )
     exported: dict[str, Any] = {}
 
@@ -325,16 +320,3 @@ def _default_workers(stacks: int) -> int:
     if stacks < 4:  # below this the workers' start-up costs more than it saves
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
-
-
-def count_by_type(stack: PlanStack) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for resource in stack.resources:
-        counts[resource.type] = counts.get(resource.type, 0) + 1
-    return dict(sorted(counts.items()))
-
-
-def iter_resources(plan: Plan) -> Iterable[tuple[PlanStack, PlanResource]]:
-    for stack in plan.stacks:
-        for resource in stack.resources:
-            yield stack, resource

@@ -122,9 +122,6 @@ def _helm_release(args, settings):
                        "name": args.inputs.get("name", args.name)}}
 
 
-def _neo4j_password(args, settings):
-    return _random_password(args, settings)
-
 
 _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str, Any]]] = {
     "gcp:serviceaccount/account:Account": _service_account,
@@ -149,6 +146,12 @@ _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str,
 }
 
 
+def computed_outputs(args: MockResourceArgs, settings: EnvironmentSettings) -> dict[str, Any]:
+    """What the cloud would compute for this resource (nothing for most types)."""
+    computed = _COMPUTED.get(args.typ)
+    return computed(args, settings) if computed is not None else {}
+
+
 class PlanMocks(Mocks):
     def __init__(self, settings: EnvironmentSettings, platform_outputs: dict[str, Any]):
         self.settings = settings
@@ -157,10 +160,7 @@ class PlanMocks(Mocks):
     def new_resource(self, args: MockResourceArgs):
         if args.typ == "pulumi:pulumi:StackReference":
             return args.name, {"name": args.name, "outputs": self.platform_outputs, "secretOutputNames": []}
-        outputs = dict(args.inputs)
-        computed = _COMPUTED.get(args.typ)
-        if computed is not None:
-            outputs.update(computed(args, self.settings))
+        outputs = {**args.inputs, **computed_outputs(args, self.settings)}
         if args.typ.startswith("kubernetes:") and "metadata" in outputs:
             meta = dict(outputs["metadata"] or {})
             meta.setdefault("name", args.name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,7 @@ class PlanResource:
             urn=data["urn"], type=data["type"], name=data["name"], custom=bool(data["custom"]),
             parent=data["parent"], dependencies=list(data["dependencies"]), provider=data["provider"],
             inputs=dict(data["inputs"]),
-            options=PlanOptions(**{k: opts.get(k, PlanOptions.__dataclass_fields__[k].default
-                                          if k != "ignore_changes" else []) for k in OPTION_KEYS}),
+            options=PlanOptions(**{k: opts[k] for k in OPTION_KEYS if k in opts}),
         )
 
 
@@ -63,6 +63,9 @@ class PlanStack:
 
     def by_urn(self) -> dict[str, PlanResource]:
         return {r.urn: r for r in self.resources}
+
+    def count_by_type(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.type for r in self.resources).items()))
 
 
 @dataclass

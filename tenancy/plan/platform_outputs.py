@@ -13,7 +13,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 
 from tenancy import names
 from tenancy.environment import EnvironmentSettings
-from tenancy.plan import mocks
+from tenancy.plan.mocks import computed_outputs
 
 
 def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
@@ -21,17 +21,18 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
     env = s.environment
 
     def computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return mocks._COMPUTED[typ](MockResourceArgs(typ, name, inputs), s)
+        return computed_outputs(MockResourceArgs(typ, name, inputs), s)
 
-    network = computed("gcp:compute/network:Network", f"{env}-network-vpc", {"name": f"{env}-platform", "project": s.project})
+    network = computed("gcp:compute/network:Network", f"{env}-network-vpc",
+                       {"name": names.platform_network(env), "project": s.project})
     psa = computed("gcp:compute/globalAddress:GlobalAddress", f"{env}-network-psa-range", {"purpose": "VPC_PEERING"})
     clusters = {}
     for pool in s.clusters:
         cluster = computed("gcp:container/cluster:Cluster", f"{env}-{pool.name}-cluster",
-                           {"name": f"{env}-{pool.name}", "project": s.project, "location": pool.region})
+                           {"name": names.pool_cluster(env, pool.name), "project": s.project, "location": pool.region})
         address = computed("gcp:compute/address:Address", f"{env}-{pool.name}-ingress-ip", {})
         clusters[pool.name] = {
-            "name": f"{env}-{pool.name}", "location": pool.region, "endpoint": cluster["endpoint"],
+            "name": names.pool_cluster(env, pool.name), "location": pool.region, "endpoint": cluster["endpoint"],
             "ca_certificate": cluster["masterAuth"]["clusterCaCertificate"], "ingress_ip": address["address"],
             "capacity": pool.capacity,
         }
@@ -44,7 +45,7 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
         "network_id": network["id"],
         "private_services_cidr": f"{psa['address']}/16",
         "clusters": clusters,
-        "dns_zone": f"{env}-app",
+        "dns_zone": names.app_dns_zone(env),
         "app_domain": s.app_domain,
         "shared_temporal_namespace": temporal["id"] if s.temporal.backend == "cloud" else names.shared_temporal_namespace(env),
     }

@@ -54,14 +54,18 @@ class RegistryError(Exception):
         super().__init__(f"{len(self.problems)} problem(s) in the tenant registry:\n" + "\n".join(map(str, self.problems)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Registry:
     directory: Path
     tenants: list[TenantBase] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # id -> file
 
+    def __post_init__(self) -> None:
+        # Policies and selection look tenants up per resource: by id, not by scanning.
+        object.__setattr__(self, "_by_id", {t.id: t for t in self.tenants})
+
     def get(self, tenant_id: str) -> TenantBase | None:
-        return next((t for t in self.tenants if t.id == tenant_id), None)
+        return self._by_id.get(tenant_id)
 
     def by_tier(self, tier: Tier) -> list[TenantBase]:
         return [t for t in self.tenants if t.tier == tier]
@@ -77,13 +81,9 @@ def _loc_str(loc: tuple) -> str:
 def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any, Lines]:
     name = path.name
     doc, problem = load_yaml_fast(path)
-    if problem:
-        line = None
-        head, _, reason = problem.partition(": ")
-        if ":" in head:
-            line = int(head.rsplit(":", 1)[1])
-        return None, [Problem(name, "", line, reason)], None, Lines(path)
     lines = Lines(path)
+    if problem:
+        return None, [Problem(name, "", problem.line, problem.reason)], None, lines
     if not isinstance(doc, dict):
         return None, [Problem(name, "", 1, "a tenant file must be a YAML mapping")], None, lines
 
@@ -204,8 +204,9 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     for stray in sorted(directory.glob("*.yml")):
         problems.append(Problem(stray.name, "", None, "tenant files end in .yaml"))
 
-    registry = Registry(directory)
-    docs: dict[str, Lines] = {}  # id -> line lookup of its file
+    tenants: list[TenantBase] = []
+    files: dict[str, Path] = {}
+    lines_of: dict[str, Lines] = {}  # id -> line lookup of its file
     seen_ids: dict[str, str] = {}
     for path in paths:
         tenant, file_problems, doc, lines = _parse_file(path)
@@ -217,17 +218,18 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
                 continue
             seen_ids[raw_id] = path.name
         if tenant is not None:
-            registry.tenants.append(tenant)
-            registry.files[tenant.id] = path
-            docs[tenant.id] = lines
+            tenants.append(tenant)
+            files[tenant.id] = path
+            lines_of[tenant.id] = lines
 
-    problems.extend(_cross_tenant_problems(registry, docs, settings))
+    registry = Registry(directory, tenants, files)
+    problems.extend(_cross_tenant_problems(registry, lines_of, settings))
     if problems:
         raise RegistryError(problems)
     return registry
 
 
-def _cross_tenant_problems(registry: Registry, docs: dict[str, Lines], settings: EnvironmentSettings) -> list[Problem]:
+def _cross_tenant_problems(registry: Registry, lines_of: dict[str, Lines], settings: EnvironmentSettings) -> list[Problem]:
     problems: list[Problem] = []
 
     def file_of(tenant: TenantBase) -> str:
@@ -235,7 +237,7 @@ def _cross_tenant_problems(registry: Registry, docs: dict[str, Lines], settings:
 
     hosts: dict[str, list[tuple[TenantBase, str]]] = {}
     for tenant in registry.tenants:
-        lines = docs[tenant.id]
+        lines = lines_of[tenant.id]
         if tenant.region not in settings.allowed_regions:
             problems.append(Problem(file_of(tenant), "region", lines(("region",)),
                                     f"{tenant.region!r} is not allowed in environment {settings.environment!r}; allowed: {settings.allowed_regions}"))
@@ -253,7 +255,7 @@ def _cross_tenant_problems(registry: Registry, docs: dict[str, Lines], settings:
     for host, claims in hosts.items():
         for tenant, field_name in claims if len(claims) > 1 else []:
             others = ", ".join(file_of(t) for t, _ in claims if t is not tenant)
-            lines = docs[tenant.id]
+            lines = lines_of[tenant.id]
             problems.append(Problem(file_of(tenant), field_name, lines((field_name,)) or lines(("id",)),
                                     f"host {host!r} is also used by {others}"))
 
@@ -261,7 +263,7 @@ def _cross_tenant_problems(registry: Registry, docs: dict[str, Lines], settings:
     for tenant in registry.tenants:
         if not isinstance(tenant, StandardTenant):
             continue
-        lines = docs[tenant.id]
+        lines = lines_of[tenant.id]
         cluster = settings.cluster(tenant.placement)
         if cluster is None:
             known = [c.name for c in settings.clusters]

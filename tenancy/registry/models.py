@@ -5,7 +5,6 @@ model, so a field used on the wrong tier is refused with the tier that does allo
 """
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -144,13 +143,9 @@ TIER_MODELS: dict[Tier, type[TenantBase]] = {
 }
 
 # Which tiers each tier-specific field belongs to, for "not allowed for this tier" messages.
-TIER_ONLY_FIELDS: dict[str, tuple[Tier, ...]] = {}
-for _tier, _model in TIER_MODELS.items():
-    for _field in _model.model_fields:
-        if _field not in TenantBase.model_fields and _field != "tier":
-            TIER_ONLY_FIELDS.setdefault(_field, tuple())
-            TIER_ONLY_FIELDS[_field] = TIER_ONLY_FIELDS[_field] + (_tier,)
-
-
-def is_domain(value: str) -> bool:
-    return re.match(DOMAIN_PATTERN, value) is not None
+TIER_ONLY_FIELDS: dict[str, tuple[Tier, ...]] = {
+    name: tuple(tier for tier, model in TIER_MODELS.items() if name in model.model_fields)
+    for model in TIER_MODELS.values()
+    for name in model.model_fields
+    if name not in TenantBase.model_fields and name != "tier"
+}

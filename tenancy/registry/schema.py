@@ -13,10 +13,10 @@ def tenant_json_schema() -> dict[str, Any]:
     schema = TypeAdapter(Tenant).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Tenant file (tenants/<id>.yaml)"
-    # The id rule is enforced in Python (reserved words, no double hyphens); give editors the shape.
+    # Reserved ids are checked in Python only; the pattern (ECMA-262 regex) is the real one.
     for model in schema.get("$defs", {}).values():
         props = model.get("properties", {})
         if "id" in props:
             props["id"].update({"type": "string", "minLength": names.ID_MIN, "maxLength": names.ID_MAX,
-                                "pattern": "^[a-z][a-z0-9-]{2,18}[a-z0-9]$"})
+                                "pattern": names.ID_PATTERN})
     return schema

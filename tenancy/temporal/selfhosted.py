@@ -155,7 +155,7 @@ def plan_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> NamespaceDiff
     """Name or server changes replace the namespace; retention, description and owner update it."""
     def differs(prop: str) -> bool:
         old, new = olds.get(prop), news.get(prop)
-        if prop == "retention_days" and _known(old) and _known(new) and old is not None and new is not None:
+        if prop == "retention_days" and _known(old) and _known(new):
             return int(old) != int(new)
         if prop in ("description", "owner_email"):
             return (old or "") != (new or "")
@@ -191,6 +191,10 @@ def _days(duration: Duration) -> int:
     return round(duration.ToTimedelta().total_seconds() / _SECONDS_PER_DAY)
 
 
+def _duration(days: int) -> Duration:
+    return Duration(seconds=days * _SECONDS_PER_DAY)
+
+
 async def _describe(client: ServiceClient, namespace: str) -> LiveNamespace | None:
     try:
         response = await client.workflow_service.describe_namespace(
@@ -221,7 +225,7 @@ def create_namespace(spec: NamespaceSpec) -> LiveNamespace:
                     namespace=spec.namespace,
                     description=spec.description,
                     owner_email=spec.owner_email,
-                    workflow_execution_retention_period=Duration(seconds=spec.retention_days * _SECONDS_PER_DAY),
+                    workflow_execution_retention_period=_duration(spec.retention_days),
                     data=MANAGED_BY,
                 ),
                 timeout=RPC_TIMEOUT,
@@ -255,9 +259,7 @@ def update_namespace(spec: NamespaceSpec) -> LiveNamespace:
             UpdateNamespaceRequest(
                 namespace=spec.namespace,
                 update_info=UpdateNamespaceInfo(description=spec.description, owner_email=spec.owner_email),
-                config=NamespaceConfig(
-                    workflow_execution_retention_ttl=Duration(seconds=spec.retention_days * _SECONDS_PER_DAY)
-                ),
+                config=NamespaceConfig(workflow_execution_retention_ttl=_duration(spec.retention_days)),
             ),
             retry=True,
             timeout=RPC_TIMEOUT,
@@ -298,7 +300,7 @@ def split_resource_id(id_: str) -> tuple[str, str]:
 
 
 def outputs(spec: NamespaceSpec, live: LiveNamespace) -> dict[str, Any]:
-    return {**asdict(spec), **asdict(live), "endpoint": spec.endpoint}
+    return {**asdict(spec), **asdict(live)}
 
 
 class SelfHostedNamespaceProvider(dynamic.ResourceProvider):

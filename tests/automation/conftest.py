@@ -5,9 +5,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import typer
 from automation_fakes import GitRepo, write_tenants
 
 from tenancy import PROJECT_ROOT
+from tenancy.automation import cli as automation_cli
 from tenancy.environment import load_environment
 from tenancy.registry import Registry, load_registry
 
@@ -33,3 +35,11 @@ def project_repo(tmp_path: Path) -> GitRepo:
     write_tenants(repo.path / "tenants")
     repo.commit("base")
     return repo
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    """A typer app with only the automation commands registered."""
+    app = typer.Typer()
+    automation_cli.register(app)
+    return app

@@ -4,20 +4,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import typer
 from automation_fakes import FakeOperations
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from tenancy.automation import cli as automation_cli
 from tenancy.automation.adapter import OperationFailed, OperationResult
-
-
-@pytest.fixture
-def app() -> typer.Typer:
-    app = typer.Typer()
-    automation_cli.register(app)
-    return app
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tenancy.automation.orchestrator import (
     summary_table,
     write_step_summary,
 )
-from tenancy.stacks import all_stacks
+from tenancy.stacks import StackSpec, all_stacks
 
 
 def quiet() -> Console:
@@ -60,8 +60,6 @@ def test_platform_stack_finishes_before_any_tenant_stack_starts(stacks, operatio
 
 @pytest.mark.parametrize("parallel", [1, 2, 3])
 def test_tenant_stacks_run_with_bounded_parallelism(registry, parallel):
-    from tenancy.stacks import StackSpec
-
     tenant = registry.get("globex")
     many = [StackSpec(f"dev.t{i:02}", "dev", "tenant", tenant) for i in range(9)]
     ops = FakeOperations(gate=parallel, expected_calls=len(many), linger=0.05)
@@ -146,7 +144,7 @@ def test_a_failed_platform_up_skips_the_tenant_stacks(stacks):
     assert [r.outcome for r in report.stacks] == [Outcome.FAILED] + [Outcome.SKIPPED] * 3
     assert all("platform stack failed" in r.detail for r in report.stacks[1:])
     assert report.exit_code == 1
-    console = Console(file=io.StringIO(), width=200)
+    console = quiet()
     print_report(report, console)
     assert "dev.initech: skipped: the platform stack failed" in console.file.getvalue()
 
@@ -163,7 +161,7 @@ def test_a_failed_platform_preview_or_refresh_still_runs_the_tenants(stacks, ope
 def test_failure_output_is_printed_with_the_stack(stacks):
     failure = OperationFailed("dev.globex", "up", "error: quota exceeded", stderr="error: googleapi: Error 403")
     report = run(FakeOperations({("up", "dev.globex"): [failure]}), stacks)
-    console = Console(file=io.StringIO(), width=200)
+    console = quiet()
     print_report(report, console)
     text = console.file.getvalue()
     assert "dev.globex: up failed" in text and "Error 403" in text
@@ -248,7 +246,7 @@ def test_summary_table_lists_stack_operation_changes_duration_and_result(stacks)
                          default=OperationResult(changes={"same": 7, "create": 2, "update": 1}))
     retry, _ = no_sleep_retry()
     report = run(ops, stacks, parallel=1, clock=clock, retry=retry)
-    console = Console(file=io.StringIO(), width=200)
+    console = quiet()
     console.print(summary_table(report))
     lines = console.file.getvalue().replace("┃", "│").splitlines()
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]

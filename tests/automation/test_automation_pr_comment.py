@@ -9,7 +9,6 @@ import re
 import shutil
 
 import pytest
-import typer
 from automation_fakes import GitRepo, write_tenants
 from typer.testing import CliRunner
 
@@ -124,10 +123,8 @@ def test_missing_commands_are_reported_not_hidden(bare_repo):
     assert comment.blocking
 
 
-def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(bare_repo, monkeypatch, tmp_path):
+def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(app, bare_repo, monkeypatch, tmp_path):
     monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
-    app = typer.Typer()
-    automation_cli.register(app)
     output = tmp_path / "comment.md"
     result = CliRunner().invoke(app, ["pr-comment", "--base", "main", "--output", str(output)])
     assert result.exit_code == 1, result.output
@@ -135,9 +132,7 @@ def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(bare_
     assert "Plan diff (base → head): not available" in result.output
 
 
-def test_an_unknown_base_is_a_setup_error(bare_repo, monkeypatch):
+def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
     monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
-    app = typer.Typer()
-    automation_cli.register(app)
     result = CliRunner().invoke(app, ["pr-comment", "--base", "origin/nowhere"])
     assert result.exit_code == 2 and "origin/nowhere" in result.output

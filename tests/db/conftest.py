@@ -14,7 +14,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from support import free_port
 from tenancy.db import migrate
 
 MIGRATOR_PASSWORD = "m1grator-S3cret!"
@@ -54,10 +54,6 @@ def find_postgres_bindir() -> Path | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from tenancy.db.catalog import TenantTable, fingerprint, tenant_owned_tables
+from tenancy.db.catalog import TenantTable, fingerprint, tables_by_name, tenant_owned_tables
 from tenancy.db.migrations import load_migrations
 
 TENANT_A, TENANT_B = "acme-co", "globex"
@@ -44,16 +44,18 @@ class IsolationDb:
         return self.cluster.admin(self.name)
 
     def app(self, tenant: str | None) -> psycopg.Connection:
-        conn = psycopg.connect(self.cluster.app_dsn(self.name), autocommit=True)
-        if tenant is not None:
-            conn.execute("SELECT set_config('app.current_tenant', %s, false)", [tenant])
-        return conn
+        return _session(self.cluster.app_dsn(self.name), tenant)
 
     def owner(self, tenant: str | None) -> psycopg.Connection:
-        conn = psycopg.connect(self.cluster.migrator_dsn(self.name), autocommit=True)
-        if tenant is not None:
-            conn.execute("SELECT set_config('app.current_tenant', %s, false)", [tenant])
-        return conn
+        return _session(self.cluster.migrator_dsn(self.name), tenant)
+
+
+def _session(dsn: str, tenant: str | None) -> psycopg.Connection:
+    """A session of ``dsn``, scoped to ``tenant`` for its whole life (None: no tenant at all)."""
+    conn = psycopg.connect(dsn, autocommit=True)
+    if tenant is not None:
+        conn.execute("SELECT set_config('app.current_tenant', %s, false)", [tenant])
+    return conn
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def db(pg_cluster, create_migrated_database, seed_tenant) -> IsolationDb:
         seed_tenant(conn, TENANT_A, itineraries=2)
         seed_tenant(conn, TENANT_B, itineraries=3)
     with pg_cluster.admin(name) as conn:
-        tables = {t.display: t for t in tenant_owned_tables(conn)}
+        tables = tables_by_name(tenant_owned_tables(conn))
     return IsolationDb(pg_cluster, name, tables)
 
 
@@ -86,7 +88,8 @@ def _row_of(db: IsolationDb, table: TenantTable, tenant: str) -> dict:
 
 
 def _insert_row(conn: psycopg.Connection, table: TenantTable, row: dict) -> None:
-    columns = [c.name for c in table.insertable_columns]
+    """Insert ``row`` into the insertable columns it has (a column it lacks gets its default)."""
+    columns = [c.name for c in table.insertable_columns if c.name in row]
     query = sql.SQL("INSERT INTO {table} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{table}, %s)").format(
         table=table.identifier, cols=sql.SQL(", ").join(map(sql.Identifier, columns))
     )
@@ -273,12 +276,8 @@ def test_without_tenant_inserts_are_rejected(db: IsolationDb, no_tenant_session:
         _insert_row(no_tenant_session, table, row)
     # leaving tenant_id to its default (the session's tenant) fails too: there is none
     without_tenant = {k: v for k, v in row.items() if k != "tenant_id"}
-    columns = [c.name for c in table.insertable_columns if c.name != "tenant_id"]
-    query = sql.SQL("INSERT INTO {t} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{t}, %s)").format(
-        t=table.identifier, cols=sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
     with pytest.raises((psycopg.errors.NotNullViolation, psycopg.errors.InsufficientPrivilege)):
-        no_tenant_session.execute(query, [Jsonb(without_tenant)])
+        _insert_row(no_tenant_session, table, without_tenant)
     assert _fingerprints(db, table) == before
 
 

@@ -3,7 +3,6 @@ a dry run that writes nothing, and clear errors that leave nothing half-written.
 from __future__ import annotations
 
 import shutil
-import socket
 from dataclasses import dataclass
 
 import psycopg
@@ -230,11 +229,8 @@ def test_unknown_and_invalid_tenants(pair: Pair) -> None:
     assert pair.target_is_untouched()
 
 
-def test_bad_dsns_give_clear_errors_without_passwords(pair: Pair) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
-    unreachable = f"host=127.0.0.1 port={closed_port} dbname=x user=migrator password=hunter2-secret connect_timeout=2"
+def test_bad_dsns_give_clear_errors_without_passwords(pair: Pair, unused_port: int) -> None:
+    unreachable = f"host=127.0.0.1 port={unused_port} dbname=x user=migrator password=hunter2-secret connect_timeout=2"
     with pytest.raises(ConnectionFailed) as caught:
         migrate_data(MOVING, pair.source_dsn, unreachable)
     assert "cannot connect to the target database migrator@127.0.0.1:" in str(caught.value)

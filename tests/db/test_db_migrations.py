@@ -30,7 +30,8 @@ def test_first_run_applies_everything_and_second_run_is_a_no_op(pg_cluster, crea
     db = create_database("idempotent")
     dsn = pg_cluster.migrator_dsn(db)
     first = migrate(dsn)
-    expected = [f.file_name for f in load_migrations()]
+    files = load_migrations()
+    expected = [f.file_name for f in files]
     assert first.applied == expected
 
     with pg_cluster.admin(db) as conn:
@@ -41,7 +42,7 @@ def test_first_run_applies_everything_and_second_run_is_a_no_op(pg_cluster, crea
     with pg_cluster.admin(db) as conn:
         after = conn.execute("SELECT version, checksum, applied_at FROM schema_migrations ORDER BY 1").fetchall()
     assert after == before
-    assert [row[0] for row in after] == [f.version for f in load_migrations()]
+    assert [row[0] for row in after] == [f.version for f in files]
     assert all(state.state == "applied" for state in status(dsn))
 
 

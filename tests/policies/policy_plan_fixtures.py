@@ -9,12 +9,17 @@ import copy
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
+from pydantic import TypeAdapter
+
 from tenancy import names
 from tenancy.environment import EnvironmentSettings
 from tenancy.plan.model import UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
-from tenancy.registry import EnterpriseTenant, FreeTenant, Registry, StandardTenant
+from tenancy.registry import Registry
+from tenancy.registry.models import Tenant
 
 ENV = "dev"
+ACME = f"{ENV}.acme"
 PROJECT = "tinybug-saas-dev"
 REGION = "us-central1"
 POOL = f"{PROJECT}.svc.id.goog"
@@ -24,18 +29,25 @@ PG_FLAGS = [{"name": k, "value": v} for k, v in {
     "log_temp_files": "0", "log_min_duration_statement": "-1"}.items()]
 
 
-def registry() -> Registry:
-    def common(tid: str) -> dict[str, Any]:
-        return {"id": tid, "display_name": tid.title(), "region": REGION, "contact_email": f"ops@{tid}.example"}
+# The test registry: what sets each tenant apart (tenant_data adds the fields they share).
+TENANTS: dict[str, dict[str, str]] = {
+    "hooli": {"tier": "free"},
+    "umbrella": {"tier": "free"},
+    "acme": {"tier": "standard", "placement": "pool-a"},
+    "globex": {"tier": "standard", "placement": "pool-a"},
+    "initech": {"tier": "enterprise", "custom_domain": "app.initech.example"},
+    "soylent": {"tier": "standard", "placement": "pool-a", "status": "offboarding"},
+}
 
-    tenants = [
-        FreeTenant(**common("hooli"), tier="free"),
-        FreeTenant(**common("umbrella"), tier="free"),
-        StandardTenant(**common("acme"), tier="standard", placement="pool-a"),
-        StandardTenant(**common("globex"), tier="standard", placement="pool-a"),
-        EnterpriseTenant(**common("initech"), tier="enterprise", custom_domain="app.initech.example"),
-        StandardTenant(**common("soylent"), tier="standard", placement="pool-a", status="offboarding"),
-    ]
+
+def tenant_data(tid: str) -> dict[str, str]:
+    return {"id": tid, "display_name": tid.title(), "region": REGION, "contact_email": f"ops@{tid}.example",
+            **TENANTS[tid]}
+
+
+def registry() -> Registry:
+    adapter = TypeAdapter(Tenant)
+    tenants = [adapter.validate_python(tenant_data(tid)) for tid in TENANTS]
     return Registry(Path("tenants"), tenants, {t.id: Path(f"tenants/{t.id}.yaml") for t in tenants})
 
 
@@ -383,21 +395,15 @@ def offboarding_stack() -> PlanStack:
     return stack
 
 
-TENANT_FILES = {
-    "hooli": "tier: free\n",
-    "umbrella": "tier: free\n",
-    "acme": "tier: standard\nplacement: pool-a\n",
-    "globex": "tier: standard\nplacement: pool-a\n",
-    "initech": "tier: enterprise\ncustom_domain: app.initech.example\n",
-    "soylent": "tier: standard\nplacement: pool-a\nstatus: offboarding\n",
-}
-
-
 def write_registry(directory: Path) -> Path:
     """The test registry as tenant files, for the CLI (which loads and validates them)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for tid, body in TENANT_FILES.items():
+    for tid in TENANTS:
         (directory / f"{tid}.yaml").write_text(
-            f"id: {tid}\ndisplay_name: {tid.title()}\nregion: {REGION}\ncontact_email: ops@{tid}.example\n{body}",
-            encoding="utf-8")
+            "".join(f"{key}: {value}\n" for key, value in tenant_data(tid).items()), encoding="utf-8")
     return directory
+
+
+def case(policy: str, mutation: Mutation, expected: str, *, id: str, config: dict | None = None):
+    """A test case of the rule tests: a mutation of the good plan and the message the policy must produce."""
+    return pytest.param(policy, mutation, expected, config, id=f"{policy}:{id}")

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 import typer
 from policy_plan_fixtures import (
+    ACME,
     ENV,
     POOL,
     PROJECT,
+    both,
     gsa_email,
     good_plan,
     mutated,
@@ -22,8 +24,6 @@ from typer.testing import CliRunner
 from tenancy import names
 from tenancy.checks.cli import EXIT_BLOCKED, EXIT_INPUT, register
 from tenancy.plan.model import UNKNOWN, Plan
-
-ACME = "dev.acme"
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +46,8 @@ def tenants_dir(tmp_path: Path) -> Path:
 def check(app, tmp_path: Path, tenants_dir: Path, plan: Plan, *extra: str):
     plan_file = tmp_path / "plan.json"
     plan.write(plan_file)
-    result = CliRunner().invoke(app, ["check", "--env", ENV, "--plan", str(plan_file), "--tenants", str(tenants_dir),
-                                      *extra])
-    return result
+    return CliRunner().invoke(app, ["check", "--env", ENV, "--plan", str(plan_file), "--tenants", str(tenants_dir),
+                                    *extra])
 
 
 def test_the_good_plan_passes(app, tmp_path, tenants_dir):
@@ -89,8 +88,6 @@ def test_broken_plans_exit_non_zero_and_name_resource_and_reason(app, tmp_path, 
 
 
 def test_output_is_grouped_by_tenant_then_policy(app, tmp_path, tenants_dir):
-    from policy_plan_fixtures import both
-
     plan = mutated(both(remove(ACME, "tenant-acme-quota"),
                         set_input("dev.globex", "globex-postgres-1", "settings.ipConfiguration.ipv4Enabled", True)))
     output = check(app, tmp_path, tenants_dir, plan).output

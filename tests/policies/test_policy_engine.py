@@ -2,7 +2,17 @@
 from __future__ import annotations
 
 import pytest
-from policy_plan_fixtures import ENV, PROJECT, StackBuilder, good_plan, mutated, set_input
+from policy_plan_fixtures import (
+    ACME,
+    ENV,
+    PROJECT,
+    StackBuilder,
+    add_dependency,
+    good_plan,
+    mutated,
+    remove,
+    set_input,
+)
 from pulumi_policy import (
     EnforcementLevel,
     PolicyProviderResource,
@@ -12,6 +22,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from policies.lib.facts import use_facts
 from policies.pack import ALL_POLICIES
 from tenancy import names
 from tenancy.checks.engine import (
@@ -27,7 +38,6 @@ from tenancy.checks.engine import (
 )
 from tenancy.plan.model import Plan, PlanOptions, PlanResource, PlanStack
 
-ACME = "dev.acme"
 POLICIES_BY_NAME = {p.name: p for p in ALL_POLICIES}
 
 
@@ -95,16 +105,12 @@ def test_results_carry_policy_level_stack_tenant_urn_and_message(run_policy):
 
 
 def test_stack_level_result_has_no_urn_and_the_stack_tenant(run_policy):
-    from policy_plan_fixtures import remove
-
     report = run_policy("tier-require-enterprise-cluster", mutated(remove("dev.initech", "initech-gke")))
     (result,) = report.violations
     assert (result.urn, result.tenant, result.stack) == (None, "initech", "dev.initech")
 
 
 def test_platform_results_name_the_free_tenant_or_none(run_policy):
-    from policy_plan_fixtures import add_dependency
-
     report = run_policy("tenancy-forbid-cross-tenant-references",
                         mutated(add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp"))))
     assert {r.tenant for r in report.violations} == {"hooli"}
@@ -114,7 +120,6 @@ def test_platform_results_name_the_free_tenant_or_none(run_policy):
 
 
 def test_policy_config_overrides_levels_and_disables(settings, test_registry):
-
     plan = mutated(set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True))
     policy = [POLICIES_BY_NAME["sql-forbid-public-ip"]]
     advisory = evaluate(plan, settings, test_registry, policy, {"sql-forbid-public-ip": "advisory"})
@@ -181,8 +186,6 @@ def test_whole_pack_on_the_good_plan_is_quiet_and_fast(settings, test_registry):
 
 
 def test_evaluate_stack_runs_stack_and_resource_policies(settings, test_registry):
-    from policies.lib.facts import use_facts
-
     stack = good_plan().stack(ACME)
     bucket = next(r for r in stack.resources if r.name == names.uploads_bucket(ENV, PROJECT, "acme"))
     bucket.inputs["publicAccessPrevention"] = "inherited"

@@ -5,12 +5,14 @@ import json
 
 import pytest
 from policy_plan_fixtures import (
+    ACME,
     ENV,
     PROJECT,
     POOL,
     add,
     add_stack,
     both,
+    case,
     drop_input,
     good_plan,
     mutated,
@@ -24,12 +26,6 @@ from tenancy import names
 ACME_BUCKET = names.uploads_bucket(ENV, PROJECT, "acme")
 SHARED_BUCKET = names.shared_uploads_bucket(ENV, PROJECT)
 APP_SPEC = "spec.template.spec"
-ACME = "dev.acme"
-
-
-def case(policy: str, mutation, expected: str, *, id: str, config: dict | None = None):
-    return pytest.param(policy, mutation, expected, config, id=f"{policy}:{id}")
-
 
 RESOURCE_CASES = [
     # --- GKE ---------------------------------------------------------------------------------------
@@ -340,8 +336,8 @@ def test_unknown_member_is_undecided_but_the_role_alone_still_decides(run_policy
 
 
 def test_secret_value_is_undecided(run_policy):
-    plan = mutated(set_input(ACME, "dev-acme", "acceptedClientCa", "[secret]"))
-    plan.stack(ACME).resources[[r.name for r in plan.stack(ACME).resources].index("dev-acme")].inputs["apiKeyAuth"] = False
+    plan = mutated(both(set_input(ACME, "dev-acme", "acceptedClientCa", "[secret]"),
+                        set_input(ACME, "dev-acme", "apiKeyAuth", False)))
     report = run_policy("temporal-require-namespace-auth", plan)
     assert [r.message for r in report.undecided] == [
         "Namespace 'dev-acme': acceptedClientCa is a secret the offline plan does not reveal"]

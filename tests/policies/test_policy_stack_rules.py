@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from policy_plan_fixtures import (
+    ACME,
     ENV,
     POOL,
     PROJECT,
@@ -11,9 +12,11 @@ from policy_plan_fixtures import (
     add_dependency,
     add_stack,
     both,
+    case,
     drop_input,
     find,
     gcp_labels,
+    good_plan,
     gsa_email,
     mutated,
     offboarding_stack,
@@ -22,11 +25,12 @@ from policy_plan_fixtures import (
     set_protect,
 )
 
+from policies.lib.facts import Facts, _installed
 from policies.pack import ALL_POLICIES
 from tenancy import names
+from tenancy.checks.engine import evaluate_stack
 from tenancy.plan.model import UNKNOWN, Plan
 
-ACME = "dev.acme"
 POLICIES_BY_NAME = {p.name: p for p in ALL_POLICIES}
 ACME_BUCKET = names.uploads_bucket(ENV, PROJECT, "acme")
 GLOBEX_BUCKET = names.uploads_bucket(ENV, PROJECT, "globex")
@@ -34,23 +38,11 @@ GLOBEX_SA = f"serviceAccount:{gsa_email('globex-workload')}"
 ACME_SA = f"serviceAccount:{gsa_email('acme-workload')}"
 
 
-def case(policy: str, mutation, expected: str, *, id: str, config: dict | None = None):
-    return pytest.param(policy, mutation, expected, config, id=f"{policy}:{id}")
-
-
 def stack_of(name: str, tenant: str | None, tier: str | None, *resources: tuple[str, str, dict]):
     builder = StackBuilder(name, tenant, tier)
     for type_token, resource_name, inputs in resources:
         builder.add(type_token, resource_name, inputs, protect=False)
     return builder.stack
-
-
-def unknown_namespace_without_dependency(stack: str, name: str):
-    def mutate(plan: Plan) -> None:
-        resource = find(plan, stack, name)
-        resource.inputs["metadata"]["namespace"] = UNKNOWN
-        resource.dependencies.clear()
-    return mutate
 
 
 def clear_dependencies(stack: str, name: str):
@@ -274,7 +266,8 @@ def test_every_stack_policy_has_mutation_cases():
 
 
 UNDECIDED_CASES = [
-    pytest.param("k8s-require-namespace-quota", unknown_namespace_without_dependency(ACME, "tenant-acme-quota"),
+    pytest.param("k8s-require-namespace-quota", both(set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
+                                                     clear_dependencies(ACME, "tenant-acme-quota")),
                  "namespace 'tenant-acme': no ResourceQuota found, and 1 object(s) of that kind have a namespace "
                  "unknown until deploy", id="quota-namespace-unknown"),
     pytest.param("iam-bind-workload-identity-to-own-namespace", clear_dependencies(ACME, "acme-workload-binding"),
@@ -301,11 +294,6 @@ def test_unknown_values_are_undecided(policy, mutation, expected, run_policy):
 
 def test_without_a_registry_isolation_rules_are_undecided(settings):
     """No registry, no tenant names: the cross-tenant scan must say so rather than find nothing."""
-    from policy_plan_fixtures import good_plan
-
-    from policies.lib.facts import Facts, _installed
-    from tenancy.checks.engine import evaluate_stack
-
     _installed["dev"] = Facts("dev", settings, None, problem="tenants/ is unreadable")
     try:
         results = evaluate_stack(good_plan().stack(ACME), [POLICIES_BY_NAME["tenancy-forbid-cross-tenant-references"]])

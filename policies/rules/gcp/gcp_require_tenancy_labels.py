@@ -28,7 +28,7 @@ def expected_labels(view: StackView, subject: Subject) -> dict[str, tuple[str, .
     elif view.ref.is_platform:
         tiers = (Tier.FREE.value,)  # only free tenants own resources in the platform stack
     else:
-        tiers = (view.facts.require_tenant(owner).tier.value,)
+        tiers = (view.tenant.tier.value,)  # a tenant stack's resources are all its tenant's
     return {"tenant": (owner,), "tier": tiers, "environment": (view.ref.env,)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from policies.lib import kinds
 from policies.lib.anchors import checkov
 from policies.lib.config import Config
+from policies.lib.networks import is_open_cidr
 from policies.lib.policy import MANDATORY, resource_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import Subject
@@ -11,10 +12,6 @@ from policies.lib.values import elements, get
 
 NAME = "gke-restrict-master-authorized-networks"
 ANCHORS = (checkov("CKV_GCP_20", "Ensure master authorized networks is set to enabled in GKE clusters"),)
-
-
-def is_open_cidr(cidr: str) -> bool:
-    return cidr.strip().endswith("/0")
 
 
 def check(cluster: Subject, report: Report, config: Config) -> None:

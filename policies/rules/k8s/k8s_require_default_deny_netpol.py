@@ -4,7 +4,7 @@ from __future__ import annotations
 from policies.lib import kinds
 from policies.lib.anchors import mtb
 from policies.lib.config import EXTRA_GUARDED_NAMESPACES, Config
-from policies.lib.namespaces import guarded_namespaces, missing, objects_in
+from policies.lib.namespaces import guarded_namespaces, objects_in, report_missing
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import StackView, Subject
@@ -35,13 +35,12 @@ def check(view: StackView, report: Report, config: Config) -> None:
     for namespace, name in guarded_namespaces(view, list(config["extraNamespaces"])):
         with report.deciding(namespace.label, namespace.urn):
             placement = objects_in(view, kinds.NETWORK_POLICY, namespace, name)
-            denied = set().union(*(denies(p) for p in placement.found)) if placement.found else set()
+            denied = set().union(*(denies(p) for p in placement.found))
             lacking = set(DIRECTIONS) - denied
             if not lacking:
                 continue
             what = f"default-deny NetworkPolicy for {' and '.join(sorted(lacking))} (podSelector: {{}}, no rules)"
-            message, undecided = missing(placement, what, name)
-            (report.undecided if undecided else report.violation)(message, namespace.urn)
+            report_missing(report, placement, what, namespace, name)
 
 
 POLICY = stack_policy(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from policies.lib import kinds
 from policies.lib.anchors import mtb
 from policies.lib.config import EXTRA_GUARDED_NAMESPACES, Config
-from policies.lib.namespaces import guarded_namespaces, missing, objects_in
+from policies.lib.namespaces import guarded_namespaces, objects_in, report_missing
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import StackView, Subject
@@ -23,14 +23,11 @@ def check(view: StackView, report: Report, config: Config) -> None:
     for namespace, name in guarded_namespaces(view, list(config["extraNamespaces"])):
         with report.deciding(namespace.label, namespace.urn):
             placement = objects_in(view, kinds.LIMIT_RANGE, namespace, name)
-            if any(limits_containers(lr) for lr in placement.found):
-                continue
-            if placement.found:
+            if not placement.found:
+                report_missing(report, placement, "LimitRange", namespace, name)
+            elif not any(limits_containers(lr) for lr in placement.found):
                 report.violation(f"{placement.found[0].label} in namespace {name!r} has no limit of type Container",
                                  placement.found[0].urn)
-                continue
-            message, undecided = missing(placement, "LimitRange", name)
-            (report.undecided if undecided else report.violation)(message, namespace.urn)
 
 
 POLICY = stack_policy(

@@ -4,6 +4,7 @@ from __future__ import annotations
 from policies.lib import kinds
 from policies.lib.anchors import checkov
 from policies.lib.config import Config
+from policies.lib.networks import is_open_cidr
 from policies.lib.policy import MANDATORY, resource_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import Subject
@@ -23,7 +24,7 @@ def check(instance: Subject, report: Report, config: Config) -> None:
     networks = instance.get("settings.ipConfiguration.authorizedNetworks")
     for network in elements(networks, "settings.ipConfiguration.authorizedNetworks"):
         value = str(get(network, "value", ""))
-        if value.strip().endswith("/0"):
+        if is_open_cidr(value):
             report.violation(f"{instance.label}: authorized network {value!r} admits the whole internet")
 
 

@@ -21,10 +21,10 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
         return
     for problem in names.name_problems("temporal_namespace", str(name)):
         report.violation(f"{namespace.label}: {problem}")
-    tenant_id = namespace.stack.tenant_id
-    if tenant_id is not None and name != names.temporal_namespace(namespace.stack.env, tenant_id):
-        report.violation(f"{namespace.label}: name {name!r} should be "
-                         f"{names.temporal_namespace(namespace.stack.env, tenant_id)!r} in stack {namespace.stack.name}")
+    stack = namespace.stack
+    expected = names.temporal_namespace(stack.env, stack.tenant_id) if stack.tenant_id is not None else None
+    if expected is not None and name != expected:
+        report.violation(f"{namespace.label}: name {name!r} should be {expected!r} in stack {stack.name}")
 
 
 POLICY = resource_policy(

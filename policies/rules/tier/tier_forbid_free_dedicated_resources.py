@@ -26,8 +26,8 @@ def dedicated_owner(view: StackView, subject: Subject) -> str | None:
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
-    if view.ref.tenant_id is not None:
-        tenant = view.facts.require_tenant(view.ref.tenant_id)
+    tenant = view.tenant
+    if tenant is not None:
         if tenant.tier == Tier.FREE:
             report.violation(f"stack {view.ref.name} exists for free tenant {tenant.id!r}; free tenants live in "
                              f"the platform stack {view.ref.env!r}")

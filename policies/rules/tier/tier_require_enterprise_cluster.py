@@ -16,10 +16,8 @@ ANCHORS = (tenancy("seed-002-enterprise-tier", "Enterprise: fully isolated GKE c
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
-    if view.ref.tenant_id is None:
-        return
-    tenant = view.facts.require_tenant(view.ref.tenant_id)
-    if tenant.tier != Tier.ENTERPRISE or tenant.status == Status.OFFBOARDING:
+    tenant = view.tenant
+    if tenant is None or tenant.tier != Tier.ENTERPRISE or tenant.status == Status.OFFBOARDING:
         return
     expected = names.gke_cluster(tenant.id)
     clusters = {physical_name(c) for c in view.of_type(kinds.CLUSTER)}

@@ -26,10 +26,8 @@ def _compare(report: Report, what: str, found: list[Subject], expected: set[str]
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
-    if view.ref.tenant_id is None:
-        return
-    tenant = view.facts.require_tenant(view.ref.tenant_id)
-    if tenant.tier != Tier.STANDARD or tenant.status == Status.OFFBOARDING:
+    tenant = view.tenant
+    if tenant is None or tenant.tier != Tier.STANDARD or tenant.status == Status.OFFBOARDING:
         return  # an offboarding tenant's set shrinks as it is removed
     tid = tenant.id
     count = PROFILES[Tier.STANDARD].databases.postgres_instances
