@@ -1,4 +1,5 @@
-"""Pulumi entry point: the stack name decides what is built (see tenancy/program.py)."""
-from tenancy.program import main
+"""Pulumi entry point: the stack name decides what is built (see program/__init__.py)."""
+
+from program import main
 
 main()

@@ -11,12 +11,12 @@ Prints, per registry size:
 Run: `make benchmark` or `.venv/bin/python benchmarks/plan_scale.py [--sizes 10 100 1000]`.
 This is a benchmark, not a test: it reports numbers and asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json\n"
 
@@ -49,8 +48,10 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
             tid = f"{prefixes[tier]}{i:05d}"
             ids[tier].append(tid)
             (directory / f"{tid}.yaml").write_text(
-                HEADER + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: us-central1\n"
-                f"contact_email: ops{i}@{prefixes[tier]}.example\n" + _tier_fields(tier, i))
+                HEADER
+                + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: us-central1\n"
+                f"contact_email: ops{i}@{prefixes[tier]}.example\n" + _tier_fields(tier, i)
+            )
     return ids
 
 
@@ -72,7 +73,18 @@ finally:
 
 
 def cold_plan(tenants: Path, out: Path, tenant: str | None = None) -> dict:
-    args = [sys.executable, "-c", _MEASURE, "plan", "--env", "dev", "--tenants", str(tenants), "--json", str(out)]
+    args = [
+        sys.executable,
+        "-c",
+        _MEASURE,
+        "plan",
+        "--env",
+        "dev",
+        "--tenants",
+        str(tenants),
+        "--json",
+        str(out),
+    ]
     if tenant:
         args += ["--tenant", tenant]
     started = time.perf_counter()
@@ -81,7 +93,7 @@ def cold_plan(tenants: Path, out: Path, tenant: str | None = None) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"plan failed:\n{proc.stdout}\n{proc.stderr}")
     line = next(l for l in proc.stderr.splitlines() if l.startswith("BENCH "))
-    measured = json.loads(line[len("BENCH "):])
+    measured = json.loads(line[len("BENCH ") :])
     plan = json.loads(out.read_text())
     return {
         "wall_s": wall,
@@ -100,13 +112,13 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from tenancy.environment import load_environment
+    from domain.environment import load_environment
+    from domain.registry import load_registry
+    from domain.stacks import all_stacks
+    from program import build
     from tenancy.plan import engine
     from tenancy.plan.mocks import PlanMocks
     from tenancy.plan.platform_outputs import offline_platform_outputs
-    from tenancy.program import build
-    from tenancy.registry import load_registry
-    from tenancy.stacks import all_stacks
 
     settings = load_environment("dev")
     registry = load_registry(tenants, settings)
@@ -117,7 +129,9 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     def bare(spec) -> int:
         engine._reset_runtime()
         monitor = sdk_mocks.MockMonitor(PlanMocks(settings, platform_outputs))
-        pulumi.runtime.set_mocks(monitor.mocks, project="tenancy", stack=spec.name, preview=True, monitor=monitor)
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project="tenancy", stack=spec.name, preview=True, monitor=monitor
+        )
         _sync_await(run_pulumi_func(lambda: build(spec, settings, registry)))
         count = len(monitor.resources)
         engine._reset_runtime()
@@ -126,14 +140,20 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     def ours(spec, tuned: bool) -> int:
         if tuned:
             with engine.offline_runtime():
-                return len(engine.run_stack(spec, settings, registry, platform_outputs).plan.resources)
+                return len(
+                    engine.run_stack(spec, settings, registry, platform_outputs).plan.resources
+                )
         return len(engine.run_stack(spec, settings, registry, platform_outputs).plan.resources)
 
     for spec in chosen:  # warm-up: imports and the SDK's per-class type resolution
         bare(spec)
         ours(spec, True)
     results = {}
-    for label, fn in (("bare_sdk", bare), ("engine_untuned", lambda s: ours(s, False)), ("engine", lambda s: ours(s, True))):
+    for label, fn in (
+        ("bare_sdk", bare),
+        ("engine_untuned", lambda s: ours(s, False)),
+        ("engine", lambda s: ours(s, True)),
+    ):
         started, count = time.perf_counter(), 0
         for spec in chosen:
             count += fn(spec)
@@ -145,11 +165,18 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    parser.add_argument("--baseline-stacks", type=int, default=6, help="stacks replayed for the per-resource baseline")
+    parser.add_argument(
+        "--baseline-stacks",
+        type=int,
+        default=6,
+        help="stacks replayed for the per-resource baseline",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-    print(f"{'tenants':>7} {'plan':>10} {'stacks':>6} {'resources':>9} {'wall s':>7} {'in-proc s':>9} "
-          f"{'RSS parent MiB':>14} {'RSS worker MiB':>14}")
+    print(
+        f"{'tenants':>7} {'plan':>10} {'stacks':>6} {'resources':>9} {'wall s':>7} {'in-proc s':>9} "
+        f"{'RSS parent MiB':>14} {'RSS worker MiB':>14}"
+    )
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as scratch:
             tenants = Path(scratch) / "tenants"
@@ -157,19 +184,29 @@ def main() -> None:
             ids = synthetic_registry(tenants, size)
             for label, tenant in (("full", None), ("one-tenant", ids["standard"][0])):
                 # One-tenant plans are short and noisy: the median of three cold runs.
-                runs = [cold_plan(tenants, Path(scratch) / f"{label}.json", tenant)
-                        for _ in range(1 if tenant is None else 3)]
+                runs = [
+                    cold_plan(tenants, Path(scratch) / f"{label}.json", tenant)
+                    for _ in range(1 if tenant is None else 3)
+                ]
                 r = sorted(runs, key=lambda run: run["wall_s"])[len(runs) // 2]
-                print(f"{size:>7} {label:>10} {r['stacks']:>6} {r['resources']:>9} {r['wall_s']:>7.2f} "
-                      f"{r['in_process_s']:>9.2f} {r['rss_parent_mib']:>14.0f} {r['rss_worker_mib']:>14.0f}")
+                print(
+                    f"{size:>7} {label:>10} {r['stacks']:>6} {r['resources']:>9} {r['wall_s']:>7.2f} "
+                    f"{r['in_process_s']:>9.2f} {r['rss_parent_mib']:>14.0f} {r['rss_worker_mib']:>14.0f}"
+                )
             if size == max(args.sizes):
                 costs = per_resource_costs(tenants, args.baseline_stacks)
     print()
     print("cost per resource (warm, in-process, one process, same stacks):")
-    print(f"  bare SDK mock registration : {costs['bare_sdk']:.2f} ms  ({costs['bare_sdk_resources']} resources)")
-    print(f"  engine, SDK diagnostics on : {costs['engine_untuned']:.2f} ms  "
-          f"(x{costs['engine_untuned'] / costs['bare_sdk']:.2f} of bare)")
-    print(f"  engine (offline tuning)    : {costs['engine']:.2f} ms  (x{costs['engine'] / costs['bare_sdk']:.2f} of bare)")
+    print(
+        f"  bare SDK mock registration : {costs['bare_sdk']:.2f} ms  ({costs['bare_sdk_resources']} resources)"
+    )
+    print(
+        f"  engine, SDK diagnostics on : {costs['engine_untuned']:.2f} ms  "
+        f"(x{costs['engine_untuned'] / costs['bare_sdk']:.2f} of bare)"
+    )
+    print(
+        f"  engine (offline tuning)    : {costs['engine']:.2f} ms  (x{costs['engine'] / costs['bare_sdk']:.2f} of bare)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 - Stateful resources are protected (Pulumi ``protect`` plus the provider's deletion
   protection) unless the tenant is offboarding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from tenancy.registry import TenantBase
-from tenancy.tiers import Status, Tier
+from domain.registry import TenantBase
+from domain.tiers import Status, Tier
 
 SHARED = "shared"
 LIMITS_LABEL = "tenancy.io/limits"  # free tenants' limits ConfigMaps, read by the shared services
@@ -34,30 +35,57 @@ class Ownership:
     protected: bool = True  # False only while the tenant is offboarding
 
     @classmethod
-    def for_tenant(cls, environment: str, tenant: TenantBase) -> "Ownership":
+    def for_tenant(cls, environment: str, tenant: TenantBase) -> Ownership:
         """A tenant's own resources: protected unless it is offboarding."""
-        return cls(environment, tenant=tenant.id, tier=Tier(tenant.tier).value,
-                   protected=tenant.status != Status.OFFBOARDING)
+        return cls(
+            environment,
+            tenant=tenant.id,
+            tier=Tier(tenant.tier).value,
+            protected=tenant.status != Status.OFFBOARDING,
+        )
 
     def gcp_labels(self, **extra: str) -> dict[str, str]:
-        return {"tenant": self.tenant, "tier": self.tier, "environment": self.environment,
-                "managed-by": "tenancy", **extra}
+        return {
+            "tenant": self.tenant,
+            "tier": self.tier,
+            "environment": self.environment,
+            "managed-by": "tenancy",
+            **extra,
+        }
 
     def k8s_labels(self, **extra: str) -> dict[str, str]:
-        return {TENANT_LABEL: self.tenant, TIER_LABEL: self.tier, "app.kubernetes.io/managed-by": "tenancy", **extra}
+        return {
+            TENANT_LABEL: self.tenant,
+            TIER_LABEL: self.tier,
+            "app.kubernetes.io/managed-by": "tenancy",
+            **extra,
+        }
 
-    def k8s_meta(self, name: pulumi.Input[str], namespace: pulumi.Input[str] | None = None,
-                 labels: dict[str, str] | None = None, annotations: dict | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+    def k8s_meta(
+        self,
+        name: pulumi.Input[str],
+        namespace: pulumi.Input[str] | None = None,
+        labels: dict[str, str] | None = None,
+        annotations: dict | None = None,
+    ) -> k8s.meta.v1.ObjectMetaArgs:
         """Metadata of a Kubernetes object this owner creates: its labels plus any extra ones."""
-        return k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels={**self.k8s_labels(), **(labels or {})},
-                                          annotations=annotations)
+        return k8s.meta.v1.ObjectMetaArgs(
+            name=name,
+            namespace=namespace,
+            labels={**self.k8s_labels(), **(labels or {})},
+            annotations=annotations,
+        )
 
     def stateful(self, opts: pulumi.ResourceOptions | None = None) -> pulumi.ResourceOptions:
         """Options for a stateful child: protected unless offboarding."""
-        return pulumi.ResourceOptions.merge(opts or pulumi.ResourceOptions(), pulumi.ResourceOptions(protect=self.protected))
+        return pulumi.ResourceOptions.merge(
+            opts or pulumi.ResourceOptions(), pulumi.ResourceOptions(protect=self.protected)
+        )
 
 
-def child(parent: pulumi.Resource, provider: pulumi.ProviderResource | None = None, **kwargs) -> pulumi.ResourceOptions:
+def child(
+    parent: pulumi.Resource, provider: pulumi.ProviderResource | None = None, **kwargs
+) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, provider=provider, **kwargs)
 
 
@@ -73,5 +101,10 @@ def restricted_container_security() -> dict:
 
 
 def restricted_pod_security() -> dict:
-    return {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
-            "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }

@@ -5,29 +5,21 @@ gRPC server and serves until the engine stops it, so nothing may import this fil
 as text). The explicit imports below are the pack's inventory, reviewed with every change;
 ``policies.pack`` discovers the same modules for ``tenancy check``.
 """
-import sys
-from pathlib import Path
 
-# Pulumi runs this file with the pack directory on sys.path; the pack imports `policies.*` and
-# `tenancy` from the repository root.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
-
-from policies.pack import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME, initial_config  # noqa: E402
-from policies.rules.gcp import (  # noqa: E402
+from policies.pack import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME, initial_config
+from policies.rules.gcp import (
     gcp_require_managed_by_label,
     gcp_require_tenancy_labels,
     gcp_restrict_resource_regions,
 )
-from policies.rules.gcs import (  # noqa: E402
+from policies.rules.gcs import (
     gcs_enforce_public_access_prevention,
     gcs_require_uniform_access,
     gcs_require_versioning,
 )
-from policies.rules.gke import (  # noqa: E402
+from policies.rules.gke import (
     gke_disable_client_certificate,
     gke_disable_kubernetes_alpha,
     gke_disable_legacy_abac,
@@ -40,7 +32,7 @@ from policies.rules.gke import (  # noqa: E402
     gke_require_workload_identity,
     gke_restrict_master_authorized_networks,
 )
-from policies.rules.iam import (  # noqa: E402
+from policies.rules.iam import (
     iam_bind_workload_identity_to_own_namespace,
     iam_forbid_basic_roles,
     iam_forbid_default_service_accounts,
@@ -48,7 +40,7 @@ from policies.rules.iam import (  # noqa: E402
     iam_forbid_public_principals,
     iam_restrict_tenant_grants_to_own_identity,
 )
-from policies.rules.k8s import (  # noqa: E402
+from policies.rules.k8s import (
     k8s_block_host_access,
     k8s_block_privileged_containers,
     k8s_forbid_default_namespace,
@@ -60,58 +52,88 @@ from policies.rules.k8s import (  # noqa: E402
     k8s_require_namespace_quota,
     k8s_require_pod_security_labels,
 )
-from policies.rules.kms import (  # noqa: E402
+from policies.rules.kms import (
     kms_require_key_rotation,
 )
-from policies.rules.sql import (  # noqa: E402
+from policies.rules.sql import (
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,
     sql_require_deletion_protection,
     sql_require_postgres_log_flags,
     sql_require_tls,
 )
-from policies.rules.temporal import (  # noqa: E402
+from policies.rules.temporal import (
     temporal_bound_retention,
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,
 )
-from policies.rules.tenancy import (  # noqa: E402
+from policies.rules.tenancy import (
     tenancy_forbid_cross_tenant_references,
     tenancy_protect_stateful_resources,
 )
-from policies.rules.tier import (  # noqa: E402
+from policies.rules.tier import (
     tier_forbid_free_dedicated_resources,
     tier_require_enterprise_cluster,
     tier_require_standard_database_set,
 )
 
 REGISTERED = (
-    gcp_require_managed_by_label, gcp_require_tenancy_labels, gcp_restrict_resource_regions,
-    gcs_enforce_public_access_prevention, gcs_require_uniform_access, gcs_require_versioning,
-    gke_disable_client_certificate, gke_disable_kubernetes_alpha, gke_disable_legacy_abac,
-    gke_forbid_default_service_account, gke_require_network_policy, gke_require_node_auto_upgrade_repair,
-    gke_require_private_nodes, gke_require_release_channel, gke_require_shielded_nodes,
-    gke_require_workload_identity, gke_restrict_master_authorized_networks,
-    iam_bind_workload_identity_to_own_namespace, iam_forbid_basic_roles, iam_forbid_default_service_accounts,
-    iam_forbid_project_impersonation_roles, iam_forbid_public_principals,
+    gcp_require_managed_by_label,
+    gcp_require_tenancy_labels,
+    gcp_restrict_resource_regions,
+    gcs_enforce_public_access_prevention,
+    gcs_require_uniform_access,
+    gcs_require_versioning,
+    gke_disable_client_certificate,
+    gke_disable_kubernetes_alpha,
+    gke_disable_legacy_abac,
+    gke_forbid_default_service_account,
+    gke_require_network_policy,
+    gke_require_node_auto_upgrade_repair,
+    gke_require_private_nodes,
+    gke_require_release_channel,
+    gke_require_shielded_nodes,
+    gke_require_workload_identity,
+    gke_restrict_master_authorized_networks,
+    iam_bind_workload_identity_to_own_namespace,
+    iam_forbid_basic_roles,
+    iam_forbid_default_service_accounts,
+    iam_forbid_project_impersonation_roles,
+    iam_forbid_public_principals,
     iam_restrict_tenant_grants_to_own_identity,
-    k8s_block_host_access, k8s_block_privileged_containers, k8s_forbid_default_namespace,
-    k8s_forbid_nodeport_services, k8s_forbid_tenant_cluster_rbac, k8s_forbid_tenant_loadbalancers,
-    k8s_require_default_deny_netpol, k8s_require_namespace_limitrange, k8s_require_namespace_quota,
+    k8s_block_host_access,
+    k8s_block_privileged_containers,
+    k8s_forbid_default_namespace,
+    k8s_forbid_nodeport_services,
+    k8s_forbid_tenant_cluster_rbac,
+    k8s_forbid_tenant_loadbalancers,
+    k8s_require_default_deny_netpol,
+    k8s_require_namespace_limitrange,
+    k8s_require_namespace_quota,
     k8s_require_pod_security_labels,
     kms_require_key_rotation,
-    sql_forbid_public_ip, sql_require_backups_and_pitr, sql_require_deletion_protection,
-    sql_require_postgres_log_flags, sql_require_tls,
-    temporal_bound_retention, temporal_enforce_namespace_name, temporal_require_namespace_auth,
-    tenancy_forbid_cross_tenant_references, tenancy_protect_stateful_resources,
-    tier_forbid_free_dedicated_resources, tier_require_enterprise_cluster, tier_require_standard_database_set,
+    sql_forbid_public_ip,
+    sql_require_backups_and_pitr,
+    sql_require_deletion_protection,
+    sql_require_postgres_log_flags,
+    sql_require_tls,
+    temporal_bound_retention,
+    temporal_enforce_namespace_name,
+    temporal_require_namespace_auth,
+    tenancy_forbid_cross_tenant_references,
+    tenancy_protect_stateful_resources,
+    tier_forbid_free_dedicated_resources,
+    tier_require_enterprise_cluster,
+    tier_require_standard_database_set,
 )
 
 _listed = {module.POLICY.name for module in REGISTERED}
 _discovered = {policy.name for policy in ALL_POLICIES}
 if _listed != _discovered:
-    raise SystemExit(f"policies/__main__.py and policies/rules disagree: listed only {sorted(_listed - _discovered)}, "
-                     f"not listed {sorted(_discovered - _listed)}")
+    raise SystemExit(
+        f"policies/__main__.py and policies/rules disagree: listed only {sorted(_listed - _discovered)}, "
+        f"not listed {sorted(_discovered - _listed)}"
+    )
 
 PolicyPack(
     name=PACK_NAME,

@@ -4,6 +4,7 @@ Every module under ``policies/rules/<group>/`` is one policy; discovering them h
 ``tenancy check`` can never miss one. ``__main__.py`` lists them explicitly as well, and
 refuses to start when the two disagree.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,8 +16,10 @@ from pulumi_policy import EnforcementLevel, Policy
 import policies.rules as rules
 
 PACK_NAME = "tenancy-isolation"
-PACK_DESCRIPTION = ("Tenant isolation and security of the tenancy platform: GKE, Cloud SQL, Cloud Storage, IAM, "
-                    "KMS, Kubernetes and Temporal Cloud resource rules, and the cross-resource isolation rules.")
+PACK_DESCRIPTION = (
+    "Tenant isolation and security of the tenancy platform: GKE, Cloud SQL, Cloud Storage, IAM, "
+    "KMS, Kubernetes and Temporal Cloud resource rules, and the cross-resource isolation rules."
+)
 
 
 def _discover() -> list[ModuleType]:
@@ -37,7 +40,11 @@ def initial_config() -> dict[str, dict]:
     config: dict[str, dict] = {}
     for policy in ALL_POLICIES:
         schema = policy.config_schema
-        defaults = {k: v["default"] for k, v in (schema.properties if schema else {}).items() if "default" in v}
+        defaults = {
+            k: v["default"]
+            for k, v in (schema.properties if schema else {}).items()
+            if "default" in v
+        }
         if defaults:
             config[policy.name] = defaults
     return config

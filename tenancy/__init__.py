@@ -1,5 +1,3 @@
-"""Tenancy: the registry, stack model, offline plan engine and CLI of the multi-tenant platform."""
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PULUMI_PROJECT = "tenancy"
+"""The tools of the platform: the `tenancy` command, the offline plan, the policy check, the
+Automation API driver, the database tooling and the generated docs. The top layer: it may import
+the domain, the components, the stack program and the policies; nothing imports it."""

@@ -1,19 +1,19 @@
 """The `tenancy` command line."""
+
 from __future__ import annotations
 
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
-from tenancy.registry import Registry, RegistryError, load_registry
+from domain import PROJECT_ROOT
+from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
+from domain.registry import Registry, RegistryError, load_registry
 
 app = typer.Typer(
     name="tenancy",
@@ -51,14 +51,21 @@ def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
     try:
         return settings, load_registry(tenants, settings)
     except RegistryError as exc:
-        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or applied")
+        fail(
+            [str(p) for p in exc.problems],
+            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or applied",
+        )
 
 
 @app.command()
 def validate(
     tenants: Path = TenantsOpt,
     env: str = EnvOpt,
-    base: Optional[str] = typer.Option(None, "--base", help="Git ref to compare with (pull requests): tenants removed without offboarding are errors."),
+    base: str | None = typer.Option(
+        None,
+        "--base",
+        help="Git ref to compare with (pull requests): tenants removed without offboarding are errors.",
+    ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
     settings = load_settings(env)
@@ -77,15 +84,26 @@ def validate(
         except GitError as exc:
             fail([str(exc)], f"cannot compare the registry with {base!r}")
     if problems:
-        fail([str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry")
+        fail(
+            [str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry"
+        )
     counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}
-    out.print(f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment {env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} enterprise)")
+    out.print(
+        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment {env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} enterprise)"
+    )
 
 
 @app.command()
-def schema(output: Path = typer.Option(PROJECT_ROOT / "docs" / "tenant.schema.json", "--output", "-o", help="Where to write the JSON Schema ('-' for stdout).")) -> None:
+def schema(
+    output: Path = typer.Option(
+        PROJECT_ROOT / "docs" / "tenant.schema.json",
+        "--output",
+        "-o",
+        help="Where to write the JSON Schema ('-' for stdout).",
+    ),
+) -> None:
     """Write the JSON Schema of tenant files (editors validate tenants/*.yaml with it)."""
-    from tenancy.registry.schema import tenant_json_schema
+    from domain.registry.schema import tenant_json_schema
 
     text = json.dumps(tenant_json_schema(), indent=2) + "\n"
     if str(output) == "-":
@@ -97,14 +115,24 @@ def schema(output: Path = typer.Option(PROJECT_ROOT / "docs" / "tenant.schema.js
 
 @app.command()
 def new(
-    tenant_id: str = typer.Argument(..., metavar="ID", help="Tenant id (4-20 chars, lowercase letters, digits, hyphens)."),
+    tenant_id: str = typer.Argument(
+        ..., metavar="ID", help="Tenant id (4-20 chars, lowercase letters, digits, hyphens)."
+    ),
     tier: str = typer.Option(..., "--tier", help="free | standard | enterprise"),
-    display_name: Optional[str] = typer.Option(None, "--display-name"),
-    contact_email: Optional[str] = typer.Option(None, "--email", help="Contact email (default: ops@<id>.example)."),
-    region: Optional[str] = typer.Option(None, "--region", help="Default: the environment's region."),
-    placement: Optional[str] = typer.Option(None, "--placement", help="Standard only; default: the least-loaded shared cluster."),
-    subdomain: Optional[str] = typer.Option(None, "--subdomain", help="Standard only; default: the id."),
-    custom_domain: Optional[str] = typer.Option(None, "--custom-domain", help="Enterprise only (required)."),
+    display_name: str | None = typer.Option(None, "--display-name"),
+    contact_email: str | None = typer.Option(
+        None, "--email", help="Contact email (default: ops@<id>.example)."
+    ),
+    region: str | None = typer.Option(None, "--region", help="Default: the environment's region."),
+    placement: str | None = typer.Option(
+        None, "--placement", help="Standard only; default: the least-loaded shared cluster."
+    ),
+    subdomain: str | None = typer.Option(
+        None, "--subdomain", help="Standard only; default: the id."
+    ),
+    custom_domain: str | None = typer.Option(
+        None, "--custom-domain", help="Enterprise only (required)."
+    ),
     dedicated_project: bool = typer.Option(False, "--dedicated-project", help="Enterprise only."),
     tenants: Path = TenantsOpt,
     env: str = EnvOpt,
@@ -115,9 +143,17 @@ def new(
     settings, registry = load(tenants, env)
     try:
         path = write_new_tenant(
-            registry, settings, tenant_id=tenant_id, tier=tier, display_name=display_name,
-            contact_email=contact_email, region=region, placement=placement, subdomain=subdomain,
-            custom_domain=custom_domain, dedicated_project=dedicated_project,
+            registry,
+            settings,
+            tenant_id=tenant_id,
+            tier=tier,
+            display_name=display_name,
+            contact_email=contact_email,
+            region=region,
+            placement=placement,
+            subdomain=subdomain,
+            custom_domain=custom_domain,
+            dedicated_project=dedicated_project,
         )
     except OnboardingError as exc:
         fail(exc.problems, f"cannot onboard {tenant_id!r}; nothing was written")
@@ -127,16 +163,20 @@ def new(
 @app.command()
 def plan(
     env: str = EnvOpt,
-    tenant: Optional[list[str]] = TenantOpt,
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the plan JSON here (docs/plan-format.md)."),
+    tenant: list[str] | None = TenantOpt,
+    json_path: Path | None = typer.Option(
+        None, "--json", help="Write the plan JSON here (docs/plan-format.md)."
+    ),
     tenants: Path = TenantsOpt,
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes for tenant stacks (default: by size)."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Processes for tenant stacks (default: by size)."
+    ),
 ) -> None:
     """Run the real program offline under the Pulumi mock runtime and show what it would create."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from domain.stacks import StackSelectionError, select_stacks
     from tenancy.plan.engine import plan_stacks
-    from tenancy.stacks import StackSelectionError, select_stacks
 
     settings, registry = load(tenants, env)
     try:
@@ -144,26 +184,41 @@ def plan(
     except StackSelectionError as exc:
         fail([str(exc)], "cannot select stacks")
     started = time.perf_counter()
-    with Progress(TextColumn("[bold]planning"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]planning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
         task = progress.add_task("", total=len(specs))
 
         def on_stack(stack) -> None:
-            progress.update(task, advance=1, description=f"{stack.name} ({len(stack.resources)} resources)")
+            progress.update(
+                task, advance=1, description=f"{stack.name} ({len(stack.resources)} resources)"
+            )
 
         result = plan_stacks(specs, settings, registry, on_stack=on_stack, workers=workers)
     elapsed = time.perf_counter() - started
     if json_path is not None:
         result.write(json_path)
     _print_plan(result, verbose=len(result.stacks) <= 12)
-    out.print(f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
-              + (f"; JSON written to {json_path}" if json_path else ""))
+    out.print(
+        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
+        + (f"; JSON written to {json_path}" if json_path else "")
+    )
 
 
 def _print_plan(result, verbose: bool) -> None:
     if verbose:
         for stack in result.stacks:
-            label = f"{stack.name}" + (f" — {stack.tenant} ({stack.tier})" if stack.tenant else " — platform (shared pool + free tenants)")
+            label = f"{stack.name}" + (
+                f" — {stack.tenant} ({stack.tier})"
+                if stack.tenant
+                else " — platform (shared pool + free tenants)"
+            )
             table = Table(title=label, title_justify="left", show_edge=False)
             table.add_column("type")
             table.add_column("count", justify="right")
@@ -177,7 +232,9 @@ def _print_plan(result, verbose: bool) -> None:
         for column in ("stack", "tenant", "tier", "resources"):
             table.add_column(column, justify="right" if column == "resources" else "left")
         for stack in result.stacks:
-            table.add_row(stack.name, stack.tenant or "-", stack.tier or "platform", str(len(stack.resources)))
+            table.add_row(
+                stack.name, stack.tenant or "-", stack.tier or "platform", str(len(stack.resources))
+            )
         out.print(table)
 
 
@@ -185,11 +242,13 @@ def _print_plan(result, verbose: bool) -> None:
 def diff(
     base: Path = typer.Argument(..., help="Base plan JSON."),
     head: Path = typer.Argument(..., help="Head plan JSON."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the markdown here instead of stdout."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the markdown here instead of stdout."
+    ),
 ) -> None:
     """Resources added, removed and changed per stack, as markdown for a pull-request comment."""
+    from domain.plan_model import Plan, PlanFormatError
     from tenancy.plan.diff import render_markdown
-    from tenancy.plan.model import Plan, PlanFormatError
 
     try:
         text = render_markdown(Plan.read(base), Plan.read(head))
@@ -202,14 +261,22 @@ def diff(
 
 
 @app.command()
-def docs(check: bool = typer.Option(False, "--check", help="Fail if a generated doc is out of date instead of writing it.")) -> None:
+def docs(
+    check: bool = typer.Option(
+        False, "--check", help="Fail if a generated doc is out of date instead of writing it."
+    ),
+) -> None:
     """Regenerate the docs that come from code (tier matrix, per-tier resource tables, policies)."""
     from tenancy.docs import regenerate
 
     stale = regenerate(check=check)
     if check and stale:
         fail([f"{p} is out of date: run `tenancy docs`" for p in stale], "generated docs are stale")
-    out.print("[green]✓[/] generated docs are up to date" if check else "[green]✓[/] generated docs written")
+    out.print(
+        "[green]✓[/] generated docs are up to date"
+        if check
+        else "[green]✓[/] generated docs written"
+    )
 
 
 def _register_subcommands() -> None:
@@ -221,8 +288,14 @@ def _register_subcommands() -> None:
     register_checks(app)
     register_automation(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
-    app.command("migrate-data", help="Copy one tenant's rows from the shared database to its dedicated instance (Free→Standard).")(migrate_data_command)
-    app.command("purge-tenant-data", help="Delete a migrated tenant's rows from the shared database after the retention period.")(purge_tenant_data_command)
+    app.command(
+        "migrate-data",
+        help="Copy one tenant's rows from the shared database to its dedicated instance (Free→Standard).",
+    )(migrate_data_command)
+    app.command(
+        "purge-tenant-data",
+        help="Delete a migrated tenant's rows from the shared database after the retention period.",
+    )(purge_tenant_data_command)
 
 
 _register_subcommands()

@@ -1,4 +1,5 @@
 """`tenancy new`: write a tenant file that the registry accepts, placing standard tenants."""
+
 from __future__ import annotations
 
 import io
@@ -6,11 +7,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tenancy.environment import EnvironmentSettings
-from tenancy.registry import Registry, RegistryError, load_registry
-from tenancy.registry.loader import SCHEMA_HEADER
-from tenancy.tiers import Tier
-from tenancy.yamlio import dump_yaml
+from domain.environment import EnvironmentSettings
+from domain.registry import Registry, RegistryError, load_registry
+from domain.registry.loader import SCHEMA_HEADER
+from domain.tiers import Tier
+from domain.yamlio import dump_yaml
 
 
 class OnboardingError(Exception):
@@ -19,13 +20,17 @@ class OnboardingError(Exception):
         self.problems = problems
 
 
-def least_loaded_cluster(registry: Registry, settings: EnvironmentSettings, region: str) -> str | None:
+def least_loaded_cluster(
+    registry: Registry, settings: EnvironmentSettings, region: str
+) -> str | None:
     """The shared cluster in ``region`` with the most free capacity (ties: config order)."""
     load = registry.placements()
     candidates = [c for c in settings.clusters if c.region == region and load[c.name] < c.capacity]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (c.capacity - load[c.name], -settings.clusters.index(c))).name
+    return max(
+        candidates, key=lambda c: (c.capacity - load[c.name], -settings.clusters.index(c))
+    ).name
 
 
 def write_new_tenant(
@@ -46,7 +51,9 @@ def write_new_tenant(
     try:
         tier_value = Tier(tier)
     except ValueError:
-        raise OnboardingError([f"--tier: {tier!r} is not one of free, standard, enterprise"]) from None
+        raise OnboardingError(
+            [f"--tier: {tier!r} is not one of free, standard, enterprise"]
+        ) from None
     target = registry.directory / f"{tenant_id}.yaml"
     if target.exists():
         raise OnboardingError([f"{target.name}: already exists; edit it instead"])
@@ -66,7 +73,9 @@ def write_new_tenant(
     if tier_value == Tier.STANDARD:
         chosen = placement or least_loaded_cluster(registry, settings, region)
         if chosen is None:
-            problems.append(f"--placement: no shared cluster in {region} has capacity left; add a pool cell to Pulumi.{settings.environment}.yaml")
+            problems.append(
+                f"--placement: no shared cluster in {region} has capacity left; add a pool cell to Pulumi.{settings.environment}.yaml"
+            )
         data["placement"] = chosen
         if subdomain:
             data["subdomain"] = subdomain
@@ -76,7 +85,9 @@ def write_new_tenant(
         data["custom_domain"] = custom_domain
         data["dedicated_project"] = dedicated_project
         data["ha"] = True
-        data["node_pools"] = [{"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}]
+        data["node_pools"] = [
+            {"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}
+        ]
     if problems:
         raise OnboardingError(problems)
 

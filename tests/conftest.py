@@ -1,14 +1,15 @@
 """Shared fixtures: the dev environment, copies of the sample registry, and one offline plan."""
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
 import pytest
-
 from support import SAMPLE_TENANTS, free_port
-from tenancy.environment import EnvironmentSettings, load_environment
-from tenancy.registry import Registry, load_registry
+
+from domain.environment import EnvironmentSettings, load_environment
+from domain.registry import Registry, load_registry
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +33,8 @@ def tenants_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_plan(settings, registry):
     """The offline plan of the whole sample registry (computed once per test session)."""
+    from domain.stacks import all_stacks
     from tenancy.plan.engine import plan_stacks
-    from tenancy.stacks import all_stacks
 
     return plan_stacks(all_stacks(registry, "dev"), settings, registry, workers=1)
 

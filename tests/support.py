@@ -1,11 +1,12 @@
 """Helpers shared by the top-level tests (imported as `support`)."""
+
 from __future__ import annotations
 
 import socket
 import textwrap
 from pathlib import Path
 
-from tenancy import PROJECT_ROOT
+from domain import PROJECT_ROOT
 
 SAMPLE_TENANTS = PROJECT_ROOT / "tenants"
 

@@ -1,12 +1,13 @@
 """`tenancy diff`: resources added, removed and changed per stack, as markdown."""
+
 from __future__ import annotations
 
 import copy
 
 from typer.testing import CliRunner
 
+from domain.plan_model import Plan
 from tenancy.plan.diff import diff_plans, render_markdown
-from tenancy.plan.model import Plan
 
 
 def mutated(plan: Plan) -> Plan:
@@ -14,7 +15,9 @@ def mutated(plan: Plan) -> Plan:
     coinbase = head.stack("dev.coinbase")
     bucket = next(r for r in coinbase.resources if r.type == "gcp:storage/bucket:Bucket")
     bucket.inputs["versioning"] = {"enabled": False}
-    removed = next(r for r in coinbase.resources if r.type == "gcp:monitoring/alertPolicy:AlertPolicy")
+    removed = next(
+        r for r in coinbase.resources if r.type == "gcp:monitoring/alertPolicy:AlertPolicy"
+    )
     coinbase.resources.remove(removed)
     added = copy.deepcopy(bucket)
     added.urn, added.name = added.urn + "-extra", added.name + "-extra"
@@ -29,8 +32,11 @@ def test_diff_finds_added_removed_changed_and_stack_changes(sample_plan) -> None
     assert [r.name for r in coinbase.added] == ["coinbase-uploads-bucket-extra"]
     assert [r.type for r in coinbase.removed] == ["gcp:monitoring/alertPolicy:AlertPolicy"]
     assert [(after.name, paths) for _, after, paths in coinbase.changed] == [
-        ("coinbase-uploads-bucket", ["inputs.versioning.enabled"])]
-    assert diffs["dev.stripe"].stack_removed and len(diffs["dev.stripe"].removed) == len(sample_plan.stack("dev.stripe").resources)
+        ("coinbase-uploads-bucket", ["inputs.versioning.enabled"])
+    ]
+    assert diffs["dev.stripe"].stack_removed and len(diffs["dev.stripe"].removed) == len(
+        sample_plan.stack("dev.stripe").resources
+    )
     assert diffs["dev.amovil"].empty
 
 
@@ -40,7 +46,9 @@ def test_markdown_is_fit_for_a_pull_request(sample_plan) -> None:
     assert "| `dev.coinbase` | 1 | 1 | 1 |" in text
     assert "`inputs.versioning.enabled`" in text
     assert "(stack removed)" in text
-    assert "protected: removal will fail until offboarding lifts protection" in text  # stripe's stateful resources
+    assert (
+        "protected: removal will fail until offboarding lifts protection" in text
+    )  # stripe's stateful resources
     assert "dev.amovil" not in text
 
 

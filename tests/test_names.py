@@ -1,10 +1,13 @@
 """Every id the validator accepts yields a valid physical name in every service."""
+
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from tenancy import names
+from domain import names
 
 ENVS = ("dev", "prod", "staging2", "qa")
 PROJECT = "tinybug-saas-dev"
@@ -27,11 +30,15 @@ def test_accepted_ids_yield_valid_names_everywhere(tenant_id: str, env: str) -> 
 def test_names_are_deterministic_and_distinct_per_tenant(tenant_id: str) -> None:
     first = names.tenant_names("dev", PROJECT, tenant_id)
     assert first == names.tenant_names("dev", PROJECT, tenant_id)
-    other = names.tenant_names("dev", PROJECT, tenant_id + "x" if len(tenant_id) < names.ID_MAX else tenant_id[:-1] + "x")
+    other = names.tenant_names(
+        "dev", PROJECT, tenant_id + "x" if len(tenant_id) < names.ID_MAX else tenant_id[:-1] + "x"
+    )
     assert all(first[k][1] != other[k][1] for k in first)
 
 
-@pytest.mark.parametrize("tenant_id", ["coinbase", "robinhood", "a1b2", "abcd-efgh-ijkl-mnop-q", "x" * 20, "shop-1"])
+@pytest.mark.parametrize(
+    "tenant_id", ["coinbase", "robinhood", "a1b2", "abcd-efgh-ijkl-mnop-q", "x" * 20, "shop-1"]
+)
 def test_boundary_ids_are_accepted_and_valid(tenant_id: str) -> None:
     if len(tenant_id) > names.ID_MAX:
         assert names.id_problems(tenant_id)
@@ -79,4 +86,7 @@ def test_bucket_names_are_globally_distinct_across_projects_and_envs() -> None:
 
 def test_temporal_namespace_carries_the_environment() -> None:
     assert names.temporal_namespace("dev", "coinbase") == "dev-coinbase"
-    assert names.name_problems("temporal_namespace", names.temporal_namespace("staging2", "x" * 20)) == []
+    assert (
+        names.name_problems("temporal_namespace", names.temporal_namespace("staging2", "x" * 20))
+        == []
+    )

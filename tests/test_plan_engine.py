@@ -1,16 +1,14 @@
 """The offline plan: recorded options, parents, dependencies, providers, secrets and the JSON format."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
-
-from support import SAMPLE_TENANTS, write_tenant
+from domain.plan_model import OPTION_KEYS, RESOURCE_KEYS, Plan
+from domain.registry import load_registry
+from domain.stacks import StackSpec, select_stacks
 from tenancy.plan.engine import plan_stacks, run_stack
-from tenancy.plan.model import OPTION_KEYS, RESOURCE_KEYS, Plan
 from tenancy.plan.platform_outputs import offline_platform_outputs
-from tenancy.registry import load_registry
-from tenancy.stacks import StackSpec, select_stacks
 
 STATEFUL_TYPES = {
     "gcp:sql/databaseInstance:DatabaseInstance",
@@ -100,7 +98,10 @@ def test_explicit_providers_are_recorded(sample_plan) -> None:
     resources = by_name(sample_plan, "dev.coinbase")
     gcp_provider = resources["coinbase-gcp"]
     k8s_provider = resources["coinbase-k8s"]
-    assert gcp_provider.type == "pulumi:providers:gcp" and k8s_provider.type == "pulumi:providers:kubernetes"
+    assert (
+        gcp_provider.type == "pulumi:providers:gcp"
+        and k8s_provider.type == "pulumi:providers:kubernetes"
+    )
     assert resources["coinbase-postgres-1"].provider == gcp_provider.urn
     assert resources["coinbase-namespace"].provider == k8s_provider.urn
     assert all(r.provider is None for r in plan_components(sample_plan, "dev.coinbase"))
@@ -119,14 +120,19 @@ def test_offline_platform_outputs_equal_the_real_platform_run(settings, registry
 
 def test_offboarding_lifts_protection(tenants_dir, settings) -> None:
     text = (tenants_dir / "coinbase.yaml").read_text()
-    (tenants_dir / "coinbase.yaml").write_text(text.replace("tier: standard", "tier: standard\nstatus: offboarding"))
+    (tenants_dir / "coinbase.yaml").write_text(
+        text.replace("tier: standard", "tier: standard\nstatus: offboarding")
+    )
     registry = load_registry(tenants_dir, settings)
     plan = plan_stacks(select_stacks(registry, "dev", ["coinbase"]), settings, registry, workers=1)
     resources = by_name(plan, "dev.coinbase")
     for resource in plan.stack("dev.coinbase").resources:
         assert not resource.options.protect, resource.urn
     assert resources["coinbase-postgres-1"].inputs["deletionProtection"] is False
-    assert resources["coinbase-firestore-database"].inputs["deleteProtectionState"] == "DELETE_PROTECTION_DISABLED"
+    assert (
+        resources["coinbase-firestore-database"].inputs["deleteProtectionState"]
+        == "DELETE_PROTECTION_DISABLED"
+    )
     assert resources["coinbase-uploads-bucket"].inputs["forceDestroy"] is True
 
 
@@ -178,7 +184,11 @@ def test_plan_runs_after_a_caller_used_asyncio_run(registry, settings) -> None:
 
 def test_the_parent_keeps_planning_after_forked_workers(registry, settings) -> None:
     # Forked workers share the parent's epoll instance; a later plan in the parent must not hang.
-    plan_stacks(select_stacks(registry, "dev", ["stripe", "amovil", "coinbase", "robinhood"]), settings, registry,
-                workers=2)
+    plan_stacks(
+        select_stacks(registry, "dev", ["stripe", "amovil", "coinbase", "robinhood"]),
+        settings,
+        registry,
+        workers=2,
+    )
     again = plan_stacks(select_stacks(registry, "dev", ["stripe"]), settings, registry, workers=1)
     assert again.stack("dev.stripe").resources

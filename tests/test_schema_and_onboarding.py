@@ -1,4 +1,5 @@
 """`tenancy schema` and `tenancy new`: the editor schema and the onboarding entry point."""
+
 from __future__ import annotations
 
 import json
@@ -6,12 +7,12 @@ import json
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
+from support import SAMPLE_TENANTS
 from typer.testing import CliRunner
 
-from support import SAMPLE_TENANTS
-from tenancy import PROJECT_ROOT
-from tenancy.registry import StandardTenant, load_registry
-from tenancy.registry.schema import tenant_json_schema
+from domain import PROJECT_ROOT
+from domain.registry import StandardTenant, load_registry
+from domain.registry.schema import tenant_json_schema
 
 
 def cli(*args: str):
@@ -22,7 +23,9 @@ def cli(*args: str):
 
 def test_committed_schema_is_current() -> None:
     committed = json.loads((PROJECT_ROOT / "docs" / "tenant.schema.json").read_text())
-    assert committed == tenant_json_schema(), "run `tenancy schema` to regenerate docs/tenant.schema.json"
+    assert committed == tenant_json_schema(), (
+        "run `tenancy schema` to regenerate docs/tenant.schema.json"
+    )
 
 
 def test_sample_files_validate_against_the_schema() -> None:
@@ -34,8 +37,14 @@ def test_sample_files_validate_against_the_schema() -> None:
 
 def test_schema_rejects_a_field_of_another_tier() -> None:
     validator = jsonschema.Draft202012Validator(tenant_json_schema())
-    doc = {"id": "abcd", "display_name": "A", "tier": "free", "region": "us-central1",
-           "contact_email": "a@b.io", "subdomain": "x"}
+    doc = {
+        "id": "abcd",
+        "display_name": "A",
+        "tier": "free",
+        "region": "us-central1",
+        "contact_email": "a@b.io",
+        "subdomain": "x",
+    }
     assert list(validator.iter_errors(doc))
 
 
@@ -60,18 +69,35 @@ def test_new_standard_tenant_goes_to_the_least_loaded_cluster(tenants_dir, setti
 
 def test_new_fills_clusters_in_turn(tenants_dir, settings) -> None:
     for index in range(4):
-        assert cli("new", f"shop{index}", "--tier", "standard", "--tenants", str(tenants_dir)).exit_code == 0
+        assert (
+            cli(
+                "new", f"shop{index}", "--tier", "standard", "--tenants", str(tenants_dir)
+            ).exit_code
+            == 0
+        )
     counts = load_registry(tenants_dir, settings).placements()
     assert abs(counts["pool-a"] - counts["pool-b"]) <= 1
 
 
 def test_new_free_and_enterprise_tenants_are_valid(tenants_dir, settings) -> None:
     assert cli("new", "littleco", "--tier", "free", "--tenants", str(tenants_dir)).exit_code == 0
-    result = cli("new", "bigcorp", "--tier", "enterprise", "--custom-domain", "app.bigcorp.example",
-                 "--dedicated-project", "--tenants", str(tenants_dir))
+    result = cli(
+        "new",
+        "bigcorp",
+        "--tier",
+        "enterprise",
+        "--custom-domain",
+        "app.bigcorp.example",
+        "--dedicated-project",
+        "--tenants",
+        str(tenants_dir),
+    )
     assert result.exit_code == 0, result.output
     registry = load_registry(tenants_dir, settings)
-    assert registry.get("littleco").tier == "free" and registry.get("bigcorp").dedicated_project is True
+    assert (
+        registry.get("littleco").tier == "free"
+        and registry.get("bigcorp").dedicated_project is True
+    )
 
 
 @pytest.mark.parametrize(

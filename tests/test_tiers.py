@@ -1,16 +1,18 @@
 """The three tier components under the mock runtime: what each tier creates, that no tenant's
 resource refers to another tenant, and that every Kubernetes object validates against the schemas."""
+
 from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import kubernetes_validate
 import pytest
 
-from tenancy import names
-from tenancy.plan.model import Plan, PlanResource, PlanStack
+from domain import names
+from domain.plan_model import Plan, PlanResource, PlanStack
 
 K8S_VERSION = "1.32.0"
 PROJECT = "tinybug-saas-dev"
@@ -27,22 +29,37 @@ def one(stack: PlanStack, rtype: str, name: str) -> PlanResource:
 
 
 def k8s_named(stack: PlanStack, kind: str, name: str) -> PlanResource:
-    matches = [r for r in stack.resources if r.type.startswith("kubernetes:") and r.type.endswith(f":{kind}")
-               and r.inputs.get("metadata", {}).get("name") == name]
+    matches = [
+        r
+        for r in stack.resources
+        if r.type.startswith("kubernetes:")
+        and r.type.endswith(f":{kind}")
+        and r.inputs.get("metadata", {}).get("name") == name
+    ]
     assert len(matches) == 1, f"{kind} {name}: {len(matches)} found"
     return matches[0]
 
 
 # --- SharedPool ---------------------------------------------------------------------------------
 
+
 def test_shared_pool_network_and_clusters(sample_plan, settings) -> None:
     dev = sample_plan.stack("dev")
     subnet = of_type(dev, "gcp:compute/subnetwork:Subnetwork")[0]
     assert {r["rangeName"] for r in subnet.inputs["secondaryIpRanges"]} == {"pods", "services"}
-    assert one(dev, "gcp:compute/globalAddress:GlobalAddress", "dev-network-psa-range").inputs["purpose"] == "VPC_PEERING"
-    assert of_type(dev, "gcp:servicenetworking/connection:Connection") and of_type(dev, "gcp:compute/routerNat:RouterNat")
+    assert (
+        one(dev, "gcp:compute/globalAddress:GlobalAddress", "dev-network-psa-range").inputs[
+            "purpose"
+        ]
+        == "VPC_PEERING"
+    )
+    assert of_type(dev, "gcp:servicenetworking/connection:Connection") and of_type(
+        dev, "gcp:compute/routerNat:RouterNat"
+    )
     clusters = of_type(dev, "gcp:container/cluster:Cluster")
-    assert sorted(c.inputs["name"] for c in clusters) == [f"dev-{c.name}" for c in settings.clusters]
+    assert sorted(c.inputs["name"] for c in clusters) == [
+        f"dev-{c.name}" for c in settings.clusters
+    ]
     for cluster in clusters:
         i = cluster.inputs
         assert i["privateClusterConfig"]["enablePrivateNodes"] is True
@@ -57,12 +74,20 @@ def test_shared_pool_network_and_clusters(sample_plan, settings) -> None:
         assert pool.inputs["management"] == {"autoRepair": True, "autoUpgrade": True}
         config = pool.inputs["nodeConfig"]
         assert config["workloadMetadataConfig"]["mode"] == "GKE_METADATA"
-        assert config["serviceAccount"].startswith("dev-pool-") and "compute@developer" not in config["serviceAccount"]
+        assert (
+            config["serviceAccount"].startswith("dev-pool-")
+            and "compute@developer" not in config["serviceAccount"]
+        )
         assert config["shieldedInstanceConfig"]["enableSecureBoot"] is True
-    assert len(of_type(dev, "kubernetes:helm.sh/v3:Release")) == 2 * len(settings.clusters) + 1  # ingress + cert-manager, + free app
+    assert (
+        len(of_type(dev, "kubernetes:helm.sh/v3:Release")) == 2 * len(settings.clusters) + 1
+    )  # ingress + cert-manager, + free app
     zone = one(dev, "gcp:dns/managedZone:ManagedZone", "dev-app-zone")
     assert zone.inputs["dnsName"] == f"{settings.app_domain}."
-    assert one(dev, "gcp:dns/recordSet:RecordSet", "dev-app-wildcard").inputs["name"] == f"*.{settings.app_domain}."
+    assert (
+        one(dev, "gcp:dns/recordSet:RecordSet", "dev-app-wildcard").inputs["name"]
+        == f"*.{settings.app_domain}."
+    )
     issuers = [r for r in dev.resources if r.type == "kubernetes:cert-manager.io/v1:ClusterIssuer"]
     assert len(issuers) == len(settings.clusters)
     wildcard = k8s_named(dev, "Certificate", "tenant-certificate")
@@ -73,20 +98,34 @@ def test_shared_pool_free_tier_services(sample_plan, registry) -> None:
     dev = sample_plan.stack("dev")
     assert k8s_named(dev, "Namespace", "free-tier")
     ksa = k8s_named(dev, "ServiceAccount", "free-tier-sa")
-    assert ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"].startswith("dev-free-tier@")
+    assert ksa.inputs["metadata"]["annotations"]["iam.gke.io/gcp-service-account"].startswith(
+        "dev-free-tier@"
+    )
     binding = one(dev, "gcp:serviceaccount/iAMMember:IAMMember", "free-tier-binding")
-    assert binding.inputs["member"] == f"serviceAccount:{PROJECT}.svc.id.goog[free-tier/free-tier-sa]"
+    assert (
+        binding.inputs["member"] == f"serviceAccount:{PROJECT}.svc.id.goog[free-tier/free-tier-sa]"
+    )
     sql = of_type(dev, "gcp:sql/databaseInstance:DatabaseInstance")
-    assert [s.inputs["name"] for s in sql] == ["dev-shared-postgres"]  # one shared instance, no extra ones
+    assert [s.inputs["name"] for s in sql] == [
+        "dev-shared-postgres"
+    ]  # one shared instance, no extra ones
     settings_ = sql[0].inputs["settings"]
-    assert settings_["ipConfiguration"]["ipv4Enabled"] is False and settings_["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
+    assert (
+        settings_["ipConfiguration"]["ipv4Enabled"] is False
+        and settings_["ipConfiguration"]["sslMode"] == "ENCRYPTED_ONLY"
+    )
     assert settings_["backupConfiguration"]["backupRetentionSettings"]["retainedBackups"] == 7
     assert settings_["backupConfiguration"]["pointInTimeRecoveryEnabled"] is True
     assert sql[0].inputs["deletionProtection"] is True and sql[0].options.protect
-    assert one(dev, "gcp:sql/user:User", "dev-shared-postgres-user").inputs["password"] == "[secret]"
+    assert (
+        one(dev, "gcp:sql/user:User", "dev-shared-postgres-user").inputs["password"] == "[secret]"
+    )
     assert of_type(dev, "random:index/randomPassword:RandomPassword")
     bucket = one(dev, "gcp:storage/bucket:Bucket", "free-tier-uploads-bucket").inputs
-    assert bucket["uniformBucketLevelAccess"] is True and bucket["publicAccessPrevention"] == "enforced"
+    assert (
+        bucket["uniformBucketLevelAccess"] is True
+        and bucket["publicAccessPrevention"] == "enforced"
+    )
     assert len(of_type(dev, "gcp:firestore/database:Database")) == 1
     assert not [r for r in dev.resources if "neo4j" in r.name]  # no Neo4j in the free tier
     shared_ns = one(dev, "temporalcloud:index/namespace:Namespace", "free-tier-temporal-namespace")
@@ -105,6 +144,7 @@ def test_shared_pool_free_tier_services(sample_plan, registry) -> None:
 
 # --- NamespaceTenant ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("tenant_id", ["coinbase", "stripe", "amovil"])
 def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     tenant = registry.get(tenant_id)
@@ -112,9 +152,18 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     ns = names.k8s_namespace(tenant_id)
     namespace = k8s_named(stack, "Namespace", ns)
     labels = namespace.inputs["metadata"]["labels"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "restricted" and labels["tenancy.io/tenant"] == tenant_id
+    assert (
+        labels["pod-security.kubernetes.io/enforce"] == "restricted"
+        and labels["tenancy.io/tenant"] == tenant_id
+    )
     quota = k8s_named(stack, "ResourceQuota", "tenant-quota").inputs["spec"]["hard"]
-    assert quota["services.loadbalancers"] == "0" and {"requests.cpu", "requests.memory", "pods", "persistentvolumeclaims", "services"} <= set(quota)
+    assert quota["services.loadbalancers"] == "0" and {
+        "requests.cpu",
+        "requests.memory",
+        "pods",
+        "persistentvolumeclaims",
+        "services",
+    } <= set(quota)
     assert k8s_named(stack, "LimitRange", "tenant-limits")
     deny = k8s_named(stack, "NetworkPolicy", "default-deny-all").inputs["spec"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
@@ -125,17 +174,27 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     assert binding.inputs["member"] == f"serviceAccount:{PROJECT}.svc.id.goog[{ns}/{ksa}]"
     assert binding.inputs["role"] == "roles/iam.workloadIdentityUser"
     gsa = f"{names.workload_service_account_id(tenant_id)}@{PROJECT}.iam.gserviceaccount.com"
-    grant = one(stack, "gcp:storage/bucketIAMMember:BucketIAMMember", f"{tenant_id}-uploads-object-admin")
-    assert grant.inputs["member"] == f"serviceAccount:{gsa}" and grant.inputs["role"] == "roles/storage.objectAdmin"
+    grant = one(
+        stack, "gcp:storage/bucketIAMMember:BucketIAMMember", f"{tenant_id}-uploads-object-admin"
+    )
+    assert (
+        grant.inputs["member"] == f"serviceAccount:{gsa}"
+        and grant.inputs["role"] == "roles/storage.objectAdmin"
+    )
     assert grant.inputs["bucket"] == names.uploads_bucket("dev", PROJECT, tenant_id)
-    sql = sorted(r.inputs["name"] for r in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"))
+    sql = sorted(
+        r.inputs["name"] for r in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance")
+    )
     assert sql == [names.postgres_instance(tenant_id, i) for i in (1, 2, 3)]
     for role in ("cloudsql.client", "datastore.user", "secretmanager.secretAccessor"):
         grants = [r for r in stack.resources if r.inputs.get("role") == f"roles/{role}"]
         assert grants and all(g.inputs["member"] == f"serviceAccount:{gsa}" for g in grants), role
     firestore = one(stack, "gcp:firestore/database:Database", f"{tenant_id}-firestore-database")
     assert firestore.inputs["name"] == f"{tenant_id}-firestore"
-    assert of_type(stack, "gcp:firestore/backupSchedule:BackupSchedule")[0].inputs["retention"] == f"{30 * 86400}s"
+    assert (
+        of_type(stack, "gcp:firestore/backupSchedule:BackupSchedule")[0].inputs["retention"]
+        == f"{30 * 86400}s"
+    )
     bucket = one(stack, "gcp:storage/bucket:Bucket", f"{tenant_id}-uploads-bucket").inputs
     assert bucket["versioning"] == {"enabled": True} and bucket["lifecycleRules"]
     assert of_type(stack, "gcp:monitoring/alertPolicy:AlertPolicy")  # storage quota alert
@@ -145,12 +204,22 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     host = names.subdomain_host(tenant.host_label, settings.app_domain)
     ingress = k8s_named(stack, "Ingress", "tenant").inputs["spec"]
     assert [rule["host"] for rule in ingress["rules"]] == [host]
-    assert k8s_named(stack, "Certificate", "tenant-certificate").inputs["spec"]["dnsNames"] == [host]
-    temporal = one(stack, "temporalcloud:index/namespace:Namespace", f"{tenant_id}-temporal-namespace").inputs
+    assert k8s_named(stack, "Certificate", "tenant-certificate").inputs["spec"]["dnsNames"] == [
+        host
+    ]
+    temporal = one(
+        stack, "temporalcloud:index/namespace:Namespace", f"{tenant_id}-temporal-namespace"
+    ).inputs
     assert temporal["name"] == f"dev-{tenant_id}" and temporal["apiKeyAuth"] is True
-    expected_retention = tenant.temporal.retention_days if tenant.temporal and tenant.temporal.retention_days else 14
+    expected_retention = (
+        tenant.temporal.retention_days if tenant.temporal and tenant.temporal.retention_days else 14
+    )
     assert temporal["retentionDays"] == expected_retention
-    account = one(stack, "temporalcloud:index/serviceAccount:ServiceAccount", f"{tenant_id}-temporal-service-account")
+    account = one(
+        stack,
+        "temporalcloud:index/serviceAccount:ServiceAccount",
+        f"{tenant_id}-temporal-service-account",
+    )
     assert len(account.inputs["namespaceAccesses"]) == 1
     assert k8s_named(stack, "Secret", "temporal-api-key").inputs["metadata"]["namespace"] == ns
     app = one(stack, "kubernetes:helm.sh/v3:Release", f"{tenant_id}-app-release").inputs
@@ -161,20 +230,25 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     assert k8s_named(stack, "Secret", f"{tenant_id}-app-secrets").inputs["stringData"] == "[secret]"
     record = one(stack, "gcp:dns/recordSet:RecordSet", f"{tenant_id}-host")
     assert record.inputs["name"] == f"{host}." and record.inputs["managedZone"] == "dev-app"
-    assert of_type(stack, "gcp:identityplatform/tenant:Tenant")[0].inputs["displayName"] == tenant_id
+    assert (
+        of_type(stack, "gcp:identityplatform/tenant:Tenant")[0].inputs["displayName"] == tenant_id
+    )
 
 
 def test_standard_overrides_reach_the_resources(sample_plan) -> None:
     stack = sample_plan.stack("dev.coinbase")
     quota = k8s_named(stack, "ResourceQuota", "tenant-quota").inputs["spec"]["hard"]
     assert quota["requests.cpu"] == "8" and quota["requests.memory"] == "16Gi"
-    sql = one(stack, "gcp:sql/databaseInstance:DatabaseInstance", "coinbase-postgres-1").inputs["settings"]
+    sql = one(stack, "gcp:sql/databaseInstance:DatabaseInstance", "coinbase-postgres-1").inputs[
+        "settings"
+    ]
     assert sql["tier"] == "db-custom-2-7680" and sql["availabilityType"] == "ZONAL"
     alert = of_type(stack, "gcp:monitoring/alertPolicy:AlertPolicy")[0].inputs
     assert alert["conditions"][0]["conditionThreshold"]["thresholdValue"] == 100 * 1024**3
 
 
 # --- DedicatedCluster -----------------------------------------------------------------------------
+
 
 def test_dedicated_cluster(sample_plan, registry) -> None:
     tenant = registry.get("robinhood")
@@ -186,7 +260,9 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
     cluster = one(stack, "gcp:container/cluster:Cluster", "robinhood-cluster").inputs
     assert cluster["name"] == "robinhood-gke" and cluster["location"] == tenant.region
     pools = {p.inputs["name"]: p.inputs for p in of_type(stack, "gcp:container/nodePool:NodePool")}
-    assert {n: p["nodeConfig"]["machineType"] for n, p in pools.items()} == {p.name: p.machine_type for p in tenant.node_pools}
+    assert {n: p["nodeConfig"]["machineType"] for n, p in pools.items()} == {
+        p.name: p.machine_type for p in tenant.node_pools
+    }
     assert of_type(stack, "gcp:compute/network:Network")[0].inputs["name"] == "robinhood-vpc"
     peering = of_type(stack, "gcp:compute/networkPeering:NetworkPeering")[0].inputs
     assert peering["peerNetwork"] == tenant.vpc_peering.network
@@ -199,19 +275,31 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
     assert all(p.inputs["project"] == project_id for p in instances)
     assert all(r.inputs["settings"]["backupConfiguration"]["enabled"] is False for r in replicas)
     neo4j = [r for r in of_type(stack, "kubernetes:helm.sh/v3:Release") if "neo4j" in r.name]
-    assert len(neo4j) == 3 and all(r.inputs["values"]["neo4j"]["minimumClusterSize"] == 3 for r in neo4j)
+    assert len(neo4j) == 3 and all(
+        r.inputs["values"]["neo4j"]["minimumClusterSize"] == 3 for r in neo4j
+    )
     firestore = of_type(stack, "gcp:firestore/database:Database")[0]
     assert firestore.inputs["project"] == project_id
     key = of_type(stack, "gcp:kms/cryptoKey:CryptoKey")[0]
     assert key.inputs["rotationPeriod"] == f"{90 * 86400}s" and key.options.protect
     bucket = of_type(stack, "gcp:storage/bucket:Bucket")[0].inputs
     assert bucket["encryption"]["defaultKmsKeyName"]
-    assert k8s_named(stack, "Ingress", "tenant").inputs["spec"]["rules"][0]["host"] == tenant.custom_domain
-    assert of_type(stack, "kubernetes:cert-manager.io/v1:ClusterIssuer")  # its own ingress and issuer
+    assert (
+        k8s_named(stack, "Ingress", "tenant").inputs["spec"]["rules"][0]["host"]
+        == tenant.custom_domain
+    )
+    assert of_type(
+        stack, "kubernetes:cert-manager.io/v1:ClusterIssuer"
+    )  # its own ingress and issuer
     sink = of_type(stack, "gcp:logging/projectSink:ProjectSink")[0].inputs
-    assert sink["destination"] == tenant.log_sink.destination and sink["uniqueWriterIdentity"] is True
+    assert (
+        sink["destination"] == tenant.log_sink.destination and sink["uniqueWriterIdentity"] is True
+    )
     temporal = of_type(stack, "temporalcloud:index/namespace:Namespace")[0].inputs
-    assert temporal["regions"] == ["gcp-us-east1", "gcp-us-central1"] and temporal["retentionDays"] == 60
+    assert (
+        temporal["regions"] == ["gcp-us-east1", "gcp-us-central1"]
+        and temporal["retentionDays"] == 60
+    )
     idp = of_type(stack, "gcp:identityplatform/tenant:Tenant")[0]
     assert idp.inputs["project"] == PROJECT  # the control plane stays shared
 
@@ -224,7 +312,9 @@ def test_labels_on_every_gcp_resource_that_takes_them(sample_plan) -> None:
             found = _find_label_maps(resource.inputs, label_keys)
             for labels in found:
                 checked += 1
-                assert {"tenant", "tier", "environment"} <= set(labels), f"{stack.name}: {resource.urn}"
+                assert {"tenant", "tier", "environment"} <= set(labels), (
+                    f"{stack.name}: {resource.urn}"
+                )
                 if stack.tenant:
                     assert labels["tenant"] == stack.tenant, resource.urn
     assert checked > 50
@@ -244,6 +334,7 @@ def _find_label_maps(value: Any, keys: set[str]) -> Iterator[dict]:
 
 # --- isolation: walk the recorded graph -----------------------------------------------------------
 
+
 def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -259,7 +350,11 @@ def _strings(value: Any) -> Iterator[str]:
 def cross_tenant_references(plan: Plan, tenant_ids: list[str], env: str = "dev") -> list[str]:
     """Every place where a resource owned by one tenant mentions another tenant's resources."""
     fingerprints = {
-        t: {value for label, (_, value) in names.tenant_names(env, PROJECT, t).items() if label != "subdomain"}
+        t: {
+            value
+            for label, (_, value) in names.tenant_names(env, PROJECT, t).items()
+            if label != "subdomain"
+        }
         for t in tenant_ids
     }
     urn_owner = {r.urn: s.tenant for s in plan.stacks for r in s.resources}
@@ -269,7 +364,9 @@ def cross_tenant_references(plan: Plan, tenant_ids: list[str], env: str = "dev")
             owner = stack.tenant or _free_owner(resource)
             if owner is None:
                 continue
-            for dependency in resource.dependencies + ([resource.parent] if resource.parent else []):
+            for dependency in resource.dependencies + (
+                [resource.parent] if resource.parent else []
+            ):
                 if urn_owner.get(dependency) not in (owner, None):
                     findings.append(f"{resource.urn} depends on {dependency}")
             for text in _strings(resource.inputs):
@@ -293,7 +390,11 @@ def test_no_tenant_refers_to_another(sample_plan, registry) -> None:
 
 def test_the_walker_catches_a_cross_tenant_grant(sample_plan, registry) -> None:
     broken = Plan.from_dict(copy.deepcopy(sample_plan.to_dict()))
-    grant = one(broken.stack("dev.coinbase"), "gcp:storage/bucketIAMMember:BucketIAMMember", "coinbase-uploads-object-admin")
+    grant = one(
+        broken.stack("dev.coinbase"),
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        "coinbase-uploads-object-admin",
+    )
     grant.inputs["member"] = f"serviceAccount:stripe-workload@{PROJECT}.iam.gserviceaccount.com"
     findings = cross_tenant_references(broken, [t.id for t in registry.tenants])
     assert len(findings) == 1 and "mentions stripe" in findings[0]
@@ -307,7 +408,10 @@ CRD_KINDS = {"Certificate", "ClusterIssuer"}  # cert-manager CRDs: not in the co
 def k8s_manifests(plan: Plan) -> Iterator[tuple[str, dict]]:
     for stack in plan.stacks:
         for resource in stack.resources:
-            if not resource.type.startswith("kubernetes:") or resource.type == "kubernetes:helm.sh/v3:Release":
+            if (
+                not resource.type.startswith("kubernetes:")
+                or resource.type == "kubernetes:helm.sh/v3:Release"
+            ):
                 continue
             manifest = copy.deepcopy(resource.inputs)
             # Masked secret payloads are not part of the schema check.
@@ -329,31 +433,54 @@ def test_every_kubernetes_object_validates_against_the_schemas(sample_plan) -> N
             pytest.fail(f"{where}: {exc.message} at {list(exc.path)}")
         validated += 1
         kinds.add(manifest["kind"])
-    assert {"Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "ServiceAccount", "Secret", "ConfigMap",
-            "Ingress", "StorageClass", "Job"} <= kinds
+    assert {
+        "Namespace",
+        "ResourceQuota",
+        "LimitRange",
+        "NetworkPolicy",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "Ingress",
+        "StorageClass",
+        "Job",
+    } <= kinds
     assert validated > 60
 
 
 def test_the_schema_check_rejects_a_broken_object(sample_plan) -> None:
-    _, manifest = next((w, m) for w, m in k8s_manifests(sample_plan) if m["kind"] == "ResourceQuota")
+    _, manifest = next(
+        (w, m) for w, m in k8s_manifests(sample_plan) if m["kind"] == "ResourceQuota"
+    )
     manifest["spec"]["hardd"] = manifest["spec"].pop("hard")
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
 
 
 def test_self_hosted_temporal_uses_the_dynamic_provider(registry, settings) -> None:
-    from tenancy.environment import TemporalSettings
+    from domain.environment import TemporalSettings
+    from domain.stacks import select_stacks
     from tenancy.plan.engine import plan_stacks
-    from tenancy.stacks import select_stacks
 
-    self_hosted = settings.model_copy(update={"temporal": TemporalSettings(
-        backend="self-hosted", endpoint="temporal-frontend.temporal.svc:7233")})
+    self_hosted = settings.model_copy(
+        update={
+            "temporal": TemporalSettings(
+                backend="self-hosted", endpoint="temporal-frontend.temporal.svc:7233"
+            )
+        }
+    )
     plan = plan_stacks(select_stacks(registry, "dev", ["stripe"]), self_hosted, registry, workers=1)
     stack = plan.stack("dev.stripe")
     assert not [r for r in stack.resources if r.type.startswith("temporalcloud:")]
-    namespace = one(stack, "pulumi-python:dynamic/temporal:SelfHostedNamespace", "stripe-temporal-namespace")
-    assert namespace.inputs["namespace"] == "dev-stripe" and namespace.inputs["retention_days"] == 14
-    assert namespace.inputs["__provider"] == "[secret]"  # the pickled provider never reaches the plan file
+    namespace = one(
+        stack, "pulumi-python:dynamic/temporal:SelfHostedNamespace", "stripe-temporal-namespace"
+    )
+    assert (
+        namespace.inputs["namespace"] == "dev-stripe" and namespace.inputs["retention_days"] == 14
+    )
+    assert (
+        namespace.inputs["__provider"] == "[secret]"
+    )  # the pickled provider never reaches the plan file
     assert namespace.options.protect
     values = k8s_named(stack, "ConfigMap", "stripe-app-values").inputs["data"]
     assert values["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal.svc:7233"
@@ -368,9 +495,13 @@ def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_p
     keys = []
     for container in migrate:
         assert container["command"][-2:] == ["--grant-app-role-to", "app"]
-        password = next(e for e in container["env"] if e["name"] == "PGPASSWORD")["valueFrom"]["secretKeyRef"]
+        password = next(e for e in container["env"] if e["name"] == "PGPASSWORD")["valueFrom"][
+            "secretKeyRef"
+        ]
         keys.append(password["key"])
-        assert password["name"] != "coinbase-app-secrets"  # the services never see the owner's password
+        assert (
+            password["name"] != "coinbase-app-secrets"
+        )  # the services never see the owner's password
     assert len(set(keys)) == 3  # each instance has its own password
     users = sorted(r.inputs["name"] for r in stack.resources if r.type == "gcp:sql/user:User")
     assert users == ["app"] * 3 + ["migrator"] * 3

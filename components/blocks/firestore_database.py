@@ -1,4 +1,5 @@
 """A Firestore database with PITR, deletion protection and a backup schedule."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ class FirestoreDatabaseArgs:
 class FirestoreDatabase(pulumi.ComponentResource):
     database: gcp.firestore.Database
 
-    def __init__(self, name: str, args: FirestoreDatabaseArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: FirestoreDatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:FirestoreDatabase", name, {}, opts)
         own = args.ownership
         self.database = gcp.firestore.Database(
@@ -36,24 +39,38 @@ class FirestoreDatabase(pulumi.ComponentResource):
             concurrency_mode="OPTIMISTIC",
             app_engine_integration_mode="DISABLED",
             point_in_time_recovery_enablement="POINT_IN_TIME_RECOVERY_ENABLED",
-            delete_protection_state="DELETE_PROTECTION_ENABLED" if own.protected else "DELETE_PROTECTION_DISABLED",
+            delete_protection_state="DELETE_PROTECTION_ENABLED"
+            if own.protected
+            else "DELETE_PROTECTION_DISABLED",
             deletion_policy="DELETE",
             opts=own.stateful(child(self)),
         )
         retention_days = min(args.backup_retention_days, MAX_DAILY_BACKUP_RETENTION_DAYS)
         gcp.firestore.BackupSchedule(
-            f"{name}-backups", project=args.project, database=self.database.name,
-            retention=f"{retention_days * 86400}s", daily_recurrence=gcp.firestore.BackupScheduleDailyRecurrenceArgs(),
+            f"{name}-backups",
+            project=args.project,
+            database=self.database.name,
+            retention=f"{retention_days * 86400}s",
+            daily_recurrence=gcp.firestore.BackupScheduleDailyRecurrenceArgs(),
             opts=child(self.database),
         )
         if args.accessor is not None:
             # Project-level role, narrowed by an IAM condition to this one database.
             gcp.projects.IAMMember(
-                f"{name}-datastore-user", project=args.project, role="roles/datastore.user", member=args.accessor,
+                f"{name}-datastore-user",
+                project=args.project,
+                role="roles/datastore.user",
+                member=args.accessor,
                 condition=gcp.projects.IAMMemberConditionArgs(
                     title=f"only-{args.database_id}"[:100],
                     description="Access to this tenant's Firestore database only",
-                    expression=pulumi.Output.concat('resource.name == "projects/', args.project, '/databases/', args.database_id, '"'),
+                    expression=pulumi.Output.concat(
+                        'resource.name == "projects/',
+                        args.project,
+                        "/databases/",
+                        args.database_id,
+                        '"',
+                    ),
                 ),
                 opts=child(self),
             )

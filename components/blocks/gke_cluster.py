@@ -1,5 +1,6 @@
 """A hardened GKE cluster: private nodes, Workload Identity, Dataplane V2, shielded nodes,
 a release channel, a dedicated node service account and no client certificate or legacy ABAC."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.conventions import Ownership, child
-from tenancy.registry.models import NodePool
+from domain.registry.models import NodePool
 
 RETAINED_STORAGE_CLASS = "tenancy-retained-ssd"
 NODE_ROLES = (
@@ -44,10 +45,13 @@ class GkeClusterArgs:
     release_channel: str = "REGULAR"
 
 
-def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_certificate: pulumi.Input[str]) -> pulumi.Output[str]:
+def kubeconfig(
+    name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_certificate: pulumi.Input[str]
+) -> pulumi.Output[str]:
     """A kubeconfig that authenticates with gke-gcloud-auth-plugin (no static credentials)."""
     return pulumi.Output.all(name, endpoint, ca_certificate).apply(
-        lambda v: f"""apiVersion: v1
+        lambda v: (
+            f"""apiVersion: v1
 kind: Config
 clusters:
 - name: {v[0]}
@@ -67,6 +71,7 @@ users:
       provideClusterInfo: true
       installHint: Install gke-gcloud-auth-plugin for kubectl and Pulumi to reach the cluster.
 """
+        )
     )
 
 
@@ -78,12 +83,20 @@ class GkeCluster(pulumi.ComponentResource):
         super().__init__("tenancy:blocks:GkeCluster", name, {}, opts)
         labels = args.ownership.gcp_labels()
         node_sa = gcp.serviceaccount.Account(
-            f"{name}-nodes", account_id=args.node_service_account_id, project=args.project,
-            display_name=f"GKE nodes of {args.cluster_name}", opts=child(self),
+            f"{name}-nodes",
+            account_id=args.node_service_account_id,
+            project=args.project,
+            display_name=f"GKE nodes of {args.cluster_name}",
+            opts=child(self),
         )
         grants = [
-            gcp.projects.IAMMember(f"{name}-nodes-{role.split('/')[1].replace('.', '-').lower()}", project=args.project,
-                                   role=role, member=node_sa.member, opts=child(self))
+            gcp.projects.IAMMember(
+                f"{name}-nodes-{role.split('/')[1].replace('.', '-').lower()}",
+                project=args.project,
+                role=role,
+                member=node_sa.member,
+                opts=child(self),
+            )
             for role in NODE_ROLES
         ]
         self.cluster = gcp.container.Cluster(
@@ -102,18 +115,34 @@ class GkeCluster(pulumi.ComponentResource):
             enable_kubernetes_alpha=False,
             enable_intranode_visibility=True,
             master_auth=gcp.container.ClusterMasterAuthArgs(
-                client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(issue_client_certificate=False)),
+                client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
+                    issue_client_certificate=False
+                )
+            ),
             private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
-                enable_private_nodes=True, enable_private_endpoint=False, master_ipv4_cidr_block=args.master_ipv4_cidr),
+                enable_private_nodes=True,
+                enable_private_endpoint=False,
+                master_ipv4_cidr_block=args.master_ipv4_cidr,
+            ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
-                cidr_blocks=[gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(cidr_block=n.cidr, display_name=n.name)
-                             for n in args.authorized_networks]),
+                cidr_blocks=[
+                    gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                        cidr_block=n.cidr, display_name=n.name
+                    )
+                    for n in args.authorized_networks
+                ]
+            ),
             ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
-                cluster_secondary_range_name=args.pods_range, services_secondary_range_name=args.services_range),
+                cluster_secondary_range_name=args.pods_range,
+                services_secondary_range_name=args.services_range,
+            ),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
-                workload_pool=pulumi.Output.concat(args.project, ".svc.id.goog")),
+                workload_pool=pulumi.Output.concat(args.project, ".svc.id.goog")
+            ),
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
-            binary_authorization=gcp.container.ClusterBinaryAuthorizationArgs(evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE"),
+            binary_authorization=gcp.container.ClusterBinaryAuthorizationArgs(
+                evaluation_mode="PROJECT_SINGLETON_POLICY_ENFORCE"
+            ),
             logging_service="logging.googleapis.com/kubernetes",
             monitoring_service="monitoring.googleapis.com/kubernetes",
             # The default pool is removed at once, but its nodes still boot hardened.
@@ -128,24 +157,37 @@ class GkeCluster(pulumi.ComponentResource):
                 project=args.project,
                 location=args.region,
                 cluster=self.cluster.name,
-                autoscaling=gcp.container.NodePoolAutoscalingArgs(total_min_node_count=pool.min_nodes,
-                                                                  total_max_node_count=pool.max_nodes),
-                management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
-                node_config=self._node_config(node_sa, pool.machine_type, pool.disk_size_gb, pool.spot, labels),
+                autoscaling=gcp.container.NodePoolAutoscalingArgs(
+                    total_min_node_count=pool.min_nodes, total_max_node_count=pool.max_nodes
+                ),
+                management=gcp.container.NodePoolManagementArgs(
+                    auto_repair=True, auto_upgrade=True
+                ),
+                node_config=self._node_config(
+                    node_sa, pool.machine_type, pool.disk_size_gb, pool.spot, labels
+                ),
                 opts=child(self),
             )
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=kubeconfig(self.cluster.name, self.cluster.endpoint,
-                                  self.cluster.master_auth.apply(lambda a: a.cluster_ca_certificate)),
+            kubeconfig=kubeconfig(
+                self.cluster.name,
+                self.cluster.endpoint,
+                self.cluster.master_auth.apply(lambda a: a.cluster_ca_certificate),
+            ),
             enable_server_side_apply=True,
             opts=child(self),
         )
         # Neo4j volumes outlive their release: the PV is retained when a claim goes away.
         k8s.storage.v1.StorageClass(
-            f"{name}-retained-ssd", metadata=args.ownership.k8s_meta(RETAINED_STORAGE_CLASS),
-            provisioner="pd.csi.storage.gke.io", reclaim_policy="Retain", volume_binding_mode="WaitForFirstConsumer",
-            allow_volume_expansion=True, parameters={"type": "pd-ssd"}, opts=child(self, provider=self.provider),
+            f"{name}-retained-ssd",
+            metadata=args.ownership.k8s_meta(RETAINED_STORAGE_CLASS),
+            provisioner="pd.csi.storage.gke.io",
+            reclaim_policy="Retain",
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            parameters={"type": "pd-ssd"},
+            opts=child(self, provider=self.provider),
         )
         self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
 
@@ -159,7 +201,10 @@ class GkeCluster(pulumi.ComponentResource):
             service_account=node_sa.email,
             oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
             workload_metadata_config={"mode": "GKE_METADATA"},
-            shielded_instance_config={"enable_secure_boot": True, "enable_integrity_monitoring": True},
+            shielded_instance_config={
+                "enable_secure_boot": True,
+                "enable_integrity_monitoring": True,
+            },
             metadata={"disable-legacy-endpoints": "true"},
             resource_labels=labels,
         )

@@ -1,4 +1,5 @@
 """An Identity Platform tenant: the tenant's own user pool, email and password only (seed 002)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,10 +19,20 @@ class IdentityPlatformTenantArgs:
 class IdentityPlatformTenant(pulumi.ComponentResource):
     tenant: gcp.identityplatform.Tenant
 
-    def __init__(self, name: str, args: IdentityPlatformTenantArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: IdentityPlatformTenantArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("tenancy:blocks:IdentityPlatformTenant", name, {}, opts)
         self.tenant = gcp.identityplatform.Tenant(
-            f"{name}-idp", display_name=args.display_name, project=args.project, allow_password_signup=True,
-            enable_email_link_signin=False, disable_auth=False, opts=child(self),
+            f"{name}-idp",
+            display_name=args.display_name,
+            project=args.project,
+            allow_password_signup=True,
+            enable_email_link_signin=False,
+            disable_auth=False,
+            opts=child(self),
         )
         self.register_outputs({"name": self.tenant.name})

@@ -13,18 +13,18 @@ replaces the Job and the new migrations run. Pulumi waits for the Job to complet
 migration fails ``pulumi up``. The cluster deletes a finished Job after ttlSecondsAfterFinished;
 a later refresh and up recreate it, which only re-checks (a no-op run).
 """
+
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import restricted_container_security, restricted_pod_security
-from tenancy.db.migrations import DEFAULT_MIGRATIONS_DIR, MIGRATIONS_DIR_ENV, load_migrations
+from domain.migration_files import DEFAULT_MIGRATIONS_DIR, MIGRATIONS_DIR_ENV, load_migrations
 
 DEFAULT_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0"
 FIRST_PROXY_PORT = 5432
@@ -45,12 +45,12 @@ class MigrationJobArgs:
     db_user: str
     image: str
     """An image with the tenancy CLI installed."""
-    password_secret_name: Optional[pulumi.Input[str]] = None
+    password_secret_name: pulumi.Input[str] | None = None
     """Secret holding db_user's password; None means IAM database authentication."""
     password_secret_key: str | list[str] = "password"
     """The key in that Secret: one for every instance, or a list with one key per instance."""
     labels: dict[str, str] = field(default_factory=dict)
-    passwords: Optional[list[pulumi.Input[str]]] = None
+    passwords: list[pulumi.Input[str]] | None = None
     """db_user's password on each instance; the Job then keeps them in a Secret of its own that no
     workload mounts (overrides password_secret_name/key)."""
     app_logins: list[str] = field(default_factory=list)
@@ -62,10 +62,16 @@ class MigrationJobArgs:
     ttl_seconds_after_finished: int = 24 * 3600
     active_deadline_seconds: int = 15 * 60
     migrate_resources: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+        default_factory=lambda: {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        }
     )
     proxy_resources: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "250m", "memory": "128Mi"}}
+        default_factory=lambda: {
+            "requests": {"cpu": "50m", "memory": "64Mi"},
+            "limits": {"cpu": "250m", "memory": "128Mi"},
+        }
     )
 
 
@@ -108,7 +114,9 @@ class MigrationJob(pulumi.ComponentResource):
     config_map: k8s.core.v1.ConfigMap
     job: k8s.batch.v1.Job
 
-    def __init__(self, name: str, args: MigrationJobArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: MigrationJobArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("tenancy:blocks:MigrationJob", name, None, opts)
         if not args.instance_connection_names:
             raise ValueError(f"MigrationJob {name}: instance_connection_names is empty")
@@ -119,7 +127,9 @@ class MigrationJob(pulumi.ComponentResource):
         files = {m.file_name: m.sql for m in migrations}
         size = sum(len(sql.encode()) for sql in files.values())
         if size > CONFIGMAP_LIMIT_BYTES:
-            raise ValueError(f"MigrationJob {name}: migrations total {size} bytes, too large for a ConfigMap")
+            raise ValueError(
+                f"MigrationJob {name}: migrations total {size} bytes, too large for a ConfigMap"
+            )
         files_digest = hashlib.sha256("".join(m.checksum for m in migrations).encode()).hexdigest()
 
         labels = {
@@ -140,7 +150,9 @@ class MigrationJob(pulumi.ComponentResource):
                 string_data=dict(zip(keys, args.passwords)),
                 opts=child,
             )
-            args = replace(args, password_secret_name=credentials.metadata.name, password_secret_key=keys)
+            args = replace(
+                args, password_secret_name=credentials.metadata.name, password_secret_key=keys
+            )
 
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-sql",
@@ -180,17 +192,27 @@ class MigrationJob(pulumi.ComponentResource):
             k8s.core.v1.ContainerArgs(
                 name=f"migrate-{index}",
                 image=args.image,
-                command=["tenancy", "db", "migrate", "--dsn", dsn,
-                         *[arg for login in args.app_logins for arg in ("--grant-app-role-to", login)]],
+                command=[
+                    "tenancy",
+                    "db",
+                    "migrate",
+                    "--dsn",
+                    dsn,
+                    *[arg for login in args.app_logins for arg in ("--grant-app-role-to", login)],
+                ],
                 env=self._migrate_env(args, password_key),
                 volume_mounts=[
-                    k8s.core.v1.VolumeMountArgs(name="migrations", mount_path=MIGRATIONS_MOUNT, read_only=True),
+                    k8s.core.v1.VolumeMountArgs(
+                        name="migrations", mount_path=MIGRATIONS_MOUNT, read_only=True
+                    ),
                     k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
                 ],
                 resources=k8s.core.v1.ResourceRequirementsArgs(**args.migrate_resources),
                 security_context=_container_security(),
             )
-            for index, (dsn, password_key) in enumerate(zip(migrate_dsns(args), _password_keys(args)), start=1)
+            for index, (dsn, password_key) in enumerate(
+                zip(migrate_dsns(args), _password_keys(args)), start=1
+            )
         ]
 
         self.job = k8s.batch.v1.Job(
@@ -214,7 +236,9 @@ class MigrationJob(pulumi.ComponentResource):
                         volumes=[
                             k8s.core.v1.VolumeArgs(
                                 name="migrations",
-                                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=self.config_map.metadata.name),
+                                config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
+                                    name=self.config_map.metadata.name
+                                ),
                             ),
                             k8s.core.v1.VolumeArgs(
                                 name="tmp",
@@ -232,7 +256,9 @@ class MigrationJob(pulumi.ComponentResource):
         self.register_outputs({"job_name": self.job_name, "config_map_name": self.config_map_name})
 
     @staticmethod
-    def _migrate_env(args: MigrationJobArgs, password_key: str | None) -> list[k8s.core.v1.EnvVarArgs]:
+    def _migrate_env(
+        args: MigrationJobArgs, password_key: str | None
+    ) -> list[k8s.core.v1.EnvVarArgs]:
         env = [
             k8s.core.v1.EnvVarArgs(name=MIGRATIONS_DIR_ENV, value=MIGRATIONS_MOUNT),
             k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
@@ -244,7 +270,9 @@ class MigrationJob(pulumi.ComponentResource):
                 k8s.core.v1.EnvVarArgs(
                     name="PGPASSWORD",
                     value_from=k8s.core.v1.EnvVarSourceArgs(
-                        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=args.password_secret_name, key=password_key)
+                        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                            name=args.password_secret_name, key=password_key
+                        )
                     ),
                 )
             )

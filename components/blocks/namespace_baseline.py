@@ -1,5 +1,6 @@
 """A namespace with Pod Security 'restricted', a ResourceQuota, a LimitRange and default-deny
 NetworkPolicies with explicit allows (DNS, the ingress controller, databases, Google APIs)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components.blocks.network import GOOGLE_APIS_CIDR
 from components.conventions import PSS_LEVEL, PSS_VERSION, Ownership, child
-from tenancy.tiers import NamespaceQuota
+from domain.tiers import NamespaceQuota
 
 INGRESS_NAMESPACE = "ingress-nginx"
 GKE_METADATA_CIDR = "169.254.169.252/32"  # the GKE metadata server answers Workload Identity
@@ -24,7 +25,9 @@ class NamespaceBaselineArgs:
     ownership: Ownership
     quota: NamespaceQuota
     k8s_provider: pulumi.ProviderResource | None
-    database_cidrs: list[pulumi.Input[str]] = field(default_factory=list)  # private service access ranges
+    database_cidrs: list[pulumi.Input[str]] = field(
+        default_factory=list
+    )  # private service access ranges
     allow_from_ingress: bool = True
     allow_temporal: bool = True  # workers reach their Temporal frontend
 
@@ -33,11 +36,18 @@ class NamespaceBaseline(pulumi.ComponentResource):
     namespace: k8s.core.v1.Namespace
     name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NamespaceBaselineArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: NamespaceBaselineArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:NamespaceBaseline", name, {}, opts)
         own, ns = args.ownership, args.namespace
-        pss = {f"pod-security.kubernetes.io/{mode}": PSS_LEVEL for mode in ("enforce", "audit", "warn")}
-        pss |= {f"pod-security.kubernetes.io/{mode}-version": PSS_VERSION for mode in ("enforce", "audit", "warn")}
+        pss = {
+            f"pod-security.kubernetes.io/{mode}": PSS_LEVEL for mode in ("enforce", "audit", "warn")
+        }
+        pss |= {
+            f"pod-security.kubernetes.io/{mode}-version": PSS_VERSION
+            for mode in ("enforce", "audit", "warn")
+        }
         self.namespace = k8s.core.v1.Namespace(
             f"{name}-namespace",
             metadata=own.k8s_meta(ns, labels=pss),
@@ -47,50 +57,163 @@ class NamespaceBaseline(pulumi.ComponentResource):
         opts_ns = child(self, provider=args.k8s_provider, depends_on=[self.namespace])
 
         q = args.quota
-        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=own.k8s_meta("tenant-quota", self.name), spec=k8s.core.v1.ResourceQuotaSpecArgs(hard={
-            "requests.cpu": q.cpu, "limits.cpu": str(int(q.cpu) * 2), "requests.memory": q.memory,
-            "limits.memory": _double(q.memory), "pods": str(q.pods), "persistentvolumeclaims": str(q.pvcs),
-            "services": str(q.services), "services.loadbalancers": "0", "services.nodeports": "0",
-        }), opts=opts_ns)
-        k8s.core.v1.LimitRange(f"{name}-limits", metadata=own.k8s_meta("tenant-limits", self.name), spec=k8s.core.v1.LimitRangeSpecArgs(limits=[
-            k8s.core.v1.LimitRangeItemArgs(type="Container", default={"cpu": "500m", "memory": "512Mi"},
-                                           default_request={"cpu": "100m", "memory": "128Mi"},
-                                           max={"cpu": "4", "memory": "8Gi"}),
-            k8s.core.v1.LimitRangeItemArgs(type="PersistentVolumeClaim", max={"storage": "500Gi"}),
-        ]), opts=opts_ns)
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=own.k8s_meta("tenant-quota", self.name),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(
+                hard={
+                    "requests.cpu": q.cpu,
+                    "limits.cpu": str(int(q.cpu) * 2),
+                    "requests.memory": q.memory,
+                    "limits.memory": _double(q.memory),
+                    "pods": str(q.pods),
+                    "persistentvolumeclaims": str(q.pvcs),
+                    "services": str(q.services),
+                    "services.loadbalancers": "0",
+                    "services.nodeports": "0",
+                }
+            ),
+            opts=opts_ns,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=own.k8s_meta("tenant-limits", self.name),
+            spec=k8s.core.v1.LimitRangeSpecArgs(
+                limits=[
+                    k8s.core.v1.LimitRangeItemArgs(
+                        type="Container",
+                        default={"cpu": "500m", "memory": "512Mi"},
+                        default_request={"cpu": "100m", "memory": "128Mi"},
+                        max={"cpu": "4", "memory": "8Gi"},
+                    ),
+                    k8s.core.v1.LimitRangeItemArgs(
+                        type="PersistentVolumeClaim", max={"storage": "500Gi"}
+                    ),
+                ]
+            ),
+            opts=opts_ns,
+        )
 
         def policy(key: str, spec: dict) -> None:
-            k8s.networking.v1.NetworkPolicy(f"{name}-{key}", metadata=own.k8s_meta(key, self.name), spec=spec, opts=opts_ns)
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{key}", metadata=own.k8s_meta(key, self.name), spec=spec, opts=opts_ns
+            )
 
         policy("default-deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
-        policy("allow-dns", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]})
-        policy("allow-same-namespace", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
-                                        "ingress": [{"from": [{"podSelector": {}}]}],
-                                        "egress": [{"to": [{"podSelector": {}}]}]})
+        policy(
+            "allow-dns",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                                },
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                            }
+                        ],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                    }
+                ],
+            },
+        )
+        policy(
+            "allow-same-namespace",
+            {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": [{"podSelector": {}}]}],
+                "egress": [{"to": [{"podSelector": {}}]}],
+            },
+        )
         if args.allow_from_ingress:
-            policy("allow-from-ingress", {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{
-                "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}]}]})
+            policy(
+                "allow-from-ingress",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": INGRESS_NAMESPACE
+                                        }
+                                    }
+                                }
+                            ]
+                        }
+                    ],
+                },
+            )
         if args.database_cidrs:
-            policy("allow-databases", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-                "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.database_cidrs],
-                "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 3307}]}]})
-        policy("allow-google-apis", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
-            {"to": [{"ipBlock": {"cidr": GOOGLE_APIS_CIDR}}], "ports": [{"protocol": "TCP", "port": 443}]},
-            {"to": [{"ipBlock": {"cidr": GKE_METADATA_CIDR}}], "ports": [{"protocol": "TCP", "port": 80},
-                                                                        {"protocol": "TCP", "port": 988}]},
-        ]})
+            policy(
+                "allow-databases",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.database_cidrs],
+                            "ports": [
+                                {"protocol": "TCP", "port": 5432},
+                                {"protocol": "TCP", "port": 3307},
+                            ],
+                        }
+                    ],
+                },
+            )
+        policy(
+            "allow-google-apis",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": GOOGLE_APIS_CIDR}}],
+                        "ports": [{"protocol": "TCP", "port": 443}],
+                    },
+                    {
+                        "to": [{"ipBlock": {"cidr": GKE_METADATA_CIDR}}],
+                        "ports": [
+                            {"protocol": "TCP", "port": 80},
+                            {"protocol": "TCP", "port": 988},
+                        ],
+                    },
+                ],
+            },
+        )
         if args.allow_temporal:
             # Temporal Cloud's public endpoint, or a self-hosted frontend in the `temporal` namespace.
-            policy("allow-temporal", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}},
-                       {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": SELF_HOSTED_TEMPORAL_NAMESPACE}}}],
-                "ports": [{"protocol": "TCP", "port": TEMPORAL_PORT}]}]})
+            policy(
+                "allow-temporal",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}},
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": SELF_HOSTED_TEMPORAL_NAMESPACE
+                                        }
+                                    }
+                                },
+                            ],
+                            "ports": [{"protocol": "TCP", "port": TEMPORAL_PORT}],
+                        }
+                    ],
+                },
+            )
         self.register_outputs({"namespace": self.name})
 
 
 def _double(quantity: str) -> str:
     number = "".join(ch for ch in quantity if ch.isdigit())
-    return f"{int(number) * 2}{quantity[len(number):]}"
+    return f"{int(number) * 2}{quantity[len(number) :]}"

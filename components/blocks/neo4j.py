@@ -1,5 +1,6 @@
 """Neo4j from its Helm chart in the tenant namespace: a generated password, a persistent volume
 that outlives the release (reclaim policy Retain), single instance or a 3-member cluster."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,8 +10,13 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.blocks.gke_cluster import RETAINED_STORAGE_CLASS
-from components.conventions import Ownership, child, restricted_container_security, restricted_pod_security
-from tenancy.environment import ChartRef
+from components.conventions import (
+    Ownership,
+    child,
+    restricted_container_security,
+    restricted_pod_security,
+)
+from domain.environment import ChartRef
 
 CLUSTER_MEMBERS = 3
 
@@ -33,7 +39,9 @@ class Neo4j(pulumi.ComponentResource):
     def __init__(self, name: str, args: Neo4jArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:Neo4j", name, {}, opts)
         own = args.ownership
-        self.password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child(self))
+        self.password = random.RandomPassword(
+            f"{name}-password", length=32, special=False, opts=child(self)
+        )
         self.auth_secret_name = f"{args.release_name}-auth"
         auth = k8s.core.v1.Secret(
             f"{name}-auth",
@@ -41,7 +49,11 @@ class Neo4j(pulumi.ComponentResource):
             string_data={"NEO4J_AUTH": pulumi.Output.concat("neo4j/", self.password.result)},
             opts=child(self, provider=args.k8s_provider),
         )
-        members = [f"{args.release_name}-{i}" for i in range(1, CLUSTER_MEMBERS + 1)] if args.cluster_mode else [args.release_name]
+        members = (
+            [f"{args.release_name}-{i}" for i in range(1, CLUSTER_MEMBERS + 1)]
+            if args.cluster_mode
+            else [args.release_name]
+        )
         for member in members:
             k8s.helm.v3.Release(
                 f"{name}-{member}" if args.cluster_mode else f"{name}-release",
@@ -60,11 +72,23 @@ class Neo4j(pulumi.ComponentResource):
                         "passwordFromSecret": self.auth_secret_name,
                         "resources": {"cpu": "1", "memory": "4Gi"},
                     },
-                    "volumes": {"data": {"mode": "dynamic", "dynamic": {
-                        "storageClassName": RETAINED_STORAGE_CLASS, "requests": {"storage": f"{args.storage_gb}Gi"}}}},
+                    "volumes": {
+                        "data": {
+                            "mode": "dynamic",
+                            "dynamic": {
+                                "storageClassName": RETAINED_STORAGE_CLASS,
+                                "requests": {"storage": f"{args.storage_gb}Gi"},
+                            },
+                        }
+                    },
                     "securityContext": restricted_pod_security(),
-                    "containerSecurityContext": {**restricted_container_security(), "readOnlyRootFilesystem": False},
-                    "services": {"neo4j": {"enabled": False}},  # no LoadBalancer: reachable in-namespace only
+                    "containerSecurityContext": {
+                        **restricted_container_security(),
+                        "readOnlyRootFilesystem": False,
+                    },
+                    "services": {
+                        "neo4j": {"enabled": False}
+                    },  # no LoadBalancer: reachable in-namespace only
                     "podLabels": own.k8s_labels(),
                 },
                 opts=own.stateful(child(self, provider=args.k8s_provider, depends_on=[auth])),

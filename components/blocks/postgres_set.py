@@ -1,5 +1,6 @@
 """A set of Cloud SQL PostgreSQL instances, each with a database, a user and a generated
 password kept in Secret Manager. Private IP only, TLS required, backups + PITR, logging flags."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 
 from components.conventions import Ownership, child
-from tenancy import names
+from domain import names
 
 # Checkov CKV_GCP_51..57 and CKV_GCP_108..111: what PostgreSQL must log.
 POSTGRES_FLAGS = {
@@ -44,7 +45,9 @@ class PostgresSetArgs:
     user: str = "app"  # the services' login: a member of tenancy_app, never the owner
     migrator: str = "migrator"  # owns the schema; only the migration Job uses it
     secret_accessor: pulumi.Input[str] | None = None  # member allowed to read the passwords
-    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the private service connection
+    depends_on: list[pulumi.Resource] = field(
+        default_factory=list
+    )  # e.g. the private service connection
 
 
 class PostgresSet(pulumi.ComponentResource):
@@ -53,10 +56,17 @@ class PostgresSet(pulumi.ComponentResource):
     passwords: list[pulumi.Output[str]]  # the services' login, secret outputs
     migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
 
-    def __init__(self, name: str, args: PostgresSetArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: PostgresSetArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:PostgresSet", name, {}, opts)
         own = args.ownership
-        self.instances, self.password_secrets, self.passwords, self.migrator_passwords = [], [], [], []
+        self.instances, self.password_secrets, self.passwords, self.migrator_passwords = (
+            [],
+            [],
+            [],
+            [],
+        )
         for instance_name in args.instance_names:
             instance = gcp.sql.DatabaseInstance(
                 instance_name,
@@ -68,37 +78,75 @@ class PostgresSet(pulumi.ComponentResource):
                 settings=self._settings(args, backups=True),
                 opts=own.stateful(child(self, depends_on=args.depends_on)),
             )
-            gcp.sql.Database(f"{instance_name}-db", name=args.database, instance=instance.name, project=args.project,
-                             opts=child(self))
-            password = random.RandomPassword(f"{instance_name}-password", length=32, special=False,
-                                             opts=child(self))
-            gcp.sql.User(f"{instance_name}-user", name=args.user, instance=instance.name, project=args.project,
-                         password=password.result, opts=child(self))
-            migrator_password = random.RandomPassword(f"{instance_name}-migrator-password", length=32, special=False,
-                                                      opts=child(self))
-            gcp.sql.User(f"{instance_name}-migrator", name=args.migrator, instance=instance.name, project=args.project,
-                         password=migrator_password.result, opts=child(self))
+            gcp.sql.Database(
+                f"{instance_name}-db",
+                name=args.database,
+                instance=instance.name,
+                project=args.project,
+                opts=child(self),
+            )
+            password = random.RandomPassword(
+                f"{instance_name}-password", length=32, special=False, opts=child(self)
+            )
+            gcp.sql.User(
+                f"{instance_name}-user",
+                name=args.user,
+                instance=instance.name,
+                project=args.project,
+                password=password.result,
+                opts=child(self),
+            )
+            migrator_password = random.RandomPassword(
+                f"{instance_name}-migrator-password", length=32, special=False, opts=child(self)
+            )
+            gcp.sql.User(
+                f"{instance_name}-migrator",
+                name=args.migrator,
+                instance=instance.name,
+                project=args.project,
+                password=migrator_password.result,
+                opts=child(self),
+            )
             self.migrator_passwords.append(migrator_password.result)
             secret = gcp.secretmanager.Secret(
-                f"{instance_name}-password-secret", secret_id=names.postgres_password_secret(instance_name),
+                f"{instance_name}-password-secret",
+                secret_id=names.postgres_password_secret(instance_name),
                 project=args.project,
-                replication=gcp.secretmanager.SecretReplicationArgs(auto=gcp.secretmanager.SecretReplicationAutoArgs()),
-                labels=own.gcp_labels(), opts=child(self),
+                replication=gcp.secretmanager.SecretReplicationArgs(
+                    auto=gcp.secretmanager.SecretReplicationAutoArgs()
+                ),
+                labels=own.gcp_labels(),
+                opts=child(self),
             )
-            gcp.secretmanager.SecretVersion(f"{instance_name}-password-version", secret=secret.id,
-                                            secret_data=password.result, opts=child(self))
+            gcp.secretmanager.SecretVersion(
+                f"{instance_name}-password-version",
+                secret=secret.id,
+                secret_data=password.result,
+                opts=child(self),
+            )
             if args.secret_accessor is not None:
                 gcp.secretmanager.SecretIamMember(
-                    f"{instance_name}-password-accessor", project=args.project, secret_id=secret.secret_id,
-                    role="roles/secretmanager.secretAccessor", member=args.secret_accessor, opts=child(self),
+                    f"{instance_name}-password-accessor",
+                    project=args.project,
+                    secret_id=secret.secret_id,
+                    role="roles/secretmanager.secretAccessor",
+                    member=args.secret_accessor,
+                    opts=child(self),
                 )
             for replica in range(1, args.read_replicas + 1):
                 replica_name = names.postgres_replica(instance_name, replica)
                 gcp.sql.DatabaseInstance(
-                    replica_name, name=replica_name, project=args.project, region=args.region,
-                    database_version="POSTGRES_15", master_instance_name=instance.name,
-                    replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(failover_target=False),
-                    deletion_protection=own.protected, settings=self._settings(args, backups=False),
+                    replica_name,
+                    name=replica_name,
+                    project=args.project,
+                    region=args.region,
+                    database_version="POSTGRES_15",
+                    master_instance_name=instance.name,
+                    replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(
+                        failover_target=False
+                    ),
+                    deletion_protection=own.protected,
+                    settings=self._settings(args, backups=False),
                     opts=own.stateful(child(instance)),
                 )
             self.instances.append(instance)
@@ -112,9 +160,14 @@ class PostgresSet(pulumi.ComponentResource):
             enabled=backups,
             point_in_time_recovery_enabled=backups,
             start_time="03:00",
-            transaction_log_retention_days=min(args.backup_retention_days, MAX_LOG_RETENTION_DAYS) if backups else None,
+            transaction_log_retention_days=min(args.backup_retention_days, MAX_LOG_RETENTION_DAYS)
+            if backups
+            else None,
             backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
-                retained_backups=args.backup_retention_days, retention_unit="COUNT") if backups else None,
+                retained_backups=args.backup_retention_days, retention_unit="COUNT"
+            )
+            if backups
+            else None,
         )
         return gcp.sql.DatabaseInstanceSettingsArgs(
             tier=args.tier,
@@ -125,11 +178,21 @@ class PostgresSet(pulumi.ComponentResource):
             disk_autoresize=True,
             deletion_protection_enabled=args.ownership.protected,
             ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
-                ipv4_enabled=False, private_network=args.network, ssl_mode="ENCRYPTED_ONLY",
-                enable_private_path_for_google_cloud_services=True),
+                ipv4_enabled=False,
+                private_network=args.network,
+                ssl_mode="ENCRYPTED_ONLY",
+                enable_private_path_for_google_cloud_services=True,
+            ),
             backup_configuration=backup,
-            database_flags=[gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=k, value=v) for k, v in POSTGRES_FLAGS.items()],
-            insights_config=gcp.sql.DatabaseInstanceSettingsInsightsConfigArgs(query_insights_enabled=True),
-            maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(day=7, hour=3, update_track="stable"),
+            database_flags=[
+                gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=k, value=v)
+                for k, v in POSTGRES_FLAGS.items()
+            ],
+            insights_config=gcp.sql.DatabaseInstanceSettingsInsightsConfigArgs(
+                query_insights_enabled=True
+            ),
+            maintenance_window=gcp.sql.DatabaseInstanceSettingsMaintenanceWindowArgs(
+                day=7, hour=3, update_track="stable"
+            ),
             user_labels=args.ownership.gcp_labels(),
         )

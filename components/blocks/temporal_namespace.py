@@ -1,5 +1,6 @@
 """A tenant's Temporal namespace: on Temporal Cloud (namespace, a service account limited to it,
 an API key stored as a Kubernetes Secret) or on a self-hosted server (dynamic provider)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ import pulumi_kubernetes as k8s
 import pulumi_temporalcloud as temporalcloud
 
 from components.conventions import Ownership, child
-from tenancy.environment import TemporalSettings
+from domain.environment import TemporalSettings
 
 
 @dataclass
@@ -29,16 +30,22 @@ class TemporalNamespace(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     namespace_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: TemporalNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: TemporalNamespaceArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:TemporalNamespace", name, {}, opts)
         own = args.ownership
         if args.settings.backend == "self-hosted":
-            from tenancy.temporal.selfhosted import SelfHostedNamespace
+            from components.providers.temporal_selfhosted import SelfHostedNamespace
 
             namespace = SelfHostedNamespace(
-                f"{name}-namespace", endpoint=args.settings.endpoint, namespace=args.namespace_name,
-                retention_days=args.retention_days, description=f"tenant {own.tenant} ({own.tier})",
-                owner_email=args.owner_email, opts=own.stateful(child(self)),
+                f"{name}-namespace",
+                endpoint=args.settings.endpoint,
+                namespace=args.namespace_name,
+                retention_days=args.retention_days,
+                description=f"tenant {own.tenant} ({own.tier})",
+                owner_email=args.owner_email,
+                opts=own.stateful(child(self)),
             )
             self.namespace_id = pulumi.Output.from_input(args.namespace_name)
             self.endpoint = pulumi.Output.from_input(args.settings.endpoint)
@@ -46,27 +53,44 @@ class TemporalNamespace(pulumi.ComponentResource):
             return
 
         namespace = temporalcloud.Namespace(
-            f"{name}-namespace", name=args.namespace_name, regions=args.regions, retention_days=args.retention_days,
-            api_key_auth=True, opts=own.stateful(child(self)),
+            f"{name}-namespace",
+            name=args.namespace_name,
+            regions=args.regions,
+            retention_days=args.retention_days,
+            api_key_auth=True,
+            opts=own.stateful(child(self)),
         )
         self.namespace_id = namespace.id
         self.endpoint = namespace.endpoints.apply(lambda e: e.grpc_address if e else None)
         account = temporalcloud.ServiceAccount(
-            f"{name}-service-account", name=args.service_account_name, account_access="read",
-            namespace_accesses=[temporalcloud.ServiceAccountNamespaceAccessArgs(namespace_id=namespace.id, permission="write")],
+            f"{name}-service-account",
+            name=args.service_account_name,
+            account_access="read",
+            namespace_accesses=[
+                temporalcloud.ServiceAccountNamespaceAccessArgs(
+                    namespace_id=namespace.id, permission="write"
+                )
+            ],
             opts=child(self),
         )
         key = temporalcloud.Apikey(
-            f"{name}-api-key", display_name=f"{args.service_account_name}-key", owner_id=account.id,
-            owner_type="service-account", expiry_time=args.settings.api_key_expiry,
-            description=f"Workers of {own.tenant}", opts=child(self),
+            f"{name}-api-key",
+            display_name=f"{args.service_account_name}-key",
+            owner_id=account.id,
+            owner_type="service-account",
+            expiry_time=args.settings.api_key_expiry,
+            description=f"Workers of {own.tenant}",
+            opts=child(self),
         )
         if args.k8s_namespace is not None:
             k8s.core.v1.Secret(
                 f"{name}-api-key-secret",
                 metadata=own.k8s_meta("temporal-api-key", args.k8s_namespace),
-                string_data={"TEMPORAL_API_KEY": key.token, "TEMPORAL_NAMESPACE": namespace.id,
-                             "TEMPORAL_ADDRESS": self.endpoint},
+                string_data={
+                    "TEMPORAL_API_KEY": key.token,
+                    "TEMPORAL_NAMESPACE": namespace.id,
+                    "TEMPORAL_ADDRESS": self.endpoint,
+                },
                 opts=child(self, provider=args.k8s_provider),
             )
         self.register_outputs({"namespace": self.namespace_id, "endpoint": self.endpoint})

@@ -1,5 +1,6 @@
 """The application chart for one tenant (or the shared free tier): tenant values go in through a
 ConfigMap and a Secret; chart and version come from the environment config."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,8 +8,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import Ownership, child, restricted_container_security, restricted_pod_security
-from tenancy.environment import ChartRef
+from components.conventions import (
+    Ownership,
+    child,
+    restricted_container_security,
+    restricted_pod_security,
+)
+from domain.environment import ChartRef
 
 
 @dataclass
@@ -25,28 +31,45 @@ class TenantApplicationArgs:
 
 
 class TenantApplication(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TenantApplicationArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: TenantApplicationArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:TenantApplication", name, {}, opts)
         own = args.ownership
         on_cluster = child(self, provider=args.k8s_provider)
         config = k8s.core.v1.ConfigMap(
-            f"{name}-values", metadata=own.k8s_meta(f"{args.release_name}-values", args.namespace),
-            data={**{k: pulumi.Output.from_input(v).apply(str) for k, v in args.config.items()}, "TENANCY_MODE": args.mode},
+            f"{name}-values",
+            metadata=own.k8s_meta(f"{args.release_name}-values", args.namespace),
+            data={
+                **{k: pulumi.Output.from_input(v).apply(str) for k, v in args.config.items()},
+                "TENANCY_MODE": args.mode,
+            },
             opts=on_cluster,
         )
         dependencies: list[pulumi.Resource] = [config]
         if args.secrets:
-            dependencies.append(k8s.core.v1.Secret(
-                f"{name}-secrets", metadata=own.k8s_meta(f"{args.release_name}-secrets", args.namespace),
-                string_data=dict(args.secrets), opts=on_cluster,
-            ))
+            dependencies.append(
+                k8s.core.v1.Secret(
+                    f"{name}-secrets",
+                    metadata=own.k8s_meta(f"{args.release_name}-secrets", args.namespace),
+                    string_data=dict(args.secrets),
+                    opts=on_cluster,
+                )
+            )
         k8s.helm.v3.Release(
-            f"{name}-release", name=args.release_name, chart=args.chart.chart, version=args.chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository), namespace=args.namespace,
+            f"{name}-release",
+            name=args.release_name,
+            chart=args.chart.chart,
+            version=args.chart.version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+            namespace=args.namespace,
             atomic=True,
             values={
-                "tenancy": {"mode": args.mode, "configMap": f"{args.release_name}-values",
-                            "secret": f"{args.release_name}-secrets" if args.secrets else None},
+                "tenancy": {
+                    "mode": args.mode,
+                    "configMap": f"{args.release_name}-values",
+                    "secret": f"{args.release_name}-secrets" if args.secrets else None,
+                },
                 "serviceAccount": {"create": False, "name": args.service_account},
                 "podSecurityContext": restricted_pod_security(),
                 "securityContext": restricted_container_security(),

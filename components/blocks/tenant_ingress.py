@@ -1,4 +1,5 @@
 """A tenant's host: a cert-manager Certificate and an Ingress routed by hostname into its namespace."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,26 +26,56 @@ class TenantIngressArgs:
 
 
 class TenantIngress(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TenantIngressArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: TenantIngressArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:TenantIngress", name, {}, opts)
         own = args.ownership
         certificate = k8s.apiextensions.CustomResource(
-            f"{name}-certificate", api_version="cert-manager.io/v1", kind="Certificate", metadata=own.k8s_meta("tenant-certificate", args.namespace),
-            spec={"secretName": args.tls_secret, "dnsNames": list(args.certificate_dns_names or args.hosts),
-                  "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
-                  "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}},
+            f"{name}-certificate",
+            api_version="cert-manager.io/v1",
+            kind="Certificate",
+            metadata=own.k8s_meta("tenant-certificate", args.namespace),
+            spec={
+                "secretName": args.tls_secret,
+                "dnsNames": list(args.certificate_dns_names or args.hosts),
+                "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
+                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+            },
             opts=child(self, provider=args.k8s_provider),
         )
         k8s.networking.v1.Ingress(
-            f"{name}-ingress", metadata=own.k8s_meta("tenant", args.namespace),
+            f"{name}-ingress",
+            metadata=own.k8s_meta("tenant", args.namespace),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name="nginx",
-                tls=[k8s.networking.v1.IngressTLSArgs(hosts=list(args.hosts), secret_name=args.tls_secret)],
-                rules=[k8s.networking.v1.IngressRuleArgs(host=host, http=k8s.networking.v1.HTTPIngressRuleValueArgs(paths=[
-                    k8s.networking.v1.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=k8s.networking.v1.IngressBackendArgs(
-                        service=k8s.networking.v1.IngressServiceBackendArgs(
-                            name=args.service_name, port=k8s.networking.v1.ServiceBackendPortArgs(number=args.service_port))))]))
-                       for host in args.hosts],
+                tls=[
+                    k8s.networking.v1.IngressTLSArgs(
+                        hosts=list(args.hosts), secret_name=args.tls_secret
+                    )
+                ],
+                rules=[
+                    k8s.networking.v1.IngressRuleArgs(
+                        host=host,
+                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                            paths=[
+                                k8s.networking.v1.HTTPIngressPathArgs(
+                                    path="/",
+                                    path_type="Prefix",
+                                    backend=k8s.networking.v1.IngressBackendArgs(
+                                        service=k8s.networking.v1.IngressServiceBackendArgs(
+                                            name=args.service_name,
+                                            port=k8s.networking.v1.ServiceBackendPortArgs(
+                                                number=args.service_port
+                                            ),
+                                        )
+                                    ),
+                                )
+                            ]
+                        ),
+                    )
+                    for host in args.hosts
+                ],
             ),
             opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
         )

@@ -1,4 +1,5 @@
 """An enterprise tenant's own GCP project: billing, folder and the APIs the tier needs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,18 +37,30 @@ class TenantProject(pulumi.ComponentResource):
     project: gcp.organizations.Project
     services: list[gcp.projects.Service]
 
-    def __init__(self, name: str, args: TenantProjectArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: TenantProjectArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:TenantProject", name, {}, opts)
         own = args.ownership
         self.project = gcp.organizations.Project(
-            f"{name}-project", project_id=args.project_id, name=args.display_name[:30], folder_id=args.folder,
-            billing_account=args.billing_account, auto_create_network=False,
-            deletion_policy="PREVENT" if own.protected else "DELETE", labels=own.gcp_labels(),
+            f"{name}-project",
+            project_id=args.project_id,
+            name=args.display_name[:30],
+            folder_id=args.folder,
+            billing_account=args.billing_account,
+            auto_create_network=False,
+            deletion_policy="PREVENT" if own.protected else "DELETE",
+            labels=own.gcp_labels(),
             opts=own.stateful(child(self)),
         )
         self.services = [
-            gcp.projects.Service(f"{name}-{api.split('.')[0]}", project=self.project.project_id, service=api,
-                                 disable_on_destroy=False, opts=child(self))
+            gcp.projects.Service(
+                f"{name}-{api.split('.')[0]}",
+                project=self.project.project_id,
+                service=api,
+                disable_on_destroy=False,
+                opts=child(self),
+            )
             for api in REQUIRED_APIS
         ]
         self.register_outputs({"project_id": self.project.project_id})

@@ -1,16 +1,20 @@
 """Everything a paying tenant owns inside a cluster and a project: namespace baseline, Workload
 Identity, the database set, bucket, Temporal namespace, Identity Platform tenant, application and
 ingress. NamespaceTenant places it on a shared cluster; DedicatedCluster on the tenant's own."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 
+from components.blocks.cloudsql_access import cloudsql_access
 from components.blocks.firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
-from components.blocks.identity_platform_tenant import IdentityPlatformTenant, IdentityPlatformTenantArgs
+from components.blocks.identity_platform_tenant import (
+    IdentityPlatformTenant,
+    IdentityPlatformTenantArgs,
+)
 from components.blocks.migration_job import MigrationJob, MigrationJobArgs
 from components.blocks.namespace_baseline import NamespaceBaseline, NamespaceBaselineArgs
 from components.blocks.neo4j import Neo4j, Neo4jArgs
@@ -21,11 +25,10 @@ from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
-from components.blocks.cloudsql_access import cloudsql_access
-from tenancy import names
-from tenancy.environment import EnvironmentSettings
-from tenancy.profile import EffectiveProfile
-from tenancy.registry import TenantBase
+from domain import names
+from domain.environment import EnvironmentSettings
+from domain.profile import EffectiveProfile
+from domain.registry import TenantBase
 
 POSTGRES_INSTANCES = 3
 APP_SECRETS = "app-secrets"
@@ -52,53 +55,132 @@ class TenantServicesArgs:
 class TenantServices(pulumi.ComponentResource):
     outputs: dict[str, Any]
 
-    def __init__(self, name: str, args: TenantServicesArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: TenantServicesArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:TenantServices", name, {}, opts)
         s, tenant, profile, own = args.settings, args.tenant, args.profile, args.ownership
         tid, env = tenant.id, s.environment
         on_gcp = child(self, args.gcp_provider, depends_on=args.depends_on)
         on_k8s = child(self, args.k8s_provider)
 
-        namespace = NamespaceBaseline(tid, NamespaceBaselineArgs(
-            namespace=names.k8s_namespace(tid), ownership=own, quota=profile.namespace_quota,
-            k8s_provider=args.k8s_provider, database_cidrs=[args.private_services_cidr]), on_k8s)
+        namespace = NamespaceBaseline(
+            tid,
+            NamespaceBaselineArgs(
+                namespace=names.k8s_namespace(tid),
+                ownership=own,
+                quota=profile.namespace_quota,
+                k8s_provider=args.k8s_provider,
+                database_cidrs=[args.private_services_cidr],
+            ),
+            on_k8s,
+        )
         ksa = names.k8s_service_account(tid)
-        identity = WorkloadIdentity(tid, WorkloadIdentityArgs(
-            account_id=names.workload_service_account_id(tid), project=args.project, namespace=namespace.name,
-            namespace_name=names.k8s_namespace(tid), ksa_name=ksa, ownership=own, k8s_provider=args.k8s_provider), on_gcp)
+        identity = WorkloadIdentity(
+            tid,
+            WorkloadIdentityArgs(
+                account_id=names.workload_service_account_id(tid),
+                project=args.project,
+                namespace=namespace.name,
+                namespace_name=names.k8s_namespace(tid),
+                ksa_name=ksa,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+            ),
+            on_gcp,
+        )
 
         instances = [names.postgres_instance(tid, i) for i in range(1, POSTGRES_INSTANCES + 1)]
-        postgres = PostgresSet(f"{tid}-postgres", PostgresSetArgs(
-            instance_names=instances, project=args.project, region=tenant.region, network=args.network, ownership=own,
-            tier=profile.postgres_tier, disk_gb=profile.postgres_disk_gb, availability=profile.postgres_availability,
-            read_replicas=profile.postgres_read_replicas, backup_retention_days=min(profile.backup_retention_days, 365),
-            secret_accessor=identity.member), on_gcp)
+        postgres = PostgresSet(
+            f"{tid}-postgres",
+            PostgresSetArgs(
+                instance_names=instances,
+                project=args.project,
+                region=tenant.region,
+                network=args.network,
+                ownership=own,
+                tier=profile.postgres_tier,
+                disk_gb=profile.postgres_disk_gb,
+                availability=profile.postgres_availability,
+                read_replicas=profile.postgres_read_replicas,
+                backup_retention_days=min(profile.backup_retention_days, 365),
+                secret_accessor=identity.member,
+            ),
+            on_gcp,
+        )
         cloudsql_access(tid, args.project, identity.member, instances, on_gcp)
-        neo4j = Neo4j(f"{tid}-neo4j", Neo4jArgs(
-            release_name=names.neo4j_release(tid), namespace=namespace.name, chart=s.neo4j_chart,
-            storage_gb=profile.neo4j_storage_gb, cluster_mode=profile.neo4j_cluster, ownership=own,
-            k8s_provider=args.k8s_provider), on_k8s)
-        firestore = FirestoreDatabase(f"{tid}-firestore", FirestoreDatabaseArgs(
-            database_id=names.firestore_database(tid), project=args.project, location=tenant.region, ownership=own,
-            backup_retention_days=profile.backup_retention_days, accessor=identity.member), on_gcp)
-        bucket = TenantBucket(f"{tid}-uploads", TenantBucketArgs(
-            bucket_name=names.uploads_bucket(env, s.project, tid), project=args.project, location=tenant.region,
-            ownership=own, versioning=True, noncurrent_retention_days=profile.backup_retention_days,
-            object_admin=identity.member, quota_gb=profile.storage_quota_gb, cmek=args.cmek,
-            project_number=args.project_number), on_gcp)
-        temporal = TemporalNamespace(f"{tid}-temporal", TemporalNamespaceArgs(
-            namespace_name=names.temporal_namespace(env, tid), service_account_name=names.temporal_service_account(tid),
-            retention_days=profile.temporal_retention_days, regions=profile.temporal_regions, settings=s.temporal,
-            ownership=own, owner_email=tenant.contact_email, k8s_namespace=namespace.name,
-            k8s_provider=args.k8s_provider), on_k8s)
-        idp = IdentityPlatformTenant(f"{tid}-identity", IdentityPlatformTenantArgs(
-            display_name=names.identity_platform_display_name(tid), project=s.project),
-            child(self, args.platform_gcp_provider))
+        neo4j = Neo4j(
+            f"{tid}-neo4j",
+            Neo4jArgs(
+                release_name=names.neo4j_release(tid),
+                namespace=namespace.name,
+                chart=s.neo4j_chart,
+                storage_gb=profile.neo4j_storage_gb,
+                cluster_mode=profile.neo4j_cluster,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+            ),
+            on_k8s,
+        )
+        firestore = FirestoreDatabase(
+            f"{tid}-firestore",
+            FirestoreDatabaseArgs(
+                database_id=names.firestore_database(tid),
+                project=args.project,
+                location=tenant.region,
+                ownership=own,
+                backup_retention_days=profile.backup_retention_days,
+                accessor=identity.member,
+            ),
+            on_gcp,
+        )
+        bucket = TenantBucket(
+            f"{tid}-uploads",
+            TenantBucketArgs(
+                bucket_name=names.uploads_bucket(env, s.project, tid),
+                project=args.project,
+                location=tenant.region,
+                ownership=own,
+                versioning=True,
+                noncurrent_retention_days=profile.backup_retention_days,
+                object_admin=identity.member,
+                quota_gb=profile.storage_quota_gb,
+                cmek=args.cmek,
+                project_number=args.project_number,
+            ),
+            on_gcp,
+        )
+        temporal = TemporalNamespace(
+            f"{tid}-temporal",
+            TemporalNamespaceArgs(
+                namespace_name=names.temporal_namespace(env, tid),
+                service_account_name=names.temporal_service_account(tid),
+                retention_days=profile.temporal_retention_days,
+                regions=profile.temporal_regions,
+                settings=s.temporal,
+                ownership=own,
+                owner_email=tenant.contact_email,
+                k8s_namespace=namespace.name,
+                k8s_provider=args.k8s_provider,
+            ),
+            on_k8s,
+        )
+        idp = IdentityPlatformTenant(
+            f"{tid}-identity",
+            IdentityPlatformTenantArgs(
+                display_name=names.identity_platform_display_name(tid), project=s.project
+            ),
+            child(self, args.platform_gcp_provider),
+        )
 
         config: dict[str, pulumi.Input[str]] = {
-            "TENANT_ID": tid, "TIER": own.tier, "BUCKET": bucket.bucket.name,
-            "FIRESTORE_DATABASE": firestore.database.name, "TEMPORAL_NAMESPACE": temporal.namespace_id,
-            "TEMPORAL_ADDRESS": temporal.endpoint, "IDENTITY_PLATFORM_TENANT": idp.tenant.name,
+            "TENANT_ID": tid,
+            "TIER": own.tier,
+            "BUCKET": bucket.bucket.name,
+            "FIRESTORE_DATABASE": firestore.database.name,
+            "TEMPORAL_NAMESPACE": temporal.namespace_id,
+            "TEMPORAL_ADDRESS": temporal.endpoint,
+            "IDENTITY_PLATFORM_TENANT": idp.tenant.name,
             "NEO4J_URI": f"neo4j://{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local:7687",
             "API_RATE_LIMIT_PER_MIN": str(profile.api_rate_limit_per_min or "unlimited"),
             "STORAGE_QUOTA_GB": str(profile.storage_quota_gb or "unlimited"),
@@ -109,21 +191,57 @@ class TenantServices(pulumi.ComponentResource):
         for index, instance in enumerate(postgres.instances, start=1):
             config[f"POSTGRES_{index}_CONNECTION"] = instance.connection_name
             secrets[f"POSTGRES_{index}_PASSWORD"] = postgres.passwords[index - 1]
-        TenantApplication(f"{tid}-app", TenantApplicationArgs(
-            release_name=f"{tid}-app", namespace=namespace.name, service_account=ksa, chart=s.app_chart, ownership=own,
-            k8s_provider=args.k8s_provider, config=config, secrets=secrets), on_k8s)
-        MigrationJob(f"{tid}-migrations", MigrationJobArgs(
-            namespace=namespace.name, service_account_name=ksa,
-            instance_connection_names=[i.connection_name for i in postgres.instances], database="app",
-            db_user="migrator", passwords=postgres.migrator_passwords, app_logins=["app"],
-            image=s.migrations_image, labels=own.k8s_labels()), on_k8s)
-        TenantIngress(f"{tid}-ingress", TenantIngressArgs(
-            hosts=args.hosts, namespace=namespace.name, ownership=own, k8s_provider=args.k8s_provider), on_k8s)
+        TenantApplication(
+            f"{tid}-app",
+            TenantApplicationArgs(
+                release_name=f"{tid}-app",
+                namespace=namespace.name,
+                service_account=ksa,
+                chart=s.app_chart,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+                config=config,
+                secrets=secrets,
+            ),
+            on_k8s,
+        )
+        MigrationJob(
+            f"{tid}-migrations",
+            MigrationJobArgs(
+                namespace=namespace.name,
+                service_account_name=ksa,
+                instance_connection_names=[i.connection_name for i in postgres.instances],
+                database="app",
+                db_user="migrator",
+                passwords=postgres.migrator_passwords,
+                app_logins=["app"],
+                image=s.migrations_image,
+                labels=own.k8s_labels(),
+            ),
+            on_k8s,
+        )
+        TenantIngress(
+            f"{tid}-ingress",
+            TenantIngressArgs(
+                hosts=args.hosts,
+                namespace=namespace.name,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+            ),
+            on_k8s,
+        )
 
         self.outputs = {
-            "tenant": tid, "tier": own.tier, "namespace": namespace.name, "service_account": identity.email,
-            "postgres_connections": [i.connection_name for i in postgres.instances], "bucket": bucket.bucket.name,
-            "firestore_database": firestore.database.name, "temporal_namespace": temporal.namespace_id,
-            "temporal_endpoint": temporal.endpoint, "hosts": args.hosts, "status": tenant.status.value,
+            "tenant": tid,
+            "tier": own.tier,
+            "namespace": namespace.name,
+            "service_account": identity.email,
+            "postgres_connections": [i.connection_name for i in postgres.instances],
+            "bucket": bucket.bucket.name,
+            "firestore_database": firestore.database.name,
+            "temporal_namespace": temporal.namespace_id,
+            "temporal_endpoint": temporal.endpoint,
+            "hosts": args.hosts,
+            "status": tenant.status.value,
         }
         self.register_outputs(self.outputs)

@@ -1,5 +1,6 @@
 """DedicatedCluster: one enterprise tenant on a GKE cluster of its own, optionally in a project of
 its own, with its own VPC, HA databases, custom domain, log sink and Temporal namespace."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, Netwo
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices, TenantServicesArgs
 from components.conventions import Ownership, child
-from tenancy import names
-from tenancy.environment import EnvironmentSettings
-from tenancy.profile import effective_profile
-from tenancy.registry import EnterpriseTenant
+from domain import names
+from domain.environment import EnvironmentSettings
+from domain.profile import effective_profile
+from domain.registry import EnterpriseTenant
 
 # Secondary ranges of a dedicated VPC; the node subnet comes from the tenant file.
 DEDICATED_PODS_CIDR = "10.128.0.0/14"
@@ -33,66 +34,150 @@ class DedicatedClusterArgs:
 
 
 class DedicatedCluster(pulumi.ComponentResource):
-    def __init__(self, name: str, args: DedicatedClusterArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: DedicatedClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:tiers:DedicatedCluster", name, {}, opts)
         s, tenant = args.settings, args.tenant
         tid = tenant.id
         own = Ownership.for_tenant(s.environment, tenant)
         profile = effective_profile(tenant, s.temporal)
-        platform_gcp = gcp.Provider(f"{tid}-platform-gcp", project=s.project, region=s.region, opts=child(self))
+        platform_gcp = gcp.Provider(
+            f"{tid}-platform-gcp", project=s.project, region=s.region, opts=child(self)
+        )
 
         waits: list[pulumi.Resource] = []
         if tenant.dedicated_project:
-            project = TenantProject(tid, TenantProjectArgs(
-                project_id=names.dedicated_project_id(s.environment, tid), display_name=tenant.display_name,
-                folder=s.enterprise_folder, billing_account=s.billing_account, ownership=own), child(self, platform_gcp))
+            project = TenantProject(
+                tid,
+                TenantProjectArgs(
+                    project_id=names.dedicated_project_id(s.environment, tid),
+                    display_name=tenant.display_name,
+                    folder=s.enterprise_folder,
+                    billing_account=s.billing_account,
+                    ownership=own,
+                ),
+                child(self, platform_gcp),
+            )
             project_id: pulumi.Input[str] = project.project.project_id
             project_number: pulumi.Input[str] = project.project.number
             waits = list(project.services)
         else:
             project_id = s.project
             project_number = gcp.organizations.get_project_output(
-                project_id=s.project, opts=pulumi.InvokeOutputOptions(provider=platform_gcp)).number
-        tenant_gcp = gcp.Provider(f"{tid}-gcp", project=project_id, region=tenant.region, opts=child(self))
+                project_id=s.project, opts=pulumi.InvokeOutputOptions(provider=platform_gcp)
+            ).number
+        tenant_gcp = gcp.Provider(
+            f"{tid}-gcp", project=project_id, region=tenant.region, opts=child(self)
+        )
         on_gcp = child(self, tenant_gcp, depends_on=waits)
 
-        network = Network(tid, NetworkArgs(
-            name=f"{tid}-vpc", project=project_id, region=tenant.region, subnet_cidr=tenant.network_cidr,
-            pods_cidr=DEDICATED_PODS_CIDR, services_cidr=DEDICATED_SERVICES_CIDR, ownership=own,
-            peer_network=tenant.vpc_peering.network if tenant.vpc_peering else None,
-            export_custom_routes=bool(tenant.vpc_peering and tenant.vpc_peering.export_custom_routes),
-            master_cidrs=[DEDICATED_MASTER_CIDR]), on_gcp)
-        cluster = GkeCluster(tid, GkeClusterArgs(
-            cluster_name=names.gke_cluster(tid), node_service_account_id=names.node_service_account_id(tid),
-            project=project_id, region=tenant.region, network=network.network.id, subnetwork=network.subnetwork.id,
-            pods_range=PODS_RANGE, services_range=SERVICES_RANGE, master_ipv4_cidr=DEDICATED_MASTER_CIDR,
-            authorized_networks=[AuthorizedCidr(n.name, n.cidr) for n in s.master_authorized_networks],
-            node_pools=tenant.node_pools, ownership=own, release_channel="STABLE"), on_gcp)
-        ingress = IngressController(f"{tid}-ingress", IngressControllerArgs(
-            address_name=f"{tid}-ingress", project=project_id, region=tenant.region, ingress_chart=s.ingress_chart,
-            cert_manager_chart=s.cert_manager_chart, acme_email=tenant.contact_email, ownership=own,
-            k8s_provider=cluster.provider), on_gcp)
+        network = Network(
+            tid,
+            NetworkArgs(
+                name=f"{tid}-vpc",
+                project=project_id,
+                region=tenant.region,
+                subnet_cidr=tenant.network_cidr,
+                pods_cidr=DEDICATED_PODS_CIDR,
+                services_cidr=DEDICATED_SERVICES_CIDR,
+                ownership=own,
+                peer_network=tenant.vpc_peering.network if tenant.vpc_peering else None,
+                export_custom_routes=bool(
+                    tenant.vpc_peering and tenant.vpc_peering.export_custom_routes
+                ),
+                master_cidrs=[DEDICATED_MASTER_CIDR],
+            ),
+            on_gcp,
+        )
+        cluster = GkeCluster(
+            tid,
+            GkeClusterArgs(
+                cluster_name=names.gke_cluster(tid),
+                node_service_account_id=names.node_service_account_id(tid),
+                project=project_id,
+                region=tenant.region,
+                network=network.network.id,
+                subnetwork=network.subnetwork.id,
+                pods_range=PODS_RANGE,
+                services_range=SERVICES_RANGE,
+                master_ipv4_cidr=DEDICATED_MASTER_CIDR,
+                authorized_networks=[
+                    AuthorizedCidr(n.name, n.cidr) for n in s.master_authorized_networks
+                ],
+                node_pools=tenant.node_pools,
+                ownership=own,
+                release_channel="STABLE",
+            ),
+            on_gcp,
+        )
+        ingress = IngressController(
+            f"{tid}-ingress",
+            IngressControllerArgs(
+                address_name=f"{tid}-ingress",
+                project=project_id,
+                region=tenant.region,
+                ingress_chart=s.ingress_chart,
+                cert_manager_chart=s.cert_manager_chart,
+                acme_email=tenant.contact_email,
+                ownership=own,
+                k8s_provider=cluster.provider,
+            ),
+            on_gcp,
+        )
 
-        self.services = TenantServices(f"{tid}-services", TenantServicesArgs(
-            settings=s, tenant=tenant, profile=profile, ownership=own, project=project_id, gcp_provider=tenant_gcp,
-            platform_gcp_provider=platform_gcp, k8s_provider=cluster.provider, network=network.network.id,
-            private_services_cidr=network.private_services_cidr, hosts=[tenant.custom_domain], cmek=tenant.cmek,
-            project_number=project_number, depends_on=[network.private_services, *waits]), child(self))
+        self.services = TenantServices(
+            f"{tid}-services",
+            TenantServicesArgs(
+                settings=s,
+                tenant=tenant,
+                profile=profile,
+                ownership=own,
+                project=project_id,
+                gcp_provider=tenant_gcp,
+                platform_gcp_provider=platform_gcp,
+                k8s_provider=cluster.provider,
+                network=network.network.id,
+                private_services_cidr=network.private_services_cidr,
+                hosts=[tenant.custom_domain],
+                cmek=tenant.cmek,
+                project_number=project_number,
+                depends_on=[network.private_services, *waits],
+            ),
+            child(self),
+        )
 
         if tenant.log_sink is not None:
             # The writer identity must be granted on the tenant's destination (see docs/tiers.md).
             sink = gcp.logging.ProjectSink(
-                f"{tid}-audit-sink", name=f"{tid}-audit", project=project_id, destination=tenant.log_sink.destination,
-                filter=tenant.log_sink.filter or (None if tenant.dedicated_project else f'labels.tenant="{tid}" OR resource.labels.namespace_name="{names.k8s_namespace(tid)}"'),
-                unique_writer_identity=True, opts=on_gcp)
+                f"{tid}-audit-sink",
+                name=f"{tid}-audit",
+                project=project_id,
+                destination=tenant.log_sink.destination,
+                filter=tenant.log_sink.filter
+                or (
+                    None
+                    if tenant.dedicated_project
+                    else f'labels.tenant="{tid}" OR resource.labels.namespace_name="{names.k8s_namespace(tid)}"'
+                ),
+                unique_writer_identity=True,
+                opts=on_gcp,
+            )
             sink_writer: Any = sink.writer_identity
         else:
             sink_writer = None
 
-        self.outputs = {**self.services.outputs, "project": project_id, "cluster": cluster.cluster.name,
-                        "ingress_ip": ingress.address.address, "custom_domain": tenant.custom_domain,
-                        "cname_instructions": pulumi.Output.concat(tenant.custom_domain, " A ", ingress.address.address),
-                        "log_sink_writer": sink_writer}
+        self.outputs = {
+            **self.services.outputs,
+            "project": project_id,
+            "cluster": cluster.cluster.name,
+            "ingress_ip": ingress.address.address,
+            "custom_domain": tenant.custom_domain,
+            "cname_instructions": pulumi.Output.concat(
+                tenant.custom_domain, " A ", ingress.address.address
+            ),
+            "log_sink_writer": sink_writer,
+        }
         self.register_outputs(self.outputs)
 
     def stack_outputs(self) -> dict[str, Any]:

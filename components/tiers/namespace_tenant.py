@@ -1,5 +1,6 @@
 """NamespaceTenant: one standard tenant in namespace tenant-<id> on the shared cluster it is
 placed on, with its own databases, bucket, identity, subdomain and Temporal namespace."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +13,10 @@ import pulumi_kubernetes as k8s
 from components.blocks.gke_cluster import kubeconfig
 from components.blocks.tenant_services import TenantServices, TenantServicesArgs
 from components.conventions import Ownership, child
-from tenancy import names
-from tenancy.environment import EnvironmentSettings
-from tenancy.profile import effective_profile
-from tenancy.registry import StandardTenant
+from domain import names
+from domain.environment import EnvironmentSettings
+from domain.profile import effective_profile
+from domain.registry import StandardTenant
 
 
 @dataclass
@@ -26,31 +27,61 @@ class NamespaceTenantArgs:
 
 
 class NamespaceTenant(pulumi.ComponentResource):
-    def __init__(self, name: str, args: NamespaceTenantArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: NamespaceTenantArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:tiers:NamespaceTenant", name, {}, opts)
         s, tenant = args.settings, args.tenant
         own = Ownership.for_tenant(s.environment, tenant)
         profile = effective_profile(tenant, s.temporal)
         host = names.subdomain_host(tenant.host_label, s.app_domain)
 
-        gcp_provider = gcp.Provider(f"{tenant.id}-gcp", project=s.project, region=tenant.region, opts=child(self))
-        cluster = args.platform.require_output("clusters").apply(lambda clusters: clusters[tenant.placement])
+        gcp_provider = gcp.Provider(
+            f"{tenant.id}-gcp", project=s.project, region=tenant.region, opts=child(self)
+        )
+        cluster = args.platform.require_output("clusters").apply(
+            lambda clusters: clusters[tenant.placement]
+        )
         k8s_provider = k8s.Provider(
-            f"{tenant.id}-k8s", kubeconfig=kubeconfig(cluster["name"], cluster["endpoint"], cluster["ca_certificate"]),
-            enable_server_side_apply=True, opts=child(self))
-        project_number = gcp.organizations.get_project_output(project_id=s.project, opts=pulumi.InvokeOutputOptions(
-            provider=gcp_provider)).number
+            f"{tenant.id}-k8s",
+            kubeconfig=kubeconfig(cluster["name"], cluster["endpoint"], cluster["ca_certificate"]),
+            enable_server_side_apply=True,
+            opts=child(self),
+        )
+        project_number = gcp.organizations.get_project_output(
+            project_id=s.project, opts=pulumi.InvokeOutputOptions(provider=gcp_provider)
+        ).number
 
-        self.services = TenantServices(f"{tenant.id}-services", TenantServicesArgs(
-            settings=s, tenant=tenant, profile=profile, ownership=own, project=s.project, gcp_provider=gcp_provider,
-            platform_gcp_provider=gcp_provider, k8s_provider=k8s_provider,
-            network=args.platform.require_output("network_id"),
-            private_services_cidr=args.platform.require_output("private_services_cidr"), hosts=[host],
-            cmek=tenant.cmek, project_number=project_number), child(self))
+        self.services = TenantServices(
+            f"{tenant.id}-services",
+            TenantServicesArgs(
+                settings=s,
+                tenant=tenant,
+                profile=profile,
+                ownership=own,
+                project=s.project,
+                gcp_provider=gcp_provider,
+                platform_gcp_provider=gcp_provider,
+                k8s_provider=k8s_provider,
+                network=args.platform.require_output("network_id"),
+                private_services_cidr=args.platform.require_output("private_services_cidr"),
+                hosts=[host],
+                cmek=tenant.cmek,
+                project_number=project_number,
+            ),
+            child(self),
+        )
         # A record of its own so tenants on any pool cell resolve to their cluster's ingress.
-        gcp.dns.RecordSet(f"{tenant.id}-host", name=f"{host}.", type="A", ttl=300,
-                          managed_zone=args.platform.require_output("dns_zone"), project=s.project,
-                          rrdatas=[cluster["ingress_ip"]], opts=child(self, gcp_provider))
+        gcp.dns.RecordSet(
+            f"{tenant.id}-host",
+            name=f"{host}.",
+            type="A",
+            ttl=300,
+            managed_zone=args.platform.require_output("dns_zone"),
+            project=s.project,
+            rrdatas=[cluster["ingress_ip"]],
+            opts=child(self, gcp_provider),
+        )
         self.outputs = {**self.services.outputs, "host": host, "placement": tenant.placement}
         self.register_outputs(self.outputs)
 

@@ -4,6 +4,7 @@ Pod Security Standards, or (when nothing external fits) the platform's own isola
 Only ids checked against their sources are used; a rule that is close but not the same is
 marked "related" rather than "mirrors".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,11 +49,16 @@ def tenancy(reference: str, title: str) -> Anchor:
 
 def framework_of(anchors: tuple[Anchor, ...]) -> PolicyComplianceFramework:
     primary = anchors[0]
-    return PolicyComplianceFramework(name=primary.framework, reference=primary.id, specification=primary.title)
+    return PolicyComplianceFramework(
+        name=primary.framework, reference=primary.id, specification=primary.title
+    )
 
 
 def anchor_tags(anchors: tuple[Anchor, ...]) -> list[str]:
-    return [f"{a.framework.lower()}:{a.id}" + ("" if a.relation == "mirrors" else ":related") for a in anchors]
+    return [
+        f"{a.framework.lower()}:{a.id}" + ("" if a.relation == "mirrors" else ":related")
+        for a in anchors
+    ]
 
 
 def anchors_text(anchors: tuple[Anchor, ...]) -> str:

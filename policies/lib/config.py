@@ -3,6 +3,7 @@
 The defaults live here once: in the schema the Pulumi CLI shows and validates, in the pack's
 initial config, and as the fallback when a policy runs without configuration.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema
 
-from tenancy import names
+from domain import names
 
 
 @dataclass(frozen=True)
@@ -48,46 +49,94 @@ def config_schema(knobs: tuple[Knob, ...]) -> PolicyConfigSchema | None:
 
 
 # --- the knobs shared by several policies ---------------------------------------------------
-ALLOWED_REGIONS = Knob("allowedRegions", {
-    "type": "array", "items": {"type": "string"}, "minItems": 1,
-    "description": "GCP regions resources may live in; unset: the environment's allowed_regions.",
-})
-ALLOW_GLOBAL = Knob("allowGlobalLocation", {
-    "type": "boolean", "description": "Accept location 'global' (KMS, Secret Manager auto replication).",
-}, True)
-ALLOWED_SSL_MODES = Knob("allowedSslModes", {
-    "type": "array", "minItems": 1,
-    "items": {"type": "string", "enum": ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED", "ALLOW_UNENCRYPTED_AND_ENCRYPTED"]},
-    "description": "Cloud SQL ipConfiguration.sslMode values that count as TLS required.",
-}, ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"])
+ALLOWED_REGIONS = Knob(
+    "allowedRegions",
+    {
+        "type": "array",
+        "items": {"type": "string"},
+        "minItems": 1,
+        "description": "GCP regions resources may live in; unset: the environment's allowed_regions.",
+    },
+)
+ALLOW_GLOBAL = Knob(
+    "allowGlobalLocation",
+    {
+        "type": "boolean",
+        "description": "Accept location 'global' (KMS, Secret Manager auto replication).",
+    },
+    True,
+)
+ALLOWED_SSL_MODES = Knob(
+    "allowedSslModes",
+    {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "string",
+            "enum": [
+                "ENCRYPTED_ONLY",
+                "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+                "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+            ],
+        },
+        "description": "Cloud SQL ipConfiguration.sslMode values that count as TLS required.",
+    },
+    ["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"],
+)
 
 
 def _day_bounds(key: str, what: str) -> tuple[Knob, Knob]:
     """The knobs min<key>Days / max<key>Days bounding a period of 1..90 days (defaults: the whole range)."""
     days = {"type": "integer", "minimum": 1, "maximum": 90}
-    return (Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, 1),
-            Knob(f"max{key}Days", {**days, "description": f"Longest {what}, days."}, 90))
+    return (
+        Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, 1),
+        Knob(f"max{key}Days", {**days, "description": f"Longest {what}, days."}, 90),
+    )
 
 
 RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = _day_bounds("Retention", "Temporal retention")
 ROTATION_MIN_DAYS, ROTATION_MAX_DAYS = _day_bounds("Rotation", "KMS key rotation period")
-POSTGRES_FLAGS = Knob("requiredFlags", {
-    "type": "object", "additionalProperties": {"type": "string"},
-    "description": "database_flags every PostgreSQL instance must set, name → value.",
-}, {
-    "log_checkpoints": "on", "log_connections": "on", "log_disconnections": "on", "log_lock_waits": "on",
-    "log_temp_files": "0", "log_min_duration_statement": "-1",
-})
-ALLOWED_GRANT_MEMBERS = Knob("allowedMembers", {
-    "type": "array", "items": {"type": "string"},
-    "description": "Extra members (e.g. group:platform-oncall@example.com) allowed on tenant resources.",
-}, [])
-EXTRA_GUARDED_NAMESPACES = Knob("extraNamespaces", {
-    "type": "array", "items": {"type": "string"},
-    "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's shared namespace "
-                   "by default (it must not starve the paying tenants on the same cluster).",
-}, [names.FREE_TIER_NAMESPACE])
-POD_SECURITY_LEVEL = Knob("level", {
-    "type": "string", "enum": ["restricted", "baseline"],
-    "description": "Pod Security Standard every tenant namespace enforces, audits and warns on.",
-}, "restricted")
+POSTGRES_FLAGS = Knob(
+    "requiredFlags",
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "database_flags every PostgreSQL instance must set, name → value.",
+    },
+    {
+        "log_checkpoints": "on",
+        "log_connections": "on",
+        "log_disconnections": "on",
+        "log_lock_waits": "on",
+        "log_temp_files": "0",
+        "log_min_duration_statement": "-1",
+    },
+)
+ALLOWED_GRANT_MEMBERS = Knob(
+    "allowedMembers",
+    {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Extra members (e.g. group:platform-oncall@example.com) allowed on tenant resources.",
+    },
+    [],
+)
+EXTRA_GUARDED_NAMESPACES = Knob(
+    "extraNamespaces",
+    {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's shared namespace "
+        "by default (it must not starve the paying tenants on the same cluster).",
+    },
+    [names.FREE_TIER_NAMESPACE],
+)
+POD_SECURITY_LEVEL = Knob(
+    "level",
+    {
+        "type": "string",
+        "enum": ["restricted", "baseline"],
+        "description": "Pod Security Standard every tenant namespace enforces, audits and warns on.",
+    },
+    "restricted",
+)

@@ -4,6 +4,7 @@ Under ``pulumi preview`` they are read from the repository (``Pulumi.<env>.yaml`
 tenant directory, honouring TENANCY_TENANTS_DIR). ``tenancy check`` installs the ones it
 already loaded with ``use_facts`` so both paths judge with the same registry.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,10 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from domain.environment import EnvironmentSettings
+from domain.registry import Registry, TenantBase
 from policies.lib.names_index import TenantNameIndex
 from policies.lib.values import Undecided
-from tenancy.environment import EnvironmentSettings
-from tenancy.registry import Registry, TenantBase
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,16 @@ class Facts:
 
     def require_registry(self) -> Registry:
         if self.registry is None:
-            raise Undecided(f"the tenant registry of environment {self.env!r} is not available ({self.problem})")
+            raise Undecided(
+                f"the tenant registry of environment {self.env!r} is not available ({self.problem})"
+            )
         return self.registry
 
     def require_settings(self) -> EnvironmentSettings:
         if self.settings is None:
-            raise Undecided(f"the settings of environment {self.env!r} are not available ({self.problem})")
+            raise Undecided(
+                f"the settings of environment {self.env!r} are not available ({self.problem})"
+            )
         return self.settings
 
     def require_tenant(self, tenant_id: str) -> TenantBase:
@@ -84,9 +89,9 @@ def facts_for(env: str) -> Facts:
 
 def _load_from_repository(env: str) -> Facts:
     # Imported here: the engine path only needs them once per environment.
-    from tenancy.environment import EnvironmentConfigError, load_environment
-    from tenancy.program import tenants_dir
-    from tenancy.registry import RegistryError, load_registry
+    from domain import tenants_dir
+    from domain.environment import EnvironmentConfigError, load_environment
+    from domain.registry import RegistryError, load_registry
 
     try:
         settings = load_environment(env)
@@ -95,5 +100,7 @@ def _load_from_repository(env: str) -> Facts:
     try:
         registry = load_registry(tenants_dir(), settings)
     except RegistryError as exc:
-        return Facts(env, settings, problem=f"{len(exc.problems)} problem(s) in the tenant registry")
+        return Facts(
+            env, settings, problem=f"{len(exc.problems)} problem(s) in the tenant registry"
+        )
     return Facts(env, settings, registry)

@@ -1,5 +1,6 @@
 """Where GKE keeps node settings: the cluster's own nodeConfig (its default pool), inline
 ``nodePools`` and separate NodePool resources."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,11 +1,12 @@
 """IAM members, and which tenant an identity belongs to.
 
-Tenant identities follow ``tenancy.names``: the Cloud service accounts ``<id>-workload`` and
+Tenant identities follow ``domain.names``: the Cloud service accounts ``<id>-workload`` and
 ``<id>-nodes``, the Kubernetes service account ``tenant-<id>-sa`` in namespace ``tenant-<id>``
 (seen by Cloud IAM as ``<project>.svc.id.goog[tenant-<id>/tenant-<id>-sa]``) and the Temporal
 service account ``<id>-temporal``. The free tier's shared identities are ``<env>-free-tier``
 and ``free-tier/free-tier-sa``.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,25 +14,37 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from domain import names
 from policies.lib import kinds
 from policies.lib.names_index import TenantNameIndex
 from policies.lib.resources import SHARED, Subject
 from policies.lib.values import Undecided, elements, get, is_unknown
-from tenancy import names
 
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 # Google-managed service agents (CMEK, Cloud SQL...) act for a resource, not for a tenant.
-SERVICE_AGENT_RE = re.compile(r"^serviceAccount:service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com$"
-                              r"|^serviceAccount:service-\d+@gs-project-accounts\.iam\.gserviceaccount\.com$"
-                              r"|^serviceAccount:\d+@cloudservices\.gserviceaccount\.com$")
-DEFAULT_SA_RE = re.compile(r"(^|:)(\d+-compute@developer\.gserviceaccount\.com|[a-z][-a-z0-9]*@appspot\.gserviceaccount\.com)$")
+SERVICE_AGENT_RE = re.compile(
+    r"^serviceAccount:service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com$"
+    r"|^serviceAccount:service-\d+@gs-project-accounts\.iam\.gserviceaccount\.com$"
+    r"|^serviceAccount:\d+@cloudservices\.gserviceaccount\.com$"
+)
+DEFAULT_SA_RE = re.compile(
+    r"(^|:)(\d+-compute@developer\.gserviceaccount\.com|[a-z][-a-z0-9]*@appspot\.gserviceaccount\.com)$"
+)
 
-_GSA_RE = re.compile(r"^serviceAccount:(?P<account>[a-z][-a-z0-9]*)@(?P<project>[-a-z0-9]+)\.iam\.gserviceaccount\.com$")
-_KSA_RE = re.compile(r"^serviceAccount:(?P<project>[-a-z0-9.:]+)\.svc\.id\.goog\[(?P<ns>[^/\]]+)/(?P<ksa>[^\]]+)\]$")
-_PRINCIPAL_RE = re.compile(r"^principal://iam\.googleapis\.com/.+\.svc\.id\.goog/subject/ns/(?P<ns>[^/]+)/sa/(?P<ksa>[^/]+)$")
-_PRINCIPAL_SET_RE = re.compile(r"^principalSet://iam\.googleapis\.com/.+\.svc\.id\.goog/namespace/(?P<ns>[^/]+)$")
+_GSA_RE = re.compile(
+    r"^serviceAccount:(?P<account>[a-z][-a-z0-9]*)@(?P<project>[-a-z0-9]+)\.iam\.gserviceaccount\.com$"
+)
+_KSA_RE = re.compile(
+    r"^serviceAccount:(?P<project>[-a-z0-9.:]+)\.svc\.id\.goog\[(?P<ns>[^/\]]+)/(?P<ksa>[^\]]+)\]$"
+)
+_PRINCIPAL_RE = re.compile(
+    r"^principal://iam\.googleapis\.com/.+\.svc\.id\.goog/subject/ns/(?P<ns>[^/]+)/sa/(?P<ksa>[^/]+)$"
+)
+_PRINCIPAL_SET_RE = re.compile(
+    r"^principalSet://iam\.googleapis\.com/.+\.svc\.id\.goog/namespace/(?P<ns>[^/]+)$"
+)
 _SA_NAME_RE = re.compile(r"^projects/[^/]+/serviceAccounts/(?P<account>[a-z][-a-z0-9]*)@")
 
 Kind = Literal["gsa", "ksa", "public", "service-agent", "other"]
@@ -76,7 +89,9 @@ def namespace_owner(namespace: str, index: TenantNameIndex) -> str | None:
     if namespace == names.FREE_TIER_NAMESPACE:
         return SHARED
     if namespace.startswith(kinds.TENANT_NAMESPACE_PREFIX):
-        return index.owner_of_name(namespace) or namespace.removeprefix(kinds.TENANT_NAMESPACE_PREFIX)
+        return index.owner_of_name(namespace) or namespace.removeprefix(
+            kinds.TENANT_NAMESPACE_PREFIX
+        )
     return None
 
 
@@ -113,7 +128,9 @@ def roles_and_members(subject: Subject) -> list[tuple[str, str]]:
     """(role, member) pairs of an IAM member/binding/policy resource."""
     policy = subject.get("policyData")
     if policy is not None:
-        return [(b.get("role", ""), m) for b in _policy_bindings(policy) for m in b.get("members", [])]
+        return [
+            (b.get("role", ""), m) for b in _policy_bindings(policy) for m in b.get("members", [])
+        ]
     role = subject.get("role", "")
     return [(role, m) for m in members_of(subject)]
 

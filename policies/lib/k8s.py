@@ -1,13 +1,14 @@
 """Kubernetes helpers: pod specs of workloads, containers, and a namespace object's name."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from domain.names import RESERVED_IDS
 from policies.lib import kinds
 from policies.lib.resources import Subject
 from policies.lib.values import elements, get
-from tenancy.names import RESERVED_IDS
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -33,5 +34,6 @@ def is_tenant_namespace(namespace: Subject) -> bool:
     declared = get(labels, [kinds.TENANT_LABEL])
     name = namespace_name(namespace)
     # A namespace is a tenant's by its name, or by a label naming a tenant (never a reserved id).
-    return kinds.is_tenant_namespace_name(name) or (declared is not None and declared not in RESERVED_IDS
-                                                    and name != "default")
+    return kinds.is_tenant_namespace_name(name) or (
+        declared is not None and declared not in RESERVED_IDS and name != "default"
+    )

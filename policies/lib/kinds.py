@@ -1,8 +1,9 @@
 """Resource type tokens the policies look at, and where each GCP type keeps its labels."""
+
 from __future__ import annotations
 
+from domain import names
 from policies.lib.values import get
-from tenancy import names
 
 # --- GCP ---------------------------------------------------------------------------------------
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -89,17 +90,40 @@ POD_SPEC_PATHS: dict[str, str] = {
 }
 
 # Kubernetes kinds that are not namespaced (every other Kubernetes object is).
-CLUSTER_SCOPED_KINDS = frozenset({
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass", "CSIDriver",
-    "CSINode", "VolumeAttachment", "PriorityClass", "RuntimeClass", "IngressClass", "CustomResourceDefinition",
-    "APIService", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ClusterIssuer",
-})
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "StorageClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "PriorityClass",
+        "RuntimeClass",
+        "IngressClass",
+        "CustomResourceDefinition",
+        "APIService",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ClusterIssuer",
+    }
+)
 # Component types of pulumi-kubernetes: they hold no Kubernetes object of their own.
-K8S_COMPONENTS = frozenset({
-    "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart", "kubernetes:yaml:ConfigFile",
-    "kubernetes:yaml:ConfigGroup", "kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup",
-    "kubernetes:kustomize:Directory", "kubernetes:kustomize/v2:Directory",
-})
+K8S_COMPONENTS = frozenset(
+    {
+        "kubernetes:helm.sh/v3:Chart",
+        "kubernetes:helm.sh/v4:Chart",
+        "kubernetes:yaml:ConfigFile",
+        "kubernetes:yaml:ConfigGroup",
+        "kubernetes:yaml/v2:ConfigFile",
+        "kubernetes:yaml/v2:ConfigGroup",
+        "kubernetes:kustomize:Directory",
+        "kubernetes:kustomize/v2:Directory",
+    }
+)
 
 
 def is_k8s(type_token: str) -> bool:
@@ -108,7 +132,11 @@ def is_k8s(type_token: str) -> bool:
 
 def k8s_kind(type_token: str, props) -> str:
     """The object kind; custom resources are typed kubernetes:<group/version>:<Kind>."""
-    return get(props, "kind", "CustomResource") if type_token == CUSTOM_RESOURCE else type_token.rsplit(":", 1)[-1]
+    return (
+        get(props, "kind", "CustomResource")
+        if type_token == CUSTOM_RESOURCE
+        else type_token.rsplit(":", 1)[-1]
+    )
 
 
 def is_namespaced_k8s(type_token: str, props) -> bool:
@@ -117,7 +145,9 @@ def is_namespaced_k8s(type_token: str, props) -> bool:
 
 def k8s_namespace_of(type_token: str, props) -> str | None:
     """The namespace an object declares (a Helm release names it at the top level)."""
-    return get(props, "namespace") if type_token == HELM_RELEASE else get(props, "metadata.namespace")
+    return (
+        get(props, "namespace") if type_token == HELM_RELEASE else get(props, "metadata.namespace")
+    )
 
 
 # --- tenant namespaces --------------------------------------------------------------------------
@@ -127,4 +157,6 @@ TENANT_NAMESPACE_PREFIX = names.k8s_namespace("")  # tenant-<id>
 
 def is_tenant_namespace_name(namespace: str | None) -> bool:
     """Namespaces tenant workloads run in: tenant-<id> and the shared free-tier namespace."""
-    return bool(namespace) and (namespace.startswith(TENANT_NAMESPACE_PREFIX) or namespace == names.FREE_TIER_NAMESPACE)
+    return bool(namespace) and (
+        namespace.startswith(TENANT_NAMESPACE_PREFIX) or namespace == names.FREE_TIER_NAMESPACE
+    )

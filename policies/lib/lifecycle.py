@@ -1,9 +1,10 @@
 """Tenant lifecycle facts the rules need: tier and offboarding status of a resource's owner."""
+
 from __future__ import annotations
 
+from domain.registry import TenantBase
+from domain.tiers import Status, Tier
 from policies.lib.resources import SHARED, Subject
-from tenancy.registry import TenantBase
-from tenancy.tiers import Status, Tier
 
 
 def owner_tenant(subject: Subject) -> TenantBase | None:

@@ -1,21 +1,32 @@
 """Which tenant a physical name belongs to, and which tenants a string mentions.
 
-Every per-tenant name comes from ``tenancy.names.tenant_names``; the index adds the stack name
+Every per-tenant name comes from ``domain.names.tenant_names``; the index adds the stack name
 ``<env>.<id>`` and the ``<id>-uploads`` bucket prefix. Matching is token-aware and prefers the
 longest name, so tenant ``acme`` is not found inside ``acme-corp-workload`` or ``tenant-acmes``.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from tenancy import PULUMI_PROJECT, names
-from tenancy.stacks import tenant_stack_name
-from tenancy.tiers import Status, Tier
+from domain import PULUMI_PROJECT, names
+from domain.stacks import tenant_stack_name
+from domain.tiers import Status, Tier
 
 # Whole strings that are platform vocabulary, never a reference to a tenant of the same name.
-VOCABULARY = frozenset({*(t.value for t in Tier), *(s.value for s in Status), "shared", PULUMI_PROJECT,
-                        "restricted", "baseline", "privileged", "latest"})
+VOCABULARY = frozenset(
+    {
+        *(t.value for t in Tier),
+        *(s.value for s in Status),
+        "shared",
+        PULUMI_PROJECT,
+        "restricted",
+        "baseline",
+        "privileged",
+        "latest",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -38,12 +49,17 @@ class TenantNameIndex:
         # A name two tenants would share identifies neither.
         self._owner = {value: next(iter(ids)) for value, ids in owners.items() if len(ids) == 1}
         alternatives = "|".join(re.escape(v) for v in sorted(self._owner, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![a-z0-9-])(?:{alternatives})(?![a-z0-9])") if alternatives else None
+        self._pattern = (
+            re.compile(rf"(?<![a-z0-9-])(?:{alternatives})(?![a-z0-9])") if alternatives else None
+        )
 
     def mentions(self, text: str) -> list[Mention]:
         if self._pattern is None or text in VOCABULARY:
             return []
-        return [Mention(self._owner[m.group(0)], m.group(0), m.start()) for m in self._pattern.finditer(text)]
+        return [
+            Mention(self._owner[m.group(0)], m.group(0), m.start())
+            for m in self._pattern.finditer(text)
+        ]
 
     def tenants_in(self, text: str) -> set[str]:
         return {m.tenant for m in self.mentions(text)}

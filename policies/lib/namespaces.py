@@ -1,4 +1,5 @@
 """Which objects sit in which namespace, for the per-namespace guardrail rules."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,10 +46,15 @@ def objects_in(view: StackView, type_token: str, namespace: Subject, name: str) 
     return placement
 
 
-def report_missing(report: Report, placement: Placement, what: str, namespace: Subject, name: str) -> None:
+def report_missing(
+    report: Report, placement: Placement, what: str, namespace: Subject, name: str
+) -> None:
     """A namespace lacks ``what``: a violation, or undecided while objects of that kind have an unknown namespace."""
     if placement.unknown:
-        report.undecided(f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that kind "
-                         "have a namespace unknown until deploy", namespace.urn)
+        report.undecided(
+            f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that kind "
+            "have a namespace unknown until deploy",
+            namespace.urn,
+        )
     else:
         report.violation(f"namespace {name!r} has no {what}", namespace.urn)

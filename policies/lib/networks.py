@@ -1,4 +1,5 @@
 """Network facts shared by the rules that judge who may connect (GKE control plane, Cloud SQL)."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ Every policy gets its description, enforcement level, config schema, compliance 
 tags (from its anchors) the same way, and every check runs inside ``Report.deciding`` so an
 unknown value becomes an UNDECIDED result instead of an exception or a silent pass.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
@@ -57,9 +58,15 @@ def resource_policy(
             check(subject, report, Config(knobs, args.get_config()))
 
     return ResourceValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=level,
-        config_schema=config_schema(knobs), severity=severity, framework=framework_of(anchors),
-        tags=_tags(name, anchors, "resource"), remediation_steps=remediation,
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema(knobs),
+        severity=severity,
+        framework=framework_of(anchors),
+        tags=_tags(name, anchors, "resource"),
+        remediation_steps=remediation,
     )
 
 
@@ -83,7 +90,13 @@ def stack_policy(
             check(StackView(subjects), report, Config(knobs, args.get_config()))
 
     return StackValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=level,
-        config_schema=config_schema(knobs), severity=severity, framework=framework_of(anchors),
-        tags=_tags(name, anchors, "stack"), remediation_steps=remediation,
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema(knobs),
+        severity=severity,
+        framework=framework_of(anchors),
+        tags=_tags(name, anchors, "stack"),
+        remediation_steps=remediation,
     )

@@ -5,11 +5,11 @@ the message prefixed ``UNDECIDED:``. Under ``pulumi preview`` it therefore carri
 own enforcement level (a mandatory isolation rule that cannot be verified blocks, it never
 passes silently); ``tenancy check`` recognises the prefix and lists it apart (docs/policies.md).
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -17,7 +17,7 @@ from policies.lib.values import Undecided
 
 UNDECIDED_PREFIX = "UNDECIDED: "
 
-ReportViolation = Callable[[str, Optional[str]], None]
+ReportViolation = Callable[[str, str | None], None]
 
 
 def is_undecided(message: str) -> bool:
@@ -25,7 +25,7 @@ def is_undecided(message: str) -> bool:
 
 
 def strip_undecided(message: str) -> str:
-    return message[len(UNDECIDED_PREFIX):] if is_undecided(message) else message
+    return message[len(UNDECIDED_PREFIX) :] if is_undecided(message) else message
 
 
 class Report:

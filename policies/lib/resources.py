@@ -5,6 +5,7 @@ stack a resource is a free tenant's when it says so (the ``tenant`` label on GCP
 ``tenancy.io/tenant`` label on Kubernetes objects, the display name of an Identity Platform
 tenant); everything else there is shared.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,12 +15,12 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs
 
+from domain.names import RESERVED_IDS
+from domain.registry import TenantBase
+from domain.stacks import StackSelectionError, parse_stack_name
 from policies.lib import kinds
 from policies.lib.facts import Facts, facts_for
 from policies.lib.values import Undecided, get, keys
-from tenancy.names import RESERVED_IDS
-from tenancy.registry import TenantBase
-from tenancy.stacks import StackSelectionError, parse_stack_name
 
 SHARED = "shared"
 
@@ -67,16 +68,31 @@ class Subject:
     provider_props: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_args(cls, args: ResourceValidationArgs) -> "Subject":
-        return cls(args.resource_type, args.name, args.urn, args.props, bool(args.opts.protect),
-                   args.opts.parent, (), args.provider.props if args.provider is not None else None)
+    def from_args(cls, args: ResourceValidationArgs) -> Subject:
+        return cls(
+            args.resource_type,
+            args.name,
+            args.urn,
+            args.props,
+            bool(args.opts.protect),
+            args.opts.parent,
+            (),
+            args.provider.props if args.provider is not None else None,
+        )
 
     @classmethod
-    def from_policy_resource(cls, resource: PolicyResource) -> "Subject":
+    def from_policy_resource(cls, resource: PolicyResource) -> Subject:
         parent = resource.parent.urn if resource.parent is not None else resource.opts.parent
-        return cls(resource.resource_type, resource.name, resource.urn, resource.props, bool(resource.opts.protect),
-                   parent, tuple(d.urn for d in resource.dependencies),
-                   resource.provider.props if resource.provider is not None else None)
+        return cls(
+            resource.resource_type,
+            resource.name,
+            resource.urn,
+            resource.props,
+            bool(resource.opts.protect),
+            parent,
+            tuple(d.urn for d in resource.dependencies),
+            resource.provider.props if resource.provider is not None else None,
+        )
 
     def get(self, path: str, default: Any = None) -> Any:
         return get(self.props, path, default)

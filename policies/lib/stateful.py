@@ -1,4 +1,5 @@
 """Which resources hold data, and how their provider guards deletion."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,8 +18,9 @@ class ProviderGuard:
     wanted: str
 
 
-FIRESTORE_GUARD = ProviderGuard("deleteProtectionState", lambda v: v == "DELETE_PROTECTION_ENABLED",
-                                "DELETE_PROTECTION_ENABLED")
+FIRESTORE_GUARD = ProviderGuard(
+    "deleteProtectionState", lambda v: v == "DELETE_PROTECTION_ENABLED", "DELETE_PROTECTION_ENABLED"
+)
 BUCKET_GUARD = ProviderGuard("forceDestroy", lambda v: as_bool(v) is not True, "false")
 CLUSTER_GUARD = ProviderGuard("deletionProtection", lambda v: as_bool(v) is not False, "true")
 
@@ -50,5 +52,9 @@ def is_stateful(subject: Subject) -> bool:
 def physical_name(subject: Subject) -> str:
     """The name a resource has in its service (falls back to the logical name)."""
     # Kubernetes objects keep it in metadata.name; a Helm release, like every GCP resource, in name.
-    path = "metadata.name" if kinds.is_k8s(subject.type) and subject.type != kinds.HELM_RELEASE else "name"
+    path = (
+        "metadata.name"
+        if kinds.is_k8s(subject.type) and subject.type != kinds.HELM_RELEASE
+        else "name"
+    )
     return str(subject.get(path) or subject.name)

@@ -5,6 +5,7 @@ during preview raises ``UnknownValueError``. The offline plan marks such values 
 (and secrets "[secret]"). ``get`` turns every one of these into ``Undecided`` so a policy can
 say it cannot decide instead of passing or failing by accident.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,12 +22,19 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from tenancy.plan.model import SECRET_MASK, UNKNOWN
+from domain.plan_model import SECRET_MASK, UNKNOWN
 
-ENGINE_UNKNOWNS = frozenset({
-    UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE,
-})
+ENGINE_UNKNOWNS = frozenset(
+    {
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
 
 
 class Undecided(Exception):
@@ -73,7 +81,11 @@ def get(node: Any, path: str | Sequence[str | int], default: Any = None) -> Any:
         try:
             if isinstance(current, Mapping):
                 current = current[part] if part in _keys(current) else None
-            elif isinstance(current, Sequence) and not isinstance(current, str) and isinstance(part, int):
+            elif (
+                isinstance(current, Sequence)
+                and not isinstance(current, str)
+                and isinstance(part, int)
+            ):
                 current = current[part] if part < len(current) else None
             else:
                 return default
@@ -107,7 +119,9 @@ def items(mapping: Any, where: str = "") -> Iterator[tuple[str, Any]]:
         try:
             value = mapping[key]
         except UnknownValueError:
-            raise Undecided(f"{where + '.' if where else ''}{key} is unknown until deploy") from None
+            raise Undecided(
+                f"{where + '.' if where else ''}{key} is unknown until deploy"
+            ) from None
         yield key, _checked(value, [where, key] if where else [key])
 
 

@@ -3,6 +3,7 @@
 The orchestrator depends on the ``StackOperations`` protocol, so it is tested against a fake;
 ``PulumiAutomation`` is the real implementation, covered by integration tests that need the CLI.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,7 @@ NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
 
 # --- results -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ResourceChange:
@@ -55,7 +57,9 @@ class OperationResult:
 class OperationFailed(Exception):
     """A Pulumi operation failed; carries that stack's own output for the report."""
 
-    def __init__(self, stack: str, operation: str, message: str, stdout: str = "", stderr: str = ""):
+    def __init__(
+        self, stack: str, operation: str, message: str, stdout: str = "", stderr: str = ""
+    ):
         super().__init__(f"{operation} of stack {stack} failed: {message}")
         self.stack = stack
         self.operation = operation
@@ -74,7 +78,9 @@ class StackOperations(Protocol):
     stack is locked (the orchestrator retries it) and ``OperationFailed`` for any other failure.
     """
 
-    def preview(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult: ...
+    def preview(
+        self, stack_name: str, *, on_output: OutputSink | None = None
+    ) -> OperationResult: ...
 
     def up(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult: ...
 
@@ -82,12 +88,15 @@ class StackOperations(Protocol):
         self, stack_name: str, *, preview_only: bool = False, on_output: OutputSink | None = None
     ) -> OperationResult: ...
 
-    def destroy(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult: ...
+    def destroy(
+        self, stack_name: str, *, on_output: OutputSink | None = None
+    ) -> OperationResult: ...
 
     def remove_stack(self, stack_name: str) -> OperationResult: ...
 
 
 # --- state backend and secrets -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -102,7 +111,7 @@ class Backend:
     def local_path(self) -> Path | None:
         if not self.is_local:
             return None
-        return Path(os.path.expanduser(self.url[len("file://"):]))
+        return Path(os.path.expanduser(self.url[len("file://") :]))
 
     def display(self) -> str:
         """The URL without any user:password part, safe to print."""
@@ -119,7 +128,9 @@ def default_backend_url(project_root: Path) -> str:
     return f"file://{(Path(project_root).resolve() / STATE_DIR_NAME).as_posix()}"
 
 
-def resolve_backend(cli_value: str | None, environ: Mapping[str, str], project_root: Path) -> Backend:
+def resolve_backend(
+    cli_value: str | None, environ: Mapping[str, str], project_root: Path
+) -> Backend:
     """``--backend`` wins, then ``PULUMI_BACKEND_URL``, then the repository's own ``.pulumi-state/``."""
     if cli_value:
         return Backend(cli_value, "--backend")
@@ -147,6 +158,7 @@ def secrets_provider_from(environ: Mapping[str, str]) -> str:
 
 
 # --- engine events → resource changes -------------------------------------------------------------
+
 
 class ChangeCollector:
     """Collects the resources an operation touches from the engine's event stream."""
@@ -187,6 +199,7 @@ def change_counts(op_map: Mapping[Any, int] | None) -> dict[str, int]:
 
 # --- the real implementation --------------------------------------------------------------------
 
+
 class PulumiAutomation:
     """Runs the project's own program (``work_dir`` = the repository) through the Automation API."""
 
@@ -203,16 +216,23 @@ class PulumiAutomation:
         # The passphrase first: a missing one is the commonest set-up mistake, and needs no CLI to tell.
         self.secrets_provider = secrets_provider_from(environ)
         if shutil.which("pulumi") is None:
-            raise AutomationSetupError("the Pulumi CLI is not on PATH: install it to run stack operations")
+            raise AutomationSetupError(
+                "the Pulumi CLI is not on PATH: install it to run stack operations"
+            )
         self.project_root = Path(project_root).resolve()
         self.backend = backend
-        self.policy_packs = [Path(p) for p in (policy_packs if policy_packs is not None else [self.project_root / "policies"])]
+        self.policy_packs = [
+            Path(p)
+            for p in (
+                policy_packs if policy_packs is not None else [self.project_root / "policies"]
+            )
+        ]
         ensure_state_dir(backend)
         # Only non-secret values go here: LocalWorkspace prints env_vars in its repr. The CLI inherits
         # the passphrase and cloud credentials from this process's own environment.
         self.env_vars = {BACKEND_ENV: backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
         if tenants_dir is not None:
-            from tenancy.program import TENANTS_DIR_ENV  # imports the Pulumi SDK: only when stacks run
+            from domain import TENANTS_DIR_ENV
 
             self.env_vars[TENANTS_DIR_ENV] = str(Path(tenants_dir).resolve())
 
@@ -220,16 +240,29 @@ class PulumiAutomation:
 
     def preview(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult:
         def run(stack, out, err, collect):
-            result = stack.preview(policy_packs=self._policy_pack_args(), color="never", diff=True,
-                                   on_output=out, on_error=err, on_event=collect)
+            result = stack.preview(
+                policy_packs=self._policy_pack_args(),
+                color="never",
+                diff=True,
+                on_output=out,
+                on_error=err,
+                on_event=collect,
+            )
             return change_counts(result.change_summary), result.stdout, result.stderr
 
         return self._operate(stack_name, "preview", run, on_output, create=True)
 
     def up(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult:
         def run(stack, out, err, collect):
-            result = stack.up(policy_packs=self._policy_pack_args(), color="never", diff=True,
-                              show_secrets=False, on_output=out, on_error=err, on_event=collect)
+            result = stack.up(
+                policy_packs=self._policy_pack_args(),
+                color="never",
+                diff=True,
+                show_secrets=False,
+                on_output=out,
+                on_error=err,
+                on_event=collect,
+            )
             return change_counts(result.summary.resource_changes), result.stdout, result.stderr
 
         return self._operate(stack_name, "up", run, on_output, create=True)
@@ -238,20 +271,30 @@ class PulumiAutomation:
         self, stack_name: str, *, preview_only: bool = False, on_output: OutputSink | None = None
     ) -> OperationResult:
         def run(stack, out, err, collect):
-            if preview_only:  # Stack.refresh(preview_only=...) is deprecated in favour of preview_refresh
-                result = stack.preview_refresh(color="never", diff=True, on_output=out, on_error=err,
-                                               on_event=collect)
+            if (
+                preview_only
+            ):  # Stack.refresh(preview_only=...) is deprecated in favour of preview_refresh
+                result = stack.preview_refresh(
+                    color="never", diff=True, on_output=out, on_error=err, on_event=collect
+                )
                 return change_counts(result.change_summary), result.stdout, result.stderr
-            result = stack.refresh(color="never", diff=True, show_secrets=False, on_output=out,
-                                   on_error=err, on_event=collect)
+            result = stack.refresh(
+                color="never",
+                diff=True,
+                show_secrets=False,
+                on_output=out,
+                on_error=err,
+                on_event=collect,
+            )
             return change_counts(result.summary.resource_changes), result.stdout, result.stderr
 
         return self._operate(stack_name, "refresh", run, on_output, create=False)
 
     def destroy(self, stack_name: str, *, on_output: OutputSink | None = None) -> OperationResult:
         def run(stack, out, err, collect):
-            result = stack.destroy(color="never", show_secrets=False, on_output=out, on_error=err,
-                                   on_event=collect)
+            result = stack.destroy(
+                color="never", show_secrets=False, on_output=out, on_error=err, on_event=collect
+            )
             return change_counts(result.summary.resource_changes), result.stdout, result.stderr
 
         return self._operate(stack_name, "destroy", run, on_output, create=False)
@@ -268,7 +311,9 @@ class PulumiAutomation:
     def _policy_pack_args(self) -> list[str]:
         for pack in self.policy_packs:
             if not (pack / "PulumiPolicy.yaml").exists():
-                raise AutomationSetupError(f"policy pack not found: {pack.name}/PulumiPolicy.yaml is missing")
+                raise AutomationSetupError(
+                    f"policy pack not found: {pack.name}/PulumiPolicy.yaml is missing"
+                )
         return [str(pack) for pack in self.policy_packs]
 
     def _workspace_options(self):
@@ -286,13 +331,19 @@ class PulumiAutomation:
         from pulumi import automation as auto
 
         if create:
-            return auto.create_or_select_stack(stack_name=stack_name, work_dir=str(self.project_root),
-                                               opts=self._workspace_options())
+            return auto.create_or_select_stack(
+                stack_name=stack_name,
+                work_dir=str(self.project_root),
+                opts=self._workspace_options(),
+            )
         # refresh/destroy/remove act on existing stacks only; never create an empty one by accident.
-        return auto.select_stack(stack_name=stack_name, work_dir=str(self.project_root),
-                                 opts=self._workspace_options())
+        return auto.select_stack(
+            stack_name=stack_name, work_dir=str(self.project_root), opts=self._workspace_options()
+        )
 
-    def _operate(self, stack_name: str, operation: str, run, on_output: OutputSink | None, create: bool) -> OperationResult:
+    def _operate(
+        self, stack_name: str, operation: str, run, on_output: OutputSink | None, create: bool
+    ) -> OperationResult:
         from pulumi.automation import errors
 
         out_lines: list[str] = []
@@ -310,16 +361,28 @@ class PulumiAutomation:
         except errors.ConcurrentUpdateError:
             raise  # the orchestrator retries a locked stack
         except errors.StackNotFoundError:
-            raise OperationFailed(stack_name, operation, f"stack {stack_name} does not exist in the backend "
-                                  f"{self.backend.display()}") from None
+            raise OperationFailed(
+                stack_name,
+                operation,
+                f"stack {stack_name} does not exist in the backend {self.backend.display()}",
+            ) from None
         except errors.CommandError as exc:
-            raise OperationFailed(stack_name, operation, _first_error_line(exc, err_lines),
-                                  stdout="\n".join(out_lines), stderr="\n".join(err_lines) or str(exc)) from None
-        return OperationResult(changes=changes, stdout=stdout, stderr=stderr, resource_changes=collector.changes)
+            raise OperationFailed(
+                stack_name,
+                operation,
+                _first_error_line(exc, err_lines),
+                stdout="\n".join(out_lines),
+                stderr="\n".join(err_lines) or str(exc),
+            ) from None
+        return OperationResult(
+            changes=changes, stdout=stdout, stderr=stderr, resource_changes=collector.changes
+        )
 
 
 def _first_error_line(exc: Exception, err_lines: list[str]) -> str:
     for line in [*err_lines, *str(exc).splitlines()]:
         if line.strip().lower().startswith("error:"):
             return line.strip()
-    return next((line.strip() for line in err_lines if line.strip()), "the Pulumi CLI reported an error")
+    return next(
+        (line.strip() for line in err_lines if line.strip()), "the Pulumi CLI reported an error"
+    )

@@ -4,6 +4,7 @@
 1 a stack failed, was skipped, drifted, or destroy was refused; 2 the command could not start
 (invalid registry or environment, unknown ref, no passphrase, no Pulumi CLI).
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,17 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tenancy import PROJECT_ROOT
-from tenancy.automation.adapter import AutomationSetupError, Backend, PulumiAutomation, StackOperations, resolve_backend
+from domain import PROJECT_ROOT
+from domain.environment import EnvironmentConfigError, load_environment
+from domain.registry import Registry, RegistryError, load_registry
+from domain.stacks import StackSelectionError, StackSpec, all_stacks
+from tenancy.automation.adapter import (
+    AutomationSetupError,
+    Backend,
+    PulumiAutomation,
+    StackOperations,
+    resolve_backend,
+)
 from tenancy.automation.git import GitError
 from tenancy.automation.orchestrator import (
     Operation,
@@ -27,22 +37,42 @@ from tenancy.automation.orchestrator import (
     resolve_selection,
     write_step_summary,
 )
-from tenancy.environment import EnvironmentConfigError, load_environment
-from tenancy.registry import Registry, RegistryError, load_registry
-from tenancy.stacks import StackSelectionError, StackSpec, all_stacks
 
 EXIT_SETUP = 2
 
 EnvOption = Annotated[str, typer.Option("--env", help="Environment: reads Pulumi.<env>.yaml.")]
-TenantOption = Annotated[list[str] | None, typer.Option("--tenant", metavar="ID",
-                                                        help="A tenant id (repeatable). A free tenant selects the platform stack.")]
-ChangedSinceOption = Annotated[str | None, typer.Option("--changed-since", metavar="GIT_REF",
-                                                        help="Select the stacks affected by `git diff GIT_REF...HEAD`.")]
-ParallelOption = Annotated[int, typer.Option("--parallel", metavar="N", min=1, help="Tenant stacks run at once.")]
-BackendOption = Annotated[str | None, typer.Option("--backend", metavar="URL",
-                                                   help="State backend, e.g. gs://bucket/path (default: PULUMI_BACKEND_URL, "
-                                                        "else the repository's .pulumi-state/).")]
-TenantsOption = Annotated[Path | None, typer.Option("--tenants", metavar="DIR", help="Tenant registry directory (default: tenants/).")]
+TenantOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tenant",
+        metavar="ID",
+        help="A tenant id (repeatable). A free tenant selects the platform stack.",
+    ),
+]
+ChangedSinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="Select the stacks affected by `git diff GIT_REF...HEAD`.",
+    ),
+]
+ParallelOption = Annotated[
+    int, typer.Option("--parallel", metavar="N", min=1, help="Tenant stacks run at once.")
+]
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        metavar="URL",
+        help="State backend, e.g. gs://bucket/path (default: PULUMI_BACKEND_URL, "
+        "else the repository's .pulumi-state/).",
+    ),
+]
+TenantsOption = Annotated[
+    Path | None,
+    typer.Option("--tenants", metavar="DIR", help="Tenant registry directory (default: tenants/)."),
+]
 
 
 def make_operations(project_root: Path, backend: Backend, tenants_dir: Path) -> StackOperations:
@@ -66,13 +96,27 @@ def _load(env: str, tenants_dir: Path, console: Console) -> Registry:
         raise _fail(console, [str(p) for p in exc.problems]) from None
 
 
-def _select(operation: Operation, registry: Registry, env: str, tenants: list[str], changed_since: str | None,
-            destroy_platform: bool, console: Console) -> list[StackSpec]:
+def _select(
+    operation: Operation,
+    registry: Registry,
+    env: str,
+    tenants: list[str],
+    changed_since: str | None,
+    destroy_platform: bool,
+    console: Console,
+) -> list[StackSpec]:
     if operation == Operation.DESTROY and not tenants and not changed_since:
         if not destroy_platform:
-            raise _fail(console, ["destroy never defaults to every stack: name the stacks with --tenant ID "
-                                  "(or --changed-since GIT_REF, or --destroy-platform)"])
-        selection = Selection([s for s in all_stacks(registry, env) if s.kind == "platform"], ["--destroy-platform"])
+            raise _fail(
+                console,
+                [
+                    "destroy never defaults to every stack: name the stacks with --tenant ID "
+                    "(or --changed-since GIT_REF, or --destroy-platform)"
+                ],
+            )
+        selection = Selection(
+            [s for s in all_stacks(registry, env) if s.kind == "platform"], ["--destroy-platform"]
+        )
     else:
         try:
             selection = resolve_selection(registry, env, tenants, changed_since, PROJECT_ROOT)
@@ -89,13 +133,24 @@ def _select(operation: Operation, registry: Registry, env: str, tenants: list[st
     return selection.stacks
 
 
-def run_operation(operation: Operation, env: str, tenants: list[str] | None, changed_since: str | None,
-                  parallel: int, backend: str | None, tenants_dir: Path | None, *,
-                  preview_only: bool = False, destroy_platform: bool = False) -> None:
+def run_operation(
+    operation: Operation,
+    env: str,
+    tenants: list[str] | None,
+    changed_since: str | None,
+    parallel: int,
+    backend: str | None,
+    tenants_dir: Path | None,
+    *,
+    preview_only: bool = False,
+    destroy_platform: bool = False,
+) -> None:
     console = Console()
     tenants_dir = tenants_dir or PROJECT_ROOT / "tenants"
     registry = _load(env, tenants_dir, console)
-    stacks = _select(operation, registry, env, list(tenants or []), changed_since, destroy_platform, console)
+    stacks = _select(
+        operation, registry, env, list(tenants or []), changed_since, destroy_platform, console
+    )
     if not stacks:
         console.print("Nothing to do: no stack is affected.")
         raise typer.Exit(0)
@@ -106,45 +161,101 @@ def run_operation(operation: Operation, env: str, tenants: list[str] | None, cha
         operations = make_operations(PROJECT_ROOT, state, tenants_dir)
     except AutomationSetupError as exc:
         raise _fail(console, [str(exc)]) from None
-    report = Orchestrator(operations, parallel=parallel, console=console).run(operation, stacks, preview_only=preview_only)
+    report = Orchestrator(operations, parallel=parallel, console=console).run(
+        operation, stacks, preview_only=preview_only
+    )
     print_report(report, console)
     write_step_summary(report)
     raise typer.Exit(report.exit_code)
 
 
-def preview(env: EnvOption = "dev", tenant: TenantOption = None, changed_since: ChangedSinceOption = None,
-            parallel: ParallelOption = 4, backend: BackendOption = None, tenants: TenantsOption = None) -> None:
+def preview(
+    env: EnvOption = "dev",
+    tenant: TenantOption = None,
+    changed_since: ChangedSinceOption = None,
+    parallel: ParallelOption = 4,
+    backend: BackendOption = None,
+    tenants: TenantsOption = None,
+) -> None:
     """Preview the selected stacks with the policy pack attached."""
     run_operation(Operation.PREVIEW, env, tenant, changed_since, parallel, backend, tenants)
 
 
-def up(env: EnvOption = "dev", tenant: TenantOption = None, changed_since: ChangedSinceOption = None,
-       parallel: ParallelOption = 4, backend: BackendOption = None, tenants: TenantsOption = None) -> None:
+def up(
+    env: EnvOption = "dev",
+    tenant: TenantOption = None,
+    changed_since: ChangedSinceOption = None,
+    parallel: ParallelOption = 4,
+    backend: BackendOption = None,
+    tenants: TenantsOption = None,
+) -> None:
     """Deploy the selected stacks: the platform stack first, then tenant stacks in parallel."""
     run_operation(Operation.UP, env, tenant, changed_since, parallel, backend, tenants)
 
 
-def refresh(env: EnvOption = "dev", tenant: TenantOption = None, changed_since: ChangedSinceOption = None,
-            parallel: ParallelOption = 4, backend: BackendOption = None, tenants: TenantsOption = None,
-            preview_only: Annotated[bool, typer.Option("--preview-only",
-                                                       help="Only report drift; any drift exits 1.")] = False) -> None:
+def refresh(
+    env: EnvOption = "dev",
+    tenant: TenantOption = None,
+    changed_since: ChangedSinceOption = None,
+    parallel: ParallelOption = 4,
+    backend: BackendOption = None,
+    tenants: TenantsOption = None,
+    preview_only: Annotated[
+        bool, typer.Option("--preview-only", help="Only report drift; any drift exits 1.")
+    ] = False,
+) -> None:
     """Refresh the selected stacks' state from the cloud (or, with --preview-only, report drift)."""
-    run_operation(Operation.REFRESH, env, tenant, changed_since, parallel, backend, tenants, preview_only=preview_only)
+    run_operation(
+        Operation.REFRESH,
+        env,
+        tenant,
+        changed_since,
+        parallel,
+        backend,
+        tenants,
+        preview_only=preview_only,
+    )
 
 
-def destroy(env: EnvOption = "dev", tenant: TenantOption = None, changed_since: ChangedSinceOption = None,
-            parallel: ParallelOption = 4, backend: BackendOption = None, tenants: TenantsOption = None,
-            destroy_platform: Annotated[bool, typer.Option("--destroy-platform",
-                                                           help="Also destroy the platform stack (shared pool and free tenants).")] = False) -> None:
+def destroy(
+    env: EnvOption = "dev",
+    tenant: TenantOption = None,
+    changed_since: ChangedSinceOption = None,
+    parallel: ParallelOption = 4,
+    backend: BackendOption = None,
+    tenants: TenantsOption = None,
+    destroy_platform: Annotated[
+        bool,
+        typer.Option(
+            "--destroy-platform",
+            help="Also destroy the platform stack (shared pool and free tenants).",
+        ),
+    ] = False,
+) -> None:
     """Destroy offboarding tenants' stacks: their resources, then the stacks."""
-    run_operation(Operation.DESTROY, env, tenant, changed_since, parallel, backend, tenants,
-                  destroy_platform=destroy_platform)
+    run_operation(
+        Operation.DESTROY,
+        env,
+        tenant,
+        changed_since,
+        parallel,
+        backend,
+        tenants,
+        destroy_platform=destroy_platform,
+    )
 
 
-def pr_comment(base: Annotated[str, typer.Option("--base", metavar="REF", help="The pull request's base, e.g. origin/main.")],
-               env: EnvOption = "dev",
-               output: Annotated[Path | None, typer.Option("--output", metavar="FILE", help="Write here instead of stdout.")] = None,
-               tenants: TenantsOption = None) -> None:
+def pr_comment(
+    base: Annotated[
+        str,
+        typer.Option("--base", metavar="REF", help="The pull request's base, e.g. origin/main."),
+    ],
+    env: EnvOption = "dev",
+    output: Annotated[
+        Path | None, typer.Option("--output", metavar="FILE", help="Write here instead of stdout.")
+    ] = None,
+    tenants: TenantsOption = None,
+) -> None:
     """Write the pull-request report (validation, plan diff, policy, cost) as one markdown document."""
     from tenancy.automation.pr_comment import ICONS, build_pr_comment
 

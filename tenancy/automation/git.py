@@ -2,6 +2,7 @@
 
 Plain ``git`` subprocesses; every failure becomes a ``GitError`` with git's own message.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -33,7 +34,9 @@ def run_git(args: list[str], cwd: Path) -> str:
     except FileNotFoundError:
         raise GitError("git is not installed") from None
     if done.returncode != 0:
-        raise GitError(f"git {' '.join(args)}: {done.stderr.strip() or f'exit code {done.returncode}'}")
+        raise GitError(
+            f"git {' '.join(args)}: {done.stderr.strip() or f'exit code {done.returncode}'}"
+        )
     return done.stdout
 
 
@@ -51,7 +54,9 @@ def resolve_commit(ref: str, cwd: Path) -> str:
     try:
         return run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).strip()
     except GitError:
-        raise GitError(f"{ref!r} is not a commit in this repository (fetched with enough history?)") from None
+        raise GitError(
+            f"{ref!r} is not a commit in this repository (fetched with enough history?)"
+        ) from None
 
 
 def merge_base(ref: str, cwd: Path) -> str:
@@ -75,7 +80,9 @@ def changed_files(ref: str, cwd: Path) -> list[ChangedFile]:
     # --no-renames: a renamed tenant file is a deleted tenant plus a new one.
     out = run_git(["diff", "--name-status", "--no-renames", "-z", f"{ref}...HEAD"], cwd)
     fields = [f for f in out.split("\0") if f]
-    return [ChangedFile(path=fields[i + 1], status=fields[i][0]) for i in range(0, len(fields) - 1, 2)]
+    return [
+        ChangedFile(path=fields[i + 1], status=fields[i][0]) for i in range(0, len(fields) - 1, 2)
+    ]
 
 
 def show_file(commit: str, path: str, cwd: Path) -> str | None:

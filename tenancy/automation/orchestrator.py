@@ -21,6 +21,7 @@ Running (``Orchestrator.run``)
   - A locked stack (ConcurrentUpdateError) is retried with exponential backoff and jitter; any other
     error fails that stack alone and is reported with the stack's own output.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,13 +39,24 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from domain.environment import settings_path
+from domain.registry import Registry
+from domain.stacks import (
+    StackSpec,
+    all_stacks,
+    platform_stack_name,
+    select_stacks,
+    tenant_stack_name,
+)
+from domain.tiers import Status, Tier
 from tenancy.automation import git
-from tenancy.automation.adapter import OperationFailed, OperationResult, ResourceChange, StackOperations
+from tenancy.automation.adapter import (
+    OperationFailed,
+    OperationResult,
+    ResourceChange,
+    StackOperations,
+)
 from tenancy.automation.registry_diff import tenant_doc_at
-from tenancy.environment import settings_path
-from tenancy.registry import Registry
-from tenancy.stacks import StackSpec, all_stacks, platform_stack_name, select_stacks, tenant_stack_name
-from tenancy.tiers import Status, Tier
 
 SHARED_CODE_DIRS = ("components/", "tenancy/", "policies/")
 SHARED_CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
@@ -66,6 +78,7 @@ class Outcome(StrEnum):
 
 
 # --- selection -----------------------------------------------------------------------------------
+
 
 @dataclass
 class ChangeImpact:
@@ -116,7 +129,7 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
         if project_prefix not in ("", "."):
             if not path.startswith(project_prefix + "/"):
                 continue
-            path = path[len(project_prefix) + 1:]
+            path = path[len(project_prefix) + 1 :]
         posix = PurePosixPath(change.path)
 
         if is_shared_code(path):
@@ -130,8 +143,15 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
     return impact
 
 
-def _classify_tenant_file(change: git.ChangedFile, tenant_id: str, registry: Registry, base: str,
-                          root: Path, env: str, impact: ChangeImpact) -> None:
+def _classify_tenant_file(
+    change: git.ChangedFile,
+    tenant_id: str,
+    registry: Registry,
+    base: str,
+    root: Path,
+    env: str,
+    impact: ChangeImpact,
+) -> None:
     name = PurePosixPath(change.path).name
     tenant = None if change.deleted else registry.get(tenant_id)
     if tenant is not None and tenant.tier == Tier.FREE:
@@ -172,7 +192,9 @@ def resolve_selection(
     if not wanted and not changed_since:
         return Selection(everything, ["no --tenant or --changed-since: every stack"])
 
-    chosen: set[str] = set(s.name for s in select_stacks(registry, env, wanted)) if wanted else set()
+    chosen: set[str] = (
+        set(s.name for s in select_stacks(registry, env, wanted)) if wanted else set()
+    )
     reasons = [f"--tenant {t}" for t in wanted]
     notes: list[str] = []
     if changed_since:
@@ -191,8 +213,13 @@ def resolve_selection(
 
 # --- guards --------------------------------------------------------------------------------------
 
-def destroy_refusals(stacks: list[StackSpec], registry: Registry, allow_platform: bool,
-                     requested_tenants: Iterable[str] = ()) -> list[str]:
+
+def destroy_refusals(
+    stacks: list[StackSpec],
+    registry: Registry,
+    allow_platform: bool,
+    requested_tenants: Iterable[str] = (),
+) -> list[str]:
     """Why ``destroy`` must not run on these stacks (empty: it may)."""
     refusals: list[str] = []
     for tenant_id in requested_tenants:
@@ -222,6 +249,7 @@ def destroy_refusals(stacks: list[StackSpec], registry: Registry, allow_platform
 
 # --- retries -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter for a locked stack, a bounded number of attempts."""
@@ -239,6 +267,7 @@ class RetryPolicy:
 
 
 # --- reports -------------------------------------------------------------------------------------
+
 
 @dataclass
 class StackReport:
@@ -282,9 +311,16 @@ def summary_table(report: RunReport) -> Table:
         table.add_column(column)
     for r in report.stacks:
         result = r.outcome.value + (f" ({r.attempts} attempts)" if r.attempts > 1 else "")
-        style = {"succeeded": "green", "failed": "red", "skipped": "yellow", "drift": "red"}[r.outcome.value]
-        table.add_row(r.stack, r.operation, format_changes(r.changes), f"{r.duration:.1f}s",
-                      f"[{style}]{escape(result)}[/{style}]")
+        style = {"succeeded": "green", "failed": "red", "skipped": "yellow", "drift": "red"}[
+            r.outcome.value
+        ]
+        table.add_row(
+            r.stack,
+            r.operation,
+            format_changes(r.changes),
+            f"{r.duration:.1f}s",
+            f"[{style}]{escape(result)}[/{style}]",
+        )
     return table
 
 
@@ -304,9 +340,13 @@ def print_report(report: RunReport, console: Console) -> None:
                 body += "\n\nstderr:\n" + excerpt(r.stderr)
             if r.stdout.strip():
                 body += "\n\nstdout:\n" + excerpt(r.stdout)
-            console.print(Panel(escape(body), title=f"{r.stack}: {r.operation} failed", border_style="red"))
+            console.print(
+                Panel(escape(body), title=f"{r.stack}: {r.operation} failed", border_style="red")
+            )
         elif r.outcome == Outcome.DRIFT:
-            console.print(Panel(escape(drift_text(r)), title=f"{r.stack}: drift", border_style="red"))
+            console.print(
+                Panel(escape(drift_text(r)), title=f"{r.stack}: drift", border_style="red")
+            )
         elif r.outcome == Outcome.SKIPPED:
             console.print(f"[yellow]{escape(r.stack)}[/yellow]: {escape(r.detail)}")
     drifted = [r.stack for r in report.stacks if r.outcome == Outcome.DRIFT]
@@ -326,10 +366,16 @@ def drift_text(r: StackReport) -> str:
 
 def markdown_report(report: RunReport) -> str:
     """The same summary for ``$GITHUB_STEP_SUMMARY``."""
-    lines = [f"## tenancy {report.operation.value}", "", "| Stack | Operation | Changes | Duration | Result |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"## tenancy {report.operation.value}",
+        "",
+        "| Stack | Operation | Changes | Duration | Result |",
+        "|---|---|---|---|---|",
+    ]
     for r in report.stacks:
-        lines.append(f"| `{r.stack}` | {r.operation} | {format_changes(r.changes)} | {r.duration:.1f}s | {r.outcome.value} |")
+        lines.append(
+            f"| `{r.stack}` | {r.operation} | {format_changes(r.changes)} | {r.duration:.1f}s | {r.outcome.value} |"
+        )
     for r in report.stacks:
         if r.outcome == Outcome.DRIFT:
             lines += ["", f"### Drift in `{r.stack}`", "", "```", drift_text(r), "```"]
@@ -353,17 +399,26 @@ def write_step_summary(report: RunReport, environ: dict[str, str] | None = None)
 
 # --- progress ------------------------------------------------------------------------------------
 
+
 class StackProgress:
     """One live row per stack in a terminal; plain start/finish lines everywhere (CI logs too)."""
 
     def __init__(self, console: Console, stacks: list[str]):
         self.console = console
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.fields[stack]}", style="bold"),
-                                 TextColumn("{task.description}"), TimeElapsedColumn(),
-                                 console=console, transient=True, disable=not console.is_terminal)
-        self.tasks = {name: self.progress.add_task("queued", stack=name, start=False) for name in stacks}
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[stack]}", style="bold"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self.tasks = {
+            name: self.progress.add_task("queued", stack=name, start=False) for name in stacks
+        }
 
-    def __enter__(self) -> "StackProgress":
+    def __enter__(self) -> StackProgress:
         self.progress.__enter__()
         return self
 
@@ -380,17 +435,26 @@ class StackProgress:
             self.progress.update(self.tasks[stack], description=escape(line.strip()[:80]))
 
     def retrying(self, stack: str, attempt: int, delay: float) -> None:
-        self.console.print(f"[yellow]↻[/yellow] {stack}: stack is locked by another update; "
-                           f"attempt {attempt + 1} in {delay:.1f}s")
+        self.console.print(
+            f"[yellow]↻[/yellow] {stack}: stack is locked by another update; "
+            f"attempt {attempt + 1} in {delay:.1f}s"
+        )
 
     def finished(self, report: StackReport) -> None:
-        self.progress.update(self.tasks[report.stack], description=report.outcome.value, completed=1, total=1)
-        mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]–[/yellow]"}.get(report.outcome.value, "[red]✘[/red]")
-        self.console.print(f"{mark} {report.stack}: {report.operation} {report.outcome.value} "
-                           f"({format_changes(report.changes)}, {report.duration:.1f}s)")
+        self.progress.update(
+            self.tasks[report.stack], description=report.outcome.value, completed=1, total=1
+        )
+        mark = {"succeeded": "[green]✔[/green]", "skipped": "[yellow]–[/yellow]"}.get(
+            report.outcome.value, "[red]✘[/red]"
+        )
+        self.console.print(
+            f"{mark} {report.stack}: {report.operation} {report.outcome.value} "
+            f"({format_changes(report.changes)}, {report.duration:.1f}s)"
+        )
 
 
 # --- running -------------------------------------------------------------------------------------
+
 
 class Orchestrator:
     def __init__(
@@ -410,7 +474,9 @@ class Orchestrator:
         self.console = console or Console()
         self.clock = clock
 
-    def run(self, operation: Operation, stacks: list[StackSpec], *, preview_only: bool = False) -> RunReport:
+    def run(
+        self, operation: Operation, stacks: list[StackSpec], *, preview_only: bool = False
+    ) -> RunReport:
         platform = [s for s in stacks if s.kind == "platform"]
         tenants = [s for s in stacks if s.kind == "tenant"]
         reports: list[StackReport] = []
@@ -419,8 +485,14 @@ class Orchestrator:
                 reports += self._run_many(operation, tenants, progress, preview_only)
                 for spec in platform:
                     if any(r.outcome != Outcome.SUCCEEDED for r in reports):
-                        reports.append(self._skip(spec, operation, progress,
-                                                  "not destroyed: a tenant stack was not destroyed, and tenant stacks depend on it"))
+                        reports.append(
+                            self._skip(
+                                spec,
+                                operation,
+                                progress,
+                                "not destroyed: a tenant stack was not destroyed, and tenant stacks depend on it",
+                            )
+                        )
                     else:
                         reports.append(self._run_one(operation, spec, progress, preview_only))
             else:
@@ -428,28 +500,45 @@ class Orchestrator:
                     reports.append(self._run_one(operation, spec, progress, preview_only))
                 platform_failed = any(r.outcome == Outcome.FAILED for r in reports)
                 if operation == Operation.UP and platform_failed:
-                    reports += [self._skip(spec, operation, progress,
-                                           "skipped: the platform stack failed, and tenant stacks read its outputs")
-                                for spec in tenants]
+                    reports += [
+                        self._skip(
+                            spec,
+                            operation,
+                            progress,
+                            "skipped: the platform stack failed, and tenant stacks read its outputs",
+                        )
+                        for spec in tenants
+                    ]
                 else:
                     reports += self._run_many(operation, tenants, progress, preview_only)
         return RunReport(operation, reports)
 
-    def _run_many(self, operation: Operation, specs: list[StackSpec], progress: StackProgress,
-                  preview_only: bool) -> list[StackReport]:
+    def _run_many(
+        self,
+        operation: Operation,
+        specs: list[StackSpec],
+        progress: StackProgress,
+        preview_only: bool,
+    ) -> list[StackReport]:
         if not specs:
             return []
         with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="stack") as pool:
-            futures = [pool.submit(self._run_one, operation, spec, progress, preview_only) for spec in specs]
+            futures = [
+                pool.submit(self._run_one, operation, spec, progress, preview_only)
+                for spec in specs
+            ]
             return [f.result() for f in futures]  # in selection order, whatever finished first
 
-    def _skip(self, spec: StackSpec, operation: Operation, progress: StackProgress, why: str) -> StackReport:
+    def _skip(
+        self, spec: StackSpec, operation: Operation, progress: StackProgress, why: str
+    ) -> StackReport:
         report = StackReport(spec.name, operation.value, Outcome.SKIPPED, detail=why)
         progress.finished(report)
         return report
 
-    def _run_one(self, operation: Operation, spec: StackSpec, progress: StackProgress,
-                 preview_only: bool) -> StackReport:
+    def _run_one(
+        self, operation: Operation, spec: StackSpec, progress: StackProgress, preview_only: bool
+    ) -> StackReport:
         from pulumi.automation.errors import ConcurrentUpdateError  # see _with_retries
 
         label = f"{operation.value}{' --preview-only' if preview_only else ''}"
@@ -457,12 +546,17 @@ class Orchestrator:
         started = self.clock()
         report = StackReport(spec.name, label, Outcome.SUCCEEDED)
         try:
-            result = self._with_retries(spec.name, progress, report,
-                                        lambda sink: self._call(operation, spec.name, sink, preview_only))
+            result = self._with_retries(
+                spec.name,
+                progress,
+                report,
+                lambda sink: self._call(operation, spec.name, sink, preview_only),
+            )
             if operation == Operation.DESTROY:
                 # The resources are gone; now the stack itself (its history and config).
-                self._with_retries(spec.name, progress, None,
-                                   lambda sink: self.operations.remove_stack(spec.name))
+                self._with_retries(
+                    spec.name, progress, None, lambda sink: self.operations.remove_stack(spec.name)
+                )
             report.changes = result.changes
             report.stdout, report.stderr = result.stdout, result.stderr
             report.resource_changes = list(result.resource_changes)
@@ -494,8 +588,13 @@ class Orchestrator:
             return ops.refresh(stack, preview_only=preview_only, on_output=sink)
         return ops.destroy(stack, on_output=sink)
 
-    def _with_retries(self, stack: str, progress: StackProgress, report: StackReport | None,
-                      call: Callable[[Callable[[str], None]], OperationResult]) -> OperationResult:
+    def _with_retries(
+        self,
+        stack: str,
+        progress: StackProgress,
+        report: StackReport | None,
+        call: Callable[[Callable[[str], None]], OperationResult],
+    ) -> OperationResult:
         """``call`` until the stack is not locked, at most ``max_attempts`` times; counts into ``report``."""
         # Imported here, not at the top: `tenancy` imports this module to register its commands, and
         # the Pulumi SDK would add most of a second to every command's start.
@@ -514,4 +613,3 @@ class Orchestrator:
                 delay = self.retry.delay(failed)
                 progress.retrying(stack, failed, delay)
                 self.retry.sleep(delay)
-

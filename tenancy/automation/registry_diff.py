@@ -3,15 +3,16 @@
 Offboarding is two steps (status ``offboarding`` + ``up`` lifts the protection, then ``destroy``),
 so by the time a file is deleted its base version must already say ``status: offboarding``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from domain.registry import Problem
+from domain.tiers import Status
+from domain.yamlio import parse_yaml_text
 from tenancy.automation import git
-from tenancy.registry import Problem
-from tenancy.tiers import Status
-from tenancy.yamlio import parse_yaml_text
 
 
 def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
@@ -49,15 +50,25 @@ def tenant_doc_at(commit: str, path: str, cwd: Path) -> dict[str, Any] | None:
 
 
 def _offboarding_problem(name: str, doc: dict[str, Any] | None, base_ref: str) -> Problem | None:
-    how = ("offboard in two steps: set status: offboarding and deploy (`tenancy up`), "
-           "destroy the stack (`tenancy destroy`), then delete the file")
+    how = (
+        "offboard in two steps: set status: offboarding and deploy (`tenancy up`), "
+        "destroy the stack (`tenancy destroy`), then delete the file"
+    )
     if doc is None:
-        return Problem(name, "status", None,
-                       f"tenant file deleted, and its version at {base_ref} cannot be read to confirm "
-                       f"it was offboarding; {how}")
+        return Problem(
+            name,
+            "status",
+            None,
+            f"tenant file deleted, and its version at {base_ref} cannot be read to confirm "
+            f"it was offboarding; {how}",
+        )
     status = doc.get("status", Status.ACTIVE.value)
     if status == Status.OFFBOARDING.value:
         return None
     # No line number: the file no longer exists in the tree the reader is looking at.
-    return Problem(name, "status", None,
-                   f"tenant file deleted while its status at {base_ref} was {status!r}, not 'offboarding'; {how}")
+    return Problem(
+        name,
+        "status",
+        None,
+        f"tenant file deleted while its status at {base_ref} was {status!r}, not 'offboarding'; {how}",
+    )

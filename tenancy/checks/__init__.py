@@ -3,6 +3,7 @@
 The evaluator pulls in pulumi_policy and the pack, so it is imported on first use: registering
 the `check` command costs the `tenancy` CLI nothing at start-up.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,21 +4,22 @@ Exit codes: 0 nothing blocks; 1 a mandatory violation, or a mandatory policy tha
 decide (unless --allow-undecided); 2 the input could not be read (environment, registry, plan,
 policy config) or planning failed.
 """
+
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
-from tenancy.plan.model import Plan, PlanFormatError
-from tenancy.registry import Registry, RegistryError, load_registry
+from domain import PROJECT_ROOT
+from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
+from domain.plan_model import Plan, PlanFormatError
+from domain.registry import Registry, RegistryError, load_registry
 
 if TYPE_CHECKING:
     from tenancy.checks.engine import CheckReport, CheckResult
@@ -38,17 +39,33 @@ def register(app: typer.Typer) -> None:
 
 def check(
     env: str = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml)."),
-    tenant: Optional[list[str]] = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable)."),
-    plan: Optional[Path] = typer.Option(None, "--plan", help="A plan JSON from `tenancy plan --json` instead of planning now."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the results as JSON (for CI)."),
-    tenants: Path = typer.Option(PROJECT_ROOT / "tenants", "--tenants", help="Tenant registry directory."),
-    policy_config: Optional[Path] = typer.Option(None, "--policy-config",
-                                                 help="Policy config JSON, as `pulumi preview --policy-pack-config`."),
-    allow_undecided: bool = typer.Option(False, "--allow-undecided",
-                                         help="Do not fail on mandatory policies that cannot decide offline."),
+    tenant: list[str] | None = typer.Option(
+        None, "--tenant", help="Only this tenant's stack (repeatable)."
+    ),
+    plan: Path | None = typer.Option(
+        None, "--plan", help="A plan JSON from `tenancy plan --json` instead of planning now."
+    ),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Also write the results as JSON (for CI)."
+    ),
+    tenants: Path = typer.Option(
+        PROJECT_ROOT / "tenants", "--tenants", help="Tenant registry directory."
+    ),
+    policy_config: Path | None = typer.Option(
+        None,
+        "--policy-config",
+        help="Policy config JSON, as `pulumi preview --policy-pack-config`.",
+    ),
+    allow_undecided: bool = typer.Option(
+        False,
+        "--allow-undecided",
+        help="Do not fail on mandatory policies that cannot decide offline.",
+    ),
 ) -> None:
     """Evaluate the policy pack against the offline plan; exit 1 on any mandatory violation."""
-    from tenancy.checks.engine import evaluate  # heavy (pulumi_policy, the pack): only when checking
+    from tenancy.checks.engine import (
+        evaluate,
+    )  # heavy (pulumi_policy, the pack): only when checking
 
     settings, registry = _load_inputs(env, tenants)
     the_plan = _load_plan(plan, settings, registry, tenant or [])
@@ -80,8 +97,10 @@ def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry
         _input_error(str(exc))
 
 
-def _load_plan(path: Path | None, settings: EnvironmentSettings, registry: Registry, tenant_ids: list[str]) -> Plan:
-    from tenancy.stacks import StackSelectionError, select_stacks
+def _load_plan(
+    path: Path | None, settings: EnvironmentSettings, registry: Registry, tenant_ids: list[str]
+) -> Plan:
+    from domain.stacks import StackSelectionError, select_stacks
 
     try:
         specs = select_stacks(registry, settings.environment, tenant_ids)
@@ -93,12 +112,14 @@ def _load_plan(path: Path | None, settings: EnvironmentSettings, registry: Regis
         except PlanFormatError as exc:
             _input_error(str(exc))
         wanted = {spec.name for spec in specs}
-        return Plan([stack for stack in plan.stacks if stack.name in wanted]) if tenant_ids else plan
+        return (
+            Plan([stack for stack in plan.stacks if stack.name in wanted]) if tenant_ids else plan
+        )
     from tenancy.plan.engine import plan_stacks
 
     try:
         return plan_stacks(specs, settings, registry)
-    except Exception as exc:  # noqa: BLE001 - any failure of the program is reported, not a traceback
+    except Exception as exc:
         _input_error(f"the offline plan failed: {type(exc).__name__}: {exc}")
 
 
@@ -116,6 +137,7 @@ def _load_policy_config(path: Path | None) -> dict | None:
 
 # --- printing ------------------------------------------------------------------------------------
 
+
 def _grouped(results: list[CheckResult]) -> dict[str, dict[str, list[CheckResult]]]:
     groups: dict[str, dict[str, list[CheckResult]]] = defaultdict(lambda: defaultdict(list))
     for result in results:
@@ -124,11 +146,17 @@ def _grouped(results: list[CheckResult]) -> dict[str, dict[str, list[CheckResult
 
 
 def _print_group(title: str, results: list[CheckResult], undecided: bool) -> None:
-    for tenant, by_policy in sorted(_grouped(results).items(), key=lambda kv: (kv[0] == PLATFORM, kv[0])):
+    for tenant, by_policy in sorted(
+        _grouped(results).items(), key=lambda kv: (kv[0] == PLATFORM, kv[0])
+    ):
         stacks = sorted({r.stack for rs in by_policy.values() for r in rs})
         out.print(f"\n[bold]{escape(tenant)}[/] [dim]({escape(', '.join(stacks))}) — {title}[/]")
         for policy, items in sorted(by_policy.items()):
-            mark = "[yellow]?[/]" if undecided else ("[red]✗[/]" if items[0].level == "mandatory" else "[yellow]![/]")
+            mark = (
+                "[yellow]?[/]"
+                if undecided
+                else ("[red]✗[/]" if items[0].level == "mandatory" else "[yellow]![/]")
+            )
             out.print(f"  {mark} [bold]{escape(policy)}[/] [dim]{items[0].level}[/]")
             for result in items:
                 out.print(f"      {escape(result.message)}", soft_wrap=True)
@@ -142,7 +170,11 @@ def print_report(report: CheckReport, allow_undecided: bool = False) -> None:
     if report.violations:
         _print_group("violations", report.violations, undecided=False)
     if report.undecided:
-        _print_group("undecided (a value is unknown until deploy)", report.undecided, undecided=True)
+        _print_group(
+            "undecided (a value is unknown until deploy)", report.undecided, undecided=True
+        )
     verdict = "[red]FAIL[/]" if report.failed(allow_undecided) else "[green]PASS[/]"
-    out.print(f"\n{verdict} {summary['mandatory']} mandatory, {summary['advisory']} advisory, "
-              f"{summary['undecided']} undecided")
+    out.print(
+        f"\n{verdict} {summary['mandatory']} mandatory, {summary['advisory']} advisory, "
+        f"{summary['undecided']} undecided"
+    )

@@ -11,10 +11,10 @@ How the plan's markers reach the policies:
 - {"$resource": urn} becomes the urn string (the engine passes the id or urn of a reference);
 - "[secret]" stays as is (the engine would pass the plaintext, which the plan never holds).
 """
+
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -35,10 +35,9 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentSettings
-from tenancy.plan.model import UNKNOWN, Plan, PlanResource, PlanStack
-from tenancy.registry import Registry
+from domain.environment import EnvironmentSettings
+from domain.plan_model import UNKNOWN, Plan, PlanResource, PlanStack
+from domain.registry import Registry
 
 MANDATORY = EnforcementLevel.MANDATORY.value
 ADVISORY = EnforcementLevel.ADVISORY.value
@@ -86,19 +85,15 @@ class CheckReport:
         return not allow_undecided and any(r.level == MANDATORY for r in self.undecided)
 
     def to_json(self) -> dict[str, Any]:
-        return {"violations": [r.to_json() for r in self.violations],
-                "undecided": [r.to_json() for r in self.undecided],
-                "summary": self.summary}
-
-
-def ensure_pack_importable() -> None:
-    """The pack lives in the repository (policies/), not in the installed package."""
-    root = str(PROJECT_ROOT)
-    if root not in sys.path:
-        sys.path.append(root)
+        return {
+            "violations": [r.to_json() for r in self.violations],
+            "undecided": [r.to_json() for r in self.undecided],
+            "summary": self.summary,
+        }
 
 
 # --- building what the engine passes ------------------------------------------------------------
+
 
 def engine_value(value: Any) -> Any:
     """A plan input value as the analyzer would deserialize it."""
@@ -121,29 +116,58 @@ def resource_options(resource: PlanResource) -> PolicyResourceOptions:
     opts = resource.options
     # The engine passes None when the program never set deleteBeforeReplace.
     return PolicyResourceOptions(
-        protect=opts.protect, ignore_changes=list(opts.ignore_changes),
-        delete_before_replace=True if opts.delete_before_replace else None, aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[], parent=resource.parent,
+        protect=opts.protect,
+        ignore_changes=list(opts.ignore_changes),
+        delete_before_replace=True if opts.delete_before_replace else None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=resource.parent,
     )
 
 
-def provider_of(resource: PlanResource, by_urn: Mapping[str, PlanResource]) -> PolicyProviderResource | None:
+def provider_of(
+    resource: PlanResource, by_urn: Mapping[str, PlanResource]
+) -> PolicyProviderResource | None:
     provider = by_urn.get(resource.provider) if resource.provider else None
     if provider is None:
         return None  # the default provider: the plan records no resource for it
-    return PolicyProviderResource(provider.type, engine_props(provider), provider.urn, provider.name)
+    return PolicyProviderResource(
+        provider.type, engine_props(provider), provider.urn, provider.name
+    )
 
 
-def resource_args(stack: PlanStack, resource: PlanResource, config: Mapping[str, Any] | None = None) -> ResourceValidationArgs:
-    return ResourceValidationArgs(resource.type, engine_props(resource), resource.urn, resource.name,
-                                  resource_options(resource), provider_of(resource, stack.by_urn()), config)
+def resource_args(
+    stack: PlanStack, resource: PlanResource, config: Mapping[str, Any] | None = None
+) -> ResourceValidationArgs:
+    return ResourceValidationArgs(
+        resource.type,
+        engine_props(resource),
+        resource.urn,
+        resource.name,
+        resource_options(resource),
+        provider_of(resource, stack.by_urn()),
+        config,
+    )
 
 
 def policy_resources(stack: PlanStack) -> list[PolicyResource]:
     """The stack's resources linked to their parents and dependencies, as AnalyzeStack builds them."""
     by_urn = stack.by_urn()
-    resources = {r.urn: PolicyResource(r.type, engine_props(r), r.urn, r.name, resource_options(r),
-                                       provider_of(r, by_urn), None, [], {}) for r in stack.resources}
+    resources = {
+        r.urn: PolicyResource(
+            r.type,
+            engine_props(r),
+            r.urn,
+            r.name,
+            resource_options(r),
+            provider_of(r, by_urn),
+            None,
+            [],
+            {},
+        )
+        for r in stack.resources
+    }
     for planned in stack.resources:
         resource = resources[planned.urn]
         if planned.parent in resources:
@@ -158,8 +182,11 @@ def stack_args(stack: PlanStack, config: Mapping[str, Any] | None = None) -> Sta
 
 # --- running the policies -------------------------------------------------------------------------
 
-def level_and_config(policy: Policy, policy_config: PolicyConfig | None) -> tuple[EnforcementLevel, dict | None]:
-    from policies.pack import enforcement_level  # the pack is on sys.path by now
+
+def level_and_config(
+    policy: Policy, policy_config: PolicyConfig | None
+) -> tuple[EnforcementLevel, dict | None]:
+    from policies.pack import enforcement_level
 
     level = enforcement_level(policy)
     entry = (policy_config or {}).get(policy.name, (policy_config or {}).get("all"))
@@ -180,16 +207,38 @@ def _run(validate, args, report) -> None:
 
 
 class _Collector:
-    def __init__(self, policy: str, level: EnforcementLevel, stack: PlanStack, default_urn: str | None, owners):
-        self.policy, self.level, self.stack, self.default_urn, self.owners = policy, level, stack, default_urn, owners
+    def __init__(
+        self,
+        policy: str,
+        level: EnforcementLevel,
+        stack: PlanStack,
+        default_urn: str | None,
+        owners,
+    ):
+        self.policy, self.level, self.stack, self.default_urn, self.owners = (
+            policy,
+            level,
+            stack,
+            default_urn,
+            owners,
+        )
         self.results: list[CheckResult] = []
 
     def report(self, message: str, urn: str | None = None) -> None:
-        from policies.lib.reporting import is_undecided, strip_undecided  # the pack is on sys.path by now
+        from policies.lib.reporting import is_undecided, strip_undecided
 
         urn = self.default_urn or urn or None
-        self.results.append(CheckResult(self.policy, _level_name(self.level), self.stack.name, self.owners(urn),
-                                        urn, strip_undecided(message), is_undecided(message)))
+        self.results.append(
+            CheckResult(
+                self.policy,
+                _level_name(self.level),
+                self.stack.name,
+                self.owners(urn),
+                urn,
+                strip_undecided(message),
+                is_undecided(message),
+            )
+        )
 
     def unknown(self, exc: UnknownValueError) -> None:
         # What the engine turns into "can't run policy during preview": undecided, never a pass.
@@ -223,7 +272,9 @@ def _owner_lookup(stack: PlanStack, linked: list[PolicyResource]):
     return owner
 
 
-def evaluate_stack(stack: PlanStack, policies: Iterable[Policy], policy_config: PolicyConfig | None = None) -> list[CheckResult]:
+def evaluate_stack(
+    stack: PlanStack, policies: Iterable[Policy], policy_config: PolicyConfig | None = None
+) -> list[CheckResult]:
     """Every policy on one stack (facts must already be installed, see ``evaluate``)."""
     results: list[CheckResult] = []
     linked = policy_resources(stack)
@@ -233,14 +284,22 @@ def evaluate_stack(stack: PlanStack, policies: Iterable[Policy], policy_config: 
         level, config = level_and_config(policy, policy_config)
         if level == EnforcementLevel.DISABLED:
             continue
-        (resource_policies if isinstance(policy, ResourceValidationPolicy) else stack_policies).append((policy, level, config))
+        (
+            resource_policies if isinstance(policy, ResourceValidationPolicy) else stack_policies
+        ).append((policy, level, config))
     by_urn = stack.by_urn()
     for resource in stack.resources:
         # Built once per resource: policies only read them (the engine rebuilds identical ones).
-        props, opts, provider = engine_props(resource), resource_options(resource), provider_of(resource, by_urn)
+        props, opts, provider = (
+            engine_props(resource),
+            resource_options(resource),
+            provider_of(resource, by_urn),
+        )
         for policy, level, config in resource_policies:
             collector = _Collector(policy.name, level, stack, resource.urn, owners)
-            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, opts, provider, config)
+            args = ResourceValidationArgs(
+                resource.type, props, resource.urn, resource.name, opts, provider, config
+            )
             try:
                 _run(policy.validate, args, collector.report)
             except UnknownValueError as exc:
@@ -270,7 +329,6 @@ def evaluate(
     policy_config: PolicyConfig | None = None,
 ) -> CheckReport:
     """Evaluate the pack (or the given policies) against every stack of the plan."""
-    ensure_pack_importable()
     from policies.lib.facts import use_facts
     from policies.pack import ALL_POLICIES
 
@@ -285,9 +343,9 @@ def evaluate(
 
 # --- documentation --------------------------------------------------------------------------------
 
+
 def policy_table_markdown() -> str:
     """The README's policy table: every policy with its level, kind, anchors and what it guards."""
-    ensure_pack_importable()
     from policies.lib.anchors import anchors_text
     from policies.pack import POLICY_MODULES, enforcement_level
 
@@ -297,5 +355,7 @@ def policy_table_markdown() -> str:
         kind = "resource" if isinstance(policy, ResourceValidationPolicy) else "stack"
         level = enforcement_level(policy).value
         description = policy.description.replace("|", "\\|")
-        lines.append(f"| `{policy.name}` | {level} | {kind} | {anchors_text(module.ANCHORS)} | {description} |")
+        lines.append(
+            f"| `{policy.name}` | {level} | {kind} | {anchors_text(module.ANCHORS)} | {description} |"
+        )
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ and the purge of a moved tenant's rows from the shared database. See docs/data-i
 The names below load on first use, so that the CLI does not import psycopg until a database
 command runs.
 """
+
 from __future__ import annotations
 
 import importlib

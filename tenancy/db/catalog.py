@@ -1,6 +1,7 @@
 """What the database itself says about tenant data: which tables are tenant-owned (they have a
 ``tenant_id`` column), their columns, the foreign-key order between them, and per-table
 fingerprints (row count + checksum) of one tenant's rows."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -94,7 +95,9 @@ def _columns(conn: psycopg.Connection, oids: list[int]) -> dict[int, tuple[Colum
     return {oid: tuple(table_columns) for oid, table_columns in columns.items()}
 
 
-def _foreign_key_order(conn: psycopg.Connection, tables: dict[int, TenantTable]) -> list[TenantTable]:
+def _foreign_key_order(
+    conn: psycopg.Connection, tables: dict[int, TenantTable]
+) -> list[TenantTable]:
     edges = conn.execute(
         "SELECT conrelid, confrelid FROM pg_catalog.pg_constraint WHERE contype = 'f'"
     ).fetchall()

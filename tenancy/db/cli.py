@@ -4,12 +4,13 @@
 are registered on the top-level app as ``tenancy migrate-data`` and ``tenancy purge-tenant-data``.
 DSNs are secrets: output names databases as user@host:port/dbname and masks any password.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -45,11 +46,11 @@ def _failures_exit_non_zero(*dsns: str) -> Iterator[None]:
     import psycopg
 
     from tenancy.db.connection import redact
-    from tenancy.db.errors import DatabaseToolError
+    from tenancy.db.errors import DatabaseToolError, MigrationFilesError
 
     try:
         yield
-    except (DatabaseToolError, psycopg.Error) as exc:
+    except (DatabaseToolError, MigrationFilesError, psycopg.Error) as exc:
         message = redact(" ".join(str(exc).split()), *dsns)
         _err().print(Text("error: ", style="bold red") + Text(message))
         raise typer.Exit(code=1) from None
@@ -62,10 +63,15 @@ _DIR_HELP = f"directory of NNNN_name.sql files (default: ${MIGRATIONS_DIR_ENV}, 
 @db_app.command("migrate")
 def migrate_command(
     dsn: list[str] = typer.Option(..., "--dsn", help=f"{_DSN_HELP}; repeat for several databases"),
-    migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
+    migrations_dir: Path | None = typer.Option(
+        None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP
+    ),
     grant_app_role_to: list[str] = typer.Option(
-        [], "--grant-app-role-to", metavar="LOGIN",
-        help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables"),
+        [],
+        "--grant-app-role-to",
+        metavar="LOGIN",
+        help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables",
+    ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
     from tenancy.db.connection import describe_dsn
@@ -82,13 +88,19 @@ def migrate_command(
             for name in result.applied:
                 _out().print(Text(f"applied {name} to {where}", style="green"))
         else:
-            _out().print(Text(f"{where} is up to date ({len(result.already_applied)} migrations applied earlier)"))
+            _out().print(
+                Text(
+                    f"{where} is up to date ({len(result.already_applied)} migrations applied earlier)"
+                )
+            )
 
 
 @db_app.command("status")
 def status_command(
     dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
-    migrations_dir: Optional[Path] = typer.Option(None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP),
+    migrations_dir: Path | None = typer.Option(
+        None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP
+    ),
 ) -> None:
     """Show which migrations are applied, pending, changed since applied, or unknown to this code."""
     from tenancy.db.connection import describe_dsn
@@ -109,7 +121,11 @@ def status_command(
 
 
 def _print_table_result(result: TableResult) -> None:
-    verbs = {"copied": "copied and verified", "verified-earlier": "verified (copied earlier)", "would-copy": "would copy"}
+    verbs = {
+        "copied": "copied and verified",
+        "verified-earlier": "verified (copied earlier)",
+        "would-copy": "would copy",
+    }
     _out().print(Text(f"  {result.table}: {verbs[result.action]} {result.rows} rows"))
 
 
@@ -121,25 +137,45 @@ def _print_migration_summary(report: DataMigrationReport) -> None:
         table.add_row(result.table, str(result.rows), result.checksum, result.action)
     _out().print(table)
     if report.dry_run:
-        _out().print(Text(f"dry run: {report.total_rows} rows would be copied; nothing was written", style="yellow"))
+        _out().print(
+            Text(
+                f"dry run: {report.total_rows} rows would be copied; nothing was written",
+                style="yellow",
+            )
+        )
     else:
-        _out().print(Text(f"tenant {report.tenant}: {report.total_rows} rows copied and verified", style="green"))
+        _out().print(
+            Text(
+                f"tenant {report.tenant}: {report.total_rows} rows copied and verified",
+                style="green",
+            )
+        )
 
 
 def migrate_data_command(
     tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
     from_dsn: str = typer.Option(..., "--from", help=f"the shared database; {_DSN_HELP}"),
     to_dsn: str = typer.Option(..., "--to", help=f"the tenant's dedicated database; {_DSN_HELP}"),
-    resume: bool = typer.Option(False, "--resume", help="continue an interrupted run; re-verifies tables copied earlier"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="show what would be copied and write nothing"),
+    resume: bool = typer.Option(
+        False, "--resume", help="continue an interrupted run; re-verifies tables copied earlier"
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="show what would be copied and write nothing"
+    ),
 ) -> None:
     """Copy one tenant's rows from the shared database to its dedicated one (Free→Standard)."""
     from tenancy.db.connection import describe_dsn
     from tenancy.db.datamove import migrate_data
 
-    _out().print(Text(f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"))
+    _out().print(
+        Text(
+            f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"
+        )
+    )
     with _failures_exit_non_zero(from_dsn, to_dsn):
-        report = migrate_data(tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result)
+        report = migrate_data(
+            tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result
+        )
     _print_migration_summary(report)
 
 
@@ -147,11 +183,19 @@ def purge_tenant_data_command(
     tenant: str = typer.Argument(..., help="tenant id whose rows leave the shared database"),
     dsn: str = typer.Option(..., "--dsn", help=f"the shared database; {_DSN_HELP}"),
     retention_days: int = typer.Option(
-        DEFAULT_RETENTION_DAYS, "--retention-days", min=0,
+        DEFAULT_RETENTION_DAYS,
+        "--retention-days",
+        min=0,
         help="refuse unless the verified migration is at least this old",
     ),
-    force: bool = typer.Option(False, "--force", help="purge without a verified migration or before the retention period ends"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="count the rows that would be deleted; delete nothing"),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="purge without a verified migration or before the retention period ends",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="count the rows that would be deleted; delete nothing"
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation"),
 ) -> None:
     """Delete a migrated tenant's rows from the shared database after the retention period."""
@@ -159,12 +203,18 @@ def purge_tenant_data_command(
     from tenancy.db.purge import purge_tenant
 
     if not (dry_run or yes):
-        typed = typer.prompt(f"Type the tenant id to delete its rows from {describe_dsn(dsn)}", default="")
+        typed = typer.prompt(
+            f"Type the tenant id to delete its rows from {describe_dsn(dsn)}", default=""
+        )
         if typed != tenant:
-            _err().print(Text("error: confirmation did not match; nothing was deleted", style="bold red"))
+            _err().print(
+                Text("error: confirmation did not match; nothing was deleted", style="bold red")
+            )
             raise typer.Exit(code=1)
     with _failures_exit_non_zero(dsn):
-        report = purge_tenant(tenant, dsn, retention_days=retention_days, force=force, dry_run=dry_run)
+        report = purge_tenant(
+            tenant, dsn, retention_days=retention_days, force=force, dry_run=dry_run
+        )
     table = Table(title=f"tenant {tenant} in {report.database}")
     table.add_column("table")
     table.add_column("rows would be deleted" if dry_run else "rows deleted")
@@ -173,4 +223,9 @@ def purge_tenant_data_command(
     _out().print(table)
     verb = "would be deleted" if dry_run else "deleted"
     note = " (forced)" if force else ""
-    _out().print(Text(f"tenant {tenant}: {report.total_rows} rows {verb}{note}", style="yellow" if dry_run else "green"))
+    _out().print(
+        Text(
+            f"tenant {tenant}: {report.total_rows} rows {verb}{note}",
+            style="yellow" if dry_run else "green",
+        )
+    )

@@ -1,4 +1,5 @@
 """Connecting to PostgreSQL without ever showing a password, and setting the tenant context."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,11 @@ def redact(text: str, *dsns: str) -> str:
     for dsn in dsns:
         password = _password_of(dsn)
         if password:
-            for form in {password, urllib.parse.quote(password, safe=""), urllib.parse.quote(password)}:
+            for form in {
+                password,
+                urllib.parse.quote(password, safe=""),
+                urllib.parse.quote(password),
+            }:
                 text = text.replace(form, MASK)
     text = _PASSWORD_KV.sub(lambda m: m.group(1) + MASK, text)
     return _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)

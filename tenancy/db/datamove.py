@@ -10,6 +10,7 @@ How it stays safe:
 * Everything that can be checked before writing is checked before writing: the DSNs, the tenant,
   the schema versions and column lists on both sides, and an empty target.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,6 +21,7 @@ from typing import Literal
 import psycopg
 from psycopg import sql
 
+from domain.names import ID_PATTERN
 from tenancy.db import catalog
 from tenancy.db.catalog import Fingerprint, TenantTable
 from tenancy.db.connection import connect, describe_dsn, set_tenant
@@ -31,7 +33,6 @@ from tenancy.db.errors import (
     UnknownTenant,
     VerificationFailed,
 )
-from tenancy.names import ID_PATTERN
 
 BATCH_ROWS = 1000
 _TENANT_ID = re.compile(ID_PATTERN)
@@ -110,7 +111,9 @@ def _matching_schema(src: psycopg.Connection, dst: psycopg.Connection) -> list[T
     source_versions = catalog.schema_versions(src)
     target_versions = catalog.schema_versions(dst)
     if source_versions is None:
-        raise SchemaMismatch("the source database has no schema_migrations table: it was never migrated")
+        raise SchemaMismatch(
+            "the source database has no schema_migrations table: it was never migrated"
+        )
     if target_versions is None:
         raise SchemaMismatch(
             "the target database has no schema_migrations table: run `tenancy db migrate --dsn ...` "
@@ -120,7 +123,8 @@ def _matching_schema(src: psycopg.Connection, dst: psycopg.Connection) -> list[T
         only_source = sorted(source_versions.keys() - target_versions.keys())
         only_target = sorted(target_versions.keys() - source_versions.keys())
         changed = sorted(
-            v for v in source_versions.keys() & target_versions.keys()
+            v
+            for v in source_versions.keys() & target_versions.keys()
             if source_versions[v] != target_versions[v]
         )
         details = "; ".join(
@@ -139,7 +143,9 @@ def _matching_schema(src: psycopg.Connection, dst: psycopg.Connection) -> list[T
     for table in source_tables:
         other = target_tables.get(table.display)
         if other is None:
-            raise SchemaMismatch(f"table {table.display} is tenant-owned on the source but missing on the target")
+            raise SchemaMismatch(
+                f"table {table.display} is tenant-owned on the source but missing on the target"
+            )
         ours = [(c.name, c.type) for c in table.columns]
         theirs = [(c.name, c.type) for c in other.columns]
         if ours != theirs:
@@ -148,9 +154,7 @@ def _matching_schema(src: psycopg.Connection, dst: psycopg.Connection) -> list[T
             )
     extra = target_tables.keys() - {t.display for t in source_tables}
     if extra:
-        raise SchemaMismatch(
-            f"tenant-owned tables only on the target: {', '.join(sorted(extra))}"
-        )
+        raise SchemaMismatch(f"tenant-owned tables only on the target: {', '.join(sorted(extra))}")
     return source_tables
 
 
@@ -256,9 +260,13 @@ def _ensure_tenant_record(src: psycopg.Connection, dst: psycopg.Connection, tena
     )
 
 
-def _copy_rows(src: psycopg.Connection, dst: psycopg.Connection, table: TenantTable, tenant: str) -> None:
+def _copy_rows(
+    src: psycopg.Connection, dst: psycopg.Connection, table: TenantTable, tenant: str
+) -> None:
     columns = [c.name for c in table.insertable_columns]
-    _stream_as_text(src, dst, table.identifier, columns, sql.Identifier(catalog.TENANT_COLUMN), tenant)
+    _stream_as_text(
+        src, dst, table.identifier, columns, sql.Identifier(catalog.TENANT_COLUMN), tenant
+    )
 
 
 def _stream_as_text(

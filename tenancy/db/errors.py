@@ -1,6 +1,9 @@
 """Errors of the database tooling. Every message names the table, tenant or file and the reason,
 and none of them ever contains a password."""
+
 from __future__ import annotations
+
+from domain.migration_files import MigrationFilesError  # noqa: F401  (the domain reads the files)
 
 
 class DatabaseToolError(Exception):
@@ -13,10 +16,6 @@ class InvalidDsn(DatabaseToolError):
 
 class ConnectionFailed(DatabaseToolError):
     pass
-
-
-class MigrationFilesError(DatabaseToolError):
-    """The migrations directory is missing, misnamed, or disagrees with the database."""
 
 
 class SchemaMismatch(DatabaseToolError):

@@ -1,10 +1,8 @@
 """Versioned SQL migrations: ``migrations/NNNN_name.sql`` applied in order, once each, recorded in
 ``schema_migrations`` with the checksum of the file that was applied."""
+
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,14 +11,18 @@ from typing import Literal
 import psycopg
 from psycopg import sql
 
-from tenancy import PROJECT_ROOT
+from domain.migration_files import (  # noqa: F401  (re-exported: the tools import them from here)
+    DEFAULT_MIGRATIONS_DIR,
+    MIGRATIONS_DIR_ENV,
+    MigrationFile,
+    checksum_of,
+    load_migrations,
+    resolve_migrations_dir,
+)
 from tenancy.db.catalog import has_migration_ledger
 from tenancy.db.connection import connect, describe_dsn
-from tenancy.db.defaults import MIGRATIONS_DIR_ENV
 from tenancy.db.errors import MigrationFilesError
 
-DEFAULT_MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
-FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 # One migrator at a time per database: a second Job waits instead of racing.
 ADVISORY_LOCK_KEY = 0x74656E616E6379  # "tenancy"
 
@@ -32,19 +34,6 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 )
 """
-
-
-@dataclass(frozen=True)
-class MigrationFile:
-    version: str
-    name: str
-    path: Path
-    sql: str
-    checksum: str
-
-    @property
-    def file_name(self) -> str:
-        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -67,45 +56,6 @@ class MigrationStatus:
 class MigrateResult:
     applied: list[str]
     already_applied: list[str]
-
-
-def resolve_migrations_dir(explicit: Path | str | None = None) -> Path:
-    """The flag wins, then the environment (the Kubernetes Job mounts a ConfigMap), then the repo."""
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get(MIGRATIONS_DIR_ENV)
-    return Path(from_env) if from_env else DEFAULT_MIGRATIONS_DIR
-
-
-def checksum_of(sql: str) -> str:
-    # Line endings are normalised so a Windows checkout or a ConfigMap round trip stays equal.
-    return hashlib.sha256(sql.replace("\r\n", "\n").encode("utf-8")).hexdigest()
-
-
-def load_migrations(directory: Path | str | None = None) -> list[MigrationFile]:
-    root = resolve_migrations_dir(directory)
-    if not root.is_dir():
-        raise MigrationFilesError(f"migrations directory {root} does not exist")
-    files: list[MigrationFile] = []
-    seen: dict[str, str] = {}
-    # ConfigMap volumes also hold hidden '..data' entries: only visible *.sql files count.
-    for path in sorted(p for p in root.iterdir() if p.suffix == ".sql" and not p.name.startswith(".")):
-        match = FILE_NAME.match(path.name)
-        if not match:
-            raise MigrationFilesError(
-                f"migration file {path.name} is not named NNNN_lowercase_name.sql"
-            )
-        version = match["version"]
-        if version in seen:
-            raise MigrationFilesError(
-                f"migration version {version} is used by both {seen[version]} and {path.name}"
-            )
-        seen[version] = path.name
-        sql = path.read_text(encoding="utf-8")
-        files.append(MigrationFile(version, match["name"], path, sql, checksum_of(sql)))
-    if not files:
-        raise MigrationFilesError(f"migrations directory {root} holds no NNNN_name.sql files")
-    return files
 
 
 def applied_migrations(conn: psycopg.Connection) -> dict[str, AppliedMigration]:
@@ -220,16 +170,26 @@ def grant_app_role(dsn: str, logins: list[str]) -> list[str]:
                 "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = %s", [login]
             ).fetchone()
             if row is None:
-                raise MigrationFilesError(f"cannot grant {APP_ROLE}: no role {login!r} in {describe_dsn(dsn)}")
+                raise MigrationFilesError(
+                    f"cannot grant {APP_ROLE}: no role {login!r} in {describe_dsn(dsn)}"
+                )
             if row[0] or row[1]:
-                raise MigrationFilesError(f"refusing to use {login!r} as the service login: it is a superuser or bypasses RLS")
+                raise MigrationFilesError(
+                    f"refusing to use {login!r} as the service login: it is a superuser or bypasses RLS"
+                )
             owned = conn.execute(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tableowner = %s", [login]
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tableowner = %s",
+                [login],
             ).fetchone()[0]
             if owned:
                 raise MigrationFilesError(
-                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) and could disable RLS")
+                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) and could disable RLS"
+                )
             with conn.transaction():
-                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP_ROLE), sql.Identifier(login)))
+                conn.execute(
+                    sql.SQL("GRANT {} TO {}").format(
+                        sql.Identifier(APP_ROLE), sql.Identifier(login)
+                    )
+                )
             granted.append(login)
     return granted

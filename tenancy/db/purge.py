@@ -8,6 +8,7 @@ migrate-data when every table matched) at least ``retention_days`` ago. ``force`
 for operators who know better (e.g. a tenant that asked to be erased); it is reported as forced.
 The tenant's record in ``tenants`` stays: it is the control plane's entry for the tenant.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,10 +51,15 @@ def purge_tenant(
     database = describe_dsn(dsn)
     with connect(dsn, "shared") as conn:
         if not catalog.has_migration_ledger(conn):
-            raise SchemaMismatch(f"{database} has no schema_migrations table: it was never migrated")
+            raise SchemaMismatch(
+                f"{database} has no schema_migrations table: it was never migrated"
+            )
         set_tenant(conn, tenant)
         with conn.transaction():
-            if conn.execute("SELECT 1 FROM public.tenants WHERE id = %s", [tenant]).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM public.tenants WHERE id = %s", [tenant]).fetchone()
+                is None
+            ):
                 raise UnknownTenant(f"tenant '{tenant}' does not exist in {database}")
             verified_at = _check_retention(conn, tenant, retention_days, force)
             report = PurgeReport(tenant, database, dry_run, force, verified_at)
@@ -93,7 +99,9 @@ def _check_retention(
     return verified_at
 
 
-def _delete_or_count(conn: psycopg.Connection, table: catalog.TenantTable, tenant: str, dry_run: bool) -> int:
+def _delete_or_count(
+    conn: psycopg.Connection, table: catalog.TenantTable, tenant: str, dry_run: bool
+) -> int:
     if dry_run:
         return catalog.count_rows(conn, table, tenant)
     query = sql.SQL("DELETE FROM {} WHERE {} = %s").format(

@@ -1,10 +1,11 @@
 """Resources added, removed and changed per stack between two plans, as pull-request markdown."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from tenancy.plan.model import Plan, PlanResource, PlanStack
+from domain.plan_model import Plan, PlanResource, PlanStack
 
 
 @dataclass
@@ -18,7 +19,9 @@ class StackDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.stack_added or self.stack_removed)
+        return not (
+            self.added or self.removed or self.changed or self.stack_added or self.stack_removed
+        )
 
 
 def _changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
@@ -36,7 +39,9 @@ def _changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
 
 def _resource_changes(before: PlanResource, after: PlanResource) -> list[str]:
     changes = [f"inputs.{p}" for p in _changed_paths(before.inputs, after.inputs)]
-    changes += [f"options.{p}" for p in _changed_paths(before.options.__dict__, after.options.__dict__)]
+    changes += [
+        f"options.{p}" for p in _changed_paths(before.options.__dict__, after.options.__dict__)
+    ]
     if before.parent != after.parent:
         changes.append("parent")
     if before.provider != after.provider:
@@ -61,7 +66,9 @@ def diff_stacks(base: PlanStack | None, head: PlanStack | None) -> StackDiff:
 
 
 def diff_plans(base: Plan, head: Plan) -> list[StackDiff]:
-    names = [s.name for s in base.stacks] + [s.name for s in head.stacks if base.stack(s.name) is None]
+    names = [s.name for s in base.stacks] + [
+        s.name for s in head.stacks if base.stack(s.name) is None
+    ]
     return [diff_stacks(base.stack(n), head.stack(n)) for n in names]
 
 
@@ -82,15 +89,26 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
         lines.append(f"| `{d.name}`{note} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |")
     lines.append("")
     for d in changed:
-        lines += [f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>", ""]
+        lines += [
+            f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>",
+            "",
+        ]
         rows = ["| | type | name | detail |", "|---|---|---|---|"]
         for r in d.added:
-            rows.append(f"| + | `{r.type}` | `{_md(r.name)}` | {'protected' if r.options.protect else ''} |")
+            rows.append(
+                f"| + | `{r.type}` | `{_md(r.name)}` | {'protected' if r.options.protect else ''} |"
+            )
         for r in d.removed:
-            warn = "**protected: removal will fail until offboarding lifts protection**" if r.options.protect else ""
+            warn = (
+                "**protected: removal will fail until offboarding lifts protection**"
+                if r.options.protect
+                else ""
+            )
             rows.append(f"| - | `{r.type}` | `{_md(r.name)}` | {warn} |")
         for _, after, paths in d.changed:
-            shown = ", ".join(f"`{_md(p)}`" for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
+            shown = ", ".join(f"`{_md(p)}`" for p in paths[:8]) + (
+                f" and {len(paths) - 8} more" if len(paths) > 8 else ""
+            )
             rows.append(f"| ~ | `{after.type}` | `{_md(after.name)}` | {shown} |")
         if len(rows) - 2 > max_rows:
             rows = rows[: max_rows + 2] + [f"| | | | … {len(rows) - 2 - max_rows} more rows |"]

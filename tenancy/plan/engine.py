@@ -4,6 +4,7 @@
 subclass) records each whole RegisterResource/ReadResource request: parent, dependencies,
 provider, inputs (secrets masked) and options.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,8 +12,9 @@ import contextlib
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -23,12 +25,12 @@ from pulumi.runtime.settings import SETTINGS, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tenancy import PULUMI_PROJECT
-from tenancy.environment import EnvironmentSettings
+from domain import PULUMI_PROJECT
+from domain.environment import EnvironmentSettings
+from domain.plan_model import SECRET_MASK, UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
+from domain.registry import Registry
+from domain.stacks import StackSpec
 from tenancy.plan.mocks import PlanMocks
-from tenancy.plan.model import SECRET_MASK, UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
-from tenancy.registry import Registry
-from tenancy.stacks import StackSpec
 
 # Wire-format markers of the Pulumi property protocol.
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -88,7 +90,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ignore_changes=sorted(request.ignoreChanges),
             delete_before_replace=request.deleteBeforeReplace,
         )
-        self._record(response.urn, request, wire_to_plain(request.object), options, bool(request.custom))
+        self._record(
+            response.urn, request, wire_to_plain(request.object), options, bool(request.custom)
+        )
         return response
 
     def ReadResource(self, request):
@@ -98,7 +102,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._record(response.urn, request, inputs, PlanOptions(), custom=True)
         return response
 
-    def _record(self, urn: str, request, inputs: dict[str, Any], options: PlanOptions, custom: bool) -> None:
+    def _record(
+        self, urn: str, request, inputs: dict[str, Any], options: PlanOptions, custom: bool
+    ) -> None:
         resource = PlanResource(
             urn=urn,
             type=request.type,
@@ -162,14 +168,18 @@ def run_stack(
 ) -> StackRun:
     """Run one stack's program under the mocks and return what it would register."""
     if build is None:
-        from tenancy.program import build as build  # the real program
+        from program import build as build  # the real program
 
     _ensure_event_loop()
     _reset_runtime()
     mocks = PlanMocks(settings, platform_outputs or {})
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(
-        mocks, project=PULUMI_PROJECT, stack=spec.name, preview=True, monitor=monitor,
+        mocks,
+        project=PULUMI_PROJECT,
+        stack=spec.name,
+        preview=True,
+        monitor=monitor,
         organization=settings.stack_org,
     )
     exported: dict[str, Any] = {}
@@ -205,6 +215,7 @@ def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
 
 # --- offline runtime tuning ---------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def offline_runtime():
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
@@ -233,24 +244,49 @@ def _worker_init() -> None:
 def _worker_run(index: int) -> tuple[int, PlanStack]:
     state = _WORKER_STATE
     with offline_runtime():
-        run = run_stack(state["specs"][index], state["settings"], state["registry"], state["platform_outputs"],
-                        state["build"])
+        run = run_stack(
+            state["specs"][index],
+            state["settings"],
+            state["registry"],
+            state["platform_outputs"],
+            state["build"],
+        )
     return index, run.plan
 
 
 # The providers' modules import lazily on first use and take seconds; warming them in the parent
 # lets forked workers share them instead of each importing them again.
 PROVIDER_MODULES = (
-    "pulumi_gcp.compute", "pulumi_gcp.container", "pulumi_gcp.dns", "pulumi_gcp.firestore",
-    "pulumi_gcp.identityplatform", "pulumi_gcp.kms", "pulumi_gcp.logging", "pulumi_gcp.monitoring",
-    "pulumi_gcp.organizations", "pulumi_gcp.projects", "pulumi_gcp.secretmanager", "pulumi_gcp.serviceaccount",
-    "pulumi_gcp.servicenetworking", "pulumi_gcp.sql", "pulumi_gcp.storage", "pulumi_kubernetes.apiextensions",
-    "pulumi_kubernetes.core.v1", "pulumi_kubernetes.helm.v3", "pulumi_kubernetes.meta.v1",
-    "pulumi_kubernetes.networking.v1", "pulumi_kubernetes.storage.v1", "pulumi_kubernetes.batch.v1",
-    "pulumi_temporalcloud", "pulumi_random",
+    "pulumi_gcp.compute",
+    "pulumi_gcp.container",
+    "pulumi_gcp.dns",
+    "pulumi_gcp.firestore",
+    "pulumi_gcp.identityplatform",
+    "pulumi_gcp.kms",
+    "pulumi_gcp.logging",
+    "pulumi_gcp.monitoring",
+    "pulumi_gcp.organizations",
+    "pulumi_gcp.projects",
+    "pulumi_gcp.secretmanager",
+    "pulumi_gcp.serviceaccount",
+    "pulumi_gcp.servicenetworking",
+    "pulumi_gcp.sql",
+    "pulumi_gcp.storage",
+    "pulumi_kubernetes.apiextensions",
+    "pulumi_kubernetes.core.v1",
+    "pulumi_kubernetes.helm.v3",
+    "pulumi_kubernetes.meta.v1",
+    "pulumi_kubernetes.networking.v1",
+    "pulumi_kubernetes.storage.v1",
+    "pulumi_kubernetes.batch.v1",
+    "pulumi_temporalcloud",
+    "pulumi_random",
 )
-TIER_MODULES = {"platform": "components.tiers.shared_pool", "standard": "components.tiers.namespace_tenant",
-                "enterprise": "components.tiers.dedicated_cluster"}
+TIER_MODULES = {
+    "platform": "components.tiers.shared_pool",
+    "standard": "components.tiers.namespace_tenant",
+    "enterprise": "components.tiers.dedicated_cluster",
+}
 
 
 def _preimport(specs: list[StackSpec]) -> None:
@@ -259,7 +295,9 @@ def _preimport(specs: list[StackSpec]) -> None:
     for module in PROVIDER_MODULES:
         importlib.import_module(module)
     for spec in specs:
-        importlib.import_module(TIER_MODULES["platform" if spec.kind == "platform" else spec.tier.value])
+        importlib.import_module(
+            TIER_MODULES["platform" if spec.kind == "platform" else spec.tier.value]
+        )
 
 
 def plan_stacks(
@@ -293,15 +331,24 @@ def plan_stacks(
         # types on first use), so forked workers start warm instead of each paying that cost.
         if build is None:
             _preimport(ordered_specs)
-        warm = next((i for i, sp in enumerate(ordered_specs) if sp.tier and sp.tier.value == "enterprise"),
-                    next((i for i, sp in enumerate(ordered_specs) if sp.kind == "tenant"), 0))
+        warm = next(
+            (i for i, sp in enumerate(ordered_specs) if sp.tier and sp.tier.value == "enterprise"),
+            next((i for i, sp in enumerate(ordered_specs) if sp.kind == "tenant"), 0),
+        )
         with offline_runtime():
-            results[warm] = run_stack(ordered_specs[warm], settings, registry, platform_outputs, build).plan
+            results[warm] = run_stack(
+                ordered_specs[warm], settings, registry, platform_outputs, build
+            ).plan
         if on_stack:
             on_stack(results[warm])
         remaining = [i for i in range(len(ordered_specs)) if i != warm]
-        _WORKER_STATE.update(specs=ordered_specs, settings=settings, registry=registry,
-                             platform_outputs=platform_outputs, build=build)
+        _WORKER_STATE.update(
+            specs=ordered_specs,
+            settings=settings,
+            registry=registry,
+            platform_outputs=platform_outputs,
+            build=build,
+        )
         try:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers, initializer=_worker_init) as pool:

@@ -3,16 +3,20 @@
 Outputs are the inputs plus the computed properties the program reads downstream, so every
 ``apply`` in the program runs for real. Values are derived from names, never random.
 """
+
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from tenancy.environment import EnvironmentSettings
+from domain.environment import EnvironmentSettings
 
-_FAKE_CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIOFFLINEPLAN\n-----END CERTIFICATE-----\n").decode()
+_FAKE_CA = base64.b64encode(
+    b"-----BEGIN CERTIFICATE-----\nMIIOFFLINEPLAN\n-----END CERTIFICATE-----\n"
+).decode()
 
 
 def _project(args: MockResourceArgs, settings: EnvironmentSettings) -> str:
@@ -22,40 +26,55 @@ def _project(args: MockResourceArgs, settings: EnvironmentSettings) -> str:
 def _service_account(args, settings):
     project = _project(args, settings)
     email = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
-    return {"email": email, "member": f"serviceAccount:{email}", "name": f"projects/{project}/serviceAccounts/{email}",
-            "uniqueId": str(abs(hash(email)) % 10**20)}
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "uniqueId": str(abs(hash(email)) % 10**20),
+    }
 
 
 def _sql_instance(args, settings):
     project = _project(args, settings)
     region = args.inputs.get("region", settings.region)
     name = args.inputs.get("name", args.name)
-    return {"connectionName": f"{project}:{region}:{name}", "privateIpAddress": "10.20.0.3",
-            "publicIpAddress": "", "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{name}"}
+    return {
+        "connectionName": f"{project}:{region}:{name}",
+        "privateIpAddress": "10.20.0.3",
+        "publicIpAddress": "",
+        "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{project}/instances/{name}",
+    }
 
 
 def _cluster(args, settings):
     project = _project(args, settings)
     name = args.inputs.get("name", args.name)
     location = args.inputs.get("location", settings.region)
-    return {"endpoint": "172.16.0.2", "masterAuth": {"clusterCaCertificate": _FAKE_CA},
-            "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}",
-            "id": f"projects/{project}/locations/{location}/clusters/{name}"}
+    return {
+        "endpoint": "172.16.0.2",
+        "masterAuth": {"clusterCaCertificate": _FAKE_CA},
+        "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}",
+        "id": f"projects/{project}/locations/{location}/clusters/{name}",
+    }
 
 
 def _network(args, settings):
     project = _project(args, settings)
     name = args.inputs.get("name", args.name)
-    return {"selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/networks/{name}",
-            "id": f"projects/{project}/global/networks/{name}"}
+    return {
+        "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/global/networks/{name}",
+        "id": f"projects/{project}/global/networks/{name}",
+    }
 
 
 def _subnetwork(args, settings):
     project = _project(args, settings)
     name = args.inputs.get("name", args.name)
     region = args.inputs.get("region", settings.region)
-    return {"selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/regions/{region}/subnetworks/{name}",
-            "id": f"projects/{project}/regions/{region}/subnetworks/{name}"}
+    return {
+        "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/regions/{region}/subnetworks/{name}",
+        "id": f"projects/{project}/regions/{region}/subnetworks/{name}",
+    }
 
 
 def _bucket(args, settings):
@@ -73,11 +92,15 @@ def _project_resource(args, settings):
 
 def _kms_key_ring(args, settings):
     project = _project(args, settings)
-    return {"id": f"projects/{project}/locations/{args.inputs.get('location', settings.region)}/keyRings/{args.inputs.get('name', args.name)}"}
+    return {
+        "id": f"projects/{project}/locations/{args.inputs.get('location', settings.region)}/keyRings/{args.inputs.get('name', args.name)}"
+    }
 
 
 def _kms_key(args, settings):
-    return {"id": f"{args.inputs.get('keyRing', 'keyring')}/cryptoKeys/{args.inputs.get('name', args.name)}"}
+    return {
+        "id": f"{args.inputs.get('keyRing', 'keyring')}/cryptoKeys/{args.inputs.get('name', args.name)}"
+    }
 
 
 def _global_address(args, settings):
@@ -93,7 +116,10 @@ def _managed_zone(args, settings):
 
 def _firestore(args, settings):
     project = _project(args, settings)
-    return {"uid": f"uid-{args.inputs.get('name', args.name)}", "id": f"projects/{project}/databases/{args.inputs.get('name', args.name)}"}
+    return {
+        "uid": f"uid-{args.inputs.get('name', args.name)}",
+        "id": f"projects/{project}/databases/{args.inputs.get('name', args.name)}",
+    }
 
 
 def _idp_tenant(args, settings):
@@ -105,8 +131,13 @@ def _idp_tenant(args, settings):
 def _temporal_namespace(args, settings):
     name = args.inputs.get("name", args.name)
     account = settings.temporal.account_id or "account"
-    return {"id": f"{name}.{account}", "endpoints": {"grpcAddress": f"{name}.{account}.tmprl.cloud:7233",
-                                                     "webAddress": f"https://cloud.temporal.io/namespaces/{name}.{account}"}}
+    return {
+        "id": f"{name}.{account}",
+        "endpoints": {
+            "grpcAddress": f"{name}.{account}.tmprl.cloud:7233",
+            "webAddress": f"https://cloud.temporal.io/namespaces/{name}.{account}",
+        },
+    }
 
 
 def _temporal_api_key(args, settings):
@@ -118,9 +149,13 @@ def _temporal_service_account(args, settings):
 
 
 def _helm_release(args, settings):
-    return {"status": {"status": "deployed", "namespace": args.inputs.get("namespace", "default"),
-                       "name": args.inputs.get("name", args.name)}}
-
+    return {
+        "status": {
+            "status": "deployed",
+            "namespace": args.inputs.get("namespace", "default"),
+            "name": args.inputs.get("name", args.name),
+        }
+    }
 
 
 _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str, Any]]] = {
@@ -159,7 +194,11 @@ class PlanMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs):
         if args.typ == "pulumi:pulumi:StackReference":
-            return args.name, {"name": args.name, "outputs": self.platform_outputs, "secretOutputNames": []}
+            return args.name, {
+                "name": args.name,
+                "outputs": self.platform_outputs,
+                "secretOutputNames": [],
+            }
         outputs = {**args.inputs, **computed_outputs(args, self.settings)}
         if args.typ.startswith("kubernetes:") and "metadata" in outputs:
             meta = dict(outputs["metadata"] or {})
@@ -169,7 +208,14 @@ class PlanMocks(Mocks):
 
     def call(self, args: MockCallArgs):
         if args.token == "gcp:organizations/getClientConfig:getClientConfig":
-            return {"accessToken": "offline-token", "project": self.settings.project, "region": self.settings.region}
+            return {
+                "accessToken": "offline-token",
+                "project": self.settings.project,
+                "region": self.settings.region,
+            }
         if args.token == "gcp:organizations/getProject:getProject":
-            return {"number": "123456789012", "projectId": args.args.get("projectId", self.settings.project)}
+            return {
+                "number": "123456789012",
+                "projectId": args.args.get("projectId", self.settings.project),
+            }
         return {}

@@ -5,14 +5,15 @@ whole platform program for them would cost seconds of imports, so this computes 
 values from the settings with the same mock rules. ``tests/test_plan_engine.py`` proves they
 equal the real platform run's outputs, so the two cannot drift.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from pulumi.runtime.mocks import MockResourceArgs
 
-from tenancy import names
-from tenancy.environment import EnvironmentSettings
+from domain import names
+from domain.environment import EnvironmentSettings
 from tenancy.plan.mocks import computed_outputs
 
 
@@ -23,21 +24,41 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
     def computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return computed_outputs(MockResourceArgs(typ, name, inputs), s)
 
-    network = computed("gcp:compute/network:Network", f"{env}-network-vpc",
-                       {"name": names.platform_network(env), "project": s.project})
-    psa = computed("gcp:compute/globalAddress:GlobalAddress", f"{env}-network-psa-range", {"purpose": "VPC_PEERING"})
+    network = computed(
+        "gcp:compute/network:Network",
+        f"{env}-network-vpc",
+        {"name": names.platform_network(env), "project": s.project},
+    )
+    psa = computed(
+        "gcp:compute/globalAddress:GlobalAddress",
+        f"{env}-network-psa-range",
+        {"purpose": "VPC_PEERING"},
+    )
     clusters = {}
     for pool in s.clusters:
-        cluster = computed("gcp:container/cluster:Cluster", f"{env}-{pool.name}-cluster",
-                           {"name": names.pool_cluster(env, pool.name), "project": s.project, "location": pool.region})
+        cluster = computed(
+            "gcp:container/cluster:Cluster",
+            f"{env}-{pool.name}-cluster",
+            {
+                "name": names.pool_cluster(env, pool.name),
+                "project": s.project,
+                "location": pool.region,
+            },
+        )
         address = computed("gcp:compute/address:Address", f"{env}-{pool.name}-ingress-ip", {})
         clusters[pool.name] = {
-            "name": names.pool_cluster(env, pool.name), "location": pool.region, "endpoint": cluster["endpoint"],
-            "ca_certificate": cluster["masterAuth"]["clusterCaCertificate"], "ingress_ip": address["address"],
+            "name": names.pool_cluster(env, pool.name),
+            "location": pool.region,
+            "endpoint": cluster["endpoint"],
+            "ca_certificate": cluster["masterAuth"]["clusterCaCertificate"],
+            "ingress_ip": address["address"],
             "capacity": pool.capacity,
         }
-    temporal = computed("temporalcloud:index/namespace:Namespace", "free-tier-temporal-namespace",
-                        {"name": names.shared_temporal_namespace(env)})
+    temporal = computed(
+        "temporalcloud:index/namespace:Namespace",
+        "free-tier-temporal-namespace",
+        {"name": names.shared_temporal_namespace(env)},
+    )
     return {
         "environment": env,
         "project": s.project,
@@ -47,5 +68,7 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
         "clusters": clusters,
         "dns_zone": names.app_dns_zone(env),
         "app_domain": s.app_domain,
-        "shared_temporal_namespace": temporal["id"] if s.temporal.backend == "cloud" else names.shared_temporal_namespace(env),
+        "shared_temporal_namespace": temporal["id"]
+        if s.temporal.backend == "cloud"
+        else names.shared_temporal_namespace(env),
     }

@@ -1,4 +1,5 @@
 """Helpers of the automation tests: a fake of the adapter, tenant files and throwaway git repositories."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,26 +11,34 @@ from pathlib import Path
 from pulumi.automation import CommandResult
 from pulumi.automation.errors import ConcurrentUpdateError
 
+from domain.environment import load_environment
+from domain.registry import Registry, load_registry
 from tenancy.automation.adapter import OperationResult
-from tenancy.environment import load_environment
-from tenancy.registry import Registry, load_registry
 
 HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json\n"
 
 # Four tenants, one of each situation the automation cares about.
 TENANT_FILES = {
     "acme": "id: acme\ndisplay_name: Acme\ntier: free\nregion: us-central1\ncontact_email: ops@acme.example\n",
-    "globex": ("id: globex\ndisplay_name: Globex\ntier: standard\nregion: us-central1\n"
-               "contact_email: ops@globex.example\nplacement: pool-a\n"),
-    "initech": ("id: initech\ndisplay_name: Initech\ntier: enterprise\nregion: us-central1\n"
-                "contact_email: ops@initech.example\ncustom_domain: app.initech.example\n"),
-    "umbrella": ("id: umbrella\ndisplay_name: Umbrella\ntier: standard\nstatus: offboarding\nregion: us-central1\n"
-                 "contact_email: ops@umbrella.example\nplacement: pool-b\n"),
+    "globex": (
+        "id: globex\ndisplay_name: Globex\ntier: standard\nregion: us-central1\n"
+        "contact_email: ops@globex.example\nplacement: pool-a\n"
+    ),
+    "initech": (
+        "id: initech\ndisplay_name: Initech\ntier: enterprise\nregion: us-central1\n"
+        "contact_email: ops@initech.example\ncustom_domain: app.initech.example\n"
+    ),
+    "umbrella": (
+        "id: umbrella\ndisplay_name: Umbrella\ntier: standard\nstatus: offboarding\nregion: us-central1\n"
+        "contact_email: ops@umbrella.example\nplacement: pool-b\n"
+    ),
 }
 
 
 def locked(stack: str = "dev") -> ConcurrentUpdateError:
-    return ConcurrentUpdateError(CommandResult("", f"error: the stack is currently locked by 1 lock(s) ({stack})", 255))
+    return ConcurrentUpdateError(
+        CommandResult("", f"error: the stack is currently locked by 1 lock(s) ({stack})", 255)
+    )
 
 
 class FakeOperations:
@@ -42,10 +51,19 @@ class FakeOperations:
     started yet (an unbounded pool, a tenant before the platform) would be seen overlapping.
     """
 
-    def __init__(self, script: dict | None = None, *, default: OperationResult | None = None,
-                 gate: int | None = None, expected_calls: int | None = None, linger: float = 0.0):
+    def __init__(
+        self,
+        script: dict | None = None,
+        *,
+        default: OperationResult | None = None,
+        gate: int | None = None,
+        expected_calls: int | None = None,
+        linger: float = 0.0,
+    ):
         self.script = {k: list(v) for k, v in (script or {}).items()}
-        self.default = default or OperationResult(changes={"same": 3, "update": 1}, stdout="Resources:\n  1 to update")
+        self.default = default or OperationResult(
+            changes={"same": 3, "update": 1}, stdout="Resources:\n  1 to update"
+        )
         self.events: list[tuple[str, str, str]] = []  # (start|end, operation, stack)
         self.active = 0
         self.max_active = 0
@@ -57,7 +75,9 @@ class FakeOperations:
     def calls(self) -> list[tuple[str, str]]:
         return [(op, stack) for kind, op, stack in self.events if kind == "start"]
 
-    def _call(self, operation: str, stack: str, on_output: Callable[[str], None] | None) -> OperationResult:
+    def _call(
+        self, operation: str, stack: str, on_output: Callable[[str], None] | None
+    ) -> OperationResult:
         with self._cond:
             self.events.append(("start", operation, stack))
             self.active += 1
@@ -66,8 +86,11 @@ class FakeOperations:
             self._cond.notify_all()
             if self.gate:
                 deadline = time.monotonic() + 1.0
-                while (self.active < self.gate and self.started != self.expected_calls
-                       and time.monotonic() < deadline):
+                while (
+                    self.active < self.gate
+                    and self.started != self.expected_calls
+                    and time.monotonic() < deadline
+                ):
                     self._cond.wait(0.05)
         try:
             if self.linger:
@@ -120,7 +143,9 @@ class GitRepo:
         self.git("config", "commit.gpgsign", "false")
 
     def git(self, *args: str) -> str:
-        return subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["git", *args], cwd=self.path, check=True, capture_output=True, text=True
+        ).stdout
 
     def write(self, relative: str, text: str) -> None:
         target = self.path / relative

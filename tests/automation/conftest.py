@@ -1,4 +1,5 @@
 """Fixtures of the automation tests (helpers live in automation_fakes.py)."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,10 +9,10 @@ import pytest
 import typer
 from automation_fakes import GitRepo, write_tenants
 
-from tenancy import PROJECT_ROOT
+from domain import PROJECT_ROOT
+from domain.environment import load_environment
+from domain.registry import Registry, load_registry
 from tenancy.automation import cli as automation_cli
-from tenancy.environment import load_environment
-from tenancy.registry import Registry, load_registry
 
 
 @pytest.fixture

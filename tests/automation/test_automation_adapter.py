@@ -1,4 +1,5 @@
 """The adapter: backend and secrets set-up (no CLI needed), and integration tests that need the Pulumi CLI."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from pulumi.automation import EngineEvent, OpType, ResourcePreEvent, StepEventMetadata
 
-from tenancy import PROJECT_ROOT
+from domain import PROJECT_ROOT
 from tenancy.automation.adapter import (
     AutomationSetupError,
     Backend,
@@ -24,6 +25,7 @@ from tenancy.automation.adapter import (
 
 # --- backends -------------------------------------------------------------------------------------
 
+
 def test_default_backend_is_the_repositorys_state_directory(tmp_path):
     backend = resolve_backend(None, {}, tmp_path)
     assert backend.source == "default"
@@ -33,7 +35,9 @@ def test_default_backend_is_the_repositorys_state_directory(tmp_path):
 
 def test_environment_then_flag_select_a_team_backend(tmp_path):
     env = {"PULUMI_BACKEND_URL": "gs://team-state/tenancy"}
-    assert resolve_backend(None, env, tmp_path) == Backend("gs://team-state/tenancy", "PULUMI_BACKEND_URL")
+    assert resolve_backend(None, env, tmp_path) == Backend(
+        "gs://team-state/tenancy", "PULUMI_BACKEND_URL"
+    )
     assert resolve_backend("gs://other/x", env, tmp_path) == Backend("gs://other/x", "--backend")
     assert not resolve_backend("gs://other/x", env, tmp_path).is_local
 
@@ -52,19 +56,25 @@ def test_backend_display_hides_credentials():
 
 
 def test_state_directory_is_git_ignored():
-    done = subprocess.run(["git", "check-ignore", "-q", ".pulumi-state/organization/tenancy/dev.json"],
-                          cwd=PROJECT_ROOT, capture_output=True)
+    done = subprocess.run(
+        ["git", "check-ignore", "-q", ".pulumi-state/organization/tenancy/dev.json"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+    )
     assert done.returncode == 0, ".pulumi-state/ must be in .gitignore"
 
 
 # --- secrets --------------------------------------------------------------------------------------
+
 
 def test_a_missing_passphrase_is_a_clear_error():
     with pytest.raises(AutomationSetupError, match="PULUMI_CONFIG_PASSPHRASE is not set"):
         secrets_provider_from({})
 
 
-@pytest.mark.parametrize("env", [{"PULUMI_CONFIG_PASSPHRASE": "x"}, {"PULUMI_CONFIG_PASSPHRASE_FILE": "/dev/null"}])
+@pytest.mark.parametrize(
+    "env", [{"PULUMI_CONFIG_PASSPHRASE": "x"}, {"PULUMI_CONFIG_PASSPHRASE_FILE": "/dev/null"}]
+)
 def test_passphrase_from_either_variable(env):
     assert secrets_provider_from(env) == "passphrase"
 
@@ -99,9 +109,12 @@ def test_the_adapter_passes_backend_and_registry_but_no_secrets(tmp_path, monkey
 
 # --- engine events --------------------------------------------------------------------------------
 
+
 def step_event(op: OpType, name: str, diffs=None) -> EngineEvent:
     urn = f"urn:pulumi:dev::tenancy::gcp:storage/bucket:Bucket::{name}"
-    metadata = StepEventMetadata(op=op, urn=urn, type="gcp:storage/bucket:Bucket", provider="", diffs=diffs)
+    metadata = StepEventMetadata(
+        op=op, urn=urn, type="gcp:storage/bucket:Bucket", provider="", diffs=diffs
+    )
     return EngineEvent(sequence=1, timestamp=0, resource_pre_event=ResourcePreEvent(metadata))
 
 
@@ -113,7 +126,9 @@ def test_collector_keeps_only_changing_steps():
     collect(step_event(OpType.REFRESH, "drifted", ["versioning"]))
     collect(EngineEvent(sequence=2, timestamp=0))  # e.g. a stdout event: ignored
     assert [(c.op, c.name, c.diffs) for c in collect.changes] == [
-        ("refresh", "drifted", ("versioning",)), ("update", "relabelled", ("labels",))]
+        ("refresh", "drifted", ("versioning",)),
+        ("update", "relabelled", ("labels",)),
+    ]
 
 
 def test_change_counts_accept_enum_keys():
@@ -123,8 +138,10 @@ def test_change_counts_accept_enum_keys():
 
 # --- integration: only with the Pulumi CLI --------------------------------------------------------
 
-needs_cli = pytest.mark.skipif(shutil.which("pulumi") is None,
-                               reason="Pulumi CLI not on PATH: adapter integration tests need it")
+needs_cli = pytest.mark.skipif(
+    shutil.which("pulumi") is None,
+    reason="Pulumi CLI not on PATH: adapter integration tests need it",
+)
 
 
 @pytest.fixture
@@ -133,7 +150,8 @@ def throwaway(tmp_path, monkeypatch) -> PulumiAutomation:
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(
-        "name: throwaway\nruntime: yaml\noutputs:\n  greeting: hello\n", encoding="utf-8")
+        "name: throwaway\nruntime: yaml\noutputs:\n  greeting: hello\n", encoding="utf-8"
+    )
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "integration-test-only")
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
     backend = Backend(f"file://{tmp_path / 'state'}", "--backend")
@@ -175,7 +193,9 @@ def test_destroying_an_unknown_stack_fails_without_creating_it(throwaway):
 @needs_cli
 def test_a_failing_program_reports_its_own_error_output(throwaway):
     (Path(throwaway.project_root) / "Pulumi.yaml").write_text(
-        "name: throwaway\nruntime: yaml\nresources:\n  broken:\n    type: no:such:Type\n", encoding="utf-8")
+        "name: throwaway\nruntime: yaml\nresources:\n  broken:\n    type: no:such:Type\n",
+        encoding="utf-8",
+    )
     with pytest.raises(OperationFailed) as caught:
         throwaway.preview("broken-stack")
     assert caught.value.stderr or caught.value.stdout

@@ -1,4 +1,5 @@
 """The commands as registered on a typer app, with the fake adapter in place of Pulumi."""
+
 from __future__ import annotations
 
 import shutil
@@ -27,7 +28,9 @@ def invoke(app, *args: str):
 def test_register_adds_the_commands_with_their_options(app):
     group = get_command(app)
     common = {"--env", "--tenant", "--changed-since", "--parallel", "--backend", "--tenants"}
-    options = {name: {opt for p in cmd.params for opt in p.opts} for name, cmd in group.commands.items()}
+    options = {
+        name: {opt for p in cmd.params for opt in p.opts} for name, cmd in group.commands.items()
+    }
     assert set(options) == {"preview", "up", "refresh", "destroy", "pr-comment"}
     assert options["preview"] == options["up"] == common
     assert options["refresh"] == common | {"--preview-only"}
@@ -36,15 +39,33 @@ def test_register_adds_the_commands_with_their_options(app):
 
 
 def test_up_runs_the_selected_stacks_and_prints_the_summary(app, fake, tenants_dir):
-    result = invoke(app, "up", "--tenants", str(tenants_dir), "--tenant", "globex", "--tenant", "initech", "--parallel", "2")
+    result = invoke(
+        app,
+        "up",
+        "--tenants",
+        str(tenants_dir),
+        "--tenant",
+        "globex",
+        "--tenant",
+        "initech",
+        "--parallel",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert sorted(fake.calls) == [("up", "dev.globex"), ("up", "dev.initech")]
-    assert "summary" in result.output and "dev.initech" in result.output and "succeeded" in result.output
+    assert (
+        "summary" in result.output
+        and "dev.initech" in result.output
+        and "succeeded" in result.output
+    )
 
 
 def test_a_failed_stack_makes_the_command_fail_and_shows_its_output(app, fake, tenants_dir):
-    fake.script[("preview", "dev.globex")] = [OperationFailed("dev.globex", "preview", "error: quota",
-                                                              stderr="error: Error 403 quota exceeded")]
+    fake.script[("preview", "dev.globex")] = [
+        OperationFailed(
+            "dev.globex", "preview", "error: quota", stderr="error: Error 403 quota exceeded"
+        )
+    ]
     result = invoke(app, "preview", "--tenants", str(tenants_dir))
     assert result.exit_code == 1
     assert len(fake.calls) == 4  # the others still ran
@@ -54,7 +75,10 @@ def test_a_failed_stack_makes_the_command_fail_and_shows_its_output(app, fake, t
 def test_destroy_refuses_an_active_tenant_and_touches_nothing(app, fake, tenants_dir):
     result = invoke(app, "destroy", "--tenants", str(tenants_dir), "--tenant", "globex")
     assert result.exit_code == 1
-    assert "refusing to destroy dev.globex" in result.output and "nothing was destroyed" in result.output
+    assert (
+        "refusing to destroy dev.globex" in result.output
+        and "nothing was destroyed" in result.output
+    )
     assert fake.calls == []
 
 
@@ -78,8 +102,12 @@ def test_destroy_platform_needs_its_flag(app, fake, tenants_dir):
     assert fake.calls == [("destroy", "dev"), ("remove", "dev")]
 
 
-def test_refresh_preview_only_fails_on_drift_with_a_report(app, fake, tenants_dir, tmp_path, monkeypatch):
-    fake.script[("refresh-preview", "dev.initech")] = [OperationResult(changes={"same": 3, "delete": 1})]
+def test_refresh_preview_only_fails_on_drift_with_a_report(
+    app, fake, tenants_dir, tmp_path, monkeypatch
+):
+    fake.script[("refresh-preview", "dev.initech")] = [
+        OperationResult(changes={"same": 3, "delete": 1})
+    ]
     fake.default = OperationResult(changes={"same": 3})
     summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

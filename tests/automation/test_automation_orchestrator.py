@@ -1,4 +1,5 @@
 """The orchestrator against a fake of the adapter: ordering, parallelism, retries, failures, guards, summaries."""
+
 from __future__ import annotations
 
 import io
@@ -9,6 +10,7 @@ import pytest
 from automation_fakes import FakeOperations, locked
 from rich.console import Console
 
+from domain.stacks import StackSpec, all_stacks
 from tenancy.automation.adapter import OperationFailed, OperationResult, ResourceChange
 from tenancy.automation.orchestrator import (
     Operation,
@@ -23,7 +25,6 @@ from tenancy.automation.orchestrator import (
     summary_table,
     write_step_summary,
 )
-from tenancy.stacks import StackSpec, all_stacks
 
 
 def quiet() -> Console:
@@ -36,7 +37,9 @@ def no_sleep_retry(**kwargs) -> tuple[RetryPolicy, list[float]]:
 
 
 def run(ops, stacks, operation=Operation.UP, parallel=4, preview_only=False, **kwargs):
-    orchestrator = Orchestrator(ops, parallel=parallel, console=kwargs.pop("console", quiet()), **kwargs)
+    orchestrator = Orchestrator(
+        ops, parallel=parallel, console=kwargs.pop("console", quiet()), **kwargs
+    )
     return orchestrator.run(operation, stacks, preview_only=preview_only)
 
 
@@ -47,15 +50,23 @@ def stacks(registry):
 
 # --- ordering and parallelism ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("operation", [Operation.PREVIEW, Operation.UP, Operation.REFRESH])
 def test_platform_stack_finishes_before_any_tenant_stack_starts(stacks, operation):
     ops = FakeOperations(linger=0.05)
     run(ops, stacks, operation)
     events = [(kind, stack) for kind, _, stack in ops.events]
     platform_end = events.index(("end", "dev"))
-    first_tenant_start = min(i for i, (kind, stack) in enumerate(events) if kind == "start" and stack != "dev")
+    first_tenant_start = min(
+        i for i, (kind, stack) in enumerate(events) if kind == "start" and stack != "dev"
+    )
     assert platform_end < first_tenant_start
-    assert sorted(stack for _, stack in ops.calls) == ["dev", "dev.globex", "dev.initech", "dev.umbrella"]
+    assert sorted(stack for _, stack in ops.calls) == [
+        "dev",
+        "dev.globex",
+        "dev.initech",
+        "dev.umbrella",
+    ]
 
 
 @pytest.mark.parametrize("parallel", [1, 2, 3])
@@ -74,6 +85,7 @@ def test_parallel_must_be_positive():
 
 
 # --- retries --------------------------------------------------------------------------------------
+
 
 def test_a_locked_stack_is_retried_with_growing_delays(stacks):
     ok = OperationResult(changes={"update": 2})
@@ -111,14 +123,24 @@ def test_backoff_is_jittered_and_capped(jitter):
 
 # --- failures -------------------------------------------------------------------------------------
 
+
 def test_one_failing_tenant_does_not_stop_the_others(stacks):
-    failure = OperationFailed("dev.globex", "up", "error: quota exceeded",
-                              stdout="Updating (dev.globex)", stderr="error: googleapi: Error 403: quota exceeded")
+    failure = OperationFailed(
+        "dev.globex",
+        "up",
+        "error: quota exceeded",
+        stdout="Updating (dev.globex)",
+        stderr="error: googleapi: Error 403: quota exceeded",
+    )
     ops = FakeOperations({("up", "dev.globex"): [failure]})
     report = run(ops, stacks)
     outcomes = {r.stack: r.outcome for r in report.stacks}
-    assert outcomes == {"dev": Outcome.SUCCEEDED, "dev.globex": Outcome.FAILED,
-                        "dev.initech": Outcome.SUCCEEDED, "dev.umbrella": Outcome.SUCCEEDED}
+    assert outcomes == {
+        "dev": Outcome.SUCCEEDED,
+        "dev.globex": Outcome.FAILED,
+        "dev.initech": Outcome.SUCCEEDED,
+        "dev.umbrella": Outcome.SUCCEEDED,
+    }
     assert report.exit_code == 1
     globex = report.by_stack()["dev.globex"]
     assert "Error 403" in globex.stderr and "Updating (dev.globex)" in globex.stdout
@@ -137,8 +159,10 @@ def test_all_succeeded_exits_zero(stacks):
 
 
 def test_a_failed_platform_up_skips_the_tenant_stacks(stacks):
-    ops = FakeOperations({("up", "dev"): [OperationFailed("dev", "up", "error: boom", stderr="error: boom")]},
-                         linger=0.05)
+    ops = FakeOperations(
+        {("up", "dev"): [OperationFailed("dev", "up", "error: boom", stderr="error: boom")]},
+        linger=0.05,
+    )
     report = run(ops, stacks)
     assert ops.calls == [("up", "dev")]
     assert [r.outcome for r in report.stacks] == [Outcome.FAILED] + [Outcome.SKIPPED] * 3
@@ -159,7 +183,9 @@ def test_a_failed_platform_preview_or_refresh_still_runs_the_tenants(stacks, ope
 
 
 def test_failure_output_is_printed_with_the_stack(stacks):
-    failure = OperationFailed("dev.globex", "up", "error: quota exceeded", stderr="error: googleapi: Error 403")
+    failure = OperationFailed(
+        "dev.globex", "up", "error: quota exceeded", stderr="error: googleapi: Error 403"
+    )
     report = run(FakeOperations({("up", "dev.globex"): [failure]}), stacks)
     console = quiet()
     print_report(report, console)
@@ -169,19 +195,28 @@ def test_failure_output_is_printed_with_the_stack(stacks):
 
 # --- destroy --------------------------------------------------------------------------------------
 
+
 def test_destroy_removes_resources_then_the_stack_tenants_before_platform(stacks):
     ops = FakeOperations(default=OperationResult(changes={"delete": 5}))
     report = run(ops, stacks, Operation.DESTROY, parallel=1)
-    assert ops.calls == [("destroy", "dev.globex"), ("remove", "dev.globex"),
-                         ("destroy", "dev.initech"), ("remove", "dev.initech"),
-                         ("destroy", "dev.umbrella"), ("remove", "dev.umbrella"),
-                         ("destroy", "dev"), ("remove", "dev")]
+    assert ops.calls == [
+        ("destroy", "dev.globex"),
+        ("remove", "dev.globex"),
+        ("destroy", "dev.initech"),
+        ("remove", "dev.initech"),
+        ("destroy", "dev.umbrella"),
+        ("remove", "dev.umbrella"),
+        ("destroy", "dev"),
+        ("remove", "dev"),
+    ]
     assert all(r.changes == {"delete": 5} for r in report.stacks)
     assert [r.stack for r in report.stacks][-1] == "dev"
 
 
 def test_destroy_keeps_the_stack_when_its_resources_could_not_be_destroyed(stacks):
-    ops = FakeOperations({("destroy", "dev.globex"): [OperationFailed("dev.globex", "destroy", "error: in use")]})
+    ops = FakeOperations(
+        {("destroy", "dev.globex"): [OperationFailed("dev.globex", "destroy", "error: in use")]}
+    )
     report = run(ops, stacks, Operation.DESTROY)
     assert ("remove", "dev.globex") not in ops.calls
     assert ("remove", "dev.initech") in ops.calls
@@ -195,33 +230,53 @@ def test_destroy_guards(registry, stacks):
     assert destroy_refusals([by_name["dev.umbrella"]], registry, allow_platform=False) == []
 
     active = destroy_refusals([by_name["dev.globex"]], registry, allow_platform=False)
-    assert len(active) == 1 and "globex" in active[0] and "'active'" in active[0] and "offboarding" in active[0]
+    assert (
+        len(active) == 1
+        and "globex" in active[0]
+        and "'active'" in active[0]
+        and "offboarding" in active[0]
+    )
 
     platform = destroy_refusals([by_name["dev"]], registry, allow_platform=False)
     assert len(platform) == 1 and "--destroy-platform" in platform[0]
     assert destroy_refusals([by_name["dev"]], registry, allow_platform=True) == []
 
-    free = destroy_refusals(resolve_selection(registry, "dev", ["acme"]).stacks, registry, True, ["acme"])
+    free = destroy_refusals(
+        resolve_selection(registry, "dev", ["acme"]).stacks, registry, True, ["acme"]
+    )
     assert len(free) == 1 and "free tenant" in free[0]
 
 
 # --- drift ----------------------------------------------------------------------------------------
 
+
 def drifted() -> OperationResult:
-    change = ResourceChange("update", "urn:pulumi:dev.globex::tenancy::gcp:storage/bucket:Bucket::globex-uploads",
-                            "gcp:storage/bucket:Bucket", ("labels",))
-    return OperationResult(changes={"same": 10, "update": 1}, stdout="~ 1 to update", resource_changes=[change])
+    change = ResourceChange(
+        "update",
+        "urn:pulumi:dev.globex::tenancy::gcp:storage/bucket:Bucket::globex-uploads",
+        "gcp:storage/bucket:Bucket",
+        ("labels",),
+    )
+    return OperationResult(
+        changes={"same": 10, "update": 1}, stdout="~ 1 to update", resource_changes=[change]
+    )
 
 
 def test_refresh_preview_only_reports_drift_and_fails(stacks):
-    ops = FakeOperations({("refresh-preview", "dev.globex"): [drifted()]},
-                         default=OperationResult(changes={"same": 4}))
+    ops = FakeOperations(
+        {("refresh-preview", "dev.globex"): [drifted()]},
+        default=OperationResult(changes={"same": 4}),
+    )
     report = run(ops, stacks, Operation.REFRESH, preview_only=True)
     assert report.by_stack()["dev.globex"].outcome == Outcome.DRIFT
     assert report.by_stack()["dev.initech"].outcome == Outcome.SUCCEEDED
     assert report.exit_code == 1
     markdown = markdown_report(report)
-    assert "Drift in `dev.globex`" in markdown and "globex-uploads" in markdown and "labels" in markdown
+    assert (
+        "Drift in `dev.globex`" in markdown
+        and "globex-uploads" in markdown
+        and "labels" in markdown
+    )
 
 
 def test_a_real_refresh_applies_changes_and_succeeds(stacks):
@@ -233,6 +288,7 @@ def test_a_real_refresh_applies_changes_and_succeeds(stacks):
 
 # --- summaries ------------------------------------------------------------------------------------
 
+
 def test_summary_table_lists_stack_operation_changes_duration_and_result(stacks):
     ticks = itertools.count(step=1.5)
     lock = threading.Lock()
@@ -241,16 +297,23 @@ def test_summary_table_lists_stack_operation_changes_duration_and_result(stacks)
         with lock:
             return next(ticks)
 
-    ops = FakeOperations({("up", "dev.initech"): [OperationFailed("dev.initech", "up", "error: x")],
-                          ("up", "dev.umbrella"): [locked(), OperationResult(changes={"delete": 3})]},
-                         default=OperationResult(changes={"same": 7, "create": 2, "update": 1}))
+    ops = FakeOperations(
+        {
+            ("up", "dev.initech"): [OperationFailed("dev.initech", "up", "error: x")],
+            ("up", "dev.umbrella"): [locked(), OperationResult(changes={"delete": 3})],
+        },
+        default=OperationResult(changes={"same": 7, "create": 2, "update": 1}),
+    )
     retry, _ = no_sleep_retry()
     report = run(ops, stacks, parallel=1, clock=clock, retry=retry)
     console = quiet()
     console.print(summary_table(report))
     lines = console.file.getvalue().replace("┃", "│").splitlines()
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
-            for line in lines if line.count("│") == 6}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in lines
+        if line.count("│") == 6
+    }
     assert rows["Stack"] == ["Operation", "Changes", "Duration", "Result"]
     assert rows["dev"] == ["up", "2 create, 1 update", "1.5s", "succeeded"]
     assert rows["dev.initech"] == ["up", "no changes", "1.5s", "failed"]
@@ -259,11 +322,20 @@ def test_summary_table_lists_stack_operation_changes_duration_and_result(stacks)
 
 def test_format_changes_orders_and_hides_unchanged():
     assert format_changes({"same": 3}) == "no changes"
-    assert format_changes({"delete": 1, "same": 2, "create": 4, "replace": 1}) == "4 create, 1 replace, 1 delete"
+    assert (
+        format_changes({"delete": 1, "same": 2, "create": 4, "replace": 1})
+        == "4 create, 1 replace, 1 delete"
+    )
 
 
 def test_step_summary_is_appended_when_running_in_actions(stacks, tmp_path):
-    ops = FakeOperations({("up", "dev.globex"): [OperationFailed("dev.globex", "up", "error: boom", stderr="error: boom")]})
+    ops = FakeOperations(
+        {
+            ("up", "dev.globex"): [
+                OperationFailed("dev.globex", "up", "error: boom", stderr="error: boom")
+            ]
+        }
+    )
     report = run(ops, stacks)
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")

@@ -3,6 +3,7 @@
 The plan-diff and policy tests run the project's real ``tenancy plan``, ``tenancy diff`` and
 ``tenancy check`` (from a copy of this tree) on both sides.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,26 @@ import pytest
 from automation_fakes import GitRepo, write_tenants
 from typer.testing import CliRunner
 
-from tenancy import PROJECT_ROOT
+from domain import PROJECT_ROOT
 from tenancy.automation import cli as automation_cli
-from tenancy.automation.pr_comment import COST_NOTE, MARKER, PrComment, build_pr_comment, validation_section
+from tenancy.automation.pr_comment import (
+    COST_NOTE,
+    MARKER,
+    PrComment,
+    build_pr_comment,
+    validation_section,
+)
 
-PROJECT_PARTS = ["tenancy", "components", "policies", "migrations", "__main__.py", "Pulumi.yaml",
-                 "Pulumi.dev.yaml", "pyproject.toml"]
+PROJECT_PARTS = [
+    "tenancy",
+    "components",
+    "policies",
+    "migrations",
+    "__main__.py",
+    "Pulumi.yaml",
+    "Pulumi.dev.yaml",
+    "pyproject.toml",
+]
 TITLES = ["Registry validation", "Plan diff (base → head)", "Policy", "Cost"]
 
 
@@ -55,6 +70,7 @@ def section(comment: PrComment, title: str):
 
 # --- the document ---------------------------------------------------------------------------------
 
+
 def test_the_document_is_marked_and_has_every_section_in_order(comment):
     text = comment.markdown
     assert text.startswith(MARKER + "\n")
@@ -87,6 +103,7 @@ def test_the_policy_result_comes_from_tenancy_check(comment):
 
 # --- validation -----------------------------------------------------------------------------------
 
+
 def test_deleting_an_active_tenant_fails_validation(project_repo):
     project_repo.git("checkout", "-q", "-b", "feature")
     project_repo.rm("tenants/globex.yaml")
@@ -103,6 +120,7 @@ def test_registry_problems_are_listed(project_repo):
 
 
 # --- a tree without the commands ------------------------------------------------------------------
+
 
 @pytest.fixture
 def bare_repo(project_repo) -> GitRepo:
@@ -123,7 +141,9 @@ def test_missing_commands_are_reported_not_hidden(bare_repo):
     assert comment.blocking
 
 
-def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(app, bare_repo, monkeypatch, tmp_path):
+def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(
+    app, bare_repo, monkeypatch, tmp_path
+):
     monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
     output = tmp_path / "comment.md"
     result = CliRunner().invoke(app, ["pr-comment", "--base", "main", "--output", str(output)])

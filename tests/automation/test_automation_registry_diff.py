@@ -1,4 +1,5 @@
 """A tenant file may only be deleted after its merged status was ``offboarding``."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,9 @@ def test_offboarding_set_in_the_same_change_as_the_deletion_does_not_count(proje
     repo.commit("offboard")
     repo.rm("tenants/acme.yaml")
     repo.commit("and delete at once")
-    assert [p.file for p in removed_without_offboarding("main", repo.path / "tenants")] == ["acme.yaml"]
+    assert [p.file for p in removed_without_offboarding("main", repo.path / "tenants")] == [
+        "acme.yaml"
+    ]
 
 
 def test_a_suspended_tenant_is_named_with_its_status(project_repo):
@@ -73,7 +76,10 @@ def test_every_offending_file_is_listed(project_repo):
     for name in ("globex", "initech", "umbrella"):
         repo.rm(f"tenants/{name}.yaml")
     repo.commit("mass deletion")
-    assert [p.file for p in removed_without_offboarding("main", repo.path / "tenants")] == ["globex.yaml", "initech.yaml"]
+    assert [p.file for p in removed_without_offboarding("main", repo.path / "tenants")] == [
+        "globex.yaml",
+        "initech.yaml",
+    ]
 
 
 def test_an_unknown_base_ref_raises(project_repo):

@@ -1,11 +1,12 @@
 """Stack selection: explicit tenants, and --changed-since against real git history."""
+
 from __future__ import annotations
 
 import pytest
 
+from domain.stacks import StackSelectionError
 from tenancy.automation.git import GitError
 from tenancy.automation.orchestrator import resolve_selection
-from tenancy.stacks import StackSelectionError
 
 EVERY_STACK = ["dev", "dev.globex", "dev.initech", "dev.umbrella"]
 
@@ -17,12 +18,16 @@ def selected(repo, ref="HEAD~1", tenants=None):
 
 # --- explicit selection ---------------------------------------------------------------------------
 
+
 def test_no_options_select_every_stack_platform_first(registry):
     assert resolve_selection(registry, "dev").names == EVERY_STACK
 
 
 def test_explicit_paying_tenants_select_their_stacks_only(registry):
-    assert resolve_selection(registry, "dev", ["initech", "globex"]).names == ["dev.globex", "dev.initech"]
+    assert resolve_selection(registry, "dev", ["initech", "globex"]).names == [
+        "dev.globex",
+        "dev.initech",
+    ]
 
 
 def test_an_explicit_free_tenant_selects_the_platform_stack(registry):
@@ -36,6 +41,7 @@ def test_an_unknown_tenant_is_refused(registry):
 
 # --- --changed-since ------------------------------------------------------------------------------
 
+
 def test_changed_paying_tenant_selects_only_its_stack(project_repo):
     project_repo.append("tenants/globex.yaml", "subdomain: globex-app\n")
     project_repo.commit("globex gets a subdomain")
@@ -44,7 +50,9 @@ def test_changed_paying_tenant_selects_only_its_stack(project_repo):
 
 def test_changed_free_tenant_selects_the_platform_stack(project_repo):
     text = project_repo.path.joinpath("tenants/acme.yaml").read_text()
-    project_repo.write("tenants/acme.yaml", text.replace("display_name: Acme", "display_name: Acme Corp"))
+    project_repo.write(
+        "tenants/acme.yaml", text.replace("display_name: Acme", "display_name: Acme Corp")
+    )
     project_repo.commit("acme renamed")
     assert selected(project_repo).names == ["dev"]
 
@@ -63,8 +71,17 @@ def test_another_environments_config_selects_nothing(project_repo):
     assert selected(project_repo).names == []
 
 
-@pytest.mark.parametrize("path", ["components/tiers/shared_pool.py", "tenancy/new_module.py", "policies/pack.py",
-                                  "__main__.py", "Pulumi.yaml", "pyproject.toml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "components/tiers/shared_pool.py",
+        "tenancy/new_module.py",
+        "policies/pack.py",
+        "__main__.py",
+        "Pulumi.yaml",
+        "pyproject.toml",
+    ],
+)
 def test_shared_code_selects_every_stack(project_repo, path):
     project_repo.write(path, "# changed\n")
     project_repo.commit(f"change {path}")
@@ -93,7 +110,9 @@ def test_deleted_paying_tenant_selects_nothing_and_says_why(project_repo):
 
 def test_upgrade_from_free_selects_the_platform_and_the_new_stack(project_repo):
     text = project_repo.path.joinpath("tenants/acme.yaml").read_text()
-    project_repo.write("tenants/acme.yaml", text.replace("tier: free", "tier: standard") + "placement: pool-a\n")
+    project_repo.write(
+        "tenants/acme.yaml", text.replace("tier: free", "tier: standard") + "placement: pool-a\n"
+    )
     project_repo.commit("acme upgrades")
     assert selected(project_repo).names == ["dev", "dev.acme"]
 
@@ -110,7 +129,11 @@ def test_changes_accumulate_over_several_commits(project_repo):
 def test_explicit_tenants_and_changes_are_united(project_repo):
     project_repo.append("tenants/globex.yaml", "subdomain: globex-app\n")
     project_repo.commit("globex")
-    assert selected(project_repo, tenants=["initech", "acme"]).names == ["dev", "dev.globex", "dev.initech"]
+    assert selected(project_repo, tenants=["initech", "acme"]).names == [
+        "dev",
+        "dev.globex",
+        "dev.initech",
+    ]
 
 
 def test_only_changes_since_the_merge_base_count(project_repo):

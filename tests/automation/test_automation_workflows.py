@@ -1,5 +1,6 @@
 """The GitHub workflows: valid against the workflow schema, with the triggers, permissions and
 concurrency the automation relies on."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import sys
 import pytest
 from ruamel.yaml import YAML
 
-from tenancy import PROJECT_ROOT
+from domain import PROJECT_ROOT
 from tenancy.automation.pr_comment import MARKER
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -21,16 +22,30 @@ def load(name: str) -> dict:
 
 
 def runs(workflow: dict) -> str:
-    return "\n".join(step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"])
+    return "\n".join(
+        step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]
+    )
 
 
 def uses(workflow: dict) -> list[str]:
-    return [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+    return [
+        step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
+    ]
 
 
 def test_workflows_validate_against_the_github_workflow_schema():
-    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           *(str(WORKFLOWS / f) for f in FILES)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *(str(WORKFLOWS / f) for f in FILES),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -51,12 +66,19 @@ def test_pull_request_workflow():
     assert "tenancy pr-comment --base" in commands
     assert workflow["jobs"]["report"]["env"]["BASE_REF"] == "origin/${{ github.base_ref }}"
     # One sticky comment, found by the marker pr-comment writes.
-    script = next(s["with"]["script"] for s in workflow["jobs"]["report"]["steps"]
-                  if s.get("uses", "").startswith("actions/github-script@"))
+    script = next(
+        s["with"]["script"]
+        for s in workflow["jobs"]["report"]["steps"]
+        if s.get("uses", "").startswith("actions/github-script@")
+    )
     assert MARKER in script and "updateComment" in script and "createComment" in script
     # No cloud credentials anywhere in the pull-request path.
     text = (WORKFLOWS / "pull-request.yml").read_text()
-    assert "secrets." not in text and "google-github-actions/auth" not in text and "id-token" not in text
+    assert (
+        "secrets." not in text
+        and "google-github-actions/auth" not in text
+        and "id-token" not in text
+    )
 
 
 def test_deploy_workflow():
@@ -64,10 +86,15 @@ def test_deploy_workflow():
     assert workflow["on"] == {"push": {"branches": ["main"]}}
     assert workflow["permissions"]["id-token"] == "write"
     job = workflow["jobs"]["deploy"]
-    assert job["concurrency"] == {"group": "deploy-${{ matrix.environment }}", "cancel-in-progress": False}
+    assert job["concurrency"] == {
+        "group": "deploy-${{ matrix.environment }}",
+        "cancel-in-progress": False,
+    }
     assert job["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
     assert '--changed-since "$BEFORE_SHA"' in runs(workflow) and "tenancy up" in runs(workflow)
-    auth = next(s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@"))
+    auth = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")
+    )
     assert set(auth["with"]) == {"workload_identity_provider", "service_account"}
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
@@ -78,7 +105,11 @@ def test_nightly_drift_workflow():
     assert "cron" in workflow["on"]["schedule"][0] and "workflow_dispatch" in workflow["on"]
     job = workflow["jobs"]["drift"]
     drift = next(s for s in job["steps"] if "tenancy refresh" in s.get("run", ""))
-    assert "--preview-only" in drift["run"] and "--changed-since" not in drift["run"] and "--tenant" not in drift["run"]
+    assert (
+        "--preview-only" in drift["run"]
+        and "--changed-since" not in drift["run"]
+        and "--tenant" not in drift["run"]
+    )
     assert not drift.get("continue-on-error")  # drift must fail the job
     assert job["concurrency"]["group"] == "deploy-${{ matrix.environment }}"
     assert workflow["permissions"]["id-token"] == "write"

@@ -7,6 +7,7 @@ Roles, like on Cloud SQL:
                  migrations, so it owns the tables and FORCE ROW LEVEL SECURITY binds it;
 * ``app_user``   LOGIN with a password, member of the ``tenancy_app`` group the migrations create.
 """
+
 from __future__ import annotations
 
 import glob
@@ -24,8 +25,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-
 from support import free_port
+
 from tenancy.db import migrate
 
 MIGRATOR_PASSWORD = "m1grator-S3cret!"
@@ -54,8 +55,6 @@ def find_postgres_bindir() -> Path | None:
     return None
 
 
-
-
 @dataclass(frozen=True)
 class PgCluster:
     root: Path
@@ -72,7 +71,9 @@ class PgCluster:
         return f"postgresql://migrator:{MIGRATOR_PASSWORD.replace('!', '%21')}@127.0.0.1:{self.port}/{dbname}"
 
     def app_dsn(self, dbname: str) -> str:
-        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=app_user password={APP_PASSWORD}"
+        return (
+            f"host=127.0.0.1 port={self.port} dbname={dbname} user=app_user password={APP_PASSWORD}"
+        )
 
     def admin(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.admin_dsn(dbname), autocommit=True)
@@ -85,7 +86,11 @@ def _as_unprivileged(cmd: list[str], die_with_parent: str | None = None) -> list
     without running its teardown (killed by a timeout, say), so no server outlives the tests."""
     root = os.geteuid() == 0
     if shutil.which("setpriv"):
-        drop = ["--reuid", UNPRIVILEGED_USER, "--regid", UNPRIVILEGED_GROUP, "--clear-groups"] if root else []
+        drop = (
+            ["--reuid", UNPRIVILEGED_USER, "--regid", UNPRIVILEGED_GROUP, "--clear-groups"]
+            if root
+            else []
+        )
         death = ["--pdeathsig", die_with_parent] if die_with_parent else []
         return ["setpriv", *drop, *death, *cmd] if drop or death else cmd
     if root:
@@ -101,9 +106,13 @@ def _wait_until_accepting(cluster: PgCluster, server: subprocess.Popen, log: Pat
                 return
         except psycopg.OperationalError:
             if server.poll() is not None:
-                raise RuntimeError(f"PostgreSQL exited during start-up:\n{log.read_text()}") from None
+                raise RuntimeError(
+                    f"PostgreSQL exited during start-up:\n{log.read_text()}"
+                ) from None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"PostgreSQL not ready after {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()}") from None
+                raise RuntimeError(
+                    f"PostgreSQL not ready after {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()}"
+                ) from None
             time.sleep(0.1)
 
 
@@ -124,11 +133,24 @@ def pg_cluster() -> Iterator[PgCluster]:
     log = log_path.open("wb")
     try:
         initdb = subprocess.run(
-            _as_unprivileged([
-                str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8",
-                "--locale=C", "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256",
-            ]),
-            capture_output=True, env=env, cwd=root,
+            _as_unprivileged(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                ]
+            ),
+            capture_output=True,
+            env=env,
+            cwd=root,
         )
         if initdb.returncode != 0:
             raise RuntimeError(f"initdb failed: {initdb.stderr.decode(errors='replace')}")
@@ -137,17 +159,38 @@ def pg_cluster() -> Iterator[PgCluster]:
         server = subprocess.Popen(
             _as_unprivileged(
                 [
-                    str(bindir / "postgres"), "-D", str(data), "-p", str(cluster.port), "-k", str(sockets),
-                    "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                    "-c", "full_page_writes=off", "-c", "max_connections=50",
+                    str(bindir / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(cluster.port),
+                    "-k",
+                    str(sockets),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                    "-c",
+                    "max_connections=50",
                 ],
                 die_with_parent="SIGQUIT",
             ),
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
         )
         _wait_until_accepting(cluster, server, log_path)
         with cluster.admin() as conn:
-            conn.execute(sql.SQL("CREATE ROLE migrator LOGIN CREATEROLE PASSWORD {}").format(MIGRATOR_PASSWORD))
+            conn.execute(
+                sql.SQL("CREATE ROLE migrator LOGIN CREATEROLE PASSWORD {}").format(
+                    MIGRATOR_PASSWORD
+                )
+            )
             conn.execute(sql.SQL("CREATE ROLE app_user LOGIN PASSWORD {}").format(APP_PASSWORD))
         yield cluster
     finally:
@@ -207,11 +250,15 @@ def create_migrated_database(pg_cluster: PgCluster, migrated_template: str) -> C
 
 
 # --- sample tenant data ----------------------------------------------------------------------------
-def _seed_tenant(conn: psycopg.Connection, tenant: str, itineraries: int = 3, comments_each: int = 2) -> None:
+def _seed_tenant(
+    conn: psycopg.Connection, tenant: str, itineraries: int = 3, comments_each: int = 2
+) -> None:
     """Insert one tenant's rows through its own context, as the application would."""
     with conn.transaction():
         conn.execute("SELECT set_config('app.current_tenant', %s, true)", [tenant])
-        conn.execute("INSERT INTO tenants (id, name, tier) VALUES (%s, %s, 'free')", [tenant, tenant.title()])
+        conn.execute(
+            "INSERT INTO tenants (id, name, tier) VALUES (%s, %s, 'free')", [tenant, tenant.title()]
+        )
         user_id = conn.execute(
             "INSERT INTO users (firebase_uid, email) VALUES (%s, %s) RETURNING id",
             [f"uid-{tenant}", f"owner@{tenant}.example"],
@@ -221,7 +268,13 @@ def _seed_tenant(conn: psycopg.Connection, tenant: str, itineraries: int = 3, co
             itinerary = conn.execute(
                 "INSERT INTO itineraries (owner_user_id, slug, title, starts_on, ends_on) "
                 "VALUES (%s, %s, %s, date '2026-01-01' + %s, date '2026-01-05' + %s) RETURNING id",
-                [user_id, f"trip-{i}", f"Trip {i} of {tenant} with 'quotes', tabs\tand\nnewlines", i, i],
+                [
+                    user_id,
+                    f"trip-{i}",
+                    f"Trip {i} of {tenant} with 'quotes', tabs\tand\nnewlines",
+                    i,
+                    i,
+                ],
             ).fetchone()[0]  # type: ignore[index]
             for j in range(comments_each):
                 conn.execute(

@@ -1,5 +1,6 @@
 """The CLI: `tenancy db migrate|status`, `tenancy migrate-data`, `tenancy purge-tenant-data`,
 driven through typer's CliRunner. Exit codes are non-zero on errors; passwords never appear."""
+
 from __future__ import annotations
 
 import psycopg
@@ -33,7 +34,10 @@ def test_db_migrate_applies_then_is_a_no_op(pg_cluster, create_database) -> None
     first = runner.invoke(db_app, ["migrate", "--dsn", dsn])
     assert first.exit_code == 0, first.output
     for migration in load_migrations():
-        assert f"applied {migration.file_name} to migrator@127.0.0.1:{pg_cluster.port}/{db}" in first.output
+        assert (
+            f"applied {migration.file_name} to migrator@127.0.0.1:{pg_cluster.port}/{db}"
+            in first.output
+        )
     second = runner.invoke(db_app, ["migrate", "--dsn", dsn])
     assert second.exit_code == 0, second.output
     assert "is up to date" in second.output and "applied 0001" not in second.output
@@ -48,8 +52,15 @@ def test_db_migrate_accepts_several_dsns_and_a_migrations_dir(pg_cluster, create
     one, two = create_database("cli_one"), create_database("cli_two")
     result = runner.invoke(
         db_app,
-        ["migrate", "--dsn", pg_cluster.migrator_dsn(one), "--dsn", pg_cluster.migrator_url(two),
-         "--migrations-dir", str(DEFAULT_MIGRATIONS_DIR)],
+        [
+            "migrate",
+            "--dsn",
+            pg_cluster.migrator_dsn(one),
+            "--dsn",
+            pg_cluster.migrator_url(two),
+            "--migrations-dir",
+            str(DEFAULT_MIGRATIONS_DIR),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert f"/{one}" in result.output and f"/{two}" in result.output
@@ -66,8 +77,16 @@ def test_db_migrate_bad_dsn_exits_non_zero_with_masked_password(pg_cluster) -> N
 
 
 def test_db_status_on_a_missing_migrations_dir_fails(pg_cluster, create_database, tmp_path) -> None:
-    result = runner.invoke(db_app, ["status", "--dsn", pg_cluster.migrator_dsn(create_database("cli_status")),
-                                    "--migrations-dir", str(tmp_path / "nowhere")])
+    result = runner.invoke(
+        db_app,
+        [
+            "status",
+            "--dsn",
+            pg_cluster.migrator_dsn(create_database("cli_status")),
+            "--migrations-dir",
+            str(tmp_path / "nowhere"),
+        ],
+    )
     assert result.exit_code == 1
     assert "does not exist" in result.output
 
@@ -78,14 +97,18 @@ def source_and_target(pg_cluster, create_migrated_database, seed_tenant) -> tupl
     with psycopg.connect(pg_cluster.app_dsn(source), autocommit=True) as conn:
         seed_tenant(conn, "acme-co", itineraries=2)
         seed_tenant(conn, "globex", itineraries=1)
-    return pg_cluster.migrator_url(source), pg_cluster.migrator_url(create_migrated_database("cli_target"))
+    return pg_cluster.migrator_url(source), pg_cluster.migrator_url(
+        create_migrated_database("cli_target")
+    )
 
 
 def test_migrate_data_dry_run_then_real_run_then_refusal(source_and_target) -> None:
     source, target = source_and_target
     app = _top_level_app()
 
-    dry = runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target, "--dry-run"])
+    dry = runner.invoke(
+        app, ["migrate-data", "acme-co", "--from", source, "--to", target, "--dry-run"]
+    )
     assert dry.exit_code == 0, dry.output
     assert "itineraries: would copy 2 rows" in dry.output and "nothing was written" in dry.output
 
@@ -98,7 +121,9 @@ def test_migrate_data_dry_run_then_real_run_then_refusal(source_and_target) -> N
     assert again.exit_code == 1
     assert "already holds a copy of tenant 'acme-co'" in again.output
 
-    resumed = runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target, "--resume"])
+    resumed = runner.invoke(
+        app, ["migrate-data", "acme-co", "--from", source, "--to", target, "--resume"]
+    )
     assert resumed.exit_code == 0, resumed.output
     assert "verified (copied earlier)" in resumed.output
     _no_secrets(dry.output + real.output + again.output + resumed.output)
@@ -108,28 +133,47 @@ def test_migrate_data_errors_name_the_reason(source_and_target, pg_cluster) -> N
     source, target = source_and_target
     app = _top_level_app()
     unknown = runner.invoke(app, ["migrate-data", "nobody-here", "--from", source, "--to", target])
-    assert unknown.exit_code == 1 and "tenant 'nobody-here' does not exist in the source database" in unknown.output
-    bad = runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", "host=x password=hunter2 oops"])
-    assert bad.exit_code == 1 and "the target DSN is not a valid PostgreSQL connection string" in bad.output
+    assert (
+        unknown.exit_code == 1
+        and "tenant 'nobody-here' does not exist in the source database" in unknown.output
+    )
+    bad = runner.invoke(
+        app, ["migrate-data", "acme-co", "--from", source, "--to", "host=x password=hunter2 oops"]
+    )
+    assert (
+        bad.exit_code == 1
+        and "the target DSN is not a valid PostgreSQL connection string" in bad.output
+    )
     _no_secrets(unknown.output + bad.output)
 
 
 def test_purge_needs_confirmation_and_respects_retention(source_and_target) -> None:
     source, target = source_and_target
     app = _top_level_app()
-    assert runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target]).exit_code == 0
+    assert (
+        runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target]).exit_code
+        == 0
+    )
 
-    declined = runner.invoke(app, ["purge-tenant-data", "acme-co", "--dsn", source], input="globex\n")
+    declined = runner.invoke(
+        app, ["purge-tenant-data", "acme-co", "--dsn", source], input="globex\n"
+    )
     assert declined.exit_code == 1 and "confirmation did not match" in declined.output
 
-    too_early = runner.invoke(app, ["purge-tenant-data", "acme-co", "--dsn", source], input="acme-co\n")
+    too_early = runner.invoke(
+        app, ["purge-tenant-data", "acme-co", "--dsn", source], input="acme-co\n"
+    )
     assert too_early.exit_code == 1 and "30-day retention period is not over" in too_early.output
 
-    dry = runner.invoke(app, ["purge-tenant-data", "acme-co", "--dsn", source, "--retention-days", "0", "--dry-run"])
+    dry = runner.invoke(
+        app, ["purge-tenant-data", "acme-co", "--dsn", source, "--retention-days", "0", "--dry-run"]
+    )
     assert dry.exit_code == 0, dry.output
     assert "tenant acme-co: 8 rows would be deleted" in dry.output
 
-    done = runner.invoke(app, ["purge-tenant-data", "acme-co", "--dsn", source, "--retention-days", "0", "--yes"])
+    done = runner.invoke(
+        app, ["purge-tenant-data", "acme-co", "--dsn", source, "--retention-days", "0", "--yes"]
+    )
     assert done.exit_code == 0, done.output
     assert "tenant acme-co: 8 rows deleted" in done.output
     _no_secrets(declined.output + too_early.output + dry.output + done.output)

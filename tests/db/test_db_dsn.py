@@ -1,4 +1,5 @@
 """DSNs are secrets: descriptions never include a password, and redaction masks every form."""
+
 from __future__ import annotations
 
 import pytest

@@ -5,6 +5,7 @@ Every test runs for every tenant-owned table. The parameters come from the migra
 ``test_every_tenant_owned_table_is_covered`` proves they equal what the catalog discovers, so a
 new table that misses any part of the pattern makes this module fail.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,9 @@ TENANT_A, TENANT_B = "acme-co", "globex"
 def _tables_declared_in_migrations() -> list[str]:
     declared = []
     for migration in load_migrations():
-        for name, body in re.findall(r"CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([\w.]+)\s*\((.*?)\n\);", migration.sql, re.S):
+        for name, body in re.findall(
+            r"CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([\w.]+)\s*\((.*?)\n\);", migration.sql, re.S
+        ):
             if re.search(r"^\s*tenant_id\s", body, re.M) and not name.startswith("tenancy_ops."):
                 declared.append(name)
     return sorted(declared)
@@ -81,22 +84,28 @@ def _fingerprints(db: IsolationDb, table: TenantTable) -> tuple:
 
 def _row_of(db: IsolationDb, table: TenantTable, tenant: str) -> dict:
     with db.admin() as conn:
-        query = sql.SQL("SELECT to_jsonb(t) FROM {} t WHERE tenant_id = %s LIMIT 1").format(table.identifier)
+        query = sql.SQL("SELECT to_jsonb(t) FROM {} t WHERE tenant_id = %s LIMIT 1").format(
+            table.identifier
+        )
         row = conn.execute(query, [tenant]).fetchone()
-    assert row, f"no {table.display} row of {tenant}: add rows for it to seed_tenant in tests/db/conftest.py"
+    assert row, (
+        f"no {table.display} row of {tenant}: add rows for it to seed_tenant in tests/db/conftest.py"
+    )
     return row[0]
 
 
 def _insert_row(conn: psycopg.Connection, table: TenantTable, row: dict) -> None:
     """Insert ``row`` into the insertable columns it has (a column it lacks gets its default)."""
     columns = [c.name for c in table.insertable_columns if c.name in row]
-    query = sql.SQL("INSERT INTO {table} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{table}, %s)").format(
-        table=table.identifier, cols=sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
+    query = sql.SQL(
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM jsonb_populate_record(NULL::{table}, %s)"
+    ).format(table=table.identifier, cols=sql.SQL(", ").join(map(sql.Identifier, columns)))
     conn.execute(query, [Jsonb(row)])
 
 
-def _count(conn: psycopg.Connection, table: TenantTable, where: sql.Composable = sql.SQL("true"), params=()) -> int:
+def _count(
+    conn: psycopg.Connection, table: TenantTable, where: sql.Composable = sql.SQL("true"), params=()
+) -> int:
     query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table.identifier, where)
     return conn.execute(query, params).fetchone()[0]
 
@@ -109,10 +118,14 @@ def test_every_tenant_owned_table_is_covered(db: IsolationDb) -> None:
 
 def test_rls_is_enabled_and_forced(table: TenantTable) -> None:
     assert table.rls_enabled, f"{table.display}: row-level security is not enabled"
-    assert table.rls_forced, f"{table.display}: row-level security is not forced (the owner would bypass it)"
+    assert table.rls_forced, (
+        f"{table.display}: row-level security is not forced (the owner would bypass it)"
+    )
 
 
-def test_policies_check_reads_and_writes_against_the_tenant_setting(db: IsolationDb, table: TenantTable) -> None:
+def test_policies_check_reads_and_writes_against_the_tenant_setting(
+    db: IsolationDb, table: TenantTable
+) -> None:
     with db.admin() as conn:
         policies = conn.execute(
             "SELECT polcmd, polpermissive, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) "
@@ -127,19 +140,27 @@ def test_policies_check_reads_and_writes_against_the_tenant_setting(db: Isolatio
             assert "tenant_id" in expression
 
 
-def test_app_role_does_not_own_tables_and_cannot_bypass(db: IsolationDb, table: TenantTable) -> None:
+def test_app_role_does_not_own_tables_and_cannot_bypass(
+    db: IsolationDb, table: TenantTable
+) -> None:
     with db.admin() as conn:
-        owner = conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s", [table.oid]).fetchone()[0]
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s", [table.oid]
+        ).fetchone()[0]
         bypass = conn.execute(
             "SELECT rolname FROM pg_roles WHERE (rolbypassrls OR rolsuper) AND rolname IN ('tenancy_app', 'app_user')"
         ).fetchall()
-        member_owner = conn.execute("SELECT pg_has_role('app_user', %s, 'MEMBER')", [owner]).fetchone()[0]
+        member_owner = conn.execute(
+            "SELECT pg_has_role('app_user', %s, 'MEMBER')", [owner]
+        ).fetchone()[0]
     assert owner not in ("tenancy_app", "app_user")
     assert not member_owner, f"app_user is a member of {owner}, which owns {table.display}"
     assert bypass == []
 
 
-def test_unique_constraints_and_foreign_keys_are_scoped_by_tenant(db: IsolationDb, table: TenantTable) -> None:
+def test_unique_constraints_and_foreign_keys_are_scoped_by_tenant(
+    db: IsolationDb, table: TenantTable
+) -> None:
     with db.admin() as conn:
         unique_indexes = conn.execute(
             "SELECT indexrelid::regclass::text, array(SELECT attname FROM pg_attribute "
@@ -160,14 +181,22 @@ def test_unique_constraints_and_foreign_keys_are_scoped_by_tenant(db: IsolationD
         if referenced == "tenants":
             assert local == ["tenant_id"] and remote == ["id"]
         else:
-            assert referenced in db.tables, f"{name} points at {referenced}, which is not tenant-owned"
-            assert "tenant_id" in local and "tenant_id" in remote, f"{name} does not include tenant_id"
+            assert referenced in db.tables, (
+                f"{name} points at {referenced}, which is not tenant-owned"
+            )
+            assert "tenant_id" in local and "tenant_id" in remote, (
+                f"{name} does not include tenant_id"
+            )
 
 
 def test_app_role_has_no_access_to_operator_bookkeeping(db: IsolationDb) -> None:
     with db.admin() as conn:
-        assert conn.execute("SELECT has_schema_privilege('app_user', 'tenancy_ops', 'USAGE')").fetchone() == (False,)
-        assert conn.execute("SELECT has_table_privilege('app_user', 'schema_migrations', 'SELECT')").fetchone() == (False,)
+        assert conn.execute(
+            "SELECT has_schema_privilege('app_user', 'tenancy_ops', 'USAGE')"
+        ).fetchone() == (False,)
+        assert conn.execute(
+            "SELECT has_table_privilege('app_user', 'schema_migrations', 'SELECT')"
+        ).fetchone() == (False,)
 
 
 # --- tenant A against tenant B --------------------------------------------------------------------
@@ -182,10 +211,14 @@ def test_tenant_sees_only_its_own_rows(db: IsolationDb, table: TenantTable) -> N
         assert _count(conn, table, sql.SQL("tenant_id <> %s"), [TENANT_A]) == 0
 
 
-def test_tenant_cannot_update_or_delete_other_tenants_rows(db: IsolationDb, table: TenantTable) -> None:
+def test_tenant_cannot_update_or_delete_other_tenants_rows(
+    db: IsolationDb, table: TenantTable
+) -> None:
     before = _fingerprints(db, table)
     with db.app(TENANT_A) as conn:
-        update = sql.SQL("UPDATE {} SET tenant_id = tenant_id WHERE tenant_id = %s").format(table.identifier)
+        update = sql.SQL("UPDATE {} SET tenant_id = tenant_id WHERE tenant_id = %s").format(
+            table.identifier
+        )
         assert conn.execute(update, [TENANT_B]).rowcount == 0
         delete = sql.SQL("DELETE FROM {} WHERE tenant_id = %s").format(table.identifier)
         assert conn.execute(delete, [TENANT_B]).rowcount == 0
@@ -214,15 +247,16 @@ def test_tenant_cannot_insert_rows_for_another_tenant(db: IsolationDb, table: Te
 def test_rows_cannot_reference_another_tenants_rows(db: IsolationDb) -> None:
     b_itinerary = _row_of(db, db.tables["itineraries"], TENANT_B)["id"]
     a_user = _row_of(db, db.tables["users"], TENANT_A)["id"]
-    with db.app(TENANT_A) as conn:
-        with pytest.raises(psycopg.errors.ForeignKeyViolation):
-            conn.execute(
-                "INSERT INTO comments (itinerary_id, author_user_id, body) VALUES (%s, %s, 'sneaky')",
-                [b_itinerary, a_user],
-            )
+    with db.app(TENANT_A) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
+        conn.execute(
+            "INSERT INTO comments (itinerary_id, author_user_id, body) VALUES (%s, %s, 'sneaky')",
+            [b_itinerary, a_user],
+        )
 
 
-def test_tenant_scoped_unique_constraints_allow_the_same_value_in_two_tenants(db: IsolationDb) -> None:
+def test_tenant_scoped_unique_constraints_allow_the_same_value_in_two_tenants(
+    db: IsolationDb,
+) -> None:
     with db.admin() as conn:
         slugs = conn.execute(
             "SELECT tenant_id, slug FROM itineraries WHERE slug = 'trip-0' ORDER BY tenant_id"
@@ -230,13 +264,19 @@ def test_tenant_scoped_unique_constraints_allow_the_same_value_in_two_tenants(db
     assert slugs == [(TENANT_A, "trip-0"), (TENANT_B, "trip-0")]
     a_user = _row_of(db, db.tables["users"], TENANT_A)["id"]
     with db.app(TENANT_A) as conn, pytest.raises(psycopg.errors.UniqueViolation):
-        conn.execute("INSERT INTO itineraries (owner_user_id, slug, title) VALUES (%s, 'trip-0', 'dup')", [a_user])
+        conn.execute(
+            "INSERT INTO itineraries (owner_user_id, slug, title) VALUES (%s, 'trip-0', 'dup')",
+            [a_user],
+        )
 
 
 def test_tenant_record_is_isolated_too(db: IsolationDb) -> None:
     with db.app(TENANT_A) as conn:
         assert conn.execute("SELECT id FROM tenants").fetchall() == [(TENANT_A,)]
-        assert conn.execute("UPDATE tenants SET name = 'pwned' WHERE id = %s", [TENANT_B]).rowcount == 0
+        assert (
+            conn.execute("UPDATE tenants SET name = 'pwned' WHERE id = %s", [TENANT_B]).rowcount
+            == 0
+        )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("INSERT INTO tenants (id, name, tier) VALUES ('evil-corp', 'x', 'free')")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -253,23 +293,38 @@ def no_tenant_session(request, db: IsolationDb) -> Iterator[psycopg.Connection]:
         # after SET LOCAL ends the setting reads as '' rather than NULL: still no tenant
         with conn.transaction():
             conn.execute("SELECT set_config('app.current_tenant', %s, true)", [TENANT_A])
-        assert conn.execute("SELECT current_setting('app.current_tenant', true)").fetchone() == ("",)
+        assert conn.execute("SELECT current_setting('app.current_tenant', true)").fetchone() == (
+            "",
+        )
     yield conn
     conn.close()
 
 
-def test_without_tenant_nothing_is_visible(no_tenant_session: psycopg.Connection, table: TenantTable) -> None:
+def test_without_tenant_nothing_is_visible(
+    no_tenant_session: psycopg.Connection, table: TenantTable
+) -> None:
     assert _count(no_tenant_session, table) == 0
 
 
-def test_without_tenant_nothing_is_updated_or_deleted(db: IsolationDb, no_tenant_session: psycopg.Connection, table: TenantTable) -> None:
+def test_without_tenant_nothing_is_updated_or_deleted(
+    db: IsolationDb, no_tenant_session: psycopg.Connection, table: TenantTable
+) -> None:
     before = _fingerprints(db, table)
-    assert no_tenant_session.execute(sql.SQL("UPDATE {} SET tenant_id = tenant_id").format(table.identifier)).rowcount == 0
-    assert no_tenant_session.execute(sql.SQL("DELETE FROM {}").format(table.identifier)).rowcount == 0
+    assert (
+        no_tenant_session.execute(
+            sql.SQL("UPDATE {} SET tenant_id = tenant_id").format(table.identifier)
+        ).rowcount
+        == 0
+    )
+    assert (
+        no_tenant_session.execute(sql.SQL("DELETE FROM {}").format(table.identifier)).rowcount == 0
+    )
     assert _fingerprints(db, table) == before
 
 
-def test_without_tenant_inserts_are_rejected(db: IsolationDb, no_tenant_session: psycopg.Connection, table: TenantTable) -> None:
+def test_without_tenant_inserts_are_rejected(
+    db: IsolationDb, no_tenant_session: psycopg.Connection, table: TenantTable
+) -> None:
     before = _fingerprints(db, table)
     row = _row_of(db, table, TENANT_A)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
@@ -284,13 +339,22 @@ def test_without_tenant_inserts_are_rejected(db: IsolationDb, no_tenant_session:
 # --- the owner is bound too -----------------------------------------------------------------------
 def test_owner_without_tenant_sees_nothing(db: IsolationDb, table: TenantTable) -> None:
     with db.owner(None) as conn:
-        assert conn.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+        assert conn.execute(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone() == (False,)
         assert _count(conn, table) == 0
 
 
-def test_owner_in_a_tenant_context_sees_only_that_tenant(db: IsolationDb, table: TenantTable) -> None:
+def test_owner_in_a_tenant_context_sees_only_that_tenant(
+    db: IsolationDb, table: TenantTable
+) -> None:
     before = _fingerprints(db, table)
     with db.owner(TENANT_A) as conn:
         assert _count(conn, table, sql.SQL("tenant_id = %s"), [TENANT_B]) == 0
-        assert conn.execute(sql.SQL("DELETE FROM {} WHERE tenant_id = %s").format(table.identifier), [TENANT_B]).rowcount == 0
+        assert (
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE tenant_id = %s").format(table.identifier), [TENANT_B]
+            ).rowcount
+            == 0
+        )
     assert _fingerprints(db, table) == before

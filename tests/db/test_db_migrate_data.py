@@ -1,5 +1,6 @@
 """migrate-data: exactly one tenant's rows, verified, never over an existing copy, resumable,
 a dry run that writes nothing, and clear errors that leave nothing half-written."""
+
 from __future__ import annotations
 
 import shutil
@@ -63,12 +64,18 @@ class Pair:
 
     def target_is_untouched(self) -> bool:
         with self.admin(self.target) as conn:
-            copies = conn.execute("SELECT count(*) FROM tenancy_ops.tenant_table_copies").fetchone()[0]
-        return copies == 0 and all(not tenants for tenants in self.tenants_present(self.target).values())
+            copies = conn.execute(
+                "SELECT count(*) FROM tenancy_ops.tenant_table_copies"
+            ).fetchone()[0]
+        return copies == 0 and all(
+            not tenants for tenants in self.tenants_present(self.target).values()
+        )
 
     def exports(self) -> list[tuple]:
         with self.admin(self.source) as conn:
-            return conn.execute("SELECT tenant_id, table_count, row_count FROM tenancy_ops.tenant_exports").fetchall()
+            return conn.execute(
+                "SELECT tenant_id, table_count, row_count FROM tenancy_ops.tenant_exports"
+            ).fetchall()
 
 
 @pytest.fixture
@@ -99,7 +106,9 @@ def test_moves_exactly_one_tenant_and_verifies_it(pair: Pair) -> None:
     assert {t: pair.fingerprints(pair.source, t) for t in source_before} == source_before
     # bookkeeping: each table's verified copy on the target, the finished export on the source
     with pair.admin(pair.target) as conn:
-        copies = conn.execute("SELECT table_name, row_count, source FROM tenancy_ops.tenant_table_copies ORDER BY 1").fetchall()
+        copies = conn.execute(
+            "SELECT table_name, row_count, source FROM tenancy_ops.tenant_table_copies ORDER BY 1"
+        ).fetchall()
     assert [c[0] for c in copies] == pair.tenant_tables()
     assert all("password" not in c[2] and "S3cret" not in c[2] for c in copies)
     assert pair.exports() == [(MOVING, len(pair.tenant_tables()), report.total_rows)]
@@ -113,7 +122,9 @@ def test_tables_are_copied_parents_first(pair: Pair) -> None:
 
 def test_copy_runs_as_a_non_superuser_owner_bound_by_row_security(pair: Pair) -> None:
     with psycopg.connect(pair.source_dsn) as conn:
-        assert conn.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+        assert conn.execute(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ).fetchone() == (False,)
     migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
     assert pair.fingerprints(pair.target, MOVING) == pair.fingerprints(pair.source, MOVING)
 
@@ -132,12 +143,16 @@ def test_refuses_tenant_rows_it_did_not_copy_even_with_resume(pair: Pair, seed_t
         seed_tenant(conn, MOVING, itineraries=1)
     before = pair.fingerprints(pair.target, MOVING)
     for resume in (False, True):
-        with pytest.raises(TargetNotEmpty, match=r"already holds rows of tenant 'acme-co': users \(1 rows\)"):
+        with pytest.raises(
+            TargetNotEmpty, match=r"already holds rows of tenant 'acme-co': users \(1 rows\)"
+        ):
             migrate_data(MOVING, pair.source_dsn, pair.target_dsn, resume=resume)
     assert pair.fingerprints(pair.target, MOVING) == before
 
 
-def test_other_tenants_on_the_target_do_not_block_and_are_not_touched(pair: Pair, seed_tenant) -> None:
+def test_other_tenants_on_the_target_do_not_block_and_are_not_touched(
+    pair: Pair, seed_tenant
+) -> None:
     with psycopg.connect(pair.cluster.app_dsn(pair.target), autocommit=True) as conn:
         seed_tenant(conn, "hooli", itineraries=1)
     hooli = pair.fingerprints(pair.target, "hooli")
@@ -163,7 +178,9 @@ def test_interrupted_run_leaves_no_half_table_and_resume_finishes(pair: Pair, mo
         migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
     present = pair.tenants_present(pair.target)
     assert present["users"] == {MOVING}  # committed before the crash
-    assert present["itineraries"] == set() and present["comments"] == set()  # rolled back, not half-written
+    assert (
+        present["itineraries"] == set() and present["comments"] == set()
+    )  # rolled back, not half-written
     assert pair.exports() == []  # not finished, so not purgeable
     monkeypatch.undo()
 
@@ -192,7 +209,9 @@ def test_resume_detects_source_changes_since_the_copy(pair: Pair, monkeypatch) -
     with psycopg.connect(pair.cluster.app_dsn(pair.source), autocommit=True) as conn:
         conn.execute("SELECT set_config('app.current_tenant', %s, false)", [MOVING])
         conn.execute("UPDATE itineraries SET title = 'changed meanwhile' WHERE slug = 'trip-0'")
-    with pytest.raises(VerificationFailed, match="itineraries: the source's rows of tenant 'acme-co' changed"):
+    with pytest.raises(
+        VerificationFailed, match="itineraries: the source's rows of tenant 'acme-co' changed"
+    ):
         migrate_data(MOVING, pair.source_dsn, pair.target_dsn, resume=True)
 
 
@@ -205,24 +224,33 @@ def test_a_table_that_fails_verification_is_rolled_back(pair: Pair, monkeypatch)
             dst.execute("DELETE FROM comments WHERE ctid IN (SELECT ctid FROM comments LIMIT 1)")
 
     monkeypatch.setattr(datamove, "_copy_rows", lossy_copy)
-    with pytest.raises(VerificationFailed, match=r"table comments: verification failed for tenant 'acme-co' \(source 12 rows"):
+    with pytest.raises(
+        VerificationFailed,
+        match=r"table comments: verification failed for tenant 'acme-co' \(source 12 rows",
+    ):
         migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
     assert pair.tenants_present(pair.target)["comments"] == set()
     with pair.admin(pair.target) as conn:
-        recorded = [r[0] for r in conn.execute("SELECT table_name FROM tenancy_ops.tenant_table_copies")]
+        recorded = [
+            r[0] for r in conn.execute("SELECT table_name FROM tenancy_ops.tenant_table_copies")
+        ]
     assert "comments" not in recorded
 
 
 def test_dry_run_reports_and_writes_nothing(pair: Pair) -> None:
     report = migrate_data(MOVING, pair.source_dsn, pair.target_dsn, dry_run=True)
     assert {t.action for t in report.tables} == {"would-copy"}
-    assert {t.table: (t.rows, t.checksum) for t in report.tables} == pair.fingerprints(pair.source, MOVING)
+    assert {t.table: (t.rows, t.checksum) for t in report.tables} == pair.fingerprints(
+        pair.source, MOVING
+    )
     assert pair.target_is_untouched()
     assert pair.exports() == []
 
 
 def test_unknown_and_invalid_tenants(pair: Pair) -> None:
-    with pytest.raises(UnknownTenant, match="tenant 'nobody-here' does not exist in the source database"):
+    with pytest.raises(
+        UnknownTenant, match="tenant 'nobody-here' does not exist in the source database"
+    ):
         migrate_data("nobody-here", pair.source_dsn, pair.target_dsn)
     with pytest.raises(InvalidTenant, match="'Bad_Tenant' is not a tenant id"):
         migrate_data("Bad_Tenant", pair.source_dsn, pair.target_dsn)
@@ -249,14 +277,19 @@ def test_bad_dsns_give_clear_errors_without_passwords(pair: Pair, unused_port: i
 
 def test_unmigrated_target_is_a_schema_mismatch(pair: Pair, create_database) -> None:
     empty = create_database("empty")
-    with pytest.raises(SchemaMismatch, match="target database has no schema_migrations table: run `tenancy db migrate"):
+    with pytest.raises(
+        SchemaMismatch,
+        match="target database has no schema_migrations table: run `tenancy db migrate",
+    ):
         migrate_data(MOVING, pair.source_dsn, pair.cluster.migrator_dsn(empty))
 
 
 def test_different_schema_versions_are_a_mismatch(pair: Pair, tmp_path) -> None:
     newer = tmp_path / "migrations"
     shutil.copytree(DEFAULT_MIGRATIONS_DIR, newer)
-    (newer / "9001_newer.sql").write_text("ALTER TABLE itineraries ADD COLUMN budget numeric(12, 2);\n")
+    (newer / "9001_newer.sql").write_text(
+        "ALTER TABLE itineraries ADD COLUMN budget numeric(12, 2);\n"
+    )
     migrate(pair.target_dsn, newer)
     with pytest.raises(SchemaMismatch, match="applied only on the target: 9001"):
         migrate_data(MOVING, pair.source_dsn, pair.target_dsn)

@@ -1,5 +1,6 @@
 """MigrationJob under Pulumi mocks: the ConfigMap carries every migration file, and the Job is a
 valid Kubernetes 1.30 object whose pod passes the Pod Security "restricted" profile."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,9 +46,14 @@ def mocks() -> RecordingMocks:
 
 def _args(**overrides: Any) -> MigrationJobArgs:
     values: dict[str, Any] = dict(
-        namespace="tenant-acme", service_account_name="tenant-acme-sa", instance_connection_names=INSTANCES,
-        database="app", db_user="migrator", password_secret_name="acme-app-secrets",
-        password_secret_key=["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"], image="registry.example/tenancy:1.2.3",
+        namespace="tenant-acme",
+        service_account_name="tenant-acme-sa",
+        instance_connection_names=INSTANCES,
+        database="app",
+        db_user="migrator",
+        password_secret_name="acme-app-secrets",
+        password_secret_key=["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"],
+        image="registry.example/tenancy:1.2.3",
         labels={"tenancy.io/tenant": "acme", "tenancy.io/tier": "standard"},
     )
     return MigrationJobArgs(**{**values, **overrides})
@@ -55,7 +61,11 @@ def _args(**overrides: Any) -> MigrationJobArgs:
 
 def _job_manifest(mocks: RecordingMocks) -> dict[str, Any]:
     (job,) = mocks.of_type("kubernetes:batch/v1:Job")
-    return {"apiVersion": "batch/v1", "kind": "Job", **{k: v for k, v in job.inputs.items() if k not in ("apiVersion", "kind")}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        **{k: v for k, v in job.inputs.items() if k not in ("apiVersion", "kind")},
+    }
 
 
 def _restricted_violations(pod: dict[str, Any]) -> list[str]:
@@ -65,7 +75,16 @@ def _restricted_violations(pod: dict[str, Any]) -> list[str]:
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(flag):
             problems.append(f"pod sets {flag}")
-    allowed_volumes = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+    allowed_volumes = {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
     for volume in pod.get("volumes", []):
         kinds = set(volume) - {"name"}
         if not kinds <= allowed_volumes:
@@ -90,7 +109,9 @@ def _restricted_violations(pod: dict[str, Any]) -> list[str]:
             problems.append(f"{name} has no RuntimeDefault seccomp profile")
         if any(port.get("hostPort") for port in container.get("ports", [])):
             problems.append(f"{name} uses a host port")
-        if not container.get("resources", {}).get("limits") or not container.get("resources", {}).get("requests"):
+        if not container.get("resources", {}).get("limits") or not container.get(
+            "resources", {}
+        ).get("requests"):
             problems.append(f"{name} has no resource requests and limits")  # ours, not PSS
     return problems
 
@@ -135,20 +156,32 @@ def test_job_is_valid_kubernetes_and_pss_restricted(mocks: RecordingMocks):
         for container, key in zip(migrate, ["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"]):
             assert "password" not in container["command"][4]
             env = {e["name"]: e for e in container["env"]}
-            assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "acme-app-secrets", "key": key}
+            assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
+                "name": "acme-app-secrets",
+                "key": key,
+            }
             assert env["TENANCY_MIGRATIONS_DIR"]["value"] == "/migrations"
-            assert {"name": "migrations", "mountPath": "/migrations", "readOnly": True} in container["volumeMounts"]
+            assert {
+                "name": "migrations",
+                "mountPath": "/migrations",
+                "readOnly": True,
+            } in container["volumeMounts"]
         (volume,) = [v for v in pod["volumes"] if v["name"] == "migrations"]
         assert volume["configMap"]["name"] == "acme-migrations-sql-x1y2z3"
         labels = spec["template"]["metadata"]["labels"]
-        assert labels["tenancy.io/tenant"] == "acme" and labels["app.kubernetes.io/component"] == "db-migrations"
+        assert (
+            labels["tenancy.io/tenant"] == "acme"
+            and labels["app.kubernetes.io/component"] == "db-migrations"
+        )
 
     return job.job_name.apply(check)
 
 
 @pulumi.runtime.test
 def test_iam_authentication_without_a_password_secret(mocks: RecordingMocks):
-    job = MigrationJob("iam-migrations", _args(password_secret_name=None, instance_connection_names=INSTANCES[:1]))
+    job = MigrationJob(
+        "iam-migrations", _args(password_secret_name=None, instance_connection_names=INSTANCES[:1])
+    )
 
     def check(_: Any) -> None:
         pod = _job_manifest(mocks)["spec"]["template"]["spec"]
@@ -165,7 +198,9 @@ def test_children_use_the_provider_given_to_the_component(mocks: RecordingMocks)
     job = MigrationJob("acme-migrations", _args(), opts=pulumi.ResourceOptions(provider=provider))
 
     def check(_: Any) -> None:
-        children = mocks.of_type("kubernetes:core/v1:ConfigMap") + mocks.of_type("kubernetes:batch/v1:Job")
+        children = mocks.of_type("kubernetes:core/v1:ConfigMap") + mocks.of_type(
+            "kubernetes:batch/v1:Job"
+        )
         assert len(children) == 2
         for child in children:
             assert child.provider and "tenant-cluster" in child.provider

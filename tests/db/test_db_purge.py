@@ -1,5 +1,6 @@
 """purge-tenant-data: only a verified-migrated tenant, only after the retention period (unless
 forced), only that tenant's rows, and the tenant record stays."""
+
 from __future__ import annotations
 
 import psycopg
@@ -30,7 +31,10 @@ def _migrated(pg_cluster, create_migrated_database, shared: str, days_ago: int) 
     target = create_migrated_database("purge_target")
     migrate_data(GONE, pg_cluster.migrator_dsn(shared), pg_cluster.migrator_dsn(target))
     with pg_cluster.admin(shared) as conn:
-        conn.execute("UPDATE tenancy_ops.tenant_exports SET verified_at = now() - make_interval(days => %s)", [days_ago])
+        conn.execute(
+            "UPDATE tenancy_ops.tenant_exports SET verified_at = now() - make_interval(days => %s)",
+            [days_ago],
+        )
 
 
 def test_refuses_a_tenant_that_was_never_migrated(pg_cluster, shared) -> None:
@@ -40,14 +44,18 @@ def test_refuses_a_tenant_that_was_never_migrated(pg_cluster, shared) -> None:
     assert _rows(pg_cluster, shared, GONE) == before
 
 
-def test_refuses_before_the_retention_period_is_over(pg_cluster, create_migrated_database, shared) -> None:
+def test_refuses_before_the_retention_period_is_over(
+    pg_cluster, create_migrated_database, shared
+) -> None:
     _migrated(pg_cluster, create_migrated_database, shared, days_ago=3)
     with pytest.raises(PurgeRefused, match="the 30-day retention period is not over"):
         purge_tenant(GONE, pg_cluster.migrator_dsn(shared), retention_days=30)
     assert all(n > 0 for n in _rows(pg_cluster, shared, GONE).values())
 
 
-def test_purges_only_that_tenant_after_retention(pg_cluster, create_migrated_database, shared) -> None:
+def test_purges_only_that_tenant_after_retention(
+    pg_cluster, create_migrated_database, shared
+) -> None:
     _migrated(pg_cluster, create_migrated_database, shared, days_ago=31)
     stays_before = _rows(pg_cluster, shared, STAYS)
     gone_before = _rows(pg_cluster, shared, GONE)
@@ -59,7 +67,9 @@ def test_purges_only_that_tenant_after_retention(pg_cluster, create_migrated_dat
     assert _rows(pg_cluster, shared, STAYS) == stays_before
     with pg_cluster.admin(shared) as conn:
         assert conn.execute("SELECT id FROM tenants ORDER BY id").fetchall() == [(GONE,), (STAYS,)]
-        assert conn.execute("SELECT purged_at IS NOT NULL FROM tenancy_ops.tenant_exports").fetchall() == [(True,)]
+        assert conn.execute(
+            "SELECT purged_at IS NOT NULL FROM tenancy_ops.tenant_exports"
+        ).fetchall() == [(True,)]
 
 
 def test_dry_run_counts_and_deletes_nothing(pg_cluster, create_migrated_database, shared) -> None:

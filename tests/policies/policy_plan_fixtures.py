@@ -3,20 +3,22 @@
 Environment ``dev`` (Pulumi.dev.yaml), tenants: hooli and umbrella (free), acme and globex
 (standard), initech (enterprise), soylent (standard, offboarding). Tests mutate copies of it.
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
 
-from tenancy import names
-from tenancy.environment import EnvironmentSettings
-from tenancy.plan.model import UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
-from tenancy.registry import Registry
-from tenancy.registry.models import Tenant
+from domain import names
+from domain.environment import EnvironmentSettings
+from domain.plan_model import UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
+from domain.registry import Registry
+from domain.registry.models import Tenant
 
 ENV = "dev"
 ACME = f"{ENV}.acme"
@@ -24,9 +26,17 @@ PROJECT = "tinybug-saas-dev"
 REGION = "us-central1"
 POOL = f"{PROJECT}.svc.id.goog"
 PSS = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")}
-PG_FLAGS = [{"name": k, "value": v} for k, v in {
-    "log_checkpoints": "on", "log_connections": "on", "log_disconnections": "on", "log_lock_waits": "on",
-    "log_temp_files": "0", "log_min_duration_statement": "-1"}.items()]
+PG_FLAGS = [
+    {"name": k, "value": v}
+    for k, v in {
+        "log_checkpoints": "on",
+        "log_connections": "on",
+        "log_disconnections": "on",
+        "log_lock_waits": "on",
+        "log_temp_files": "0",
+        "log_min_duration_statement": "-1",
+    }.items()
+]
 
 
 # The test registry: what sets each tenant apart (tenant_data adds the fields they share).
@@ -41,8 +51,13 @@ TENANTS: dict[str, dict[str, str]] = {
 
 
 def tenant_data(tid: str) -> dict[str, str]:
-    return {"id": tid, "display_name": tid.title(), "region": REGION, "contact_email": f"ops@{tid}.example",
-            **TENANTS[tid]}
+    return {
+        "id": tid,
+        "display_name": tid.title(),
+        "region": REGION,
+        "contact_email": f"ops@{tid}.example",
+        **TENANTS[tid],
+    }
 
 
 def registry() -> Registry:
@@ -56,7 +71,11 @@ def gcp_labels(tenant: str, tier: str) -> dict[str, str]:
 
 
 def k8s_labels(tenant: str, tier: str) -> dict[str, str]:
-    return {"tenancy.io/tenant": tenant, "tenancy.io/tier": tier, "app.kubernetes.io/managed-by": "tenancy"}
+    return {
+        "tenancy.io/tenant": tenant,
+        "tenancy.io/tier": tier,
+        "app.kubernetes.io/managed-by": "tenancy",
+    }
 
 
 def gsa_email(account_id: str) -> str:
@@ -64,9 +83,16 @@ def gsa_email(account_id: str) -> str:
 
 
 def restricted_container(name: str = "app") -> dict:
-    return {"name": name, "image": "us-docker.pkg.dev/tinybug-saas-dev/app:1.0",
-            "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
-                                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}}
+    return {
+        "name": name,
+        "image": "us-docker.pkg.dev/tinybug-saas-dev/app:1.0",
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
 
 
 class StackBuilder:
@@ -76,111 +102,324 @@ class StackBuilder:
     def urn(self, type_token: str, name: str) -> str:
         return f"urn:pulumi:{self.stack.name}::tenancy::{type_token}::{name}"
 
-    def add(self, type_token: str, name: str, inputs: dict, *, protect: bool = False, deps: tuple[str, ...] = (),
-            parent: str | None = None, provider: str | None = None) -> str:
+    def add(
+        self,
+        type_token: str,
+        name: str,
+        inputs: dict,
+        *,
+        protect: bool = False,
+        deps: tuple[str, ...] = (),
+        parent: str | None = None,
+        provider: str | None = None,
+    ) -> str:
         urn = self.urn(type_token, name)
         # Each resource owns its inputs: a mutation of one must not leak into another.
-        self.stack.resources.append(PlanResource(urn, type_token, name, True, parent, list(deps), provider,
-                                                 copy.deepcopy(inputs), PlanOptions(protect=protect)))
+        self.stack.resources.append(
+            PlanResource(
+                urn,
+                type_token,
+                name,
+                True,
+                parent,
+                list(deps),
+                provider,
+                copy.deepcopy(inputs),
+                PlanOptions(protect=protect),
+            )
+        )
         return urn
 
     # --- GCP ------------------------------------------------------------------------------------
     def node_config(self, account_id: str, labels: dict) -> dict:
-        return {"machineType": "e2-standard-4", "serviceAccount": gsa_email(account_id),
-                "workloadMetadataConfig": {"mode": "GKE_METADATA"},
-                "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True},
-                "resourceLabels": labels}
+        return {
+            "machineType": "e2-standard-4",
+            "serviceAccount": gsa_email(account_id),
+            "workloadMetadataConfig": {"mode": "GKE_METADATA"},
+            "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True},
+            "resourceLabels": labels,
+        }
 
     def cluster(self, name: str, node_sa: str, labels: dict) -> str:
-        self.add("gcp:serviceaccount/account:Account", f"{name}-nodes", {"accountId": node_sa, "project": PROJECT})
-        cluster = self.add("gcp:container/cluster:Cluster", name, {
-            "name": name, "project": PROJECT, "location": REGION, "removeDefaultNodePool": True, "initialNodeCount": 1,
-            "deletionProtection": True, "datapathProvider": "ADVANCED_DATAPATH", "enableShieldedNodes": True,
-            "enableLegacyAbac": False, "enableKubernetesAlpha": False,
-            "masterAuth": {"clientCertificateConfig": {"issueClientCertificate": False}},
-            "privateClusterConfig": {"enablePrivateNodes": True, "enablePrivateEndpoint": False,
-                                     "masterIpv4CidrBlock": "172.16.0.0/28"},
-            "masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": "10.200.0.0/24", "displayName": "vpn"}]},
-            "workloadIdentityConfig": {"workloadPool": POOL}, "releaseChannel": {"channel": "REGULAR"},
-            "nodeConfig": self.node_config(node_sa, labels), "resourceLabels": labels,
-        })
-        self.add("gcp:container/nodePool:NodePool", f"{name}-general", {
-            "name": "general", "cluster": name, "location": REGION, "project": PROJECT,
-            "management": {"autoRepair": True, "autoUpgrade": True},
-            "nodeConfig": self.node_config(node_sa, labels)}, deps=(cluster,))
+        self.add(
+            "gcp:serviceaccount/account:Account",
+            f"{name}-nodes",
+            {"accountId": node_sa, "project": PROJECT},
+        )
+        cluster = self.add(
+            "gcp:container/cluster:Cluster",
+            name,
+            {
+                "name": name,
+                "project": PROJECT,
+                "location": REGION,
+                "removeDefaultNodePool": True,
+                "initialNodeCount": 1,
+                "deletionProtection": True,
+                "datapathProvider": "ADVANCED_DATAPATH",
+                "enableShieldedNodes": True,
+                "enableLegacyAbac": False,
+                "enableKubernetesAlpha": False,
+                "masterAuth": {"clientCertificateConfig": {"issueClientCertificate": False}},
+                "privateClusterConfig": {
+                    "enablePrivateNodes": True,
+                    "enablePrivateEndpoint": False,
+                    "masterIpv4CidrBlock": "172.16.0.0/28",
+                },
+                "masterAuthorizedNetworksConfig": {
+                    "cidrBlocks": [{"cidrBlock": "10.200.0.0/24", "displayName": "vpn"}]
+                },
+                "workloadIdentityConfig": {"workloadPool": POOL},
+                "releaseChannel": {"channel": "REGULAR"},
+                "nodeConfig": self.node_config(node_sa, labels),
+                "resourceLabels": labels,
+            },
+        )
+        self.add(
+            "gcp:container/nodePool:NodePool",
+            f"{name}-general",
+            {
+                "name": "general",
+                "cluster": name,
+                "location": REGION,
+                "project": PROJECT,
+                "management": {"autoRepair": True, "autoUpgrade": True},
+                "nodeConfig": self.node_config(node_sa, labels),
+            },
+            deps=(cluster,),
+        )
         return cluster
 
     def sql(self, name: str, labels: dict) -> str:
-        return self.add("gcp:sql/databaseInstance:DatabaseInstance", name, {
-            "name": name, "project": PROJECT, "region": REGION, "databaseVersion": "POSTGRES_15",
-            "deletionProtection": True, "settings": {
-                "tier": "db-custom-1-3840", "deletionProtectionEnabled": True,
-                "ipConfiguration": {"ipv4Enabled": False, "privateNetwork": UNKNOWN, "sslMode": "ENCRYPTED_ONLY"},
-                "backupConfiguration": {"enabled": True, "pointInTimeRecoveryEnabled": True, "startTime": "03:00"},
-                "databaseFlags": copy.deepcopy(PG_FLAGS), "userLabels": labels}}, protect=True)
+        return self.add(
+            "gcp:sql/databaseInstance:DatabaseInstance",
+            name,
+            {
+                "name": name,
+                "project": PROJECT,
+                "region": REGION,
+                "databaseVersion": "POSTGRES_15",
+                "deletionProtection": True,
+                "settings": {
+                    "tier": "db-custom-1-3840",
+                    "deletionProtectionEnabled": True,
+                    "ipConfiguration": {
+                        "ipv4Enabled": False,
+                        "privateNetwork": UNKNOWN,
+                        "sslMode": "ENCRYPTED_ONLY",
+                    },
+                    "backupConfiguration": {
+                        "enabled": True,
+                        "pointInTimeRecoveryEnabled": True,
+                        "startTime": "03:00",
+                    },
+                    "databaseFlags": copy.deepcopy(PG_FLAGS),
+                    "userLabels": labels,
+                },
+            },
+            protect=True,
+        )
 
     def bucket(self, name: str, labels: dict, versioning: bool = True) -> str:
-        return self.add("gcp:storage/bucket:Bucket", name, {
-            "name": name, "project": PROJECT, "location": REGION.upper(), "uniformBucketLevelAccess": True,
-            "publicAccessPrevention": "enforced", "forceDestroy": False, "versioning": {"enabled": versioning},
-            "labels": labels}, protect=True)
+        return self.add(
+            "gcp:storage/bucket:Bucket",
+            name,
+            {
+                "name": name,
+                "project": PROJECT,
+                "location": REGION.upper(),
+                "uniformBucketLevelAccess": True,
+                "publicAccessPrevention": "enforced",
+                "forceDestroy": False,
+                "versioning": {"enabled": versioning},
+                "labels": labels,
+            },
+            protect=True,
+        )
 
     def firestore(self, name: str) -> str:
-        return self.add("gcp:firestore/database:Database", name, {
-            "name": name, "project": PROJECT, "locationId": REGION, "type": "FIRESTORE_NATIVE",
-            "deleteProtectionState": "DELETE_PROTECTION_ENABLED"}, protect=True)
+        return self.add(
+            "gcp:firestore/database:Database",
+            name,
+            {
+                "name": name,
+                "project": PROJECT,
+                "locationId": REGION,
+                "type": "FIRESTORE_NATIVE",
+                "deleteProtectionState": "DELETE_PROTECTION_ENABLED",
+            },
+            protect=True,
+        )
 
-    def workload_identity(self, account_id: str, namespace: str, ksa: str, *, literal_account: bool) -> str:
-        gsa = self.add("gcp:serviceaccount/account:Account", f"{account_id}-gsa",
-                       {"accountId": account_id, "project": PROJECT})
-        account = f"projects/{PROJECT}/serviceAccounts/{gsa_email(account_id)}" if literal_account else UNKNOWN
-        return self.add("gcp:serviceaccount/iAMMember:IAMMember", f"{account_id}-binding", {
-            "serviceAccountId": account, "role": "roles/iam.workloadIdentityUser",
-            "member": f"serviceAccount:{POOL}[{namespace}/{ksa}]"}, deps=(gsa,))
+    def workload_identity(
+        self, account_id: str, namespace: str, ksa: str, *, literal_account: bool
+    ) -> str:
+        gsa = self.add(
+            "gcp:serviceaccount/account:Account",
+            f"{account_id}-gsa",
+            {"accountId": account_id, "project": PROJECT},
+        )
+        account = (
+            f"projects/{PROJECT}/serviceAccounts/{gsa_email(account_id)}"
+            if literal_account
+            else UNKNOWN
+        )
+        return self.add(
+            "gcp:serviceaccount/iAMMember:IAMMember",
+            f"{account_id}-binding",
+            {
+                "serviceAccountId": account,
+                "role": "roles/iam.workloadIdentityUser",
+                "member": f"serviceAccount:{POOL}[{namespace}/{ksa}]",
+            },
+            deps=(gsa,),
+        )
 
     def temporal(self, namespace: str, retention: int, account: str | None) -> str:
-        ns = self.add("temporalcloud:index/namespace:Namespace", namespace, {
-            "name": namespace, "regions": [f"gcp-{REGION}"], "retentionDays": retention, "apiKeyAuth": True},
-            protect=True)
+        ns = self.add(
+            "temporalcloud:index/namespace:Namespace",
+            namespace,
+            {
+                "name": namespace,
+                "regions": [f"gcp-{REGION}"],
+                "retentionDays": retention,
+                "apiKeyAuth": True,
+            },
+            protect=True,
+        )
         if account is not None:
-            sa = self.add("temporalcloud:index/serviceAccount:ServiceAccount", account, {
-                "name": account, "accountAccess": "read",
-                "namespaceAccesses": [{"namespaceId": f"{namespace}.tnybg", "permission": "write"}]}, deps=(ns,))
-            self.add("temporalcloud:index/apikey:Apikey", f"{account}-key", {
-                "displayName": f"{account}-key", "ownerId": UNKNOWN, "ownerType": "service-account",
-                "expiryTime": "2027-12-31T00:00:00Z"}, deps=(sa,))
+            sa = self.add(
+                "temporalcloud:index/serviceAccount:ServiceAccount",
+                account,
+                {
+                    "name": account,
+                    "accountAccess": "read",
+                    "namespaceAccesses": [
+                        {"namespaceId": f"{namespace}.tnybg", "permission": "write"}
+                    ],
+                },
+                deps=(ns,),
+            )
+            self.add(
+                "temporalcloud:index/apikey:Apikey",
+                f"{account}-key",
+                {
+                    "displayName": f"{account}-key",
+                    "ownerId": UNKNOWN,
+                    "ownerType": "service-account",
+                    "expiryTime": "2027-12-31T00:00:00Z",
+                },
+                deps=(sa,),
+            )
         return ns
 
     # --- Kubernetes -----------------------------------------------------------------------------
     def namespace(self, name: str, labels: dict, guardrails: bool = True) -> str:
-        ns = self.add("kubernetes:core/v1:Namespace", f"{name}-namespace",
-                      {"metadata": {"name": name, "labels": {**labels, **PSS}}})
+        ns = self.add(
+            "kubernetes:core/v1:Namespace",
+            f"{name}-namespace",
+            {"metadata": {"name": name, "labels": {**labels, **PSS}}},
+        )
         if not guardrails:
             return ns
         meta = lambda object_name: {"name": object_name, "namespace": name, "labels": labels}  # noqa: E731
-        self.add("kubernetes:core/v1:ResourceQuota", f"{name}-quota", {"metadata": meta("tenant-quota"), "spec": {
-            "hard": {"requests.cpu": "4", "limits.cpu": "8", "requests.memory": "8Gi", "limits.memory": "16Gi",
-                     "pods": "50", "services.loadbalancers": "0", "services.nodeports": "0"}}}, deps=(ns,))
-        self.add("kubernetes:core/v1:LimitRange", f"{name}-limits", {"metadata": meta("tenant-limits"), "spec": {
-            "limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "512Mi"},
-                        "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]}}, deps=(ns,))
-        self.add("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{name}-default-deny", {
-            "metadata": meta("default-deny-all"), "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}},
-            deps=(ns,))
-        self.add("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{name}-allow-dns", {
-            "metadata": meta("allow-dns"), "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [
-                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-                 "ports": [{"protocol": "UDP", "port": 53}]}]}}, deps=(ns,))
+        self.add(
+            "kubernetes:core/v1:ResourceQuota",
+            f"{name}-quota",
+            {
+                "metadata": meta("tenant-quota"),
+                "spec": {
+                    "hard": {
+                        "requests.cpu": "4",
+                        "limits.cpu": "8",
+                        "requests.memory": "8Gi",
+                        "limits.memory": "16Gi",
+                        "pods": "50",
+                        "services.loadbalancers": "0",
+                        "services.nodeports": "0",
+                    }
+                },
+            },
+            deps=(ns,),
+        )
+        self.add(
+            "kubernetes:core/v1:LimitRange",
+            f"{name}-limits",
+            {
+                "metadata": meta("tenant-limits"),
+                "spec": {
+                    "limits": [
+                        {
+                            "type": "Container",
+                            "default": {"cpu": "500m", "memory": "512Mi"},
+                            "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                        }
+                    ]
+                },
+            },
+            deps=(ns,),
+        )
+        self.add(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            f"{name}-default-deny",
+            {
+                "metadata": meta("default-deny-all"),
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+            deps=(ns,),
+        )
+        self.add(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            f"{name}-allow-dns",
+            {
+                "metadata": meta("allow-dns"),
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "kube-system"
+                                        }
+                                    }
+                                }
+                            ],
+                            "ports": [{"protocol": "UDP", "port": 53}],
+                        }
+                    ],
+                },
+            },
+            deps=(ns,),
+        )
         return ns
 
     def deployment(self, name: str, namespace: str, ksa: str, labels: dict) -> str:
-        return self.add("kubernetes:apps/v1:Deployment", name, {
-            "metadata": {"name": name, "namespace": namespace, "labels": labels},
-            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}}, "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"serviceAccountName": ksa, "automountServiceAccountToken": False,
-                         "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                         "containers": [restricted_container()]}}}})
+        return self.add(
+            "kubernetes:apps/v1:Deployment",
+            name,
+            {
+                "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": {
+                        "metadata": {"labels": {"app": name}},
+                        "spec": {
+                            "serviceAccountName": ksa,
+                            "automountServiceAccountToken": False,
+                            "securityContext": {
+                                "runAsNonRoot": True,
+                                "seccompProfile": {"type": "RuntimeDefault"},
+                            },
+                            "containers": [restricted_container()],
+                        },
+                    },
+                },
+            },
+        )
 
 
 def platform_stack() -> PlanStack:
@@ -191,57 +430,155 @@ def platform_stack() -> PlanStack:
     b.sql(names.shared_postgres_instance(ENV), shared)
     b.bucket(names.shared_uploads_bucket(ENV, PROJECT), shared)
     b.firestore(names.shared_firestore_database(ENV))
-    b.add("gcp:secretmanager/secret:Secret", "shared-postgres-password", {
-        "secretId": f"{names.shared_postgres_instance(ENV)}-password", "project": PROJECT,
-        "replication": {"auto": {}}, "labels": shared})
+    b.add(
+        "gcp:secretmanager/secret:Secret",
+        "shared-postgres-password",
+        {
+            "secretId": f"{names.shared_postgres_instance(ENV)}-password",
+            "project": PROJECT,
+            "replication": {"auto": {}},
+            "labels": shared,
+        },
+    )
     b.namespace(names.FREE_TIER_NAMESPACE, k8s_labels("shared", "shared"))
-    b.add("kubernetes:core/v1:ServiceAccount", "free-tier-ksa", {"metadata": {
-        "name": names.FREE_TIER_KSA, "namespace": names.FREE_TIER_NAMESPACE, "labels": k8s_labels("shared", "shared"),
-        "annotations": {"iam.gke.io/gcp-service-account": gsa_email(names.free_tier_service_account_id(ENV))}}})
-    b.workload_identity(names.free_tier_service_account_id(ENV), names.FREE_TIER_NAMESPACE, names.FREE_TIER_KSA,
-                        literal_account=True)
-    b.deployment("free-tier-app", names.FREE_TIER_NAMESPACE, names.FREE_TIER_KSA, k8s_labels("shared", "shared"))
+    b.add(
+        "kubernetes:core/v1:ServiceAccount",
+        "free-tier-ksa",
+        {
+            "metadata": {
+                "name": names.FREE_TIER_KSA,
+                "namespace": names.FREE_TIER_NAMESPACE,
+                "labels": k8s_labels("shared", "shared"),
+                "annotations": {
+                    "iam.gke.io/gcp-service-account": gsa_email(
+                        names.free_tier_service_account_id(ENV)
+                    )
+                },
+            }
+        },
+    )
+    b.workload_identity(
+        names.free_tier_service_account_id(ENV),
+        names.FREE_TIER_NAMESPACE,
+        names.FREE_TIER_KSA,
+        literal_account=True,
+    )
+    b.deployment(
+        "free-tier-app",
+        names.FREE_TIER_NAMESPACE,
+        names.FREE_TIER_KSA,
+        k8s_labels("shared", "shared"),
+    )
     b.temporal(names.shared_temporal_namespace(ENV), 3, None)
-    b.add("kubernetes:helm.sh/v3:Release", "ingress-nginx", {
-        "name": "ingress-nginx", "chart": "ingress-nginx", "namespace": "ingress-nginx", "version": "4.11.3"})
+    b.add(
+        "kubernetes:helm.sh/v3:Release",
+        "ingress-nginx",
+        {
+            "name": "ingress-nginx",
+            "chart": "ingress-nginx",
+            "namespace": "ingress-nginx",
+            "version": "4.11.3",
+        },
+    )
     for free in ("hooli", "umbrella"):
-        b.add("gcp:identityplatform/tenant:Tenant", f"{free}-idp", {"displayName": free, "project": PROJECT,
-                                                                   "allowPasswordSignup": True})
-        b.add("kubernetes:core/v1:ConfigMap", f"{free}-limits", {
-            "metadata": {"name": f"tenant-{free}-limits", "namespace": names.FREE_TIER_NAMESPACE,
-                         "labels": k8s_labels(free, "free")},
-            "data": {"TENANT_ID": free, "API_RATE_LIMIT_PER_MIN": "100"}})
+        b.add(
+            "gcp:identityplatform/tenant:Tenant",
+            f"{free}-idp",
+            {"displayName": free, "project": PROJECT, "allowPasswordSignup": True},
+        )
+        b.add(
+            "kubernetes:core/v1:ConfigMap",
+            f"{free}-limits",
+            {
+                "metadata": {
+                    "name": f"tenant-{free}-limits",
+                    "namespace": names.FREE_TIER_NAMESPACE,
+                    "labels": k8s_labels(free, "free"),
+                },
+                "data": {"TENANT_ID": free, "API_RATE_LIMIT_PER_MIN": "100"},
+            },
+        )
     return b.stack
 
 
 def tenant_workloads(b: StackBuilder, tid: str, tier: str) -> None:
     """What every paying tenant has: namespace baseline, identity, bucket, Temporal, app."""
     gl, kl = gcp_labels(tid, tier), k8s_labels(tid, tier)
-    ns, ksa, workload = names.k8s_namespace(tid), names.k8s_service_account(tid), names.workload_service_account_id(tid)
+    ns, ksa, workload = (
+        names.k8s_namespace(tid),
+        names.k8s_service_account(tid),
+        names.workload_service_account_id(tid),
+    )
     member = f"serviceAccount:{gsa_email(workload)}"
-    b.add("pulumi:pulumi:StackReference", "platform", {"$read": f"organization/tenancy/{ENV}",
-                                                       "name": f"organization/tenancy/{ENV}"})
+    b.add(
+        "pulumi:pulumi:StackReference",
+        "platform",
+        {"$read": f"organization/tenancy/{ENV}", "name": f"organization/tenancy/{ENV}"},
+    )
     b.namespace(ns, kl)
-    b.add("kubernetes:core/v1:ServiceAccount", f"{tid}-ksa", {"metadata": {
-        "name": ksa, "namespace": ns, "labels": kl, "annotations": {"iam.gke.io/gcp-service-account": gsa_email(workload)}}})
+    b.add(
+        "kubernetes:core/v1:ServiceAccount",
+        f"{tid}-ksa",
+        {
+            "metadata": {
+                "name": ksa,
+                "namespace": ns,
+                "labels": kl,
+                "annotations": {"iam.gke.io/gcp-service-account": gsa_email(workload)},
+            }
+        },
+    )
     b.workload_identity(workload, ns, ksa, literal_account=False)
-    b.add("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", f"{tid}-app-reader", {
-        "metadata": {"name": "app-reader", "namespace": ns},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "app-reader"},
-        "subjects": [{"kind": "ServiceAccount", "name": ksa, "namespace": ns}]})
+    b.add(
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        f"{tid}-app-reader",
+        {
+            "metadata": {"name": "app-reader", "namespace": ns},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "app-reader",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": ksa, "namespace": ns}],
+        },
+    )
     bucket_name = names.uploads_bucket(ENV, PROJECT, tid)
     bucket = b.bucket(bucket_name, gl)
-    b.add("gcp:kms/cryptoKey:CryptoKey", f"{tid}-uploads-key", {
-        "name": f"{bucket_name}-key", "keyRing": UNKNOWN, "purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s",
-        "labels": gl}, protect=True)
-    b.add("gcp:storage/bucketIAMMember:BucketIAMMember", f"{tid}-uploads-object-admin", {
-        "bucket": bucket_name, "role": "roles/storage.objectAdmin", "member": member}, deps=(bucket,))
+    b.add(
+        "gcp:kms/cryptoKey:CryptoKey",
+        f"{tid}-uploads-key",
+        {
+            "name": f"{bucket_name}-key",
+            "keyRing": UNKNOWN,
+            "purpose": "ENCRYPT_DECRYPT",
+            "rotationPeriod": "7776000s",
+            "labels": gl,
+        },
+        protect=True,
+    )
+    b.add(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        f"{tid}-uploads-object-admin",
+        {"bucket": bucket_name, "role": "roles/storage.objectAdmin", "member": member},
+        deps=(bucket,),
+    )
     b.temporal(names.temporal_namespace(ENV, tid), 14, names.temporal_service_account(tid))
     b.deployment(f"{tid}-app", ns, ksa, kl)
-    b.add("kubernetes:core/v1:Service", f"{tid}-app-svc", {
-        "metadata": {"name": "app", "namespace": ns, "labels": kl},
-        "spec": {"type": "ClusterIP", "selector": {"app": f"{tid}-app"}, "ports": [{"port": 80, "targetPort": 8080}]}})
-    b.add("gcp:identityplatform/tenant:Tenant", f"{tid}-idp", {"displayName": tid, "project": PROJECT})
+    b.add(
+        "kubernetes:core/v1:Service",
+        f"{tid}-app-svc",
+        {
+            "metadata": {"name": "app", "namespace": ns, "labels": kl},
+            "spec": {
+                "type": "ClusterIP",
+                "selector": {"app": f"{tid}-app"},
+                "ports": [{"port": 80, "targetPort": 8080}],
+            },
+        },
+    )
+    b.add(
+        "gcp:identityplatform/tenant:Tenant", f"{tid}-idp", {"displayName": tid, "project": PROJECT}
+    )
 
 
 def database_set(b: StackBuilder, tid: str, tier: str) -> None:
@@ -250,25 +587,70 @@ def database_set(b: StackBuilder, tid: str, tier: str) -> None:
     instances = [names.postgres_instance(tid, i) for i in (1, 2, 3)]
     for instance in instances:
         b.sql(instance, gl)
-        secret = b.add("gcp:secretmanager/secret:Secret", f"{instance}-password-secret", {
-            "secretId": f"{instance}-password", "project": PROJECT, "replication": {"auto": {}}, "labels": gl})
-        b.add("gcp:secretmanager/secretIamMember:SecretIamMember", f"{instance}-password-accessor", {
-            "project": PROJECT, "secretId": f"{instance}-password", "role": "roles/secretmanager.secretAccessor",
-            "member": member}, deps=(secret,))
-    expression = " || ".join(f'resource.name == "projects/{PROJECT}/instances/{i}"' for i in instances)
-    b.add("gcp:projects/iAMMember:IAMMember", f"{tid}-cloudsql-client", {
-        "project": PROJECT, "role": "roles/cloudsql.client", "member": member,
-        "condition": {"title": f"{tid}-instances", "expression": expression}})
+        secret = b.add(
+            "gcp:secretmanager/secret:Secret",
+            f"{instance}-password-secret",
+            {
+                "secretId": f"{instance}-password",
+                "project": PROJECT,
+                "replication": {"auto": {}},
+                "labels": gl,
+            },
+        )
+        b.add(
+            "gcp:secretmanager/secretIamMember:SecretIamMember",
+            f"{instance}-password-accessor",
+            {
+                "project": PROJECT,
+                "secretId": f"{instance}-password",
+                "role": "roles/secretmanager.secretAccessor",
+                "member": member,
+            },
+            deps=(secret,),
+        )
+    expression = " || ".join(
+        f'resource.name == "projects/{PROJECT}/instances/{i}"' for i in instances
+    )
+    b.add(
+        "gcp:projects/iAMMember:IAMMember",
+        f"{tid}-cloudsql-client",
+        {
+            "project": PROJECT,
+            "role": "roles/cloudsql.client",
+            "member": member,
+            "condition": {"title": f"{tid}-instances", "expression": expression},
+        },
+    )
     firestore = names.firestore_database(tid)
     b.firestore(firestore)
-    b.add("gcp:projects/iAMMember:IAMMember", f"{tid}-datastore-user", {
-        "project": PROJECT, "role": "roles/datastore.user", "member": member,
-        "condition": {"title": f"only-{firestore}",
-                      "expression": f'resource.name == "projects/{PROJECT}/databases/{firestore}"'}})
-    b.add("kubernetes:helm.sh/v3:Release", f"{tid}-neo4j-release", {
-        "name": names.neo4j_release(tid), "chart": "neo4j", "version": "5.26.0", "namespace": names.k8s_namespace(tid),
-        "values": {"neo4j": {"name": names.neo4j_release(tid)}, "services": {"neo4j": {"enabled": False}}}},
-        protect=True)
+    b.add(
+        "gcp:projects/iAMMember:IAMMember",
+        f"{tid}-datastore-user",
+        {
+            "project": PROJECT,
+            "role": "roles/datastore.user",
+            "member": member,
+            "condition": {
+                "title": f"only-{firestore}",
+                "expression": f'resource.name == "projects/{PROJECT}/databases/{firestore}"',
+            },
+        },
+    )
+    b.add(
+        "kubernetes:helm.sh/v3:Release",
+        f"{tid}-neo4j-release",
+        {
+            "name": names.neo4j_release(tid),
+            "chart": "neo4j",
+            "version": "5.26.0",
+            "namespace": names.k8s_namespace(tid),
+            "values": {
+                "neo4j": {"name": names.neo4j_release(tid)},
+                "services": {"neo4j": {"enabled": False}},
+            },
+        },
+        protect=True,
+    )
 
 
 def standard_stack(tid: str) -> PlanStack:
@@ -280,14 +662,23 @@ def standard_stack(tid: str) -> PlanStack:
 
 def enterprise_stack(tid: str) -> PlanStack:
     b = StackBuilder(f"{ENV}.{tid}", tid, "enterprise")
-    b.cluster(names.gke_cluster(tid), names.node_service_account_id(tid), gcp_labels(tid, "enterprise"))
+    b.cluster(
+        names.gke_cluster(tid), names.node_service_account_id(tid), gcp_labels(tid, "enterprise")
+    )
     tenant_workloads(b, tid, "enterprise")
     database_set(b, tid, "enterprise")
     return b.stack
 
 
 def good_plan() -> Plan:
-    return Plan([platform_stack(), standard_stack("acme"), standard_stack("globex"), enterprise_stack("initech")])
+    return Plan(
+        [
+            platform_stack(),
+            standard_stack("acme"),
+            standard_stack("globex"),
+            enterprise_stack("initech"),
+        ]
+    )
 
 
 # --- mutations ------------------------------------------------------------------------------------
@@ -317,6 +708,7 @@ def set_input(stack: str, name: str, path: str | tuple[str, ...], value: Any) ->
     def mutate(plan: Plan) -> None:
         node, key = _parent_and_key(find(plan, stack, name).inputs, path)
         node[key] = value
+
     return mutate
 
 
@@ -324,18 +716,21 @@ def drop_input(stack: str, name: str, path: str | tuple[str, ...]) -> Mutation:
     def mutate(plan: Plan) -> None:
         node, key = _parent_and_key(find(plan, stack, name).inputs, path)
         del node[key]
+
     return mutate
 
 
 def set_protect(stack: str, name: str, protect: bool) -> Mutation:
     def mutate(plan: Plan) -> None:
         find(plan, stack, name).options.protect = protect
+
     return mutate
 
 
 def remove(stack: str, name: str) -> Mutation:
     def mutate(plan: Plan) -> None:
         plan.stack(stack).resources.remove(find(plan, stack, name))
+
     return mutate
 
 
@@ -345,6 +740,7 @@ def add(stack: str, type_token: str, name: str, inputs: dict, **kwargs: Any) -> 
         builder = StackBuilder(target.name, target.tenant, target.tier)
         builder.stack = target
         builder.add(type_token, name, inputs, **kwargs)
+
     return mutate
 
 
@@ -352,6 +748,7 @@ def add_dependency(stack: str, name: str, on_stack_resource: tuple[str, str]) ->
     def mutate(plan: Plan) -> None:
         other = find(plan, on_stack_resource[0], on_stack_resource[1])
         find(plan, stack, name).dependencies.append(other.urn)
+
     return mutate
 
 
@@ -359,6 +756,7 @@ def both(*mutations: Mutation) -> Mutation:
     def mutate(plan: Plan) -> None:
         for mutation in mutations:
             mutation(plan)
+
     return mutate
 
 
@@ -369,7 +767,7 @@ def mutated(mutation: Mutation) -> Plan:
 
 
 def settings_for_tests() -> EnvironmentSettings:
-    from tenancy.environment import load_environment
+    from domain.environment import load_environment
 
     return load_environment(ENV)
 
@@ -377,6 +775,7 @@ def settings_for_tests() -> EnvironmentSettings:
 def add_stack(stack: PlanStack) -> Mutation:
     def mutate(plan: Plan) -> None:
         plan.stacks.append(stack)
+
     return mutate
 
 
@@ -400,7 +799,9 @@ def write_registry(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for tid in TENANTS:
         (directory / f"{tid}.yaml").write_text(
-            "".join(f"{key}: {value}\n" for key, value in tenant_data(tid).items()), encoding="utf-8")
+            "".join(f"{key}: {value}\n" for key, value in tenant_data(tid).items()),
+            encoding="utf-8",
+        )
     return directory
 
 

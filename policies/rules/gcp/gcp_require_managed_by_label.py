@@ -1,4 +1,5 @@
 """gcp-require-managed-by-label: every labelled GCP resource says it is managed by tenancy."""
+
 from __future__ import annotations
 
 from policies.lib.anchors import checkov
@@ -9,7 +10,9 @@ from policies.lib.resources import Subject, label_paths
 from policies.lib.values import get
 
 NAME = "gcp-require-managed-by-label"
-ANCHORS = (checkov("CKV_GCP_21", "Ensure Kubernetes Clusters are configured with Labels", related=True),)
+ANCHORS = (
+    checkov("CKV_GCP_21", "Ensure Kubernetes Clusters are configured with Labels", related=True),
+)
 MANAGED_BY = ("managed-by", "tenancy")
 
 

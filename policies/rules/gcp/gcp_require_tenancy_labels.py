@@ -1,17 +1,20 @@
 """gcp-require-tenancy-labels: every GCP resource that takes labels says whose it is."""
+
 from __future__ import annotations
 
+from domain.tiers import Tier
 from policies.lib.anchors import checkov, tenancy
 from policies.lib.config import Config
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import SHARED, StackView, Subject, label_paths
 from policies.lib.values import get
-from tenancy.tiers import Tier
 
 NAME = "gcp-require-tenancy-labels"
 ANCHORS = (
-    tenancy("seed-002-telemetry", "Every resource carries its tenant (cost attribution, ownership)"),
+    tenancy(
+        "seed-002-telemetry", "Every resource carries its tenant (cost attribution, ownership)"
+    ),
     checkov("CKV_GCP_21", "Ensure Kubernetes Clusters are configured with Labels", related=True),
 )
 KEYS = ("tenant", "tier", "environment")
@@ -44,19 +47,25 @@ def check(view: StackView, report: Report, config: Config) -> None:
             for path in paths:
                 labels = subject.get(path)
                 if labels is None:
-                    report.violation(f"{subject.label}: {path} is not set (needs tenant, tier, environment)", subject.urn)
+                    report.violation(
+                        f"{subject.label}: {path} is not set (needs tenant, tier, environment)",
+                        subject.urn,
+                    )
                     continue
                 for key in KEYS:
                     value = get(labels, [key])
                     if value not in expected[key]:
                         wanted = " or ".join(repr(v) for v in expected[key])
-                        report.violation(f"{subject.label}: {path}.{key} is {value!r}, expected {wanted}", subject.urn)
+                        report.violation(
+                            f"{subject.label}: {path}.{key} is {value!r}, expected {wanted}",
+                            subject.urn,
+                        )
 
 
 POLICY = stack_policy(
     name=NAME,
     description="Every GCP resource that takes labels (labels, settings.userLabels, resourceLabels) carries tenant, "
-                "tier and environment matching its stack (shared resources: tenant=shared, tier=shared or the tier whose pool they serve).",
+    "tier and environment matching its stack (shared resources: tenant=shared, tier=shared or the tier whose pool they serve).",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,

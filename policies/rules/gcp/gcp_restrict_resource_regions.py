@@ -1,4 +1,5 @@
 """gcp-restrict-resource-regions: resources live only in the environment's allowed regions."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ from policies.lib.resources import Subject
 from policies.lib.values import elements
 
 NAME = "gcp-restrict-resource-regions"
-ANCHORS = (tenancy("environment-allowed-regions", "Pulumi.<env>.yaml allowed_regions (data residency)"),)
+ANCHORS = (
+    tenancy("environment-allowed-regions", "Pulumi.<env>.yaml allowed_regions (data residency)"),
+)
 KNOBS = (ALLOWED_REGIONS, ALLOW_GLOBAL)
 LOCATION_KEYS = ("region", "location", "locationId")
 _ZONE_RE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
@@ -36,14 +39,18 @@ def check(resource: Subject, report: Report, config: Config) -> None:
     if resource.type == kinds.TEMPORAL_NAMESPACE:
         locations = [("regions", str(r)) for r in elements(resource.get("regions"), "regions")]
     else:
-        locations = [(key, str(resource.get(key))) for key in LOCATION_KEYS if resource.get(key) is not None]
+        locations = [
+            (key, str(resource.get(key))) for key in LOCATION_KEYS if resource.get(key) is not None
+        ]
     for key, location in locations:
         region = region_of(location)
         if region == "global" and config["allowGlobalLocation"]:
             continue
         if region not in allowed:
-            report.violation(f"{resource.label}: {key} {location!r} is outside the allowed regions "
-                             f"{', '.join(sorted(allowed))}")
+            report.violation(
+                f"{resource.label}: {key} {location!r} is outside the allowed regions "
+                f"{', '.join(sorted(allowed))}"
+            )
 
 
 POLICY = resource_policy(

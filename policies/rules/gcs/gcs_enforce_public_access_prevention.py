@@ -1,4 +1,5 @@
 """gcs-enforce-public-access-prevention: a bucket can never be made public."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -9,7 +10,9 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "gcs-enforce-public-access-prevention"
-ANCHORS = (checkov("CKV_GCP_114", "Ensure public access prevention is enforced on Cloud Storage bucket"),)
+ANCHORS = (
+    checkov("CKV_GCP_114", "Ensure public access prevention is enforced on Cloud Storage bucket"),
+)
 
 
 def check(bucket: Subject, report: Report, config: Config) -> None:

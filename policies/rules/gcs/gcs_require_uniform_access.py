@@ -1,4 +1,5 @@
 """gcs-require-uniform-access: bucket access is IAM only (no per-object ACLs)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -10,12 +11,18 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "gcs-require-uniform-access"
-ANCHORS = (checkov("CKV_GCP_29", "Ensure that Cloud Storage buckets have uniform bucket-level access enabled"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_29", "Ensure that Cloud Storage buckets have uniform bucket-level access enabled"
+    ),
+)
 
 
 def check(bucket: Subject, report: Report, config: Config) -> None:
     if as_bool(bucket.get("uniformBucketLevelAccess")) is not True:
-        report.violation(f"{bucket.label}: uniformBucketLevelAccess must be true (object ACLs bypass bucket IAM)")
+        report.violation(
+            f"{bucket.label}: uniformBucketLevelAccess must be true (object ACLs bypass bucket IAM)"
+        )
 
 
 POLICY = resource_policy(

@@ -1,6 +1,8 @@
 """gcs-require-versioning: paying tenants' buckets keep object versions."""
+
 from __future__ import annotations
 
+from domain.tiers import Tier
 from policies.lib import kinds
 from policies.lib.anchors import checkov
 from policies.lib.config import Config
@@ -9,7 +11,6 @@ from policies.lib.policy import ADVISORY, resource_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 from policies.lib.values import as_bool
-from tenancy.tiers import Tier
 
 NAME = "gcs-require-versioning"
 ANCHORS = (checkov("CKV_GCP_78", "Ensure Cloud storage has versioning enabled"),)
@@ -21,7 +22,9 @@ def check(bucket: Subject, report: Report, config: Config) -> None:
     if tier not in VERSIONED_TIERS:
         return
     if as_bool(bucket.get("versioning.enabled")) is not True:
-        report.violation(f"{bucket.label}: versioning.enabled must be true for {tier.value} tenant {bucket.owner()!r}")
+        report.violation(
+            f"{bucket.label}: versioning.enabled must be true for {tier.value} tenant {bucket.owner()!r}"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """gke-disable-client-certificate: no static client certificate for the control plane."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -10,13 +11,20 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "gke-disable-client-certificate"
-ANCHORS = (checkov("CKV_GCP_13", "Ensure client certificate authentication to Kubernetes Engine Clusters is disabled"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_13",
+        "Ensure client certificate authentication to Kubernetes Engine Clusters is disabled",
+    ),
+)
 
 
 def check(cluster: Subject, report: Report, config: Config) -> None:
     if as_bool(cluster.get("masterAuth.clientCertificateConfig.issueClientCertificate")) is True:
-        report.violation(f"{cluster.label}: masterAuth.clientCertificateConfig.issueClientCertificate is true; "
-                         "a client certificate cannot be revoked")
+        report.violation(
+            f"{cluster.label}: masterAuth.clientCertificateConfig.issueClientCertificate is true; "
+            "a client certificate cannot be revoked"
+        )
 
 
 POLICY = resource_policy(

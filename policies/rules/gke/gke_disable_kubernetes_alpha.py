@@ -1,4 +1,5 @@
 """gke-disable-kubernetes-alpha: no alpha clusters (unsupported, expire, no security patches)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -10,13 +11,19 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "gke-disable-kubernetes-alpha"
-ANCHORS = (tenancy("gke-no-alpha", "Alpha clusters get no upgrades or support; tenants need patched clusters"),)
+ANCHORS = (
+    tenancy(
+        "gke-no-alpha", "Alpha clusters get no upgrades or support; tenants need patched clusters"
+    ),
+)
 
 
 def check(cluster: Subject, report: Report, config: Config) -> None:
     if as_bool(cluster.get("enableKubernetesAlpha")) is True:
-        report.violation(f"{cluster.label}: enableKubernetesAlpha is true; alpha clusters get no upgrades "
-                         "or security patches")
+        report.violation(
+            f"{cluster.label}: enableKubernetesAlpha is true; alpha clusters get no upgrades "
+            "or security patches"
+        )
 
 
 POLICY = resource_policy(

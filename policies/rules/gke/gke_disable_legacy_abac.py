@@ -1,4 +1,5 @@
 """gke-disable-legacy-abac: authorization is RBAC only."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -10,12 +11,18 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "gke-disable-legacy-abac"
-ANCHORS = (checkov("CKV_GCP_7", "Ensure Legacy Authorization is set to Disabled on Kubernetes Engine Clusters"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_7", "Ensure Legacy Authorization is set to Disabled on Kubernetes Engine Clusters"
+    ),
+)
 
 
 def check(cluster: Subject, report: Report, config: Config) -> None:
     if as_bool(cluster.get("enableLegacyAbac")) is True:
-        report.violation(f"{cluster.label}: enableLegacyAbac is true; legacy ABAC grants bypass namespace RBAC")
+        report.violation(
+            f"{cluster.label}: enableLegacyAbac is true; legacy ABAC grants bypass namespace RBAC"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """gke-require-network-policy: NetworkPolicy objects are enforced (Calico or Dataplane V2)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -18,8 +19,10 @@ def check(cluster: Subject, report: Report, config: Config) -> None:
     if cluster.get("datapathProvider") == DATAPLANE_V2:
         return
     if as_bool(cluster.get("networkPolicy.enabled")) is not True:
-        report.violation(f"{cluster.label}: neither Dataplane V2 (datapathProvider = {DATAPLANE_V2!r}) nor "
-                         "networkPolicy.enabled = true; tenant NetworkPolicies would not be enforced")
+        report.violation(
+            f"{cluster.label}: neither Dataplane V2 (datapathProvider = {DATAPLANE_V2!r}) nor "
+            "networkPolicy.enabled = true; tenant NetworkPolicies would not be enforced"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """gke-require-node-auto-upgrade-repair: node pools upgrade and repair themselves."""
+
 from __future__ import annotations
 
 from policies.lib.anchors import checkov

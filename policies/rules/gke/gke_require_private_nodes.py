@@ -1,4 +1,5 @@
 """gke-require-private-nodes: cluster nodes get no public IP addresses."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -12,14 +13,20 @@ from policies.lib.values import as_bool
 NAME = "gke-require-private-nodes"
 ANCHORS = (
     checkov("CKV_GCP_64", "Ensure clusters are created with Private Nodes"),
-    checkov("CKV_GCP_25", "Ensure Kubernetes Cluster is created with Private cluster enabled", related=True),
+    checkov(
+        "CKV_GCP_25",
+        "Ensure Kubernetes Cluster is created with Private cluster enabled",
+        related=True,
+    ),
 )
 
 
 def check(cluster: Subject, report: Report, config: Config) -> None:
     if as_bool(cluster.get("privateClusterConfig.enablePrivateNodes")) is not True:
-        report.violation(f"{cluster.label}: privateClusterConfig.enablePrivateNodes must be true "
-                         "(nodes with public IPs are reachable from the internet)")
+        report.violation(
+            f"{cluster.label}: privateClusterConfig.enablePrivateNodes must be true "
+            "(nodes with public IPs are reachable from the internet)"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """gke-require-release-channel: the control plane follows a release channel (patched on time)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -16,7 +17,9 @@ CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 def check(cluster: Subject, report: Report, config: Config) -> None:
     channel = cluster.get("releaseChannel.channel")
     if channel not in CHANNELS:
-        report.violation(f"{cluster.label}: releaseChannel.channel is {channel!r}; use one of {', '.join(CHANNELS)}")
+        report.violation(
+            f"{cluster.label}: releaseChannel.channel is {channel!r}; use one of {', '.join(CHANNELS)}"
+        )
 
 
 POLICY = resource_policy(

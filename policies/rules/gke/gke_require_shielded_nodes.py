@@ -1,4 +1,5 @@
 """gke-require-shielded-nodes: nodes boot verified (Shielded GKE Nodes)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -23,9 +24,13 @@ def check(resource: Subject, report: Report, config: Config) -> None:
         report.violation(f"{resource.label}: enableShieldedNodes is false")
     for where, node_config in node_configs(resource):
         if as_bool(get(node_config, "shieldedInstanceConfig.enableSecureBoot")) is False:
-            report.violation(f"{resource.label}: {where}.shieldedInstanceConfig.enableSecureBoot is false")
+            report.violation(
+                f"{resource.label}: {where}.shieldedInstanceConfig.enableSecureBoot is false"
+            )
         if as_bool(get(node_config, "shieldedInstanceConfig.enableIntegrityMonitoring")) is False:
-            report.violation(f"{resource.label}: {where}.shieldedInstanceConfig.enableIntegrityMonitoring is false")
+            report.violation(
+                f"{resource.label}: {where}.shieldedInstanceConfig.enableIntegrityMonitoring is false"
+            )
 
 
 POLICY = resource_policy(
@@ -36,5 +41,5 @@ POLICY = resource_policy(
     applies_to=GKE_TYPES,
     check=check,
     remediation="Keep enableShieldedNodes = true and shieldedInstanceConfig.enableSecureBoot / "
-                "enableIntegrityMonitoring = true in every nodeConfig.",
+    "enableIntegrityMonitoring = true in every nodeConfig.",
 )

@@ -1,6 +1,8 @@
 """iam-bind-workload-identity-to-own-namespace: a tenant's Cloud identity is usable only from its own pods."""
+
 from __future__ import annotations
 
+from domain import names
 from policies.lib import kinds
 from policies.lib.anchors import mtb, tenancy
 from policies.lib.config import Config
@@ -16,7 +18,6 @@ from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import SHARED, StackView, Subject
 from policies.lib.values import Undecided
-from tenancy import names
 
 NAME = "iam-bind-workload-identity-to-own-namespace"
 ANCHORS = (
@@ -38,8 +39,10 @@ def bound_account_id(view: StackView, binding: Subject) -> str:
         return account
     accounts = view.dependencies_of(binding, kinds.SERVICE_ACCOUNT)
     if len(accounts) != 1:
-        raise Undecided(f"serviceAccountId is unknown until deploy and the binding depends on {len(accounts)} "
-                        "service accounts")
+        raise Undecided(
+            f"serviceAccountId is unknown until deploy and the binding depends on {len(accounts)} "
+            "service accounts"
+        )
     return str(accounts[0].get("accountId"))
 
 
@@ -55,7 +58,9 @@ def check(view: StackView, report: Report, config: Config) -> None:
     index, env = view.facts.names, view.ref.env
     for binding in view.of_type(*kinds.SA_IAM_TYPES):
         with report.deciding(binding.label, binding.urn):
-            members = [m for role, m in roles_and_members(binding) if role == WORKLOAD_IDENTITY_USER]
+            members = [
+                m for role, m in roles_and_members(binding) if role == WORKLOAD_IDENTITY_USER
+            ]
             if not members:
                 continue
             account = bound_account_id(view, binding)
@@ -64,24 +69,33 @@ def check(view: StackView, report: Report, config: Config) -> None:
             for member in members:
                 identity = parse_member(member)
                 if identity.kind != "ksa" or identity.namespace is None:
-                    report.violation(f"{binding.label}: workloadIdentityUser on {account} goes to {member}, "
-                                     "which is not a Kubernetes service account", binding.urn)
+                    report.violation(
+                        f"{binding.label}: workloadIdentityUser on {account} goes to {member}, "
+                        "which is not a Kubernetes service account",
+                        binding.urn,
+                    )
                     continue
                 actual = (identity.namespace, identity.ksa)
                 if expected is not None and actual != expected:
                     whose = "the free tier's" if owner == SHARED else f"tenant {owner!r}'s"
-                    report.violation(f"{binding.label}: {whose} service account {account} is bound to "
-                                     f"{identity.namespace}/{identity.ksa or '*'}; only {expected[0]}/{expected[1]} "
-                                     "may use it", binding.urn)
+                    report.violation(
+                        f"{binding.label}: {whose} service account {account} is bound to "
+                        f"{identity.namespace}/{identity.ksa or '*'}; only {expected[0]}/{expected[1]} "
+                        "may use it",
+                        binding.urn,
+                    )
                 elif expected is None and namespace_owner(identity.namespace, index) is not None:
-                    report.violation(f"{binding.label}: platform service account {account} is bound to tenant "
-                                     f"namespace {identity.namespace}/{identity.ksa or '*'}", binding.urn)
+                    report.violation(
+                        f"{binding.label}: platform service account {account} is bound to tenant "
+                        f"namespace {identity.namespace}/{identity.ksa or '*'}",
+                        binding.urn,
+                    )
 
 
 POLICY = stack_policy(
     name=NAME,
     description="Every Workload Identity binding maps a tenant's Cloud service account only to that tenant's own "
-                "namespace and KSA (free tier: free-tier/free-tier-sa); no platform account is bound into a tenant namespace.",
+    "namespace and KSA (free tier: free-tier/free-tier-sa); no platform account is bound into a tenant namespace.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,

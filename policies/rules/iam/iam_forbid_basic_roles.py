@@ -1,4 +1,5 @@
 """iam-forbid-basic-roles: no owner, editor or viewer grants."""
+
 from __future__ import annotations
 
 from policies.lib import kinds

@@ -1,4 +1,5 @@
 """iam-forbid-default-service-accounts: the Compute and App Engine default accounts get nothing."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -16,7 +17,9 @@ ANCHORS = (checkov("CKV_GCP_46", "Ensure Default Service account is not used at 
 def check(grant: Subject, report: Report, config: Config) -> None:
     for role, member in roles_and_members(grant):
         if DEFAULT_SA_RE.search(member):
-            report.violation(f"{grant.label}: grants {role or 'a role'} to default service account {member}")
+            report.violation(
+                f"{grant.label}: grants {role or 'a role'} to default service account {member}"
+            )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """iam-forbid-public-principals: nothing is granted to allUsers or allAuthenticatedUsers."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -10,7 +11,11 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "iam-forbid-public-principals"
-ANCHORS = (checkov("CKV_GCP_28", "Ensure that Cloud Storage bucket is not anonymously or publicly accessible"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_28", "Ensure that Cloud Storage bucket is not anonymously or publicly accessible"
+    ),
+)
 
 
 def check(grant: Subject, report: Report, config: Config) -> None:

@@ -1,4 +1,5 @@
 """iam-restrict-tenant-grants-to-own-identity: only a tenant's own identity is granted its data."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,11 +21,21 @@ ANCHORS = (
     mtb("MTB-PL1-CC-TI-2", "Block access to other tenant resources", related=True),
 )
 KNOBS = (ALLOWED_GRANT_MEMBERS,)
-BUCKET_GRANTS = frozenset({kinds.BUCKET_IAM_MEMBER, kinds.BUCKET_IAM_BINDING, kinds.BUCKET_IAM_POLICY})
-SECRET_GRANTS = frozenset({kinds.SECRET_IAM_MEMBER, kinds.SECRET_IAM_BINDING, kinds.SECRET_IAM_POLICY})
+BUCKET_GRANTS = frozenset(
+    {kinds.BUCKET_IAM_MEMBER, kinds.BUCKET_IAM_BINDING, kinds.BUCKET_IAM_POLICY}
+)
+SECRET_GRANTS = frozenset(
+    {kinds.SECRET_IAM_MEMBER, kinds.SECRET_IAM_BINDING, kinds.SECRET_IAM_POLICY}
+)
 # Project roles that open databases; a tenant identity gets them only under an IAM condition.
-DATABASE_ROLES = frozenset({"roles/cloudsql.client", "roles/cloudsql.instanceUser", "roles/datastore.user",
-                            "roles/datastore.viewer"})
+DATABASE_ROLES = frozenset(
+    {
+        "roles/cloudsql.client",
+        "roles/cloudsql.instanceUser",
+        "roles/datastore.user",
+        "roles/datastore.viewer",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,9 @@ class Grant:
     owners: frozenset[str]  # tenants owning the target (empty: shared or platform)
 
 
-def _from_input_or_dependency(view: StackView, grant: Subject, key: str, dep_type: str, dep_key: str) -> str:
+def _from_input_or_dependency(
+    view: StackView, grant: Subject, key: str, dep_type: str, dep_key: str
+) -> str:
     try:
         value = grant.get(key)
     except Undecided:
@@ -44,7 +57,9 @@ def _from_input_or_dependency(view: StackView, grant: Subject, key: str, dep_typ
         return str(value)
     found = view.dependencies_of(grant, dep_type)
     if len(found) != 1:
-        raise Undecided(f"{key} is unknown until deploy and the grant depends on {len(found)} {dep_type.rsplit(':', 1)[-1]}(s)")
+        raise Undecided(
+            f"{key} is unknown until deploy and the grant depends on {len(found)} {dep_type.rsplit(':', 1)[-1]}(s)"
+        )
     return str(found[0].get(dep_key))
 
 
@@ -59,18 +74,29 @@ def _roles_and_members(view: StackView, grant: Subject) -> list[tuple[str, str]]
             raise
         account = accounts[0]
         project = account.get("project") or view.facts.require_settings().project
-        return [(str(grant.get("role", "")), f"serviceAccount:{account.get('accountId')}@{project}.iam.gserviceaccount.com")]
+        return [
+            (
+                str(grant.get("role", "")),
+                f"serviceAccount:{account.get('accountId')}@{project}.iam.gserviceaccount.com",
+            )
+        ]
 
 
 def _bucket_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
-    bucket = _from_input_or_dependency(view, grant, "bucket", kinds.BUCKET, "name").removeprefix("b/")
-    owner = index.owner_of_name(bucket) or (index.owner_by_prefix(bucket) if "-uploads" in bucket else None)
+    bucket = _from_input_or_dependency(view, grant, "bucket", kinds.BUCKET, "name").removeprefix(
+        "b/"
+    )
+    owner = index.owner_of_name(bucket) or (
+        index.owner_by_prefix(bucket) if "-uploads" in bucket else None
+    )
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"bucket {bucket}", frozenset({owner} - {None}))
 
 
 def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
-    secret = _from_input_or_dependency(view, grant, "secretId", kinds.SECRET, "secretId").rsplit("/", 1)[-1]
+    secret = _from_input_or_dependency(view, grant, "secretId", kinds.SECRET, "secretId").rsplit(
+        "/", 1
+    )[-1]
     owner = index.owner_by_prefix(secret)
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"secret {secret}", frozenset({owner} - {None}))
@@ -80,7 +106,9 @@ def _project_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> 
     expression = str(grant.get("condition.expression") or "")
     owners = frozenset(index.tenants_in(expression))
     for role, member in _roles_and_members(view, grant):
-        yield Grant(role, member, f"{role} (condition {expression!r})" if expression else role, owners)
+        yield Grant(
+            role, member, f"{role} (condition {expression!r})" if expression else role, owners
+        )
 
 
 def _temporal_grants(view: StackView, account: Subject, index: TenantNameIndex) -> Iterator[Grant]:
@@ -90,14 +118,26 @@ def _temporal_grants(view: StackView, account: Subject, index: TenantNameIndex) 
             namespace_id = get(access, "namespaceId")
         except Undecided:
             namespace_id = None
-        names_ = [str(namespace_id).split(".", 1)[0]] if namespace_id else \
-            [str(ns.get("name")) for ns in view.dependencies_of(account, kinds.TEMPORAL_NAMESPACE)]
+        names_ = (
+            [str(namespace_id).split(".", 1)[0]]
+            if namespace_id
+            else [
+                str(ns.get("name"))
+                for ns in view.dependencies_of(account, kinds.TEMPORAL_NAMESPACE)
+            ]
+        )
         if not names_:
-            raise Undecided("namespaceAccesses.namespaceId is unknown until deploy and names no Temporal namespace")
+            raise Undecided(
+                "namespaceAccesses.namespaceId is unknown until deploy and names no Temporal namespace"
+            )
         for name in names_:
             owner = index.owner_of_name(name)
-            yield Grant(str(get(access, "permission", "")), member, f"Temporal namespace {name}",
-                        frozenset({owner} - {None}))
+            yield Grant(
+                str(get(access, "permission", "")),
+                member,
+                f"Temporal namespace {name}",
+                frozenset({owner} - {None}),
+            )
 
 
 def grants_of(view: StackView, subject: Subject, index: TenantNameIndex) -> Iterator[Grant]:
@@ -128,24 +168,38 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 holder = member_owner(grant.member, env, index)
                 for owner in sorted(grant.owners):
                     if holder != owner:
-                        whose = "a platform identity" if holder in (None, SHARED) else f"tenant {holder!r}'s identity"
-                        report.violation(f"{subject.label}: grants {grant.target} of tenant {owner!r} to "
-                                         f"{grant.member}, {whose}", subject.urn)
-                if (subject.type in kinds.PROJECT_IAM_TYPES and grant.role in DATABASE_ROLES
-                        and holder not in (None, SHARED) and not grant.owners):
-                    report.violation(f"{subject.label}: grants project-wide {grant.role} to tenant {holder!r}'s "
-                                     f"identity {grant.member} without an IAM condition naming its own databases; "
-                                     "it would reach every tenant's databases", subject.urn)
+                        whose = (
+                            "a platform identity"
+                            if holder in (None, SHARED)
+                            else f"tenant {holder!r}'s identity"
+                        )
+                        report.violation(
+                            f"{subject.label}: grants {grant.target} of tenant {owner!r} to "
+                            f"{grant.member}, {whose}",
+                            subject.urn,
+                        )
+                if (
+                    subject.type in kinds.PROJECT_IAM_TYPES
+                    and grant.role in DATABASE_ROLES
+                    and holder not in (None, SHARED)
+                    and not grant.owners
+                ):
+                    report.violation(
+                        f"{subject.label}: grants project-wide {grant.role} to tenant {holder!r}'s "
+                        f"identity {grant.member} without an IAM condition naming its own databases; "
+                        "it would reach every tenant's databases",
+                        subject.urn,
+                    )
 
 
 POLICY = stack_policy(
     name=NAME,
     description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace goes to that tenant's "
-                "own identity; project-level database roles for a tenant are scoped to its databases by a condition.",
+    "own identity; project-level database roles for a tenant are scoped to its databases by a condition.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
     remediation="Grant the tenant's resources only to <id>-workload (or the tenant's KSA / Temporal service account); "
-                "add an IAM condition on resource.name for cloudsql.client and datastore.user.",
+    "add an IAM condition on resource.name for cloudsql.client and datastore.user.",
 )

@@ -1,4 +1,5 @@
 """k8s-block-host-access: workloads never share the node's namespaces or filesystem."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -32,12 +33,16 @@ def check(workload: Subject, report: Report, config: Config) -> None:
             report.violation(f"{workload.label}: {flag} is true")
     for volume in elements(get(spec, "volumes"), "volumes"):
         if get(volume, "hostPath") is not None:
-            report.violation(f"{workload.label}: volume {get(volume, 'name', '?')!r} mounts hostPath "
-                             f"{get(volume, 'hostPath.path', '?')!r}")
+            report.violation(
+                f"{workload.label}: volume {get(volume, 'name', '?')!r} mounts hostPath "
+                f"{get(volume, 'hostPath.path', '?')!r}"
+            )
     for where, container in containers(spec):
         for port in elements(get(container, "ports"), "ports"):
             if get(port, "hostPort"):
-                report.violation(f"{workload.label}: {where} binds hostPort {get(port, 'hostPort')}")
+                report.violation(
+                    f"{workload.label}: {where} binds hostPort {get(port, 'hostPort')}"
+                )
 
 
 POLICY = resource_policy(

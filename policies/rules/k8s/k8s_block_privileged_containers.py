@@ -1,4 +1,5 @@
 """k8s-block-privileged-containers: no privileged container, no privilege escalation."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -29,7 +30,9 @@ def check(workload: Subject, report: Report, config: Config) -> None:
             report.violation(f"{workload.label}: {where} is privileged")
         # Pod Security 'restricted' admits a container only when it says false explicitly.
         if as_bool(get(container, "securityContext.allowPrivilegeEscalation")) is not False:
-            report.violation(f"{workload.label}: {where} must set securityContext.allowPrivilegeEscalation = false")
+            report.violation(
+                f"{workload.label}: {where} must set securityContext.allowPrivilegeEscalation = false"
+            )
 
 
 POLICY = resource_policy(
@@ -40,5 +43,5 @@ POLICY = resource_policy(
     applies_to=frozenset(kinds.POD_SPEC_PATHS),
     check=check,
     remediation="Set securityContext.privileged = false (or omit it) and allowPrivilegeEscalation = false "
-                "on every container.",
+    "on every container.",
 )

@@ -1,4 +1,5 @@
 """k8s-forbid-default-namespace: namespaced objects never land in `default`."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -21,8 +22,10 @@ def check(resource: Subject, report: Report, config: Config) -> None:
         # Without a namespace the object goes to the provider's namespace, 'default' unless set.
         namespace = get(resource.provider_props, "namespace") or "default"
     if namespace == "default":
-        report.violation(f"{resource.label}: lands in namespace 'default', outside every tenant guardrail "
-                         "(quota, NetworkPolicy, Pod Security)")
+        report.violation(
+            f"{resource.label}: lands in namespace 'default', outside every tenant guardrail "
+            "(quota, NetworkPolicy, Pod Security)"
+        )
 
 
 POLICY = resource_policy(

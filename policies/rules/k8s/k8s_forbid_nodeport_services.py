@@ -1,4 +1,5 @@
 """k8s-forbid-nodeport-services: no Service opens a port on every node."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -14,7 +15,9 @@ ANCHORS = (mtb("MTB-PL1-BC-HI-1", "Block use of NodePort services"),)
 
 def check(service: Subject, report: Report, config: Config) -> None:
     if service.get("spec.type") == "NodePort":
-        report.violation(f"{service.label}: type NodePort opens a port on every node, beyond NetworkPolicy's reach")
+        report.violation(
+            f"{service.label}: type NodePort opens a port on every node, beyond NetworkPolicy's reach"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """k8s-forbid-tenant-cluster-rbac: a tenant's RBAC stays inside its own namespace."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,7 +34,9 @@ def subject_namespace(subject: Any, binding_namespace: str | None) -> str | None
 
 
 def check(binding: Subject, report: Report, config: Config) -> None:
-    own_namespace = None if binding.type == kinds.CLUSTER_ROLE_BINDING else binding.get("metadata.namespace")
+    own_namespace = (
+        None if binding.type == kinds.CLUSTER_ROLE_BINDING else binding.get("metadata.namespace")
+    )
     for subject in elements(binding.get("subjects"), "subjects"):
         name = str(get(subject, "name", ""))
         if get(subject, "kind") == "Group" and name in EVERYONE:
@@ -43,12 +46,22 @@ def check(binding: Subject, report: Report, config: Config) -> None:
         if namespace is None:
             continue
         if binding.type == kinds.CLUSTER_ROLE_BINDING and kinds.is_tenant_namespace_name(namespace):
-            report.violation(f"{binding.label}: ClusterRoleBinding grants cluster-wide rights to {name!r} of "
-                             f"tenant namespace {namespace!r}")
-        elif (binding.type == kinds.ROLE_BINDING and namespace != own_namespace
-              and (kinds.is_tenant_namespace_name(namespace) or kinds.is_tenant_namespace_name(own_namespace))):
-            report.violation(f"{binding.label}: RoleBinding in {own_namespace!r} grants rights to {name!r} of "
-                             f"namespace {namespace!r}; tenant RBAC must stay inside one namespace")
+            report.violation(
+                f"{binding.label}: ClusterRoleBinding grants cluster-wide rights to {name!r} of "
+                f"tenant namespace {namespace!r}"
+            )
+        elif (
+            binding.type == kinds.ROLE_BINDING
+            and namespace != own_namespace
+            and (
+                kinds.is_tenant_namespace_name(namespace)
+                or kinds.is_tenant_namespace_name(own_namespace)
+            )
+        ):
+            report.violation(
+                f"{binding.label}: RoleBinding in {own_namespace!r} grants rights to {name!r} of "
+                f"namespace {namespace!r}; tenant RBAC must stay inside one namespace"
+            )
 
 
 POLICY = resource_policy(

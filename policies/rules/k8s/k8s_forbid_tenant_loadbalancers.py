@@ -1,4 +1,5 @@
 """k8s-forbid-tenant-loadbalancers: tenants are reached through the ingress, not their own load balancers."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -18,8 +19,10 @@ ANCHORS = (
 def check(service: Subject, report: Report, config: Config) -> None:
     namespace = service.get("metadata.namespace")
     if service.get("spec.type") == "LoadBalancer" and kinds.is_tenant_namespace_name(namespace):
-        report.violation(f"{service.label}: type LoadBalancer in tenant namespace {namespace!r} exposes the "
-                         "tenant outside the ingress (and its TLS, routing and NetworkPolicies)")
+        report.violation(
+            f"{service.label}: type LoadBalancer in tenant namespace {namespace!r} exposes the "
+            "tenant outside the ingress (and its TLS, routing and NetworkPolicies)"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """k8s-require-default-deny-netpol: every tenant namespace denies all ingress and egress by default."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -28,7 +29,11 @@ def denies(policy: Subject) -> set[str]:
     if not selects_all_pods(policy):
         return set()
     types = set(elements(policy.get("spec.policyTypes"), "spec.policyTypes"))
-    return {d for d, rules in DIRECTIONS.items() if d in types and not list(elements(get(policy.props, ["spec", rules])))}
+    return {
+        d
+        for d, rules in DIRECTIONS.items()
+        if d in types and not list(elements(get(policy.props, ["spec", rules])))
+    }
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
@@ -46,11 +51,11 @@ def check(view: StackView, report: Report, config: Config) -> None:
 POLICY = stack_policy(
     name=NAME,
     description="Every tenant namespace has a default-deny NetworkPolicy for ingress and egress "
-                "(podSelector {}, both policyTypes, no rules); allows are separate policies.",
+    "(podSelector {}, both policyTypes, no rules); allows are separate policies.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
     remediation="Add NetworkPolicy {podSelector: {}, policyTypes: [Ingress, Egress]} to the namespace, then "
-                "separate allow policies (DNS, ingress controller, databases).",
+    "separate allow policies (DNS, ingress controller, databases).",
 )

@@ -1,4 +1,5 @@
 """k8s-require-namespace-limitrange: every tenant namespace gives containers default limits."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -16,7 +17,10 @@ KNOBS = (EXTRA_GUARDED_NAMESPACES,)
 
 
 def limits_containers(limit_range: Subject) -> bool:
-    return any(get(item, "type") == "Container" for item in elements(limit_range.get("spec.limits"), "spec.limits"))
+    return any(
+        get(item, "type") == "Container"
+        for item in elements(limit_range.get("spec.limits"), "spec.limits")
+    )
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
@@ -26,8 +30,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
             if not placement.found:
                 report_missing(report, placement, "LimitRange", namespace, name)
             elif not any(limits_containers(lr) for lr in placement.found):
-                report.violation(f"{placement.found[0].label} in namespace {name!r} has no limit of type Container",
-                                 placement.found[0].urn)
+                report.violation(
+                    f"{placement.found[0].label} in namespace {name!r} has no limit of type Container",
+                    placement.found[0].urn,
+                )
 
 
 POLICY = stack_policy(

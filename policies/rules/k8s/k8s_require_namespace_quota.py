@@ -1,4 +1,5 @@
 """k8s-require-namespace-quota: every tenant namespace has a ResourceQuota bounding CPU and memory."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -34,8 +35,11 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 report_missing(report, placement, "ResourceQuota", namespace, name)
             elif all(unbounded for _, unbounded in lacking):
                 for quota, unbounded in lacking:
-                    report.violation(f"{quota.label} in namespace {name!r} does not limit "
-                                     f"{' or '.join(sorted(unbounded))}", quota.urn)
+                    report.violation(
+                        f"{quota.label} in namespace {name!r} does not limit "
+                        f"{' or '.join(sorted(unbounded))}",
+                        quota.urn,
+                    )
 
 
 POLICY = stack_policy(
@@ -46,5 +50,5 @@ POLICY = stack_policy(
     check=check,
     knobs=KNOBS,
     remediation="Create a ResourceQuota in the namespace with requests/limits for cpu and memory (see the "
-                "tier's namespace_quota).",
+    "tier's namespace_quota).",
 )

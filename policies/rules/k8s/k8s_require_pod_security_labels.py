@@ -1,4 +1,5 @@
 """k8s-require-pod-security-labels: tenant namespaces enforce, audit and warn on Pod Security 'restricted'."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -25,8 +26,10 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
         key = f"pod-security.kubernetes.io/{mode}"
         value = get(labels, [key])
         if value != level:
-            report.violation(f"{namespace.label}: tenant namespace {namespace_name(namespace)!r} label {key} is "
-                             f"{value!r}, must be {level!r}")
+            report.violation(
+                f"{namespace.label}: tenant namespace {namespace_name(namespace)!r} label {key} is "
+                f"{value!r}, must be {level!r}"
+            )
 
 
 POLICY = resource_policy(

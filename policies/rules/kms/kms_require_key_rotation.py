@@ -1,4 +1,5 @@
 """kms-require-key-rotation: encryption keys rotate within the configured bounds."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,9 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "kms-require-key-rotation"
-ANCHORS = (checkov("CKV_GCP_43", "Ensure KMS encryption keys are rotated within a period of 90 days"),)
+ANCHORS = (
+    checkov("CKV_GCP_43", "Ensure KMS encryption keys are rotated within a period of 90 days"),
+)
 KNOBS = (ROTATION_MIN_DAYS, ROTATION_MAX_DAYS)
 SECONDS_PER_DAY = 86400
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)s$")
@@ -23,15 +26,21 @@ def check(key: Subject, report: Report, config: Config) -> None:
         return  # asymmetric keys cannot rotate automatically
     period = key.get("rotationPeriod")
     if period is None:
-        report.violation(f"{key.label}: rotationPeriod is not set; the key never rotates (allowed {low}..{high} days)")
+        report.violation(
+            f"{key.label}: rotationPeriod is not set; the key never rotates (allowed {low}..{high} days)"
+        )
         return
     match = _DURATION_RE.match(str(period))
     if match is None:
-        report.violation(f"{key.label}: rotationPeriod {period!r} is not a duration in seconds like '7776000s'")
+        report.violation(
+            f"{key.label}: rotationPeriod {period!r} is not a duration in seconds like '7776000s'"
+        )
         return
     days = float(match.group(1)) / SECONDS_PER_DAY
     if not (low <= days <= high):
-        report.violation(f"{key.label}: rotationPeriod is {days:g} days; allowed {low}..{high} days")
+        report.violation(
+            f"{key.label}: rotationPeriod is {days:g} days; allowed {low}..{high} days"
+        )
 
 
 POLICY = resource_policy(

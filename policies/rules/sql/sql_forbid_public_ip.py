@@ -1,4 +1,5 @@
 """sql-forbid-public-ip: Cloud SQL is reachable on private IP only."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -20,12 +21,16 @@ ANCHORS = (
 def check(instance: Subject, report: Report, config: Config) -> None:
     # Cloud SQL turns public IPv4 on unless told otherwise.
     if as_bool(instance.get("settings.ipConfiguration.ipv4Enabled")) is not False:
-        report.violation(f"{instance.label}: settings.ipConfiguration.ipv4Enabled must be false (public IPv4 address)")
+        report.violation(
+            f"{instance.label}: settings.ipConfiguration.ipv4Enabled must be false (public IPv4 address)"
+        )
     networks = instance.get("settings.ipConfiguration.authorizedNetworks")
     for network in elements(networks, "settings.ipConfiguration.authorizedNetworks"):
         value = str(get(network, "value", ""))
         if is_open_cidr(value):
-            report.violation(f"{instance.label}: authorized network {value!r} admits the whole internet")
+            report.violation(
+                f"{instance.label}: authorized network {value!r} admits the whole internet"
+            )
 
 
 POLICY = resource_policy(

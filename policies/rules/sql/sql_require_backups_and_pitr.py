@@ -1,4 +1,5 @@
 """sql-require-backups-and-pitr: every primary instance can be restored to a point in time."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -11,7 +12,11 @@ from policies.lib.sql import is_replica
 from policies.lib.values import as_bool
 
 NAME = "sql-require-backups-and-pitr"
-ANCHORS = (checkov("CKV_GCP_14", "Ensure all Cloud SQL database instance have backup configuration enabled"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_14", "Ensure all Cloud SQL database instance have backup configuration enabled"
+    ),
+)
 
 
 def check(instance: Subject, report: Report, config: Config) -> None:
@@ -20,7 +25,9 @@ def check(instance: Subject, report: Report, config: Config) -> None:
     if as_bool(instance.get("settings.backupConfiguration.enabled")) is not True:
         report.violation(f"{instance.label}: settings.backupConfiguration.enabled must be true")
     if as_bool(instance.get("settings.backupConfiguration.pointInTimeRecoveryEnabled")) is not True:
-        report.violation(f"{instance.label}: settings.backupConfiguration.pointInTimeRecoveryEnabled must be true")
+        report.violation(
+            f"{instance.label}: settings.backupConfiguration.pointInTimeRecoveryEnabled must be true"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """sql-require-deletion-protection: a tenant's databases cannot be deleted by accident."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -11,7 +12,11 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "sql-require-deletion-protection"
-ANCHORS = (tenancy("stateful-protection", "Stateful resources are protected unless their tenant is offboarding"),)
+ANCHORS = (
+    tenancy(
+        "stateful-protection", "Stateful resources are protected unless their tenant is offboarding"
+    ),
+)
 
 
 def check(instance: Subject, report: Report, config: Config) -> None:
@@ -19,9 +24,13 @@ def check(instance: Subject, report: Report, config: Config) -> None:
         return
     # The provider defaults deletionProtection to true; only an explicit false removes it.
     if as_bool(instance.get("deletionProtection")) is False:
-        report.violation(f"{instance.label}: deletionProtection is false and its tenant is not offboarding")
+        report.violation(
+            f"{instance.label}: deletionProtection is false and its tenant is not offboarding"
+        )
     if as_bool(instance.get("settings.deletionProtectionEnabled")) is False:
-        report.violation(f"{instance.label}: settings.deletionProtectionEnabled is false and its tenant is not offboarding")
+        report.violation(
+            f"{instance.label}: settings.deletionProtectionEnabled is false and its tenant is not offboarding"
+        )
 
 
 POLICY = resource_policy(
@@ -32,5 +41,5 @@ POLICY = resource_policy(
     applies_to={kinds.SQL_INSTANCE},
     check=check,
     remediation="Keep deletionProtection and settings.deletionProtectionEnabled true; set the tenant's status to "
-                "'offboarding' in tenants/<id>.yaml before removing its databases.",
+    "'offboarding' in tenants/<id>.yaml before removing its databases.",
 )

@@ -1,4 +1,5 @@
 """sql-require-postgres-log-flags: PostgreSQL logs connections, locks and temp files."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -17,7 +18,9 @@ ANCHORS = (
     checkov("CKV_GCP_53", "Ensure PostgreSQL database 'log_disconnections' flag is set to 'on'"),
     checkov("CKV_GCP_54", "Ensure PostgreSQL database 'log_lock_waits' flag is set to 'on'"),
     checkov("CKV_GCP_56", "Ensure PostgreSQL database 'log_temp_files flag is set to '0'"),
-    checkov("CKV_GCP_57", "Ensure PostgreSQL database 'log_min_duration_statement' flag is set to '-1'"),
+    checkov(
+        "CKV_GCP_57", "Ensure PostgreSQL database 'log_min_duration_statement' flag is set to '-1'"
+    ),
 )
 KNOBS = (POSTGRES_FLAGS,)
 
@@ -25,20 +28,26 @@ KNOBS = (POSTGRES_FLAGS,)
 def check(instance: Subject, report: Report, config: Config) -> None:
     if not is_postgres(instance):
         return
-    flags = {str(get(f, "name")): str(get(f, "value")) for f in
-             elements(instance.get("settings.databaseFlags"), "settings.databaseFlags")}
+    flags = {
+        str(get(f, "name")): str(get(f, "value"))
+        for f in elements(instance.get("settings.databaseFlags"), "settings.databaseFlags")
+    }
     for name, expected in dict(config["requiredFlags"]).items():
         actual = flags.get(name)
         if actual is None:
-            report.violation(f"{instance.label}: database flag {name} is not set (expected {expected!r})")
+            report.violation(
+                f"{instance.label}: database flag {name} is not set (expected {expected!r})"
+            )
         elif actual.lower() != str(expected).lower():
-            report.violation(f"{instance.label}: database flag {name} is {actual!r}, expected {expected!r}")
+            report.violation(
+                f"{instance.label}: database flag {name} is {actual!r}, expected {expected!r}"
+            )
 
 
 POLICY = resource_policy(
     name=NAME,
     description="Cloud SQL PostgreSQL instances set the logging flags (checkpoints, connections, "
-                "disconnections, lock waits, temp files, min duration statement).",
+    "disconnections, lock waits, temp files, min duration statement).",
     level=ADVISORY,
     anchors=ANCHORS,
     applies_to={kinds.SQL_INSTANCE},

@@ -1,4 +1,5 @@
 """sql-require-tls: Cloud SQL refuses unencrypted connections."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -9,7 +10,12 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "sql-require-tls"
-ANCHORS = (checkov("CKV_GCP_6", "Ensure all Cloud SQL database instance requires all incoming connections to use SSL"),)
+ANCHORS = (
+    checkov(
+        "CKV_GCP_6",
+        "Ensure all Cloud SQL database instance requires all incoming connections to use SSL",
+    ),
+)
 KNOBS = (ALLOWED_SSL_MODES,)
 
 
@@ -17,7 +23,9 @@ def check(instance: Subject, report: Report, config: Config) -> None:
     allowed = list(config["allowedSslModes"])
     mode = instance.get("settings.ipConfiguration.sslMode")
     if mode not in allowed:
-        report.violation(f"{instance.label}: settings.ipConfiguration.sslMode is {mode!r}; allowed: {', '.join(allowed)}")
+        report.violation(
+            f"{instance.label}: settings.ipConfiguration.sslMode is {mode!r}; allowed: {', '.join(allowed)}"
+        )
 
 
 POLICY = resource_policy(

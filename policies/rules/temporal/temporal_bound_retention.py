@@ -1,4 +1,5 @@
 """temporal-bound-retention: workflow history retention stays within the operator's bounds."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -9,7 +10,9 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "temporal-bound-retention"
-ANCHORS = (tenancy("tiers-temporal-retention", "Temporal retention knob of the tier model (1..90 days)"),)
+ANCHORS = (
+    tenancy("tiers-temporal-retention", "Temporal retention knob of the tier model (1..90 days)"),
+)
 KNOBS = (RETENTION_MIN_DAYS, RETENTION_MAX_DAYS)
 
 
@@ -17,7 +20,9 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
     low, high = int(config["minRetentionDays"]), int(config["maxRetentionDays"])
     days = namespace.get("retentionDays")
     if not isinstance(days, (int, float)) or isinstance(days, bool):
-        report.violation(f"{namespace.label}: retentionDays is {days!r}, must be a number of days in {low}..{high}")
+        report.violation(
+            f"{namespace.label}: retentionDays is {days!r}, must be a number of days in {low}..{high}"
+        )
     elif not (low <= days <= high):
         report.violation(f"{namespace.label}: retentionDays is {days:g}; allowed {low}..{high}")
 

@@ -1,4 +1,5 @@
 """temporal-require-namespace-auth: a Temporal namespace authenticates clients (API key or mTLS)."""
+
 from __future__ import annotations
 
 from policies.lib import kinds
@@ -17,7 +18,9 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
     api_keys = as_bool(namespace.get("apiKeyAuth")) is True
     mtls = bool(namespace.get("acceptedClientCa"))
     if not (api_keys or mtls):
-        report.violation(f"{namespace.label}: neither apiKeyAuth = true nor an acceptedClientCa (mTLS) is set")
+        report.violation(
+            f"{namespace.label}: neither apiKeyAuth = true nor an acceptedClientCa (mTLS) is set"
+        )
 
 
 POLICY = resource_policy(

@@ -1,4 +1,5 @@
 """tenancy-forbid-cross-tenant-references: nothing of tenant A names, depends on or nests under tenant B."""
+
 from __future__ import annotations
 
 from policies.lib.anchors import mtb, tenancy
@@ -38,26 +39,34 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 for mention in index.mentions(text):
                     if mention.tenant not in (owner, *reported):
                         reported.add(mention.tenant)
-                        report.violation(f"{subject.label} of tenant {owner!r}: input {path} names "
-                                         f"{mention.name!r} of tenant {mention.tenant!r}", subject.urn)
-            edges = [("parent", subject.parent)] + [("dependency", urn) for urn in subject.dependencies]
+                        report.violation(
+                            f"{subject.label} of tenant {owner!r}: input {path} names "
+                            f"{mention.name!r} of tenant {mention.tenant!r}",
+                            subject.urn,
+                        )
+            edges = [("parent", subject.parent)] + [
+                ("dependency", urn) for urn in subject.dependencies
+            ]
             for relation, urn in edges:
                 other = view.by_urn.get(urn) if urn else None
                 if other is None:
                     continue
                 other_owner = other.owner()
                 if other_owner not in (SHARED, owner):
-                    report.violation(f"{subject.label} of tenant {owner!r}: {relation} {other.label} belongs to "
-                                     f"tenant {other_owner!r}", subject.urn)
+                    report.violation(
+                        f"{subject.label} of tenant {owner!r}: {relation} {other.label} belongs to "
+                        f"tenant {other_owner!r}",
+                        subject.urn,
+                    )
 
 
 POLICY = stack_policy(
     name=NAME,
-    description="No resource of tenant A names tenant B's physical names (tenancy.names) or stack, or depends on or "
-                "is parented by tenant B's resources.",
+    description="No resource of tenant A names tenant B's physical names (domain.names) or stack, or depends on or "
+    "is parented by tenant B's resources.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Derive every name from the owning tenant's id with tenancy.names; never pass another tenant's "
-                "outputs into a tenant's resources.",
+    remediation="Derive every name from the owning tenant's id with domain.names; never pass another tenant's "
+    "outputs into a tenant's resources.",
 )

@@ -1,6 +1,9 @@
 """tier-require-enterprise-cluster: an enterprise tenant runs on a GKE cluster of its own."""
+
 from __future__ import annotations
 
+from domain import names
+from domain.tiers import Status, Tier
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -8,11 +11,11 @@ from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import StackView
 from policies.lib.stateful import physical_name
-from tenancy import names
-from tenancy.tiers import Status, Tier
 
 NAME = "tier-require-enterprise-cluster"
-ANCHORS = (tenancy("seed-002-enterprise-tier", "Enterprise: fully isolated GKE cluster per tenant"),)
+ANCHORS = (
+    tenancy("seed-002-enterprise-tier", "Enterprise: fully isolated GKE cluster per tenant"),
+)
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
@@ -23,8 +26,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
     clusters = {physical_name(c) for c in view.of_type(kinds.CLUSTER)}
     if expected not in clusters:
         found = f" (found: {', '.join(sorted(clusters))})" if clusters else ""
-        report.violation(f"enterprise tenant {tenant.id!r} has no GKE cluster {expected!r} in stack "
-                         f"{view.ref.name}{found}")
+        report.violation(
+            f"enterprise tenant {tenant.id!r} has no GKE cluster {expected!r} in stack "
+            f"{view.ref.name}{found}"
+        )
 
 
 POLICY = stack_policy(

@@ -4,6 +4,7 @@ The tenant id rules are the tightest of the name rules below (Identity Platform'
 display name: 4-20 characters, starting with a letter), so every accepted id yields a valid
 name in every service. ``tests/test_names.py`` proves that property with hypothesis.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -209,14 +210,21 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
         "idp_tenant": ("identity_platform_display_name", identity_platform_display_name(tenant_id)),
         "temporal_namespace": ("temporal_namespace", temporal_namespace(env, tenant_id)),
         **{
-            f"postgres_{i}": ("cloudsql_instance", postgres_instance(tenant_id, i)) for i in (1, 2, 3)
-        },
-        **{
-            f"postgres_{i}_replica": ("cloudsql_instance", postgres_replica(postgres_instance(tenant_id, i), 3))
+            f"postgres_{i}": ("cloudsql_instance", postgres_instance(tenant_id, i))
             for i in (1, 2, 3)
         },
         **{
-            f"postgres_{i}_secret": ("secret_id", postgres_password_secret(postgres_instance(tenant_id, i)))
+            f"postgres_{i}_replica": (
+                "cloudsql_instance",
+                postgres_replica(postgres_instance(tenant_id, i), 3),
+            )
+            for i in (1, 2, 3)
+        },
+        **{
+            f"postgres_{i}_secret": (
+                "secret_id",
+                postgres_password_secret(postgres_instance(tenant_id, i)),
+            )
             for i in (1, 2, 3)
         },
         "neo4j": ("helm_release", neo4j_release(tenant_id)),

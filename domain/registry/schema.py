@@ -1,12 +1,13 @@
 """JSON Schema of tenant files, generated from the pydantic models."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from tenancy import names
-from tenancy.registry.models import Tenant
+from domain import names
+from domain.registry.models import Tenant
 
 
 def tenant_json_schema() -> dict[str, Any]:
@@ -17,6 +18,12 @@ def tenant_json_schema() -> dict[str, Any]:
     for model in schema.get("$defs", {}).values():
         props = model.get("properties", {})
         if "id" in props:
-            props["id"].update({"type": "string", "minLength": names.ID_MIN, "maxLength": names.ID_MAX,
-                                "pattern": names.ID_PATTERN})
+            props["id"].update(
+                {
+                    "type": "string",
+                    "minLength": names.ID_MIN,
+                    "maxLength": names.ID_MAX,
+                    "pattern": names.ID_PATTERN,
+                }
+            )
     return schema

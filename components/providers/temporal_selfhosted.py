@@ -5,6 +5,7 @@ The logic lives in plain functions (validation, diff, create/read/update/delete)
 directly against a dev server; the provider methods are thin adapters over them. Names and
 retention follow Temporal Cloud's rules even here, so a namespace can move to Cloud unchanged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ import re
 from collections.abc import Awaitable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi.dynamic as dynamic
@@ -29,7 +30,7 @@ from temporalio.api.workflowservice.v1 import (
 )
 from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient
 
-from tenancy.names import name_problems
+from domain.names import name_problems
 
 RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = 1, 90  # Temporal Cloud's bounds
 REPLACE_ON_CHANGE = ("endpoint", "namespace")
@@ -38,7 +39,9 @@ CONNECTION_ONLY = ("tls",)  # how we reach the server: nothing to change on it
 MANAGED_BY = {"managed-by": "tenancy"}
 RPC_TIMEOUT = timedelta(seconds=15)
 CONNECT_TIMEOUT = timedelta(seconds=10)
-_ENDPOINT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(?P<port>\d{1,5})$")
+_ENDPOINT = re.compile(
+    r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(?P<port>\d{1,5})$"
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SECONDS_PER_DAY = 86_400
 # Pulumi marks values it does not know yet (during preview) with this sentinel.
@@ -125,19 +128,35 @@ def validation_failures(
     elif _known(endpoint):
         match = _ENDPOINT.match(str(endpoint))
         if not match or not 1 <= int(match["port"]) <= 65535:
-            failures.append(("endpoint", f"endpoint '{endpoint}' is not host:port (for example temporal-frontend:7233)"))
+            failures.append(
+                (
+                    "endpoint",
+                    f"endpoint '{endpoint}' is not host:port (for example temporal-frontend:7233)",
+                )
+            )
 
     retention = news.get("retention_days")
     if retention is None:
         failures.append(("retention_days", "retention_days is required"))
     elif _known(retention):
-        if isinstance(retention, bool) or not isinstance(retention, (int, float)) or not float(retention).is_integer():
-            failures.append(("retention_days", f"retention_days must be a whole number of days (got {retention!r})"))
+        if (
+            isinstance(retention, bool)
+            or not isinstance(retention, (int, float))
+            or not float(retention).is_integer()
+        ):
+            failures.append(
+                (
+                    "retention_days",
+                    f"retention_days must be a whole number of days (got {retention!r})",
+                )
+            )
         elif not RETENTION_MIN_DAYS <= int(retention) <= RETENTION_MAX_DAYS:
-            failures.append((
-                "retention_days",
-                f"Temporal Cloud rule: retention must be {RETENTION_MIN_DAYS}-{RETENTION_MAX_DAYS} days (got {int(retention)})",
-            ))
+            failures.append(
+                (
+                    "retention_days",
+                    f"Temporal Cloud rule: retention must be {RETENTION_MIN_DAYS}-{RETENTION_MAX_DAYS} days (got {int(retention)})",
+                )
+            )
 
     owner_email = news.get("owner_email")
     if _known(owner_email) and owner_email and not _EMAIL.match(str(owner_email)):
@@ -147,12 +166,15 @@ def validation_failures(
     for prop in ("description", "owner_email"):
         old, new = (olds or {}).get(prop), news.get(prop)
         if old and _known(new) and not new:
-            failures.append((prop, f"Temporal cannot clear a namespace's {prop}; set a new non-empty value"))
+            failures.append(
+                (prop, f"Temporal cannot clear a namespace's {prop}; set a new non-empty value")
+            )
     return failures
 
 
 def plan_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> NamespaceDiff:
     """Name or server changes replace the namespace; retention, description and owner update it."""
+
     def differs(prop: str) -> bool:
         old, new = olds.get(prop), news.get(prop)
         if prop == "retention_days" and _known(old) and _known(new):
@@ -184,7 +206,9 @@ async def _client(endpoint: str, tls: bool) -> ServiceClient:
             ConnectConfig(target_host=endpoint, tls=tls, connect_timeout=CONNECT_TIMEOUT)
         )
     except Exception as exc:  # the SDK raises plain RuntimeErrors from its core
-        raise TemporalUnreachable(f"cannot reach the Temporal frontend at {endpoint}: {exc}") from None
+        raise TemporalUnreachable(
+            f"cannot reach the Temporal frontend at {endpoint}: {exc}"
+        ) from None
 
 
 def _days(duration: Duration) -> int:
@@ -239,7 +263,9 @@ def create_namespace(spec: NamespaceSpec) -> LiveNamespace:
             raise
         live = await _describe(client, spec.namespace)
         if live is None:
-            raise TemporalNamespaceError(f"namespace '{spec.namespace}' was registered but cannot be described")
+            raise TemporalNamespaceError(
+                f"namespace '{spec.namespace}' was registered but cannot be described"
+            )
         return live
 
     return _run(create())
@@ -258,15 +284,21 @@ def update_namespace(spec: NamespaceSpec) -> LiveNamespace:
         await client.workflow_service.update_namespace(
             UpdateNamespaceRequest(
                 namespace=spec.namespace,
-                update_info=UpdateNamespaceInfo(description=spec.description, owner_email=spec.owner_email),
-                config=NamespaceConfig(workflow_execution_retention_ttl=_duration(spec.retention_days)),
+                update_info=UpdateNamespaceInfo(
+                    description=spec.description, owner_email=spec.owner_email
+                ),
+                config=NamespaceConfig(
+                    workflow_execution_retention_ttl=_duration(spec.retention_days)
+                ),
             ),
             retry=True,
             timeout=RPC_TIMEOUT,
         )
         live = await _describe(client, spec.namespace)
         if live is None:
-            raise TemporalNamespaceError(f"namespace '{spec.namespace}' disappeared during its update")
+            raise TemporalNamespaceError(
+                f"namespace '{spec.namespace}' disappeared during its update"
+            )
         return live
 
     return _run(update())
@@ -274,6 +306,7 @@ def update_namespace(spec: NamespaceSpec) -> LiveNamespace:
 
 def delete_namespace(endpoint: str, namespace: str, tls: bool = False) -> None:
     """Delete through the OperatorService; a namespace that is already gone is fine."""
+
     async def delete() -> None:
         client = await _client(endpoint, tls)
         try:
@@ -311,7 +344,10 @@ class SelfHostedNamespaceProvider(dynamic.ResourceProvider):
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> dynamic.DiffResult:
         plan = plan_diff(_olds, _news)
         return dynamic.DiffResult(
-            changes=plan.has_changes, replaces=plan.replaces, stables=[], delete_before_replace=False
+            changes=plan.has_changes,
+            replaces=plan.replaces,
+            stables=[],
+            delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
@@ -334,7 +370,9 @@ class SelfHostedNamespaceProvider(dynamic.ResourceProvider):
         )
         return dynamic.ReadResult(id_, outputs(spec, live))
 
-    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> dynamic.UpdateResult:
+    def update(
+        self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]
+    ) -> dynamic.UpdateResult:
         spec = NamespaceSpec.from_props(_news)
         return dynamic.UpdateResult(outputs(spec, update_namespace(spec)))
 
@@ -364,7 +402,7 @@ class SelfHostedNamespace(dynamic.Resource, module="temporal", name="SelfHostedN
         description: pulumi.Input[str] = "",
         owner_email: pulumi.Input[str] = "",
         tls: pulumi.Input[bool] = False,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "endpoint": endpoint,

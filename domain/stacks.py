@@ -5,14 +5,16 @@
 
 The single ``__main__.py`` decides what to build from the stack name.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
-from tenancy import names
-from tenancy.registry import Registry, TenantBase
-from tenancy.tiers import Tier
+from domain import names
+from domain.registry import Registry, TenantBase
+from domain.tiers import Tier
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ def parse_stack_name(stack: str) -> tuple[str, str | None]:
     """``dev`` → (dev, None); ``dev.coinbase`` → (dev, coinbase)."""
     env, _, tenant_id = stack.partition(".")
     if names.env_problems(env) or (tenant_id and names.id_problems(tenant_id)):
-        raise StackSelectionError(f"stack name {stack!r} is neither '<env>' nor '<env>.<tenant id>'")
+        raise StackSelectionError(
+            f"stack name {stack!r} is neither '<env>' nor '<env>.<tenant id>'"
+        )
     return env, (tenant_id or None)
 
 
@@ -65,7 +69,9 @@ def all_stacks(registry: Registry, env: str) -> list[StackSpec]:
     return stacks
 
 
-def select_stacks(registry: Registry, env: str, tenant_ids: Iterable[str] | None = None) -> list[StackSpec]:
+def select_stacks(
+    registry: Registry, env: str, tenant_ids: Iterable[str] | None = None
+) -> list[StackSpec]:
     """The stacks to act on, platform first. A free tenant selects the platform stack."""
     stacks = all_stacks(registry, env)
     wanted = list(tenant_ids or [])
@@ -73,9 +79,13 @@ def select_stacks(registry: Registry, env: str, tenant_ids: Iterable[str] | None
         return stacks
     unknown = [t for t in wanted if registry.get(t) is None]
     if unknown:
-        raise StackSelectionError(f"unknown tenant(s): {', '.join(unknown)} (not in {registry.directory})")
+        raise StackSelectionError(
+            f"unknown tenant(s): {', '.join(unknown)} (not in {registry.directory})"
+        )
     chosen = set()
     for tenant_id in wanted:
         tenant = registry.get(tenant_id)
-        chosen.add(tenant_stack_name(env, tenant_id) if has_own_stack(tenant) else platform_stack_name(env))
+        chosen.add(
+            tenant_stack_name(env, tenant_id) if has_own_stack(tenant) else platform_stack_name(env)
+        )
     return [s for s in stacks if s.name in chosen]

@@ -1,4 +1,5 @@
 """YAML reading that keeps line numbers, so every error can point at a line."""
+
 from __future__ import annotations
 
 import functools
@@ -40,7 +41,9 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, YamlProblem | None]:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return None, YamlProblem(path.name, mark.line + 1 if mark is not None else None, f"malformed YAML: {reason}")
+        return None, YamlProblem(
+            path.name, mark.line + 1 if mark is not None else None, f"malformed YAML: {reason}"
+        )
     except YAMLError as exc:
         return None, YamlProblem(path.name, None, f"malformed YAML: {exc}")
 

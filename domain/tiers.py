@@ -2,6 +2,7 @@
 
 The matrix is data so that validation and ``docs/tiers.md`` come from the same place.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -92,7 +93,9 @@ PROFILES: dict[Tier, TierProfile] = {
         backup_retention_days=30,
         sla="99.5%",
         support="email + ticket",
-        databases=DatabaseSet(3, "ZONAL", "single", "dedicated", "3 PostgreSQL + Neo4j + Firestore (dedicated)"),
+        databases=DatabaseSet(
+            3, "ZONAL", "single", "dedicated", "3 PostgreSQL + Neo4j + Firestore (dedicated)"
+        ),
         namespace_quota=NamespaceQuota(cpu="4", memory="8Gi", pods=50, pvcs=10, services=20),
         postgres_tier="db-custom-1-3840",
         postgres_disk_gb=20,
@@ -107,7 +110,9 @@ PROFILES: dict[Tier, TierProfile] = {
         backup_retention_days=365,
         sla="99.9% or custom",
         support="dedicated account manager",
-        databases=DatabaseSet(3, "REGIONAL", "cluster", "dedicated", "3 PostgreSQL (HA) + Neo4j cluster + Firestore"),
+        databases=DatabaseSet(
+            3, "REGIONAL", "cluster", "dedicated", "3 PostgreSQL (HA) + Neo4j cluster + Firestore"
+        ),
         namespace_quota=NamespaceQuota(cpu="32", memory="64Gi", pods=500, pvcs=50, services=100),
         postgres_tier="db-custom-4-15360",
         postgres_disk_gb=100,
@@ -135,32 +140,71 @@ STANDARD_POSTGRES_TIERS = ("db-custom-1-3840", "db-custom-2-7680", "db-custom-2-
 NUMERIC = "numeric"
 
 KNOBS: tuple[Knob, ...] = (
-    Knob("limits.api_rate_limit_per_min", "API rate limit, requests per minute",
-         {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (1, 1_000_000)}),
-    Knob("limits.storage_quota_gb", "Storage quota of the tenant bucket, GB",
-         {Tier.FREE: None, Tier.STANDARD: (1, 500), Tier.ENTERPRISE: (1, 1_000_000)}),
-    Knob("limits.backup_retention_days", "Backup retention, days",
-         {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (7, 3650)}),
-    Knob("limits.namespace_cpu", "Namespace CPU quota, cores",
-         {Tier.FREE: None, Tier.STANDARD: (1, 16), Tier.ENTERPRISE: (1, 1024)}),
-    Knob("limits.namespace_memory_gi", "Namespace memory quota, GiB",
-         {Tier.FREE: None, Tier.STANDARD: (1, 32), Tier.ENTERPRISE: (1, 4096)}),
-    Knob("limits.namespace_pods", "Namespace pod quota",
-         {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 5000)}),
-    Knob("databases.postgres_tier", "Cloud SQL machine tier of the dedicated instances",
-         {Tier.FREE: None, Tier.STANDARD: STANDARD_POSTGRES_TIERS, Tier.ENTERPRISE: ("*",)}),
-    Knob("databases.postgres_disk_gb", "Cloud SQL disk size, GB",
-         {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 10_000)}),
-    Knob("databases.postgres_read_replicas", "Read replicas per PostgreSQL instance",
-         {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (0, 3)}),
-    Knob("databases.neo4j_storage_gb", "Neo4j volume size, GB",
-         {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 10_000)}),
-    Knob("temporal.retention_days", "Temporal namespace retention, days",
-         {Tier.FREE: None, Tier.STANDARD: (1, 30), Tier.ENTERPRISE: (1, 90)}),
-    Knob("temporal.regions", "Temporal Cloud regions (two for HA)",
-         {Tier.FREE: None, Tier.STANDARD: ("one region",), Tier.ENTERPRISE: ("one or two regions",)}),
-    Knob("features.<flag>", "Feature toggles (only flags available to the tier)",
-         {Tier.FREE: None, Tier.STANDARD: ("standard flags",), Tier.ENTERPRISE: ("all flags",)}),
+    Knob(
+        "limits.api_rate_limit_per_min",
+        "API rate limit, requests per minute",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (1, 1_000_000)},
+    ),
+    Knob(
+        "limits.storage_quota_gb",
+        "Storage quota of the tenant bucket, GB",
+        {Tier.FREE: None, Tier.STANDARD: (1, 500), Tier.ENTERPRISE: (1, 1_000_000)},
+    ),
+    Knob(
+        "limits.backup_retention_days",
+        "Backup retention, days",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (7, 3650)},
+    ),
+    Knob(
+        "limits.namespace_cpu",
+        "Namespace CPU quota, cores",
+        {Tier.FREE: None, Tier.STANDARD: (1, 16), Tier.ENTERPRISE: (1, 1024)},
+    ),
+    Knob(
+        "limits.namespace_memory_gi",
+        "Namespace memory quota, GiB",
+        {Tier.FREE: None, Tier.STANDARD: (1, 32), Tier.ENTERPRISE: (1, 4096)},
+    ),
+    Knob(
+        "limits.namespace_pods",
+        "Namespace pod quota",
+        {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 5000)},
+    ),
+    Knob(
+        "databases.postgres_tier",
+        "Cloud SQL machine tier of the dedicated instances",
+        {Tier.FREE: None, Tier.STANDARD: STANDARD_POSTGRES_TIERS, Tier.ENTERPRISE: ("*",)},
+    ),
+    Knob(
+        "databases.postgres_disk_gb",
+        "Cloud SQL disk size, GB",
+        {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 10_000)},
+    ),
+    Knob(
+        "databases.postgres_read_replicas",
+        "Read replicas per PostgreSQL instance",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (0, 3)},
+    ),
+    Knob(
+        "databases.neo4j_storage_gb",
+        "Neo4j volume size, GB",
+        {Tier.FREE: None, Tier.STANDARD: (10, 200), Tier.ENTERPRISE: (10, 10_000)},
+    ),
+    Knob(
+        "temporal.retention_days",
+        "Temporal namespace retention, days",
+        {Tier.FREE: None, Tier.STANDARD: (1, 30), Tier.ENTERPRISE: (1, 90)},
+    ),
+    Knob(
+        "temporal.regions",
+        "Temporal Cloud regions (two for HA)",
+        {Tier.FREE: None, Tier.STANDARD: ("one region",), Tier.ENTERPRISE: ("one or two regions",)},
+    ),
+    Knob(
+        "features.<flag>",
+        "Feature toggles (only flags available to the tier)",
+        {Tier.FREE: None, Tier.STANDARD: ("standard flags",), Tier.ENTERPRISE: ("all flags",)},
+    ),
 )
 
 KNOBS_BY_PATH = {knob.path: knob for knob in KNOBS}

@@ -1,6 +1,7 @@
 """The tenant registry: ``tenants/<id>.yaml`` files validated into typed tenants."""
-from tenancy.registry.loader import Problem, Registry, RegistryError, load_registry
-from tenancy.registry.models import EnterpriseTenant, FreeTenant, StandardTenant, TenantBase
+
+from domain.registry.loader import Problem, Registry, RegistryError, load_registry
+from domain.registry.models import EnterpriseTenant, FreeTenant, StandardTenant, TenantBase
 
 __all__ = [
     "EnterpriseTenant",

@@ -3,6 +3,7 @@
 The platform stack reads them from its own config; tenant stacks receive the same validated
 settings from the platform stack's ``settings`` output through a StackReference.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tenancy import PROJECT_ROOT, PULUMI_PROJECT, names
-from tenancy.registry.models import DOMAIN_PATTERN, EMAIL_PATTERN, GCP_REGION_PATTERN, NodePool
-from tenancy.yamlio import load_yaml_with_lines, to_plain
+from domain import PROJECT_ROOT, PULUMI_PROJECT, names
+from domain.registry.models import DOMAIN_PATTERN, EMAIL_PATTERN, GCP_REGION_PATTERN, NodePool
+from domain.yamlio import load_yaml_with_lines, to_plain
 
 SETTINGS_KEY = "tenancy:settings"
 DEFAULT_CLUSTER_CAPACITY = 300
@@ -27,7 +28,9 @@ class PoolCluster(Strict):
 
     name: str = Field(pattern=r"^[a-z](?:[-a-z0-9]{0,18}[a-z0-9])$")
     region: str = Field(pattern=GCP_REGION_PATTERN)
-    capacity: int = Field(DEFAULT_CLUSTER_CAPACITY, ge=1, le=1000, description="Max tenant namespaces.")
+    capacity: int = Field(
+        DEFAULT_CLUSTER_CAPACITY, ge=1, le=1000, description="Max tenant namespaces."
+    )
     master_ipv4_cidr: str = Field(pattern=r"^\d+\.\d+\.\d+\.\d+/28$")
     node_pools: list[NodePool] = Field(min_length=1)
 
@@ -48,7 +51,9 @@ class TemporalSettings(Strict):
     account_id: str | None = Field(None, description="Temporal Cloud account id (cloud backend).")
     endpoint: str | None = Field(None, description="host:port of a self-hosted frontend.")
     default_region: str = "gcp-us-central1"
-    ha_region: str = Field("gcp-us-east4", description="Second region of HA (enterprise) namespaces.")
+    ha_region: str = Field(
+        "gcp-us-east4", description="Second region of HA (enterprise) namespaces."
+    )
     api_key_expiry: str = Field("2027-12-31T00:00:00Z", description="Expiry of generated API keys.")
 
     @field_validator("endpoint")
@@ -72,7 +77,9 @@ class EnvironmentSettings(Strict):
     allowed_regions: list[str] = Field(min_length=1)
     app_domain: str = Field(pattern=DOMAIN_PATTERN)
     acme_email: str = Field(pattern=EMAIL_PATTERN)
-    stack_org: str = Field("organization", description="Pulumi organization used in stack references.")
+    stack_org: str = Field(
+        "organization", description="Pulumi organization used in stack references."
+    )
     billing_account: str | None = Field(None, pattern=r"^[A-F0-9]{6}-[A-F0-9]{6}-[A-F0-9]{6}$")
     enterprise_folder: str | None = Field(None, pattern=r"^folders/[0-9]+$")
     network: NetworkSettings = NetworkSettings()
@@ -99,7 +106,9 @@ class EnvironmentSettings(Strict):
     @property
     def platform_stack_ref(self) -> str:
         """Fully qualified name of this environment's platform stack, for StackReferences."""
-        from tenancy.stacks import platform_stack_name  # stacks imports the registry, which imports us
+        from domain.stacks import (
+            platform_stack_name,
+        )  # stacks imports the registry, which imports us
 
         return f"{self.stack_org}/{PULUMI_PROJECT}/{platform_stack_name(self.environment)}"
 
@@ -122,7 +131,9 @@ def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings
     if env_problems:
         raise EnvironmentConfigError([f"--env {env!r}: " + "; ".join(env_problems)])
     if not path.exists():
-        raise EnvironmentConfigError([f"{path.name}: no such environment file (environment {env!r})"])
+        raise EnvironmentConfigError(
+            [f"{path.name}: no such environment file (environment {env!r})"]
+        )
     doc, problem = load_yaml_with_lines(path)
     if problem:
         raise EnvironmentConfigError([str(problem)])
@@ -141,7 +152,8 @@ def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings
         ) from None
     if settings.environment != env:
         raise EnvironmentConfigError(
-            [f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, expected {env!r}"]
+            [
+                f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, expected {env!r}"
+            ]
         )
     return settings
-

@@ -3,14 +3,15 @@
 Fields shared by every tier live on ``TenantBase``; fields of one tier live on that tier's
 model, so a field used on the wrong tier is refused with the tier that does allow it.
 """
+
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tenancy import names
-from tenancy.tiers import FEATURES, Status, Tier
+from domain import names
+from domain.tiers import FEATURES, Status, Tier
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 DOMAIN_PATTERN = r"^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -24,7 +25,7 @@ class StrictModel(BaseModel):
 
 
 class Limits(StrictModel):
-    """Limit overrides; which tier may set which one is the override matrix in tenancy.tiers."""
+    """Limit overrides; which tier may set which one is the override matrix in domain.tiers."""
 
     api_rate_limit_per_min: int | None = Field(None, gt=0, description="Requests per minute.")
     storage_quota_gb: int | None = Field(None, gt=0, description="Bucket storage quota, GB.")
@@ -35,7 +36,9 @@ class Limits(StrictModel):
 
 
 class DatabaseSizing(StrictModel):
-    postgres_tier: str | None = Field(None, pattern=r"^db-[a-z0-9-]+$", description="Cloud SQL tier.")
+    postgres_tier: str | None = Field(
+        None, pattern=r"^db-[a-z0-9-]+$", description="Cloud SQL tier."
+    )
     postgres_disk_gb: int | None = Field(None, gt=0)
     postgres_read_replicas: int | None = Field(None, ge=0)
     neo4j_storage_gb: int | None = Field(None, gt=0)
@@ -44,7 +47,10 @@ class DatabaseSizing(StrictModel):
 class TemporalOptions(StrictModel):
     retention_days: int | None = Field(None, ge=1, le=90, description="Workflow history retention.")
     regions: list[Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]] | None = Field(
-        None, min_length=1, max_length=2, description="Temporal Cloud regions, e.g. gcp-us-central1."
+        None,
+        min_length=1,
+        max_length=2,
+        description="Temporal Cloud regions, e.g. gcp-us-central1.",
     )
 
 
@@ -74,10 +80,14 @@ class LogSink(StrictModel):
 
 
 class TenantBase(StrictModel):
-    id: str = Field(description="Tenant id; every physical name derives from it (see docs/tenant-file.md).")
+    id: str = Field(
+        description="Tenant id; every physical name derives from it (see docs/tenant-file.md)."
+    )
     display_name: str = Field(min_length=1, max_length=100)
     status: Status = Status.ACTIVE
-    region: str = Field(pattern=GCP_REGION_PATTERN, description="GCP region of the tenant's resources.")
+    region: str = Field(
+        pattern=GCP_REGION_PATTERN, description="GCP region of the tenant's resources."
+    )
     contact_email: str = Field(pattern=EMAIL_PATTERN)
     features: dict[str, bool] = Field(default_factory=dict, description="Feature toggles.")
     limits: Limits | None = None
@@ -112,8 +122,12 @@ class StandardTenant(TenantBase):
         pattern=r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$",
         description="Label under the app domain; defaults to the id.",
     )
-    placement: str = Field(description="Name of the shared cluster (environment config) hosting the namespace.")
-    cmek: bool = Field(False, description="Encrypt the tenant bucket with its own KMS key (rotated every 90 days).")
+    placement: str = Field(
+        description="Name of the shared cluster (environment config) hosting the namespace."
+    )
+    cmek: bool = Field(
+        False, description="Encrypt the tenant bucket with its own KMS key (rotated every 90 days)."
+    )
 
     @property
     def host_label(self) -> str:
@@ -122,20 +136,29 @@ class StandardTenant(TenantBase):
 
 class EnterpriseTenant(TenantBase):
     tier: Literal[Tier.ENTERPRISE]
-    custom_domain: str = Field(pattern=DOMAIN_PATTERN, max_length=253, description="e.g. app.tenantcompany.com (CNAME).")
+    custom_domain: str = Field(
+        pattern=DOMAIN_PATTERN, max_length=253, description="e.g. app.tenantcompany.com (CNAME)."
+    )
     dedicated_project: bool = Field(False, description="Create a GCP project of the tenant's own.")
-    ha: bool = Field(True, description="REGIONAL Cloud SQL, Neo4j cluster mode, Temporal in two regions.")
-    cmek: bool = Field(True, description="Encrypt the tenant bucket with its own KMS key (rotated every 90 days).")
+    ha: bool = Field(
+        True, description="REGIONAL Cloud SQL, Neo4j cluster mode, Temporal in two regions."
+    )
+    cmek: bool = Field(
+        True, description="Encrypt the tenant bucket with its own KMS key (rotated every 90 days)."
+    )
     vpc_peering: VpcPeering | None = None
     log_sink: LogSink | None = None
-    network_cidr: str = Field("10.20.0.0/20", pattern=r"^10\.\d+\.\d+\.\d+/\d+$",
-                              description="Node subnet of the dedicated VPC (must not overlap a peered network).")
+    network_cidr: str = Field(
+        "10.20.0.0/20",
+        pattern=r"^10\.\d+\.\d+\.\d+/\d+$",
+        description="Node subnet of the dedicated VPC (must not overlap a peered network).",
+    )
     node_pools: list[NodePool] = Field(
         default_factory=lambda: [NodePool(name="default")], min_length=1, max_length=10
     )
 
 
-Tenant = Annotated[Union[FreeTenant, StandardTenant, EnterpriseTenant], Field(discriminator="tier")]
+Tenant = Annotated[FreeTenant | StandardTenant | EnterpriseTenant, Field(discriminator="tier")]
 TIER_MODELS: dict[Tier, type[TenantBase]] = {
     Tier.FREE: FreeTenant,
     Tier.STANDARD: StandardTenant,

@@ -1,11 +1,12 @@
 """A tenant's effective settings: its tier profile with the overrides the tier allows applied."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tenancy.environment import TemporalSettings
-from tenancy.registry.models import EnterpriseTenant, TenantBase
-from tenancy.tiers import PROFILES, NamespaceQuota, Tier
+from domain.environment import TemporalSettings
+from domain.registry.models import EnterpriseTenant, TenantBase
+from domain.tiers import PROFILES, NamespaceQuota, Tier
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,13 @@ def effective_profile(tenant: TenantBase, temporal: TemporalSettings) -> Effecti
     if ha and len(regions) == 1 and temporal.ha_region != regions[0]:
         regions.append(temporal.ha_region)
     return EffectiveProfile(
-        api_rate_limit_per_min=_override(limits, "api_rate_limit_per_min", profile.api_rate_limit_per_min),
+        api_rate_limit_per_min=_override(
+            limits, "api_rate_limit_per_min", profile.api_rate_limit_per_min
+        ),
         storage_quota_gb=_override(limits, "storage_quota_gb", profile.storage_quota_gb),
-        backup_retention_days=_override(limits, "backup_retention_days", profile.backup_retention_days),
+        backup_retention_days=_override(
+            limits, "backup_retention_days", profile.backup_retention_days
+        ),
         namespace_quota=quota,
         postgres_tier=_override(dbs, "postgres_tier", profile.postgres_tier),
         postgres_disk_gb=_override(dbs, "postgres_disk_gb", profile.postgres_disk_gb),

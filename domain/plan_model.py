@@ -1,4 +1,5 @@
 """The plan JSON: the stable interface of `tenancy plan --json` (see docs/plan-format.md)."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-RESOURCE_KEYS = ("urn", "type", "name", "custom", "parent", "dependencies", "provider", "inputs", "options")
+RESOURCE_KEYS = (
+    "urn",
+    "type",
+    "name",
+    "custom",
+    "parent",
+    "dependencies",
+    "provider",
+    "inputs",
+    "options",
+)
 OPTION_KEYS = ("protect", "retain_on_delete", "ignore_changes", "delete_before_replace")
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
@@ -37,14 +48,19 @@ class PlanResource:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PlanResource":
+    def from_dict(cls, data: dict[str, Any]) -> PlanResource:
         missing = [k for k in RESOURCE_KEYS if k not in data]
         if missing:
             raise PlanFormatError(f"resource {data.get('urn', '?')} lacks keys {missing}")
         opts = data["options"]
         return cls(
-            urn=data["urn"], type=data["type"], name=data["name"], custom=bool(data["custom"]),
-            parent=data["parent"], dependencies=list(data["dependencies"]), provider=data["provider"],
+            urn=data["urn"],
+            type=data["type"],
+            name=data["name"],
+            custom=bool(data["custom"]),
+            parent=data["parent"],
+            dependencies=list(data["dependencies"]),
+            provider=data["provider"],
             inputs=dict(data["inputs"]),
             options=PlanOptions(**{k: opts[k] for k in OPTION_KEYS if k in opts}),
         )
@@ -58,8 +74,12 @@ class PlanStack:
     resources: list[PlanResource] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "tenant": self.tenant, "tier": self.tier,
-                "resources": [r.to_dict() for r in self.resources]}
+        return {
+            "name": self.name,
+            "tenant": self.tenant,
+            "tier": self.tier,
+            "resources": [r.to_dict() for r in self.resources],
+        }
 
     def by_urn(self) -> dict[str, PlanResource]:
         return {r.urn: r for r in self.resources}
@@ -76,7 +96,9 @@ class Plan:
         return {"stacks": [s.to_dict() for s in self.stacks]}
 
     def write(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(self.to_dict(), indent=1, sort_keys=False) + "\n", encoding="utf-8"
+        )
 
     def stack(self, name: str) -> PlanStack | None:
         return next((s for s in self.stacks if s.name == name), None)
@@ -86,7 +108,7 @@ class Plan:
         return sum(len(s.resources) for s in self.stacks)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Plan":
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
         if not isinstance(data, dict) or not isinstance(data.get("stacks"), list):
             raise PlanFormatError('a plan is a JSON object {"stacks": [...]}')
         stacks = []
@@ -94,12 +116,18 @@ class Plan:
             for key in ("name", "tenant", "tier", "resources"):
                 if key not in raw:
                     raise PlanFormatError(f"stack {raw.get('name', '?')} lacks key {key!r}")
-            stacks.append(PlanStack(raw["name"], raw["tenant"], raw["tier"],
-                                    [PlanResource.from_dict(r) for r in raw["resources"]]))
+            stacks.append(
+                PlanStack(
+                    raw["name"],
+                    raw["tenant"],
+                    raw["tier"],
+                    [PlanResource.from_dict(r) for r in raw["resources"]],
+                )
+            )
         return cls(stacks)
 
     @classmethod
-    def read(cls, path: Path) -> "Plan":
+    def read(cls, path: Path) -> Plan:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:

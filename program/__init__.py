@@ -3,24 +3,17 @@
 What to build is decided by the stack name: ``<env>`` is the platform stack (SharedPool and
 every free tenant), ``<env>.<tenant>`` builds that tenant's NamespaceTenant or DedicatedCluster.
 """
+
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from tenancy import PROJECT_ROOT
-from tenancy.environment import EnvironmentSettings, load_environment
-from tenancy.registry import EnterpriseTenant, Registry, StandardTenant, load_registry
-from tenancy.stacks import StackSpec, parse_stack_name, platform_stack_name, tenant_stack_name
-
-TENANTS_DIR_ENV = "TENANCY_TENANTS_DIR"
-
-
-def tenants_dir() -> Path:
-    return Path(os.environ.get(TENANTS_DIR_ENV, PROJECT_ROOT / "tenants"))
+from domain import tenants_dir
+from domain.environment import EnvironmentSettings, load_environment
+from domain.registry import EnterpriseTenant, Registry, StandardTenant, load_registry
+from domain.stacks import StackSpec, parse_stack_name, platform_stack_name, tenant_stack_name
 
 
 def spec_for(stack: str, registry: Registry) -> StackSpec:
@@ -29,9 +22,13 @@ def spec_for(stack: str, registry: Registry) -> StackSpec:
         return StackSpec(platform_stack_name(env), env, "platform")
     tenant = registry.get(tenant_id)
     if tenant is None:
-        raise pulumi.RunError(f"stack {stack!r}: tenant {tenant_id!r} is not in the registry ({registry.directory})")
+        raise pulumi.RunError(
+            f"stack {stack!r}: tenant {tenant_id!r} is not in the registry ({registry.directory})"
+        )
     if not isinstance(tenant, (StandardTenant, EnterpriseTenant)):
-        raise pulumi.RunError(f"stack {stack!r}: {tenant_id!r} is a free tenant; it lives in the platform stack {env!r}")
+        raise pulumi.RunError(
+            f"stack {stack!r}: {tenant_id!r} is a free tenant; it lives in the platform stack {env!r}"
+        )
     return StackSpec(tenant_stack_name(env, tenant_id), env, "tenant", tenant)
 
 
@@ -41,17 +38,25 @@ def build(spec: StackSpec, settings: EnvironmentSettings, registry: Registry) ->
     if spec.kind == "platform":
         from components.tiers.shared_pool import SharedPool, SharedPoolArgs
 
-        pool = SharedPool("shared-pool", SharedPoolArgs(settings=settings, free_tenants=registry.by_tier("free")))
+        pool = SharedPool(
+            "shared-pool", SharedPoolArgs(settings=settings, free_tenants=registry.by_tier("free"))
+        )
         return pool.stack_outputs()
     platform = pulumi.StackReference(settings.platform_stack_ref)
     if isinstance(spec.tenant, StandardTenant):
         from components.tiers.namespace_tenant import NamespaceTenant, NamespaceTenantArgs
 
-        tenant = NamespaceTenant(spec.tenant.id, NamespaceTenantArgs(settings=settings, tenant=spec.tenant, platform=platform))
+        tenant = NamespaceTenant(
+            spec.tenant.id,
+            NamespaceTenantArgs(settings=settings, tenant=spec.tenant, platform=platform),
+        )
     else:
         from components.tiers.dedicated_cluster import DedicatedCluster, DedicatedClusterArgs
 
-        tenant = DedicatedCluster(spec.tenant.id, DedicatedClusterArgs(settings=settings, tenant=spec.tenant, platform=platform))
+        tenant = DedicatedCluster(
+            spec.tenant.id,
+            DedicatedClusterArgs(settings=settings, tenant=spec.tenant, platform=platform),
+        )
     return tenant.stack_outputs()
 
 
