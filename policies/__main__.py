@@ -55,6 +55,9 @@ from policies.rules.k8s import (
 from policies.rules.kms import (
     kms_require_key_rotation,
 )
+from policies.rules.monitoring import (
+    monitoring_require_tenant_operations,
+)
 from policies.rules.sql import (
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,
@@ -112,6 +115,7 @@ REGISTERED = (
     k8s_require_namespace_quota,
     k8s_require_pod_security_labels,
     kms_require_key_rotation,
+    monitoring_require_tenant_operations,
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,
     sql_require_deletion_protection,

@@ -1,0 +1,1 @@
+"""Policies of the 'monitoring' group: what operating a tenant needs (alerts, SLOs, backups)."""

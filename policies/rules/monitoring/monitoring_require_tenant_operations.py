@@ -1,0 +1,80 @@
+"""monitoring-require-tenant-operations: a paying tenant's stack holds what operating it needs.
+
+Alerting that notifies someone, an SLO service with its SLOs, a dashboard, uptime checks, the
+Neo4j backup, the Firestore backup schedule, and (enterprise, which has a project of its own) the
+Data Access audit configuration. Seed 002 promises per-tier SLAs, alerts on quotas and
+degradation, per-tenant dashboards and backups of every database; seed 003 asks that cross-tenant
+access attempts be logged and audited.
+"""
+
+from __future__ import annotations
+
+from domain.tiers import Status, Tier
+from policies.lib.anchors import tenancy
+from policies.lib.config import Config
+from policies.lib.policy import MANDATORY, stack_policy
+from policies.lib.reporting import Report
+from policies.lib.resources import StackView
+
+NAME = "monitoring-require-tenant-operations"
+ANCHORS = (
+    tenancy("seed-002-monitoring", "Per-tier SLA, alerts, per-tenant dashboards, backups"),
+    tenancy("seed-003-audit", "Logging and auditing of cross-tenant access attempts"),
+)
+ALERT_POLICY = "gcp:monitoring/alertPolicy:AlertPolicy"
+UPTIME_CHECK = "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig"
+SLO_SERVICE = "gcp:monitoring/customService:CustomService"
+SLO = "gcp:monitoring/slo:Slo"
+DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+FIRESTORE_BACKUPS = "gcp:firestore/backupSchedule:BackupSchedule"
+AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+# What every paying stack must hold, at least this many of each.
+REQUIRED = {
+    ALERT_POLICY: (1, "alert policy"),
+    UPTIME_CHECK: (1, "uptime check"),
+    SLO_SERVICE: (1, "SLO service"),
+    SLO: (2, "SLO (availability and request success)"),
+    DASHBOARD: (1, "dashboard"),
+    FIRESTORE_BACKUPS: (1, "Firestore backup schedule"),
+}
+DATA_AUDIT_SERVICES = ("storage.googleapis.com", "cloudsql.googleapis.com")
+
+
+def check(view: StackView, report: Report, config: Config) -> None:
+    tenant = view.tenant
+    if tenant is None or tenant.tier == Tier.FREE or tenant.status == Status.OFFBOARDING:
+        return
+    for type_token, (count, what) in REQUIRED.items():
+        found = view.of_type(type_token)
+        if len(found) < count:
+            report.violation(f"tenant {tenant.id} has {len(found)} {what}(s); needs {count}")
+    for policy in view.of_type(ALERT_POLICY):
+        if not policy.get("notificationChannels"):
+            report.violation(f"{policy.label}: the alert notifies nobody", policy.urn)
+    backups = [
+        job
+        for job in view.of_type(CRON_JOB)
+        if (job.get("metadata") or {}).get("name", "").endswith("-neo4j-backup")
+    ]
+    if not backups:
+        report.violation(f"tenant {tenant.id} has no scheduled Neo4j backup")
+    if tenant.tier == Tier.ENTERPRISE:
+        audited = {s.get("service") for s in view.of_type(AUDIT_CONFIG)}
+        for service in DATA_AUDIT_SERVICES:
+            if service not in audited:
+                report.violation(f"tenant {tenant.id}: no Data Access audit logs for {service}")
+
+
+POLICY = stack_policy(
+    name=NAME,
+    description="A paying tenant's stack holds alert policies that notify someone, uptime checks, "
+    "an SLO service with its availability and request-success SLOs, a dashboard, a scheduled "
+    "Neo4j backup and a Firestore backup schedule; an enterprise stack also enables Data Access "
+    "audit logs for Cloud Storage and Cloud SQL.",
+    level=MANDATORY,
+    anchors=ANCHORS,
+    check=check,
+    remediation="Build tenants with TenantServices, which adds TenantAlerts, TenantSlo, "
+    "TenantDashboard and Neo4jBackup; give the environment at least one notification channel.",
+)
