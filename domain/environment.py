@@ -146,14 +146,16 @@ def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings
     except ValidationError as exc:
         raise EnvironmentConfigError(
             [
-                f"{path.name}: config.{SETTINGS_KEY}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                f"{path.name}: config.{SETTINGS_KEY}.{'.'.join(str(p) for p in err['loc'])}: "
+                f"{err['msg']}"
                 for err in exc.errors()
             ]
         ) from None
     if settings.environment != env:
         raise EnvironmentConfigError(
             [
-                f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, expected {env!r}"
+                f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, "
+                f"expected {env!r}"
             ]
         )
     return settings

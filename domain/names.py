@@ -145,7 +145,8 @@ def firestore_database(tenant_id: str) -> str:
 
 
 def uploads_bucket(env: str, project: str, tenant_id: str) -> str:
-    """Bucket names are global: a stable suffix keeps them unique across projects and environments."""
+    """Bucket names are global: a stable suffix keeps them unique across projects and
+    environments."""
     return f"{tenant_id}-uploads-{stable_suffix(project, env, tenant_id)}"
 
 

@@ -62,13 +62,15 @@ def load_yaml_fast(path: Path) -> tuple[Any, YamlProblem | None]:
 
 
 def parse_yaml_text(text: str) -> Any:
-    """YAML text (e.g. a file's old version from git) with the same rules as the registry; raises on errors."""
+    """YAML text (e.g. a file's old version from git) with the same rules as the registry; raises on
+    errors."""
     return _fast_yaml().load(text)
 
 
 @functools.lru_cache(maxsize=1)
 def _fast_yaml() -> YAML:
-    # Building a loader costs more than parsing a small file: one is reused (the CLI is single-threaded).
+    # Building a loader costs more than parsing a small file: one is reused (the CLI is
+    # single-threaded).
     yaml = YAML(typ="safe", pure=False)
     yaml.allow_duplicate_keys = False
     return yaml

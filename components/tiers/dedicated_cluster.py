@@ -158,7 +158,8 @@ class DedicatedCluster(pulumi.ComponentResource):
                 or (
                     None
                     if tenant.dedicated_project
-                    else f'labels.tenant="{tid}" OR resource.labels.namespace_name="{names.k8s_namespace(tid)}"'
+                    else f'labels.tenant="{tid}" OR '
+                    f'resource.labels.namespace_name="{names.k8s_namespace(tid)}"'
                 ),
                 unique_writer_identity=True,
                 opts=on_gcp,

@@ -315,7 +315,7 @@ class SharedPool(pulumi.ComponentResource):
             on_primary,
         )
 
-        # --- each free tenant: its own user pool and its published limits --------------------------
+        # --- each free tenant: its own user pool and its published limits -------------------------
         for tenant in sorted(args.free_tenants, key=lambda t: t.id):
             owner = Ownership.for_tenant(env, tenant)
             IdentityPlatformTenant(

@@ -215,7 +215,8 @@ def _override_problems(name: str, doc: Any, lines: Lines, tier: Tier) -> list[Pr
                         name,
                         path,
                         line,
-                        f"{value!r} is not allowed for tier '{tier.value}'; allowed: {list(bounds)}",
+                        f"{value!r} is not allowed for tier '{tier.value}'; allowed: "
+                        f"{list(bounds)}",
                     )
                 )
             elif (
@@ -334,7 +335,8 @@ def _cross_tenant_problems(
                     file_of(tenant),
                     "region",
                     lines(("region",)),
-                    f"{tenant.region!r} is not allowed in environment {settings.environment!r}; allowed: {settings.allowed_regions}",
+                    f"{tenant.region!r} is not allowed in environment {settings.environment!r}; "
+                    f"allowed: {settings.allowed_regions}",
                 )
             )
         if isinstance(tenant, StandardTenant):
@@ -360,7 +362,8 @@ def _cross_tenant_problems(
                         file_of(tenant),
                         "dedicated_project",
                         lines(("dedicated_project",)),
-                        f"environment {settings.environment!r} has no billing_account to attach a project to",
+                        f"environment {settings.environment!r} has no billing_account to attach a "
+                        "project to",
                     )
                 )
     # Every tenant that claims a taken host is told who else claims it.
@@ -390,7 +393,8 @@ def _cross_tenant_problems(
                     file_of(tenant),
                     "placement",
                     lines(("placement",)),
-                    f"no shared cluster {tenant.placement!r} in environment {settings.environment!r}; known: {known}",
+                    f"no shared cluster {tenant.placement!r} in environment "
+                    f"{settings.environment!r}; known: {known}",
                 )
             )
         elif counts[tenant.placement] > cluster.capacity:
@@ -399,7 +403,8 @@ def _cross_tenant_problems(
                     file_of(tenant),
                     "placement",
                     lines(("placement",)),
-                    f"cluster {cluster.name!r} is over capacity ({counts[tenant.placement]} > {cluster.capacity} tenant namespaces)",
+                    f"cluster {cluster.name!r} is over capacity ({counts[tenant.placement]} > "
+                    f"{cluster.capacity} tenant namespaces)",
                 )
             )
         elif cluster.region != tenant.region:

@@ -214,7 +214,8 @@ def policy_section(check: CommandRun | None, check_json: Path) -> Section:
     for kind, v in rows:
         resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
         lines.append(
-            f"| {kind} | {cell(v.get('level'))} | {cell(v.get('policy'))} | {cell(v.get('stack'))} | "
+            f"| {kind} | {cell(v.get('level'))} | {cell(v.get('policy'))} | "
+            f"{cell(v.get('stack'))} | "
             f"{cell(v.get('tenant'))} | {cell(resource)} | {cell(v.get('message'))} |"
         )
     failed = mandatory > 0 or check.returncode != 0
@@ -239,7 +240,8 @@ def render(
         MARKER,
         "## Tenancy pull-request report",
         "",
-        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment `{env}`.",
+        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment "
+        f"`{env}`.",
         "",
         "| check | result |",
         "|---|---|",
@@ -249,7 +251,10 @@ def render(
         lines += ["", f"### {s.title}", "", s.body]
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_CHARS:
-        note = "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` locally for all of it)_\n"
+        note = (
+            "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` "
+            "locally for all of it)_\n"
+        )
         text = text[: MAX_CHARS - len(note)] + note
     return text
 

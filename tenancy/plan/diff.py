@@ -90,7 +90,8 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
     lines.append("")
     for d in changed:
         lines += [
-            f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>",
+            f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} "
+            f"~{len(d.changed)}</summary>",
             "",
         ]
         rows = ["| | type | name | detail |", "|---|---|---|---|"]
@@ -111,6 +112,6 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
             )
             rows.append(f"| ~ | `{after.type}` | `{_md(after.name)}` | {shown} |")
         if len(rows) - 2 > max_rows:
-            rows = rows[: max_rows + 2] + [f"| | | | … {len(rows) - 2 - max_rows} more rows |"]
-        lines += rows + ["", "</details>", ""]
+            rows = [*rows[: max_rows + 2], f"| | | | … {len(rows) - 2 - max_rows} more rows |"]
+        lines += [*rows, "", "</details>", ""]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""tenancy-forbid-cross-tenant-references: nothing of tenant A names, depends on or nests under tenant B."""
+"""tenancy-forbid-cross-tenant-references: nothing of tenant A names, depends on or nests under
+tenant B."""
 
 from __future__ import annotations
 
@@ -62,11 +63,13 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="No resource of tenant A names tenant B's physical names (domain.names) or stack, or depends on or "
+    description="No resource of tenant A names tenant B's physical names (domain.names) or stack, "
+    "or depends on or "
     "is parented by tenant B's resources.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Derive every name from the owning tenant's id with domain.names; never pass another tenant's "
+    remediation="Derive every name from the owning tenant's id with domain.names; never pass "
+    "another tenant's "
     "outputs into a tenant's resources.",
 )
