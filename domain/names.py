@@ -126,6 +126,11 @@ def postgres_instance(tenant_id: str, index: int) -> str:
     return f"{tenant_id}-postgres-{index}"
 
 
+def postgres_instances(tenant_id: str, count: int) -> list[str]:
+    """A tenant's dedicated instances: <id>-postgres-1..count."""
+    return [postgres_instance(tenant_id, i) for i in range(1, count + 1)]
+
+
 def postgres_replica(instance: str, index: int) -> str:
     """Read replica ``index`` (1-based) of a primary instance."""
     return f"{instance}-replica" if index == 1 else f"{instance}-replica-{index}"
