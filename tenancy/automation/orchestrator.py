@@ -8,7 +8,7 @@ Selection (``resolve_selection``)
         platform stack;
       * a paying tenant's file deleted → nothing (its stack was destroyed during offboarding;
         noted);
-      * ``Pulumi.<env>.yaml`` or shared code (components/, tenancy/, policies/, __main__.py,
+      * ``Pulumi.<env>.yaml`` or shared code (domain.CODE_PACKAGES, __main__.py,
         Pulumi.yaml, pyproject.toml) changed → every stack. Tenant stacks are built by the same code
         and read the environment settings through the platform stack's outputs, so either change can
         alter any of them.
@@ -41,6 +41,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from domain import CODE_PACKAGES
 from domain.environment import settings_path
 from domain.registry import Registry
 from domain.stacks import (
@@ -60,7 +61,7 @@ from tenancy.automation.adapter import (
 )
 from tenancy.automation.registry_diff import tenant_doc_at
 
-SHARED_CODE_DIRS = ("components/", "tenancy/", "policies/")
+SHARED_CODE_DIRS = tuple(f"{package}/" for package in CODE_PACKAGES)
 SHARED_CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
 OUTPUT_EXCERPT_LINES = 40
 
