@@ -18,12 +18,11 @@ from components.conventions import Ownership, child
 from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
+from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
 from domain.registry import EnterpriseTenant
 
-# Secondary ranges of a dedicated VPC; the node subnet comes from the tenant file.
-DEDICATED_PODS_CIDR = "10.128.0.0/14"
-DEDICATED_SERVICES_CIDR = "10.132.0.0/20"
-DEDICATED_MASTER_CIDR = "172.16.32.0/28"
+# The fixed ranges of a dedicated VPC live in domain.networks (the registry checks tenant subnets
+# against them); the node subnet comes from the tenant file.
 
 
 @dataclass
