@@ -26,6 +26,7 @@ from domain.registry.models import (
     EMAIL_PATTERN,
     GCP_REGION_PATTERN,
     NodePool,
+    NotificationChannelSpec,
     check_email,
 )
 from domain.yamlio import line_of, load_yaml_with_lines, to_plain
@@ -100,6 +101,21 @@ class ChartRef(Strict):
     version: str
 
 
+class OpsImages(Strict):
+    """Images of the operations jobs (backups, exports, quota guard)."""
+
+    kubectl: str = Field(
+        "registry.k8s.io/kubectl:v1.33.4", description="kubectl, for VolumeSnapshots and flags."
+    )
+    gcloud: str = Field(
+        "gcr.io/google.com/cloudsdktool/google-cloud-cli:536.0.1-stable",
+        description="gcloud, for Firestore exports and bucket usage.",
+    )
+    neo4j_enterprise: str = Field(
+        "neo4j:5.26.0-enterprise", description="neo4j-admin for online backups (enterprise)."
+    )
+
+
 class EnvironmentSettings(Strict):
     environment: str
     project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
@@ -127,6 +143,11 @@ class EnvironmentSettings(Strict):
     ingress_chart: ChartRef
     cert_manager_chart: ChartRef
     migrations_image: str = Field(description="Image that runs `tenancy db migrate`.")
+    notifications: list[NotificationChannelSpec] = Field(
+        min_length=1,
+        description="The platform's on-call: every alert of the environment notifies these.",
+    )
+    ops_images: OpsImages = OpsImages()
 
     @field_validator("environment")
     @classmethod

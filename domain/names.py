@@ -16,7 +16,9 @@ ID_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,18}[a-z0-9]$"
 _ID_RE = re.compile(ID_PATTERN)
 
 RESERVED_IDS = frozenset({"shared", "platform", "default", "system", "free-tier"})
-RESERVED_PREFIXES = ("kube-", "temporal-", "goog")
+# "gcp-sa": Google's service agents live in gcp-sa-<service>.iam.gserviceaccount.com (Google
+# Cloud docs, "Service agents"), so <id>-firestore of a tenant "gcp-sa" would read as one.
+RESERVED_PREFIXES = ("kube-", "temporal-", "goog", "gcp-sa")
 # Cloud Storage refuses bucket names that contain "google" or look like it.
 FORBIDDEN_SUBSTRINGS = ("google", "g00gle")
 

@@ -25,6 +25,9 @@ class EffectiveProfile:
     temporal_regions: list[str]
     features: dict[str, bool]
     sla: str
+    slo_target_percent: float | None
+    ai_tokens_per_month: int | None
+    max_concurrency: int | None
 
 
 def _override(block, name: str, default):
@@ -68,4 +71,7 @@ def effective_profile(tenant: TenantBase, temporal: TemporalSettings) -> Effecti
         temporal_regions=regions,
         features={**profile.features, **tenant.feature_overrides},
         sla=profile.sla,
+        slo_target_percent=_override(limits, "slo_target_percent", profile.slo_target_percent),
+        ai_tokens_per_month=_override(limits, "ai_tokens_per_month", profile.ai_tokens_per_month),
+        max_concurrency=_override(limits, "max_concurrency", profile.max_concurrency),
     )

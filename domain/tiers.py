@@ -55,6 +55,10 @@ class TierProfile:
     postgres_disk_gb: int
     neo4j_storage_gb: int
     temporal_retention_days: int
+    # Operations (seed 002's SLAs, seed 003's usage caps): None means custom / not offered.
+    slo_target_percent: float | None = None
+    ai_tokens_per_month: int | None = None
+    max_concurrency: int | None = None
     features: dict[str, bool] = field(default_factory=dict)
 
 
@@ -84,6 +88,9 @@ PROFILES: dict[Tier, TierProfile] = {
         postgres_disk_gb=100,
         neo4j_storage_gb=0,
         temporal_retention_days=3,
+        slo_target_percent=None,  # best effort: no SLO
+        ai_tokens_per_month=100_000,
+        max_concurrency=5,
         features={name: False for name in FEATURES},
     ),
     Tier.STANDARD: TierProfile(
@@ -101,6 +108,9 @@ PROFILES: dict[Tier, TierProfile] = {
         postgres_disk_gb=20,
         neo4j_storage_gb=20,
         temporal_retention_days=14,
+        slo_target_percent=99.5,
+        ai_tokens_per_month=2_000_000,
+        max_concurrency=50,
         features={name: Tier.STANDARD in tiers for name, tiers in FEATURES.items()},
     ),
     Tier.ENTERPRISE: TierProfile(
@@ -118,6 +128,9 @@ PROFILES: dict[Tier, TierProfile] = {
         postgres_disk_gb=100,
         neo4j_storage_gb=100,
         temporal_retention_days=30,
+        slo_target_percent=99.9,
+        ai_tokens_per_month=50_000_000,
+        max_concurrency=500,
         features={name: True for name in FEATURES},
     ),
 }
@@ -154,6 +167,21 @@ KNOBS: tuple[Knob, ...] = (
         "limits.backup_retention_days",
         "Backup retention, days",
         {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (7, 3650)},
+    ),
+    Knob(
+        "limits.slo_target_percent",
+        "Availability and request-success SLO target, percent",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (99.0, 99.99)},
+    ),
+    Knob(
+        "limits.ai_tokens_per_month",
+        "AI usage cap, tokens per month",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (1, 10**12)},
+    ),
+    Knob(
+        "limits.max_concurrency",
+        "Concurrent requests and Temporal tasks per tenant",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: (1, 100_000)},
     ),
     Knob(
         "limits.namespace_cpu",

@@ -78,7 +78,7 @@ def tiers_markdown() -> str:
             bounds = knob.bounds[tier]
             if bounds is None:
                 cells.append("—")
-            elif len(bounds) == 2 and all(isinstance(b, int) for b in bounds):
+            elif len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
                 cells.append(f"{bounds[0]}..{bounds[1]}")
             else:
                 cells.append(

@@ -244,8 +244,13 @@ def test_standard_overrides_reach_the_resources(sample_plan) -> None:
         "settings"
     ]
     assert sql["tier"] == "db-custom-2-7680" and sql["availabilityType"] == "ZONAL"
-    alert = of_type(stack, "gcp:monitoring/alertPolicy:AlertPolicy")[0].inputs
-    assert alert["conditions"][0]["conditionThreshold"]["thresholdValue"] == 100 * 1024**3
+    # storage_quota_gb: 100 reaches both storage alerts (80% and 100% of the quota).
+    for share in (80, 100):
+        alert = one(
+            stack, "gcp:monitoring/alertPolicy:AlertPolicy", f"coinbase-alerts-storage-{share}"
+        )
+        threshold = alert.inputs["conditions"][0]["conditionThreshold"]["thresholdValue"]
+        assert threshold == share / 100 * 100 * 1024**3
 
 
 # --- DedicatedCluster -----------------------------------------------------------------------------
@@ -305,12 +310,21 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
     assert idp.inputs["project"] == PROJECT  # the control plane stays shared
 
 
+CONFIG_LABEL_TYPES = {
+    "gcp:monitoring/notificationChannel:NotificationChannel",
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+}
+
+
 def test_labels_on_every_gcp_resource_that_takes_them(sample_plan) -> None:
     label_keys = {"labels", "resourceLabels", "userLabels"}
     checked = 0
     for stack in sample_plan.stacks:
         for resource in stack.resources:
-            found = _find_label_maps(resource.inputs, label_keys)
+            # Where `labels` configure the resource (a channel's email_address, an uptime check's
+            # monitored host), only userLabels carry ownership.
+            keys = {"userLabels"} if resource.type in CONFIG_LABEL_TYPES else label_keys
+            found = _find_label_maps(resource.inputs, keys)
             for labels in found:
                 checked += 1
                 assert {"tenant", "tier", "environment"} <= set(labels), (
@@ -403,7 +417,14 @@ def test_the_walker_catches_a_cross_tenant_grant(sample_plan, registry) -> None:
 
 # --- Kubernetes objects against the real schemas --------------------------------------------------
 
-CRD_KINDS = {"Certificate", "ClusterIssuer"}  # cert-manager CRDs: not in the core schemas
+# Custom resources (not in the core schemas) and the API group each must come from.
+CRD_KINDS = {
+    "Certificate": "cert-manager.io/v1",
+    "ClusterIssuer": "cert-manager.io/v1",
+    "PodMonitoring": "monitoring.googleapis.com/v1",  # Managed Service for Prometheus
+    "VolumeSnapshotClass": "snapshot.storage.k8s.io/v1",  # CSI snapshots
+    "NetworkLogging": "networking.gke.io/v1alpha1",  # GKE Dataplane V2 policy logging
+}
 
 
 def k8s_manifests(plan: Plan) -> Iterator[tuple[str, dict]]:
@@ -426,7 +447,7 @@ def test_every_kubernetes_object_validates_against_the_schemas(sample_plan) -> N
     validated, kinds = 0, set()
     for where, manifest in k8s_manifests(sample_plan):
         if manifest["kind"] in CRD_KINDS:
-            assert manifest["apiVersion"] == "cert-manager.io/v1", where
+            assert manifest["apiVersion"] == CRD_KINDS[manifest["kind"]], where
             continue
         try:
             kubernetes_validate.validate(manifest, K8S_VERSION, strict=True)
@@ -445,6 +466,10 @@ def test_every_kubernetes_object_validates_against_the_schemas(sample_plan) -> N
         "Ingress",
         "StorageClass",
         "Job",
+        "CronJob",  # the Neo4j backups and Firestore exports
+        "Deployment",
+        "Role",
+        "RoleBinding",
     } <= kinds
     assert validated > 60
 

@@ -18,6 +18,7 @@ Sources:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -43,7 +44,8 @@ CROSS_TENANT_SIGNALS = {
     ),
     "iam-denied": (
         "API calls a tenant workload was refused (PERMISSION_DENIED)",
-        'protoPayload.status.code = 7 AND protoPayload.authenticationInfo.principalEmail =~ "-workload@"',
+        "protoPayload.status.code = 7 AND "
+        'protoPayload.authenticationInfo.principalEmail =~ "-workload@"',
         ("principal", "EXTRACT(protoPayload.authenticationInfo.principalEmail)"),
     ),
     "netpol-denied": (
@@ -58,7 +60,7 @@ CROSS_TENANT_SIGNALS = {
 class AuditTrailArgs:
     project: pulumi.Input[str]
     ownership: Ownership
-    notification_channels: list[pulumi.Input[str]]
+    notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]]
     cluster_providers: list[pulumi.ProviderResource] = field(default_factory=list)
     scope: str = "platform"
 

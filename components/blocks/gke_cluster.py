@@ -9,10 +9,12 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.blocks.volume_snapshot_class import VolumeSnapshotClass
 from components.conventions import Ownership, child
 from domain.registry.models import NodePool
 
 RETAINED_STORAGE_CLASS = "tenancy-retained-ssd"
+SNAPSHOT_CLASS = "tenancy-pd-snapshots"
 NODE_ROLES = (
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
@@ -145,6 +147,13 @@ class GkeCluster(pulumi.ComponentResource):
             ),
             logging_service="logging.googleapis.com/kubernetes",
             monitoring_service="monitoring.googleapis.com/kubernetes",
+            # Managed Service for Prometheus: the ingress metrics the SLOs and alerts query.
+            monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
+                enable_components=["SYSTEM_COMPONENTS"],
+                managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(
+                    enabled=True
+                ),
+            ),
             # The default pool is removed at once, but its nodes still boot hardened.
             node_config=self._node_config(node_sa, "e2-small", 50, False, labels),
             resource_labels=labels,
@@ -187,6 +196,15 @@ class GkeCluster(pulumi.ComponentResource):
             volume_binding_mode="WaitForFirstConsumer",
             allow_volume_expansion=True,
             parameters={"type": "pd-ssd"},
+            opts=child(self, provider=self.provider),
+        )
+        # Neo4j snapshots (community edition backups) use the Persistent Disk CSI driver's
+        # snapshots: GKE docs, "Back up Persistent Disk storage using volume snapshots".
+        VolumeSnapshotClass(
+            f"{name}-snapshot-class",
+            metadata=args.ownership.k8s_meta(SNAPSHOT_CLASS),
+            driver="pd.csi.storage.gke.io",
+            deletion_policy="Delete",
             opts=child(self, provider=self.provider),
         )
         self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})

@@ -10,11 +10,22 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.blocks.namespace_baseline import INGRESS_NAMESPACE
-from components.conventions import Ownership, child
+from components.conventions import (
+    Ownership,
+    child,
+    restricted_container_security,
+    restricted_pod_security,
+)
 from domain.environment import ChartRef
 
 CERT_MANAGER_NAMESPACE = "cert-manager"
 ISSUER_NAME = "letsencrypt"
+# The shared counter store of ingress-nginx's global rate limiting (ingress-nginx docs,
+# ConfigMap "global-rate-limit-memcached-host"): every controller replica counts in one place,
+# so a tenant's limit holds whatever the replica count.
+RATE_LIMIT_STORE = "ratelimit-memcached"
+MEMCACHED_IMAGE = "memcached:1.6.39-alpine"
+METRICS_PORT = 10254  # the controller's Prometheus endpoint (chart value controller.metrics.port)
 
 
 @dataclass
@@ -72,6 +83,11 @@ class IngressController(pulumi.ComponentResource):
                         "use-forwarded-headers": "true",
                         "hsts": "true",
                         "ssl-redirect": "true",
+                        "global-rate-limit-memcached-host": (
+                            f"{RATE_LIMIT_STORE}.{INGRESS_NAMESPACE}.svc.cluster.local"
+                        ),
+                        "global-rate-limit-memcached-port": "11211",
+                        "global-rate-limit-status-code": "429",
                     },
                     # Snippets would let one tenant's Ingress reconfigure the shared proxy.
                     "allowSnippetAnnotations": False,
@@ -79,6 +95,24 @@ class IngressController(pulumi.ComponentResource):
                 }
             },
             opts=on_cluster,
+        )
+        self._rate_limit_store(name, own, on_cluster)
+        # Managed Service for Prometheus scrapes the controller (GMP docs, "PodMonitoring").
+        k8s.apiextensions.CustomResource(
+            f"{name}-metrics",
+            api_version="monitoring.googleapis.com/v1",
+            kind="PodMonitoring",
+            metadata=own.k8s_meta("ingress-nginx-controller", INGRESS_NAMESPACE),
+            spec={
+                "selector": {
+                    "matchLabels": {
+                        "app.kubernetes.io/name": "ingress-nginx",
+                        "app.kubernetes.io/component": "controller",
+                    }
+                },
+                "endpoints": [{"port": METRICS_PORT, "interval": "30s"}],
+            },
+            opts=child(self, provider=args.k8s_provider, depends_on=[ingress]),
         )
         sa_annotations = (
             {"iam.gke.io/gcp-service-account": args.cert_manager_gsa_email}
@@ -122,3 +156,45 @@ class IngressController(pulumi.ComponentResource):
             opts=child(self, provider=args.k8s_provider, depends_on=[cert_manager, ingress]),
         )
         self.register_outputs({"address": self.address.address})
+
+    def _rate_limit_store(
+        self, name: str, own: Ownership, on_cluster: pulumi.ResourceOptions
+    ) -> None:
+        labels = {"app.kubernetes.io/name": RATE_LIMIT_STORE}
+        k8s.apps.v1.Deployment(
+            f"{name}-ratelimit-store",
+            metadata=own.k8s_meta(RATE_LIMIT_STORE, INGRESS_NAMESPACE),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=1,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels={**own.k8s_labels(), **labels}),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        security_context=restricted_pod_security(),
+                        containers=[
+                            k8s.core.v1.ContainerArgs(
+                                name="memcached",
+                                image=MEMCACHED_IMAGE,
+                                args=["-m", "64", "-p", "11211"],
+                                ports=[k8s.core.v1.ContainerPortArgs(container_port=11211)],
+                                security_context=restricted_container_security(),
+                                resources=k8s.core.v1.ResourceRequirementsArgs(
+                                    requests={"cpu": "50m", "memory": "96Mi"},
+                                    limits={"memory": "128Mi"},
+                                ),
+                            )
+                        ],
+                    ),
+                ),
+            ),
+            opts=on_cluster,
+        )
+        k8s.core.v1.Service(
+            f"{name}-ratelimit-store-svc",
+            metadata=own.k8s_meta(RATE_LIMIT_STORE, INGRESS_NAMESPACE),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                selector=labels,
+                ports=[k8s.core.v1.ServicePortArgs(port=11211, target_port=11211)],
+            ),
+            opts=on_cluster,
+        )

@@ -33,6 +33,7 @@ class Neo4jArgs:
 
 
 class Neo4j(pulumi.ComponentResource):
+    members: list[str]  # release names, one per member
     password: random.RandomPassword
     auth_secret_name: str
 
@@ -49,7 +50,7 @@ class Neo4j(pulumi.ComponentResource):
             string_data={"NEO4J_AUTH": pulumi.Output.concat("neo4j/", self.password.result)},
             opts=child(self, provider=args.k8s_provider),
         )
-        members = (
+        members = self.members = (
             [f"{args.release_name}-{i}" for i in range(1, CLUSTER_MEMBERS + 1)]
             if args.cluster_mode
             else [args.release_name]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.blocks.gke_cluster import SNAPSHOT_CLASS
 from components.conventions import (
     Ownership,
     child,
@@ -30,7 +31,6 @@ from components.conventions import (
     restricted_pod_security,
 )
 
-SNAPSHOT_CLASS = "tenancy-pd-snapshots"
 BACKUP_PREFIX = "neo4j-backups"
 SCHEDULE = "17 2 * * *"  # daily, off the hour
 BACKUP_PORT = 6362
@@ -79,7 +79,9 @@ class Neo4jBackupArgs:
 
 
 class Neo4jBackup(pulumi.ComponentResource):
-    def __init__(self, name: str, args: Neo4jBackupArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: Neo4jBackupArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("tenancy:blocks:Neo4jBackup", name, {}, opts)
         own = args.ownership
         on_k8s = child(self, provider=args.k8s_provider)
@@ -111,7 +113,8 @@ class Neo4jBackup(pulumi.ComponentResource):
                                 containers=[container],
                                 volumes=[
                                     k8s.core.v1.VolumeArgs(
-                                        name="scratch", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()
+                                        name="scratch",
+                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
                                     )
                                 ],
                             ),
@@ -184,7 +187,9 @@ class Neo4jBackup(pulumi.ComponentResource):
                     kind="ServiceAccount", name=service_account, namespace=args.namespace_name
                 )
             ],
-            opts=pulumi.ResourceOptions.merge(on_k8s, pulumi.ResourceOptions(depends_on=[account, role])),
+            opts=pulumi.ResourceOptions.merge(
+                on_k8s, pulumi.ResourceOptions(depends_on=[account, role])
+            ),
         )
         # The namespace denies egress by default; the snapshotter alone may reach the API server.
         k8s.networking.v1.NetworkPolicy(

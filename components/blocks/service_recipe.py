@@ -54,7 +54,7 @@ class ServiceRecipeArgs:
     bucket_name: str
     backup_retention_days: int
     versioning: bool
-    storage_quota_gb: int | None = None
+    bucket_prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
     project_number: pulumi.Input[str] | None = None
     # Temporal
@@ -151,7 +151,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             versioning=args.versioning,
             noncurrent_retention_days=args.backup_retention_days,
             object_admin=identity.member,
-            quota_gb=args.storage_quota_gb,
+            prefix_retention_days=args.bucket_prefix_retention_days,
             cmek=args.cmek,
             project_number=args.project_number,
         ),

@@ -18,6 +18,7 @@ Metric facts (Google Cloud metrics list unless said otherwise):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -39,7 +40,7 @@ class TenantAlertsArgs:
     tenant_id: str
     project: pulumi.Input[str]  # where the metrics are (the tenant's data project)
     ownership: Ownership
-    notification_channels: list[pulumi.Input[str]]
+    notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]]
     bucket_name: pulumi.Input[str] | None = None
     storage_quota_gb: int | None = None
     sql_instances: list[str] = field(default_factory=list)
@@ -54,7 +55,16 @@ class TenantAlertsArgs:
 
 def quantity(value: str) -> float:
     """A Kubernetes quantity (``8``, ``500m``, ``16Gi``) as a number of cores or bytes."""
-    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 1e3, "M": 1e6, "G": 1e9}
+    units = {
+        "m": 1e-3,
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "k": 1e3,
+        "M": 1e6,
+        "G": 1e9,
+    }
     for suffix in sorted(units, key=len, reverse=True):
         if value.endswith(suffix):
             return float(value[: -len(suffix)]) * units[suffix]
@@ -111,7 +121,8 @@ class TenantAlerts(pulumi.ComponentResource):
                 ids.apply(
                     lambda clause: (
                         'metric.type = "monitoring.googleapis.com/uptime_check/'
-                        f'time_until_ssl_cert_expires" AND resource.type = "uptime_url" AND ({clause})'
+                        'time_until_ssl_cert_expires" AND resource.type = "uptime_url" '
+                        f"AND ({clause})"
                     )
                 ),
                 CERT_EXPIRY_DAYS,
@@ -193,7 +204,8 @@ class TenantAlerts(pulumi.ComponentResource):
         args = self._args
         self._policy(
             f"quota-{resource}",
-            f"namespace {args.namespace} {resource} requests at {int(QUOTA_SATURATION * 100)}% of quota",
+            f"namespace {args.namespace} {resource} requests at "
+            f"{int(QUOTA_SATURATION * 100)}% of quota",
             gcp.monitoring.AlertPolicyConditionArgs(
                 display_name=f"{resource} requests near the namespace quota",
                 condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
@@ -221,7 +233,8 @@ class TenantAlerts(pulumi.ComponentResource):
         hosts = "|".join(h.replace(".", "\\\\.") for h in self._args.hosts)
         requests = f'nginx_ingress_controller_requests{{host=~"{hosts}"'
         error_ratio = (
-            f'sum(rate({requests},status=~"5.."}}[5m])) / sum(rate({requests}}}[5m])) > {ERROR_RATIO}'
+            f'sum(rate({requests},status=~"5.."}}[5m])) / sum(rate({requests}}}[5m])) '
+            f"> {ERROR_RATIO}"
         )
         latency = (
             "histogram_quantile(0.95, sum by (le) (rate("

@@ -1,9 +1,10 @@
 """A bucket with uniform access, public access prevention, optional versioning, lifecycle rules,
-optional CMEK (a KMS key with rotation) and a storage-quota alert."""
+optional CMEK (a KMS key with rotation) and per-prefix retention. Its quota alerts are
+TenantAlerts'."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -22,7 +23,8 @@ class TenantBucketArgs:
     versioning: bool
     noncurrent_retention_days: int
     object_admin: pulumi.Input[str] | None = None  # the one member that may read and write objects
-    quota_gb: int | None = None  # None: no alert (unlimited)
+    # Objects under a prefix deleted after so many days (backups and exports kept by retention).
+    prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
     retention_days: int | None = None  # bucket retention policy (enterprise)
     project_number: pulumi.Input[str] | None = (
@@ -89,6 +91,15 @@ class TenantBucket(pulumi.ComponentResource):
                     ),
                 )
             )
+        for prefix, days in sorted(args.prefix_retention_days.items()):
+            lifecycle.append(
+                gcp.storage.BucketLifecycleRuleArgs(
+                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                        age=days, matches_prefixes=[f"{prefix}/"]
+                    ),
+                )
+            )
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket",
             name=args.bucket_name,
@@ -117,35 +128,6 @@ class TenantBucket(pulumi.ComponentResource):
                 bucket=self.bucket.name,
                 role="roles/storage.objectAdmin",
                 member=args.object_admin,
-                opts=child(self),
-            )
-        if args.quota_gb is not None:
-            gcp.monitoring.AlertPolicy(
-                f"{name}-quota-alert",
-                project=args.project,
-                display_name=f"Storage quota {args.quota_gb} GB exceeded: {args.bucket_name}",
-                combiner="OR",
-                conditions=[
-                    gcp.monitoring.AlertPolicyConditionArgs(
-                        display_name="bucket size above quota",
-                        condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-                            filter=(
-                                'resource.type = "gcs_bucket" AND resource.labels.bucket_name = '
-                                f'"{args.bucket_name}" '
-                                'AND metric.type = "storage.googleapis.com/storage/total_bytes"'
-                            ),
-                            comparison="COMPARISON_GT",
-                            threshold_value=float(args.quota_gb) * 1024**3,
-                            duration="300s",
-                            aggregations=[
-                                gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                                    alignment_period="300s", per_series_aligner="ALIGN_MAX"
-                                )
-                            ],
-                        ),
-                    )
-                ],
-                user_labels=own.gcp_labels(),
                 opts=child(self),
             )
         self.register_outputs({"bucket": self.bucket.name})

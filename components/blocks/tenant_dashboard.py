@@ -30,7 +30,10 @@ class TenantDashboardArgs:
 
 
 def _chart(title: str, query: dict) -> dict:
-    return {"title": title, "xyChart": {"dataSets": [{"timeSeriesQuery": query, "plotType": "LINE"}]}}
+    return {
+        "title": title,
+        "xyChart": {"dataSets": [{"timeSeriesQuery": query, "plotType": "LINE"}]},
+    }
 
 
 def _filter(metric_filter: str, aligner: str = "ALIGN_MEAN") -> dict:

@@ -24,6 +24,23 @@ class TenantIngressArgs:
     service_port: int = 80
     tls_secret: str = "tenant-tls"
     certificate_dns_names: list[str] | None = None  # default: the hosts
+    # Requests per minute across all of the Ingress's hosts, counted by every controller replica
+    # in one store (global rate limiting, keyed by host); None: no limit at the edge.
+    rate_limit_per_min: int | None = None
+
+
+def rate_limit_annotations(per_minute: int | None) -> dict[str, str] | None:
+    """ingress-nginx global rate limiting (annotations ``global-rate-limit``, ``-window`` and
+    ``-key``: ingress-nginx docs, "Annotations", Global Rate Limiting); over the limit the
+    controller answers 429 (ConfigMap ``global-rate-limit-status-code``)."""
+    if per_minute is None:
+        return None
+    prefix = "nginx.ingress.kubernetes.io"
+    return {
+        f"{prefix}/global-rate-limit": str(per_minute),
+        f"{prefix}/global-rate-limit-window": "1m",
+        f"{prefix}/global-rate-limit-key": "$host",
+    }
 
 
 class TenantIngress(pulumi.ComponentResource):
@@ -47,7 +64,11 @@ class TenantIngress(pulumi.ComponentResource):
         )
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=own.k8s_meta("tenant", args.namespace),
+            metadata=own.k8s_meta(
+                "tenant",
+                args.namespace,
+                annotations=rate_limit_annotations(args.rate_limit_per_min),
+            ),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name="nginx",
                 tls=[

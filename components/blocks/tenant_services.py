@@ -4,25 +4,45 @@ ingress. NamespaceTenant places it on a shared cluster; DedicatedCluster on the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
+from components.blocks.firestore_database import MAX_DAILY_BACKUP_RETENTION_DAYS
+from components.blocks.firestore_exports import (
+    EXPORT_PREFIX,
+    FirestoreExports,
+    FirestoreExportsArgs,
+)
 from components.blocks.identity_platform_tenant import (
     IdentityPlatformTenant,
     IdentityPlatformTenantArgs,
 )
 from components.blocks.neo4j import Neo4j, Neo4jArgs
+from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
+from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
+from components.blocks.tenant_dashboard import TenantDashboard, TenantDashboardArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
+from components.blocks.tenant_slo import TenantSlo, TenantSloArgs
 from components.conventions import Ownership, child
 from domain import names
 from domain.environment import ChartRef
 from domain.tiers import NamespaceQuota
 
 MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
+
+
+def backup_prefixes(retention_days: int) -> dict[str, int]:
+    """Bucket prefixes of the backups kept in the tenant bucket, with their retention. Firestore
+    exports exist only where Firestore's own schedule stops short of the retention."""
+    prefixes = {BACKUP_PREFIX: retention_days}
+    if retention_days > MAX_DAILY_BACKUP_RETENTION_DAYS:
+        prefixes[EXPORT_PREFIX] = retention_days
+    return prefixes
 
 
 @dataclass(kw_only=True)
@@ -66,6 +86,15 @@ class TenantServicesArgs:
     temporal_backend: str
     temporal_endpoint: str | None
     temporal_api_key_expiry: str
+    # Operations: who is told, what is promised, the limits delivered to the services.
+    notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]]
+    slo_target_percent: float | None
+    ai_tokens_per_month: int | None
+    max_concurrency: int | None
+    api_server_cidrs: list[str]
+    kubectl_image: str
+    gcloud_image: str
+    neo4j_enterprise_image: str
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -106,7 +135,7 @@ class TenantServices(pulumi.ComponentResource):
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
                 backup_retention_days=args.backup_retention_days,
                 versioning=True,
-                storage_quota_gb=args.storage_quota_gb,
+                bucket_prefix_retention_days=backup_prefixes(args.backup_retention_days),
                 cmek=args.cmek,
                 project_number=args.project_number,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
@@ -158,6 +187,11 @@ class TenantServices(pulumi.ComponentResource):
             "STORAGE_QUOTA_GB": str(args.storage_quota_gb or "unlimited"),
             "FEATURES": ",".join(sorted(k for k, on in args.features.items() if on)),
             "PUBLIC_HOSTS": ",".join(args.hosts),
+            # Usage caps the services enforce (seed 003); the Temporal worker's task slots.
+            "AI_TOKENS_PER_MONTH": str(args.ai_tokens_per_month or "unlimited"),
+            "MAX_CONCURRENCY": str(args.max_concurrency or "unlimited"),
+            "TEMPORAL_MAX_CONCURRENT_ACTIVITIES": str(args.max_concurrency or "unlimited"),
+            "TEMPORAL_MAX_CONCURRENT_WORKFLOW_TASKS": str(args.max_concurrency or "unlimited"),
         }
         secrets: dict[str, pulumi.Input[str]] = {"NEO4J_PASSWORD": neo4j.password.result}
         for index, instance in enumerate(postgres.instances, start=1):
@@ -184,9 +218,11 @@ class TenantServices(pulumi.ComponentResource):
                 namespace=namespace.name,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
+                rate_limit_per_min=args.api_rate_limit_per_min,
             ),
             on_k8s,
         )
+        self._operations(args, services.identity.member, bucket, postgres, neo4j)
 
         self.outputs = {
             "tenant": tid,
@@ -202,3 +238,98 @@ class TenantServices(pulumi.ComponentResource):
             "status": args.status,
         }
         self.register_outputs(self.outputs)
+
+    def _operations(self, args: TenantServicesArgs, member, bucket, postgres, neo4j) -> None:
+        """Monitoring, SLOs, dashboard and backups of the tenant (issue: operate it)."""
+        own, tid = args.ownership, args.tenant_id
+        on_gcp = child(self, args.gcp_provider)
+        on_k8s = child(self, args.k8s_provider)
+        namespace = names.k8s_namespace(tid)
+        instances = names.postgres_instances(tid, args.postgres_instances)
+        uptime_checks: list[pulumi.Input[str]] = []
+        if args.slo_target_percent is not None:
+            slo = TenantSlo(
+                f"{tid}-slo",
+                TenantSloArgs(
+                    tenant_id=tid,
+                    project=args.project,
+                    hosts=args.hosts,
+                    goal=round(args.slo_target_percent / 100, 6),
+                    ownership=own,
+                    notification_channels=args.notification_channels,
+                ),
+                on_gcp,
+            )
+            uptime_checks = list(slo.uptime_check_ids)
+        TenantAlerts(
+            f"{tid}-alerts",
+            TenantAlertsArgs(
+                tenant_id=tid,
+                project=args.project,
+                ownership=own,
+                notification_channels=args.notification_channels,
+                bucket_name=bucket.bucket.name,
+                storage_quota_gb=args.storage_quota_gb,
+                sql_instances=instances,
+                sql_replicas=[
+                    names.postgres_replica(i, n)
+                    for i in instances
+                    for n in range(1, args.postgres_read_replicas + 1)
+                ],
+                namespace=namespace,
+                quota_cpu_cores=quantity(args.namespace_quota.cpu),
+                quota_memory_bytes=quantity(args.namespace_quota.memory),
+                hosts=args.hosts,
+                uptime_check_ids=uptime_checks,
+                migration_job_prefix=f"{tid}-migrations",
+            ),
+            on_gcp,
+        )
+        TenantDashboard(
+            f"{tid}-dashboard",
+            TenantDashboardArgs(
+                tenant_id=tid,
+                project=args.project,
+                hosts=args.hosts,
+                namespace=namespace,
+                bucket_name=bucket.bucket.name,
+                sql_database_ids=[pulumi.Output.concat(args.project, ":", i) for i in instances],
+            ),
+            on_gcp,
+        )
+        Neo4jBackup(
+            f"{tid}-neo4j-backup",
+            Neo4jBackupArgs(
+                release_name=names.neo4j_release(tid),
+                namespace=namespace,
+                namespace_name=namespace,
+                service_account=names.k8s_service_account(tid),
+                enterprise_edition=args.neo4j_cluster,
+                members=neo4j.members,
+                bucket_name=bucket.bucket.name,
+                retention_days=args.backup_retention_days,
+                neo4j_image=args.neo4j_enterprise_image,
+                kubectl_image=args.kubectl_image,
+                api_server_cidrs=args.api_server_cidrs,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+            ),
+            on_k8s,
+        )
+        if EXPORT_PREFIX in backup_prefixes(args.backup_retention_days):
+            FirestoreExports(
+                f"{tid}-firestore-exports",
+                FirestoreExportsArgs(
+                    database_id=names.firestore_database(tid),
+                    project=args.project,
+                    bucket_name=bucket.bucket.name,
+                    workload_member=member,
+                    namespace=namespace,
+                    service_account=names.k8s_service_account(tid),
+                    image=args.gcloud_image,
+                    ownership=own,
+                    gcp_provider=args.gcp_provider,
+                    k8s_provider=args.k8s_provider,
+                ),
+                child(self),
+            )

@@ -9,9 +9,15 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from components.blocks.audit_trail import AuditTrail, AuditTrailArgs
 from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeClusterArgs
 from components.blocks.ingress_controller import IngressController, IngressControllerArgs
 from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, NetworkArgs
+from components.blocks.notification_channels import (
+    Channel,
+    NotificationChannels,
+    NotificationChannelsArgs,
+)
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
@@ -20,6 +26,10 @@ from domain import names
 from domain.environment import EnvironmentSettings
 from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
 from domain.registry import EnterpriseTenant
+
+# What an enterprise tenant's observer group may read in its own project (Cloud Monitoring and
+# Cloud Logging predefined read-only roles).
+OBSERVER_ROLES = ("roles/monitoring.viewer", "roles/logging.viewer")
 
 # The fixed ranges of a dedicated VPC live in domain.networks (the registry checks tenant subnets
 # against them); the node subnet comes from the tenant file.
@@ -38,6 +48,7 @@ class DedicatedCluster(pulumi.ComponentResource):
     ):
         super().__init__("tenancy:tiers:DedicatedCluster", name, {}, opts)
         s, tenant = args.settings, args.tenant
+        self.settings = s
         tid = tenant.id
         own = Ownership.for_tenant(s.environment, tenant)
         platform_gcp = gcp.Provider(
@@ -124,6 +135,7 @@ class DedicatedCluster(pulumi.ComponentResource):
             on_gcp,
         )
 
+        channels = self._channels(tenant, project_id, platform_gcp, tenant_gcp, args.platform)
         self.services = TenantServices(
             f"{tid}-services",
             tenant_services_args(
@@ -140,10 +152,34 @@ class DedicatedCluster(pulumi.ComponentResource):
                 cmek=tenant.cmek,
                 project_number=project_number,
                 depends_on=[network.private_services, *waits],
+                notification_channels=channels,
+                api_server_cidrs=[DEDICATED_MASTER_CIDR],
             ),
             child(self),
         )
 
+        if tenant.dedicated_project:
+            AuditTrail(
+                f"{tid}-audit",
+                AuditTrailArgs(
+                    project=project_id,
+                    ownership=own,
+                    notification_channels=channels,
+                    cluster_providers=[cluster.provider],
+                    scope=tid,
+                ),
+                on_gcp,
+            )
+        if tenant.observer_group is not None:
+            # Read-only, on the tenant's own project only (validation requires one).
+            for role in OBSERVER_ROLES:
+                gcp.projects.IAMMember(
+                    f"{tid}-observer-{role.split('/')[1].replace('.', '-')}",
+                    project=project_id,
+                    role=role,
+                    member=f"group:{tenant.observer_group}",
+                    opts=on_gcp,
+                )
         if tenant.log_sink is not None:
             # The writer identity must be granted on the tenant's destination (see docs/tiers.md).
             sink = gcp.logging.ProjectSink(
@@ -177,6 +213,40 @@ class DedicatedCluster(pulumi.ComponentResource):
             "log_sink_writer": sink_writer,
         }
         self.register_outputs(self.outputs)
+
+    def _channels(
+        self,
+        tenant: EnterpriseTenant,
+        project_id: pulumi.Input[str],
+        platform_gcp: pulumi.ProviderResource,
+        tenant_gcp: pulumi.ProviderResource,
+        platform: pulumi.StackReference,
+    ) -> pulumi.Output[list[str]]:
+        """Alert policies may only name channels of their own project: a dedicated project gets
+        its own copy of the platform's on-call; the tenant's on-call joins either way."""
+        s, tid = self.settings, tenant.id
+        own = Ownership.for_tenant(s.environment, tenant)
+        specs = [Channel(f"tenant-{c.name}", c.kind, c.target, c.secret) for c in tenant.oncall]
+        if tenant.dedicated_project:
+            specs = [Channel(c.name, c.kind, c.target, c.secret) for c in s.notifications] + specs
+        created = NotificationChannels(
+            f"{tid}-oncall",
+            NotificationChannelsArgs(
+                channels=specs,
+                project=project_id,
+                ownership=own,
+                display_prefix=f"tenancy {s.environment} {tid}",
+            ),
+            child(self, tenant_gcp if tenant.dedicated_project else platform_gcp),
+        )
+        inherited = (
+            pulumi.Output.from_input([])
+            if tenant.dedicated_project
+            else platform.require_output("notification_channels")
+        )
+        return pulumi.Output.all(inherited, *created.ids).apply(
+            lambda values: [*values[0], *values[1:]]
+        )
 
     def stack_outputs(self) -> dict[str, Any]:
         return dict(self.outputs)

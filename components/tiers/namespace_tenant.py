@@ -66,6 +66,10 @@ class NamespaceTenant(pulumi.ComponentResource):
                 hosts=[host],
                 cmek=tenant.cmek,
                 project_number=project_number,
+                notification_channels=args.platform.require_output("notification_channels"),
+                api_server_cidrs=[
+                    next(c for c in s.clusters if c.name == tenant.placement).master_ipv4_cidr
+                ],
             ),
             child(self),
         )

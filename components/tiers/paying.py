@@ -4,6 +4,8 @@ become building-block arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 
 from components.blocks.tenant_services import TenantServicesArgs
@@ -27,6 +29,8 @@ def tenant_services_args(
     private_services_cidr: pulumi.Input[str],
     hosts: list[str],
     cmek: bool,
+    notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]],
+    api_server_cidrs: list[str],
     project_number: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
 ) -> TenantServicesArgs:
@@ -71,4 +75,12 @@ def tenant_services_args(
         temporal_backend=settings.temporal.backend,
         temporal_endpoint=settings.temporal.endpoint,
         temporal_api_key_expiry=settings.temporal.api_key_expiry,
+        notification_channels=notification_channels,
+        slo_target_percent=profile.slo_target_percent,
+        ai_tokens_per_month=profile.ai_tokens_per_month,
+        max_concurrency=profile.max_concurrency,
+        api_server_cidrs=api_server_cidrs,
+        kubectl_image=settings.ops_images.kubectl,
+        gcloud_image=settings.ops_images.gcloud,
+        neo4j_enterprise_image=settings.ops_images.neo4j_enterprise,
     )

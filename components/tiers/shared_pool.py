@@ -11,6 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.blocks.audit_trail import AuditTrail, AuditTrailArgs
 from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeClusterArgs
 from components.blocks.identity_platform_tenant import (
     IdentityPlatformTenant,
@@ -22,7 +23,13 @@ from components.blocks.ingress_controller import (
     IngressControllerArgs,
 )
 from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, NetworkArgs
+from components.blocks.notification_channels import (
+    Channel,
+    NotificationChannels,
+    NotificationChannelsArgs,
+)
 from components.blocks.service_recipe import ServiceRecipeArgs, ServiceSet, compose_services
+from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -60,11 +67,33 @@ class SharedPool(pulumi.ComponentResource):
         self.gcp_provider = gcp_provider
         self.on_gcp = child(self, gcp_provider)
 
+        self.channels = NotificationChannels(
+            f"{s.environment}-oncall",
+            NotificationChannelsArgs(
+                channels=[Channel(c.name, c.kind, c.target, c.secret) for c in s.notifications],
+                project=s.project,
+                ownership=self.shared,
+                display_prefix=f"tenancy {s.environment}",
+            ),
+            self.on_gcp,
+        )
         self.network = self._network()
         self.private_services_cidr = self.network.private_services_cidr
         cluster, ingress = self._pool_clusters(self._cert_manager_identity())
         self.zone = self._dns(ingress)
         services = self._free_tier(cluster)
+        AuditTrail(
+            f"{s.environment}-audit",
+            AuditTrailArgs(
+                project=s.project,
+                ownership=self.shared,
+                notification_channels=self.channels.ids,
+                cluster_providers=self.cluster_providers,
+                scope=s.environment,
+            ),
+            self.on_gcp,
+        )
+        self._free_pool_alerts(services)
         for tenant in sorted(args.free_tenants, key=lambda t: t.id):
             self._free_tenant(tenant, cluster, services)
 
@@ -78,6 +107,7 @@ class SharedPool(pulumi.ComponentResource):
             "dns_zone": self.zone.name,
             "app_domain": s.app_domain,
             "shared_temporal_namespace": services.temporal.namespace_id,
+            "notification_channels": self.channels.ids,
         }
         self.register_outputs(self.outputs)
 
@@ -133,6 +163,7 @@ class SharedPool(pulumi.ComponentResource):
         """Every pool cell with its ingress; returns the first, which hosts the free tier."""
         s, env = self.settings, self.settings.environment
         self.clusters: dict[str, dict[str, Any]] = {}
+        self.cluster_providers: list[pulumi.ProviderResource] = []
         built: list[tuple[GkeCluster, IngressController]] = []
         for pool in s.clusters:
             cluster = GkeCluster(
@@ -182,6 +213,7 @@ class SharedPool(pulumi.ComponentResource):
                 "capacity": pool.capacity,
             }
             built.append((cluster, ingress))
+            self.cluster_providers.append(cluster.provider)
         return built[0]
 
     def _dns(self, ingress: IngressController) -> gcp.dns.ManagedZone:
@@ -288,6 +320,26 @@ class SharedPool(pulumi.ComponentResource):
         )
         return services
 
+    def _free_pool_alerts(self, services: ServiceSet) -> None:
+        """Alerts on what every free tenant shares: its database, namespace and host."""
+        s, env = self.settings, self.settings.environment
+        TenantAlerts(
+            f"{env}-free-pool-alerts",
+            TenantAlertsArgs(
+                tenant_id="free-pool",
+                project=s.project,
+                ownership=self.free,
+                notification_channels=self.channels.ids,
+                sql_instances=[names.shared_postgres_instance(env)],
+                namespace=names.FREE_TIER_NAMESPACE,
+                quota_cpu_cores=quantity(FREE_POOL_QUOTA.cpu),
+                quota_memory_bytes=quantity(FREE_POOL_QUOTA.memory),
+                hosts=[s.app_domain],
+                migration_job_prefix="free-tier-migrations",
+            ),
+            self.on_gcp,
+        )
+
     def _free_tenant(self, tenant: FreeTenant, cluster: GkeCluster, services: ServiceSet) -> None:
         """Each free tenant: its own user pool and its published limits."""
         s = self.settings
@@ -311,6 +363,8 @@ class SharedPool(pulumi.ComponentResource):
                 "tenant_id": tenant.id,
                 "status": tenant.status.value,
                 "api_rate_limit_per_min": str(profile.api_rate_limit_per_min),
+                "ai_tokens_per_month": str(profile.ai_tokens_per_month),
+                "max_concurrency": str(profile.max_concurrency),
                 "storage_quota_gb": str(profile.storage_quota_gb),
                 "storage_prefix": f"{tenant.id}/",
                 "temporal_task_queue": f"tenant-{tenant.id}",

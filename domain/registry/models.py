@@ -113,6 +113,32 @@ class LogSink(StrictModel):
     filter: str | None = None
 
 
+class NotificationChannelSpec(StrictModel):
+    """Who an alert tells: an email address, a Slack channel or a PagerDuty service. Slack and
+    PagerDuty tokens stay in Secret Manager; ``secret`` names the secret holding it."""
+
+    name: str = Field(pattern=r"^[a-z](?:[-a-z0-9]{0,28}[a-z0-9])?$")
+    kind: Literal["email", "slack", "pagerduty"]
+    target: str = Field(
+        min_length=1, max_length=254, description="Email address, Slack channel or service name."
+    )
+    secret: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,255}$",
+        description="Secret Manager secret id holding the Slack token or PagerDuty service key.",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> NotificationChannelSpec:
+        if self.kind == "email":
+            check_email(self.target)
+            if self.secret is not None:
+                raise ValueError("an email channel takes no secret")
+        elif self.secret is None:
+            raise ValueError(f"a {self.kind} channel needs `secret`, the Secret Manager secret id")
+        return self
+
+
 # --- the override sections, one model per tier, from the override matrix ---------------------
 
 SECTIONS = ("limits", "databases", "temporal")
@@ -140,7 +166,8 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
             description=f"{knob.description}, e.g. gcp-us-central1; at most {most}.",
         )
     lo, hi = bounds
-    return int | None, Field(None, ge=lo, le=hi, description=f"{knob.description} ({lo}..{hi}).")
+    kind = float if isinstance(lo, float) else int
+    return kind | None, Field(None, ge=lo, le=hi, description=f"{knob.description} ({lo}..{hi}).")
 
 
 def _section_model(section: str, tier: Tier) -> type[StrictModel]:
@@ -277,6 +304,17 @@ class EnterpriseTenant(TenantBase):
     )
     vpc_peering: VpcPeering | None = None
     log_sink: LogSink | None = None
+    oncall: list[NotificationChannelSpec] = Field(
+        default_factory=list,
+        max_length=5,
+        description="The tenant's own on-call, told of its alerts besides the platform's.",
+    )
+    observer_group: str | None = Field(
+        None,
+        pattern=EMAIL_PATTERN,
+        description="Google group given read-only access to the tenant's dashboards and logs "
+        "(needs dedicated_project: the grant is on the tenant's own project).",
+    )
     network_cidr: str = Field(
         "10.20.0.0/20",
         pattern=PRIVATE_CIDR_PATTERN,
@@ -291,6 +329,22 @@ class EnterpriseTenant(TenantBase):
     @classmethod
     def _private_network(cls, value: str) -> str:
         return check_private_network(value)
+
+    @model_validator(mode="after")
+    def _observers_need_own_project(self) -> EnterpriseTenant:
+        # Cloud Monitoring grants are per project, not per dashboard: in the platform project a
+        # viewer would see every tenant's metrics.
+        if self.observer_group is not None:
+            check_email(self.observer_group)
+            if not self.dedicated_project:
+                raise ValueError(
+                    "observer_group needs dedicated_project: true (read-only access is granted on "
+                    "the tenant's own project, never on the platform's)"
+                )
+        names_seen = [c.name for c in self.oncall]
+        if len(names_seen) != len(set(names_seen)):
+            raise ValueError("oncall channel names must be unique")
+        return self
 
     @field_validator("node_pools")
     @classmethod

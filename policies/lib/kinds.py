@@ -58,6 +58,11 @@ LABEL_FIELDS: dict[str, tuple[str, ...]] = {
     "gcp:redis/instance:Instance": ("labels",),
     "gcp:certificatemanager/certificate:Certificate": ("labels",),
     "gcp:monitoring/alertPolicy:AlertPolicy": ("userLabels",),
+    # A notification channel's `labels` configure it (email_address, channel_name).
+    "gcp:monitoring/notificationChannel:NotificationChannel": ("userLabels",),
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": ("userLabels",),
+    "gcp:monitoring/customService:CustomService": ("userLabels",),
+    "gcp:monitoring/slo:Slo": ("userLabels",),
 }
 GENERIC_LABEL_FIELDS = ("labels", "userLabels", "resourceLabels")
 
@@ -110,6 +115,9 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "ValidatingWebhookConfiguration",
         "MutatingWebhookConfiguration",
         "ClusterIssuer",
+        "VolumeSnapshotClass",
+        "NetworkLogging",  # GKE Dataplane V2, one per cluster
+        "NetworkLoggingPatch",
     }
 )
 # Component types of pulumi-kubernetes: they hold no Kubernetes object of their own.

@@ -413,6 +413,25 @@ def alert_policy(r: PlanResource, ctx: Context) -> Priced:
     )
 
 
+def uptime_check(r: PlanResource, ctx: Context) -> Priced:
+    period = float(str(r.inputs.get("period") or "60s").rstrip("s"))
+    # Every checker location runs the check once per period (Cloud Monitoring, uptime checks).
+    checkers = uptime_checkers(r.inputs.get("selectedRegions") or [])
+    executions = ctx.assume("hours_per_month") * 3600 / period * checkers
+    per = ctx.need("monitoring.uptime_check_execution")
+    return Priced(
+        executions * per,
+        f"{executions:,.0f} executions ({checkers} checkers every {period:.0f} s) x {rate(per)}",
+    )
+
+
+def uptime_checkers(regions: list[str]) -> int:
+    """USA has three checkers, EUROPE, SOUTH_AMERICA and ASIA_PACIFIC one each; no selection
+    means all of them (Cloud Monitoring docs, "Uptime checks overview")."""
+    per_region = {"USA": 3, "EUROPE": 1, "SOUTH_AMERICA": 1, "ASIA_PACIFIC": 1}
+    return sum(per_region.get(r, 1) for r in regions) if regions else sum(per_region.values())
+
+
 # --- Network -----------------------------------------------------------------------------------
 
 
@@ -569,6 +588,7 @@ RULES: dict[str, Rule] = {
     "gcp:kms/cryptoKey:CryptoKey": crypto_key,
     "gcp:logging/projectSink:ProjectSink": log_sink,
     "gcp:monitoring/alertPolicy:AlertPolicy": alert_policy,
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": uptime_check,
     "gcp:compute/routerNat:RouterNat": router_nat,
     "gcp:compute/address:Address": address,
     "gcp:compute/globalAddress:GlobalAddress": address,

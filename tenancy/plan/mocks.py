@@ -159,6 +159,38 @@ def _helm_release(args, settings):
     }
 
 
+def _notification_channel(args, settings):
+    project = _project(args, settings)
+    return {"name": f"projects/{project}/notificationChannels/{args.name}"}
+
+
+def _uptime_check(args, settings):
+    return {"uptimeCheckId": f"{args.name}-check"}
+
+
+def _custom_service(args, settings):
+    project = _project(args, settings)
+    return {"name": f"projects/{project}/services/{args.inputs.get('serviceId', args.name)}"}
+
+
+def _slo(args, settings):
+    project = _project(args, settings)
+    return {
+        "name": f"projects/{project}/services/{args.inputs.get('service', 'service')}"
+        f"/serviceLevelObjectives/{args.inputs.get('sloId', args.name)}"
+    }
+
+
+def _log_metric(args, settings):
+    return {"name": args.inputs.get("name", args.name)}
+
+
+def _service_identity(args, settings):
+    service = args.inputs.get("service", "service").split(".")[0]
+    email = f"service-123456789012@gcp-sa-{service}.iam.gserviceaccount.com"
+    return {"email": email, "member": f"serviceAccount:{email}"}
+
+
 _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str, Any]]] = {
     "gcp:serviceaccount/account:Account": _service_account,
     "gcp:sql/databaseInstance:DatabaseInstance": _sql_instance,
@@ -179,6 +211,12 @@ _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str,
     "temporalcloud:index/apikey:Apikey": _temporal_api_key,
     "temporalcloud:index/serviceAccount:ServiceAccount": _temporal_service_account,
     "kubernetes:helm.sh/v3:Release": _helm_release,
+    "gcp:monitoring/notificationChannel:NotificationChannel": _notification_channel,
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": _uptime_check,
+    "gcp:monitoring/customService:CustomService": _custom_service,
+    "gcp:monitoring/slo:Slo": _slo,
+    "gcp:logging/metric:Metric": _log_metric,
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
 }
 
 
@@ -219,4 +257,7 @@ class PlanMocks(Mocks):
                 "number": "123456789012",
                 "projectId": args.args.get("projectId", self.settings.project),
             }
+        if args.token == "gcp:secretmanager/getSecretVersion:getSecretVersion":
+            # The on-call tokens live in Secret Manager; the plan never sees them.
+            return {"secretData": "offline-secret", "name": args.args.get("secret", "")}
         return {}

@@ -68,6 +68,10 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
         "clusters": clusters,
         "dns_zone": names.app_dns_zone(env),
         "app_domain": s.app_domain,
+        "notification_channels": [
+            f"projects/{s.project}/notificationChannels/{env}-oncall-{c.name}"
+            for c in s.notifications
+        ],
         "shared_temporal_namespace": temporal["id"]
         if s.temporal.backend == "cloud"
         else names.shared_temporal_namespace(env),

@@ -86,7 +86,7 @@ def test_a_failing_snapshot_stops_before_pruning(kubectl, tmp_path: Path) -> Non
     store = Path(kubectl["FAKE_STORE"])
     _snapshot(store, "coinbase-neo4j-old", 31)
     broken = tmp_path / "bin" / "kubectl"
-    broken.write_text("#!/bin/sh\n[ \"$1\" = apply ] && exit 1\nexec true\n")
+    broken.write_text('#!/bin/sh\n[ "$1" = apply ] && exit 1\nexec true\n')
     result = subprocess.run(["/bin/sh", "-c", SNAPSHOT_SCRIPT], env=kubectl, timeout=30)
     assert result.returncode != 0
     assert (store / "coinbase-neo4j-old").exists(), "nothing may be pruned without a new snapshot"

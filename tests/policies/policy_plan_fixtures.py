@@ -653,10 +653,93 @@ def database_set(b: StackBuilder, tid: str, tier: str) -> None:
     )
 
 
+def operations(b: StackBuilder, tid: str, tier: str) -> None:
+    """What operating a paying tenant needs (monitoring-require-tenant-operations)."""
+    labels = gcp_labels(tid, tier)
+    channels = [f"projects/{PROJECT}/notificationChannels/{ENV}-oncall-platform-oncall"]
+    b.add(
+        "gcp:monitoring/alertPolicy:AlertPolicy",
+        f"{tid}-alerts-storage-100",
+        {
+            "project": PROJECT,
+            "displayName": f"{tid}: storage at 100% of quota",
+            "combiner": "OR",
+            "conditions": [{"displayName": "storage", "conditionThreshold": {"filter": "x"}}],
+            "notificationChannels": channels,
+            "userLabels": labels,
+        },
+    )
+    b.add(
+        "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
+        f"{tid}-slo-uptime-1",
+        {"project": PROJECT, "displayName": tid, "userLabels": labels},
+    )
+    b.add(
+        "gcp:monitoring/customService:CustomService",
+        f"{tid}-slo-service",
+        {"project": PROJECT, "serviceId": f"tenant-{tid}", "userLabels": labels},
+    )
+    for slo in ("availability", "request-success"):
+        b.add(
+            "gcp:monitoring/slo:Slo",
+            f"{tid}-slo-{slo}",
+            {"project": PROJECT, "sloId": slo, "goal": 0.995, "userLabels": labels},
+        )
+    b.add(
+        "gcp:monitoring/dashboard:Dashboard",
+        f"{tid}-dashboard-dashboard",
+        {"project": PROJECT, "dashboardJson": "{}"},
+    )
+    b.add(
+        "gcp:firestore/backupSchedule:BackupSchedule",
+        f"{tid}-firestore-backups",
+        {"project": PROJECT, "database": names.firestore_database(tid), "retention": "2592000s"},
+    )
+    b.add(
+        "kubernetes:batch/v1:CronJob",
+        f"{tid}-neo4j-backup-cronjob",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {
+                "name": f"{names.neo4j_release(tid)}-backup",
+                "namespace": names.k8s_namespace(tid),
+                "labels": k8s_labels(tid, tier),
+            },
+            "spec": {
+                "schedule": "17 2 * * *",
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "restartPolicy": "Never",
+                                "securityContext": {"runAsNonRoot": True},
+                                "containers": [restricted_container("backup")],
+                            }
+                        }
+                    }
+                },
+            },
+        },
+    )
+    if tier == "enterprise":
+        for service in ("storage.googleapis.com", "cloudsql.googleapis.com"):
+            b.add(
+                "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+                f"{tid}-audit-{service.split('.')[0]}",
+                {
+                    "project": PROJECT,
+                    "service": service,
+                    "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}],
+                },
+            )
+
+
 def standard_stack(tid: str) -> PlanStack:
     b = StackBuilder(f"{ENV}.{tid}", tid, "standard")
     tenant_workloads(b, tid, "standard")
     database_set(b, tid, "standard")
+    operations(b, tid, "standard")
     return b.stack
 
 
@@ -667,6 +750,7 @@ def enterprise_stack(tid: str) -> PlanStack:
     )
     tenant_workloads(b, tid, "enterprise")
     database_set(b, tid, "enterprise")
+    operations(b, tid, "enterprise")
     return b.stack
 
 

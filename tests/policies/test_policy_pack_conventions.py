@@ -16,7 +16,19 @@ from policies.pack import ALL_POLICIES, PACK_NAME, POLICY_MODULES, initial_confi
 
 PACK_DIR = PROJECT_ROOT / "policies"
 RULE_FILES = sorted(p for p in (PACK_DIR / "rules").glob("*/*.py") if p.name != "__init__.py")
-SERVICES = ("gke", "sql", "gcs", "iam", "kms", "k8s", "temporal", "gcp", "tenancy", "tier")
+SERVICES = (
+    "gke",
+    "sql",
+    "gcs",
+    "iam",
+    "kms",
+    "k8s",
+    "temporal",
+    "gcp",
+    "tenancy",
+    "tier",
+    "monitoring",
+)
 VERBS = ("require", "forbid", "enforce", "restrict", "disable", "block", "bound", "bind", "protect")
 NAME_RE = re.compile(rf"^({'|'.join(SERVICES)})-({'|'.join(VERBS)})-[a-z0-9]+(-[a-z0-9]+)*$")
 ANCHOR_ID_RE = {

@@ -533,6 +533,48 @@ STACK_CASES = [
         "(found: initech-cluster)",
         id="misnamed",
     ),
+    case(
+        "monitoring-require-tenant-operations",
+        set_input(ACME, "acme-alerts-storage-100", "notificationChannels", []),
+        "the alert notifies nobody",
+        id="silent-alert",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-slo-request-success"),
+        "tenant acme has 1 SLO (availability and request success)(s); needs 2",
+        id="one-slo",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-dashboard-dashboard"),
+        "tenant acme has 0 dashboard(s); needs 1",
+        id="no-dashboard",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-slo-uptime-1"),
+        "tenant acme has 0 uptime check(s); needs 1",
+        id="no-uptime-check",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-neo4j-backup-cronjob"),
+        "tenant acme has no scheduled Neo4j backup",
+        id="no-neo4j-backup",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-firestore-backups"),
+        "tenant acme has 0 Firestore backup schedule(s); needs 1",
+        id="no-firestore-backups",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove("dev.initech", "initech-audit-cloudsql"),
+        "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
+        id="enterprise-without-sql-audit",
+    ),
 ]
 
 STACK_TOLERATED = [
