@@ -29,7 +29,7 @@ def id_problems(tenant_id: str) -> list[str]:
     problems: list[str] = []
     if not (ID_MIN <= len(tenant_id) <= ID_MAX):
         problems.append(f"must be {ID_MIN}-{ID_MAX} characters long (got {len(tenant_id)})")
-    if not _ID_RE.match(tenant_id):
+    if not _ID_RE.fullmatch(tenant_id):
         problems.append(
             "must start with a lowercase letter, contain only lowercase letters, digits and "
             "single hyphens, and end with a letter or digit"
@@ -46,7 +46,7 @@ def id_problems(tenant_id: str) -> list[str]:
 
 
 def env_problems(env: str) -> list[str]:
-    if not _ENV_RE.match(env):
+    if not _ENV_RE.fullmatch(env):
         return ["environment names are 2-10 lowercase letters or digits, starting with a letter"]
     return []
 

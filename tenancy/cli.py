@@ -64,19 +64,25 @@ EnvOpt = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml
 TenantOpt = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable).")
 
 
-def fail(lines: list[str], title: str) -> None:
-    err.print(f"[bold red]{title}[/]")
+# Exit codes: 1 the input was read and fails validation; 2 the command could not run (missing or
+# invalid environment file, unknown git ref, bad option).
+EXIT_INVALID = 1
+EXIT_SETUP = 2
+
+
+def fail(lines: list[str], title: str, code: int = EXIT_INVALID) -> None:
+    err.print(title, style="bold red", markup=False, highlight=False)
     for line in lines:
         err.print("  [red]✗[/] ", end="")
         err.print(line, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def load_settings(env: str) -> EnvironmentSettings:
     try:
         return load_environment(env)
     except EnvironmentConfigError as exc:
-        fail(exc.problems, f"environment {env!r} is invalid")
+        fail(exc.problems, f"environment {env!r} is invalid", EXIT_SETUP)
 
 
 def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
@@ -110,12 +116,12 @@ def validate(
         problems.extend(exc.problems)
     if base is not None:
         from tenancy.automation.git import GitError
-        from tenancy.automation.registry_diff import removed_without_offboarding
+        from tenancy.automation.registry_diff import pull_request_problems
 
         try:
-            problems.extend(removed_without_offboarding(base, tenants))
+            problems.extend(pull_request_problems(base, tenants))
         except GitError as exc:
-            fail([str(exc)], f"cannot compare the registry with {base!r}")
+            fail([str(exc)], f"cannot compare the registry with {base!r}", EXIT_SETUP)
     if problems:
         fail(
             [str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry"
@@ -372,9 +378,11 @@ def _register_subcommands() -> None:
     """Commands contributed by the policy, automation and database packages."""
     from tenancy.automation.cli import register as register_automation
     from tenancy.checks.cli import register as register_checks
+    from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
 
     register_checks(app)
+    register_cost(app)
     register_automation(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from domain.environment import EnvironmentSettings
+from domain.networks import first_free_network
 from domain.registry import Registry, RegistryError, load_registry
 from domain.registry.loader import SCHEMA_HEADER
 from domain.tiers import Tier
@@ -85,6 +86,12 @@ def write_new_tenant(
         data["custom_domain"] = custom_domain
         data["dedicated_project"] = dedicated_project
         data["ha"] = True
+        # Each dedicated VPC gets a node subnet no other tenant or platform range overlaps.
+        taken = [t.network_cidr for t in registry.by_tier(Tier.ENTERPRISE)]
+        network = first_free_network(settings, [c for c in taken if isinstance(c, str)])
+        if network is None:
+            problems.append("no free /20 network left in 10.0.0.0/8 for the dedicated VPC")
+        data["network_cidr"] = network
         data["node_pools"] = [
             {"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}
         ]

@@ -34,7 +34,7 @@ from domain.plan_model import Plan, PlanStack
 from domain.registry import Registry, RegistryError, load_registry
 from tenancy.automation import git
 from tenancy.automation.orchestrator import excerpt
-from tenancy.automation.registry_diff import removed_without_offboarding
+from tenancy.automation.registry_diff import pull_request_problems
 from tenancy.plan.markdown import Details, cell, code
 
 MARKER = "<!-- tenancy-pr-comment -->"
@@ -241,11 +241,11 @@ def what_happens(change: TenantChange) -> str:
     old_tier, new_tier = before.get("tier"), after.get("tier")
     if old_tier != new_tier:
         up = TIER_RANK.get(str(new_tier), -1) > TIER_RANK.get(str(old_tier), -1)
-        return f"{'upgrades' if up else 'downgrades'} ({old_tier} → {new_tier})"
+        return f"{'upgrades' if up else 'downgrades'} ({code(old_tier)} → {code(new_tier)})"
     old_status, new_status = before.get("status", "active"), after.get("status", "active")
     if old_status != new_status:
         return {"suspended": "suspends", "offboarding": "offboards", "active": "resumes"}.get(
-            str(new_status), f"status {old_status} → {new_status}"
+            str(new_status), f"status {code(old_status)} → {code(new_status)}"
         )
     return "changes"
 
@@ -280,7 +280,7 @@ def tenant_lines(ctx: CommentContext) -> list[str]:
         doc = change.doc
         _, count = ctx.tenant_stack(change.tenant_id)
         row = (
-            f"| {code(change.tenant_id)} | {what_happens(change)} | {cell(doc.get('tier', '?'))} | "
+            f"| {code(change.tenant_id)} | {what_happens(change)} | {code(doc.get('tier', '?'))} | "
             f"{placement_of(doc)} | {count if count is not None else '–'} |"
         )
         if with_cost:
@@ -312,7 +312,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     except RegistryError as exc:
         problems += [str(p) for p in exc.problems]
     try:
-        problems += [str(p) for p in removed_without_offboarding(base_ref, tenants_dir)]
+        problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
     return _validation(env, problems)
@@ -397,8 +397,12 @@ POLICY_COLUMNS = "| level | policy | stack | tenant | resource | message |"
 def _policy_row(v: dict[str, Any]) -> str:
     resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
     return (
-        f"| {cell(v.get('level'))} | {cell(v.get('policy'))} | {cell(v.get('stack'))} | "
-        f"{cell(v.get('tenant'))} | {cell(resource)} | {cell(v.get('message'))} |"
+        "| "
+        + " | ".join(
+            code(x)
+            for x in (v.get("level"), v.get("policy"), v.get("stack"), v.get("tenant"), resource)
+        )
+        + f" | {code(v.get('message'))} |"
     )
 
 
@@ -457,8 +461,8 @@ def build_policy(ctx: CommentContext) -> Section:
             stacks = sorted({str(v.get("stack")) for v in items})
             example = f"{stacks[0]}: {items[0].get('message')}"
             lines.append(
-                f"| {kind} | {cell(level)} | {cell(policy)} | {len(items)} | {len(stacks)} | "
-                f"{cell(example[:160])} |"
+                f"| {kind} | {code(level)} | {code(policy)} | {len(items)} | {len(stacks)} | "
+                f"{code(example[:160])} |"
             )
     failed = mandatory > 0 or bool(results.get("failed"))
     return Section(

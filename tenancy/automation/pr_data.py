@@ -22,7 +22,6 @@ from domain.environment import EnvironmentConfigError, load_environment
 from domain.plan_model import Plan, PlanFormatError, PlanStack, Selection
 from domain.registry import RegistryError, load_registry
 from domain.stacks import all_stacks
-from domain.yamlio import parse_yaml_text
 from tenancy.automation import git
 from tenancy.automation.pr_comment import (
     COMMAND_TIMEOUT,
@@ -31,19 +30,11 @@ from tenancy.automation.pr_comment import (
     TenantChange,
     _command_env,
 )
-from tenancy.automation.registry_diff import removed_without_offboarding
+from tenancy.automation.registry_diff import pull_request_problems
 from tenancy.plan.cache import ENV_VAR, PlanCache, default_cache_dir
 from tenancy.plan.incremental import Keys, check_cached, plan_cached
 
 MANDATORY = "mandatory"
-
-
-def _doc(data: bytes) -> dict[str, Any] | None:
-    try:
-        doc = parse_yaml_text(data.decode("utf-8"))
-    except Exception:
-        return None
-    return doc if isinstance(doc, dict) else None
 
 
 def tenant_changes(base: Keys, head: Keys) -> list[TenantChange]:
@@ -55,8 +46,8 @@ def tenant_changes(base: Keys, head: Keys) -> list[TenantChange]:
         changes.append(
             TenantChange(
                 tenant_id,
-                _doc(old.data) if old is not None else None,
-                _doc(new.data) if new is not None else None,
+                old.doc if old is not None else None,
+                new.doc if new is not None else None,
             )
         )
     return changes
@@ -142,9 +133,7 @@ def gather(
     except RegistryError as exc:
         ctx.validation_problems += [str(p) for p in exc.problems]
     try:
-        ctx.validation_problems += [
-            str(p) for p in removed_without_offboarding(base_ref, tenants_dir)
-        ]
+        ctx.validation_problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
     except git.GitError as exc:
         ctx.validation_problems.append(f"cannot compare with {base_ref}: {exc}")
 

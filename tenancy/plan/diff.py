@@ -8,13 +8,14 @@ with its old and new value. Secrets are already masked in the plans ("[secret]")
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.plan_model import Plan, PlanResource, PlanStack
-from tenancy.plan.markdown import Details, cell, code
+from tenancy.plan.markdown import Details, code
 
 # Types that hold data (the policy pack's list, policies/lib/stateful.py) plus Neo4j's release.
 STATEFUL_TYPES = frozenset(
@@ -344,9 +345,7 @@ def stack_rows(d: StackDiff) -> list[tuple[str, list[str]]]:
 
 def stack_details(d: StackDiff) -> Details:
     note = " (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else ""
-    summary = (
-        f"<code>{cell(d.name)}</code>{note}: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}"
-    )
+    summary = f"<code>{html.escape(d.name)}</code>{note}: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}"
     blocks = []
     for heading, rows in stack_rows(d):
         blocks.append(

@@ -21,7 +21,7 @@ import hashlib
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -103,27 +103,35 @@ class TenantInput:
     status: str | None
     data: bytes
     file: str
+    doc: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
     """Each tenant file's id, tier and bytes (parsed only as far as the key needs)."""
-    from domain.yamlio import parse_yaml_text
+    from domain.yamlio import MAX_BYTES, parse_yaml_text
 
     found: dict[str, TenantInput] = {}
     directory = Path(tenants_dir)
     if not directory.is_dir():
         return found
     for path in sorted(directory.glob("*.yaml")):
-        data = path.read_bytes()
-        try:
-            doc = parse_yaml_text(data.decode("utf-8"))
-        except Exception:  # an unreadable file: validation reports it; keyed by its name
-            doc = None
-        doc = doc if isinstance(doc, dict) else {}
-        tenant_id = str(doc.get("id") or path.stem)
-        tier, status = doc.get("tier"), doc.get("status", "active")
+        # Never follow a link out of the registry, never read without bound: validation refuses
+        # such files, so no plan is made from them; the key only has to differ.
+        doc: Any = None
+        if path.is_symlink() or not path.is_file():
+            data = b"(not a regular file)"
+        else:
+            try:
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_BYTES + 1)
+                doc = parse_yaml_text(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
+            except Exception:  # unreadable or not YAML: validation reports it
+                data, doc = data if "data" in locals() else b"(unreadable)", None
+        doc = doc if isinstance(doc, dict) else None
+        tenant_id = str((doc or {}).get("id") or path.stem)
+        tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
         found[tenant_id] = TenantInput(
-            tenant_id, str(tier) if tier else None, str(status), data, path.name
+            tenant_id, str(tier) if tier else None, str(status), data, path.name, doc
         )
     return found
 

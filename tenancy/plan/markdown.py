@@ -12,16 +12,16 @@ SHORTENED = "_(shortened to fit one comment; run `tenancy diff` locally for ever
 
 
 def cell(text: object) -> str:
-    """Text for a table cell: pipes escaped, newlines flattened."""
+    """Our own text for a table cell: pipes escaped, newlines flattened. Values from tenant files
+    or plans go through ``code`` instead."""
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
 def code(text: object) -> str:
-    """Inline code that survives any content: backticks fenced, pipes escaped, one line."""
-    value = cell(text)
-    fence = "``" if "`" in value else "`"
-    pad = " " if value.startswith("`") or value.endswith("`") else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
+    """Inline code nothing in the value can close or escape, safe inside a table cell."""
+    from tenancy.automation.markdown import code as safe_code
+
+    return safe_code(text, table=True)
 
 
 @dataclass

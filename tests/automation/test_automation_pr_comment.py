@@ -166,7 +166,7 @@ def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
 def test_the_changed_tenant_comes_first_with_its_old_and_new_values(comment):
     text = comment.markdown
     row = next(x for x in text.splitlines() if x.startswith("| `globex` |"))
-    assert "| changes | standard | shared cluster `pool-a` | 82 |" in row
+    assert "| changes | `standard` | shared cluster `pool-a` | 82 |" in row
     assert "`subdomain` (unset) → `globex-app`" in text
     assert text.index("| `globex` |") < text.index("| check | result |")
 
