@@ -26,6 +26,14 @@ UNKNOWN = "[unknown]"
 FORMAT_VERSION = 2
 
 
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
 @dataclass
 class PlanOptions:
     protect: bool = False
@@ -47,7 +55,8 @@ class PlanResource:
     options: PlanOptions
 
     def to_dict(self) -> dict[str, Any]:
-        # Not dataclasses.asdict: it deep-copies every input, which dominates writing big plans.
+        # Not dataclasses.asdict (its generic deep copy dominated writing big plans); the inputs
+        # are still copied, so a caller changing the dict cannot change the plan.
         o = self.options
         return {
             "urn": self.urn,
@@ -57,7 +66,7 @@ class PlanResource:
             "parent": self.parent,
             "dependencies": list(self.dependencies),
             "provider": self.provider,
-            "inputs": self.inputs,
+            "inputs": _copy(self.inputs),
             "options": {
                 "protect": o.protect,
                 "retain_on_delete": o.retain_on_delete,
