@@ -14,7 +14,9 @@ import itertools
 import logging
 
 import pytest
+import typer
 from temporalio.client import Client
+from typer.testing import CliRunner
 from upgrade_harness import (
     ENV,
     MOVING,
@@ -25,6 +27,7 @@ from upgrade_harness import (
 )
 
 from tenancy.automation.adapter import OperationResult, ResourceChange
+from tenancy.upgrade.cli import register
 from tenancy.db.purge import purge_tenant
 from tenancy.upgrade import model
 from tenancy.upgrade.routing import free_route, standard_route
@@ -32,6 +35,12 @@ from tenancy.upgrade.runtime import upgrade_status
 from tenancy.upgrade.stores import document_digest
 
 _queues = itertools.count(1)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
 
 
 @pytest.fixture
@@ -160,6 +169,13 @@ def test_upgrade_end_to_end_with_the_application_writing_throughout(
     assert shown is not None and shown.run_status == "COMPLETED" and shown.phase == "upgraded"
     assert [(s["step"], s["state"]) for s in shown.steps] == [(s, "done") for s in model.STEPS]
 
+    cli = CliRunner().invoke(
+        _app(), ["upgrade", MOVING, "--status", "--temporal-address", temporal_endpoint]
+    )
+    assert cli.exit_code == 0, cli.output
+    assert f"upgrade-{ENV}-{MOVING}: completed, upgraded" in cli.output
+    assert all(step in cli.output for step in model.STEPS) and "failed" not in cli.output
+
     # The shared copy: refused while anything differs from the export, then exactly the export.
     other_before = world.fingerprints("shared", OTHER)
     exported = {t: n for t, (n, _) in world.fingerprints("shared", MOVING).items()}
@@ -263,3 +279,28 @@ def test_the_identity_is_never_removed(
     assert outcome is None
     assert "an identity (and its users) is never removed" in str(error.__cause__ or error)
     assert ("up", ENV) not in world.operations.calls
+
+
+def test_cli_refuses_what_has_no_path(tmp_path) -> None:
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    (tenants / "afijo.yaml").write_text(
+        "id: afijo\ndisplay_name: Afijo\ntier: free\nregion: us-central1\n"
+        "contact_email: ops@afijo.example\n"
+    )
+    runner = CliRunner()
+    to_enterprise = runner.invoke(_app(), ["upgrade", "afijo", "--to", "enterprise"])
+    assert (
+        to_enterprise.exit_code == 1 and "no upgrade path to 'enterprise'" in to_enterprise.output
+    )
+    still_free = runner.invoke(_app(), ["upgrade", "afijo", "--tenants", str(tenants)])
+    assert still_free.exit_code == 1 and "has tier free in the registry" in still_free.output
+    unknown = runner.invoke(_app(), ["upgrade", "nobody", "--tenants", str(tenants)])
+    assert unknown.exit_code == 2 and "not in the registry" in unknown.output
+
+
+def test_cli_status_of_an_upgrade_never_started(temporal_endpoint: str) -> None:
+    result = CliRunner().invoke(
+        _app(), ["upgrade", "never-started", "--status", "--temporal-address", temporal_endpoint]
+    )
+    assert result.exit_code == 1 and "no upgrade of tenant 'never-started'" in result.output
