@@ -59,7 +59,8 @@ def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
     except RegistryError as exc:
         fail(
             [str(p) for p in exc.problems],
-            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or applied",
+            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or "
+            "applied",
         )
 
 
@@ -70,7 +71,8 @@ def validate(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Git ref to compare with (pull requests): tenants removed without offboarding are errors.",
+        help="Git ref to compare with (pull requests): tenants removed without offboarding are "
+        "errors.",
     ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
@@ -95,7 +97,9 @@ def validate(
         )
     counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}
     out.print(
-        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment {env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} enterprise)"
+        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment "
+        f"{env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} "
+        "enterprise)"
     )
 
 
@@ -212,8 +216,8 @@ def plan(
         result.write(json_path)
     _print_plan(result, verbose=len(result.stacks) <= 12)
     out.print(
-        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
-        + (f"; JSON written to {json_path}" if json_path else "")
+        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned "
+        f"offline in {elapsed:.1f}s" + (f"; JSON written to {json_path}" if json_path else "")
     )
 
 
@@ -300,7 +304,8 @@ def _register_subcommands() -> None:
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(
         "migrate-data",
-        help="Copy one tenant's rows from the shared database to its dedicated instance (Free→Standard).",
+        help="Copy one tenant's rows from the shared database to its dedicated instance "
+        "(Free→Standard).",
     )(migrate_data_command)
     app.command(
         "purge-tenant-data",
