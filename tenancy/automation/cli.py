@@ -129,7 +129,7 @@ def _select(
     if operation == Operation.DESTROY:
         refusals = destroy_refusals(selection.stacks, registry, destroy_platform, tenants)
         if refusals:
-            raise _fail(console, refusals + ["nothing was destroyed"], code=1)
+            raise _fail(console, [*refusals, "nothing was destroyed"], code=1)
     return selection.stacks
 
 

@@ -345,7 +345,8 @@ def stack_rows(d: StackDiff) -> list[tuple[str, list[str]]]:
 
 def stack_details(d: StackDiff) -> Details:
     note = " (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else ""
-    summary = f"<code>{html.escape(d.name)}</code>{note}: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}"
+    counts = f"+{len(d.added)} -{len(d.removed)} ~{len(d.changed)}"
+    summary = f"<code>{html.escape(d.name)}</code>{note}: {counts}"
     blocks = []
     for heading, rows in stack_rows(d):
         blocks.append(
