@@ -164,10 +164,18 @@ def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
 # --- reading order, limits and the cache ---------------------------------------------------------
 
 
-def test_the_changed_tenant_comes_first_with_its_old_and_new_values(comment):
+def test_the_changed_tenant_comes_first_with_its_old_and_new_values(comment, pr_repo):
+    from domain.environment import load_environment
+    from domain.stacks import select_stacks
+    from tenancy.plan.engine import plan_stacks
+
+    settings = load_environment("dev", pr_repo.path)
+    registry = load_registry(pr_repo.path / "tenants", settings)
+    head = plan_stacks(select_stacks(registry, "dev", ["globex"]), settings, registry, workers=1)
+    count = len(head.stacks[0].resources)
     text = comment.markdown
     row = next(x for x in text.splitlines() if x.startswith("| `globex` |"))
-    assert "| changes | `standard` | shared cluster `pool-a` | 82 |" in row
+    assert f"| changes | `standard` | shared cluster `pool-a` | {count} |" in row
     assert "`subdomain` (unset) → `globex-app`" in text
     assert text.index("| `globex` |") < text.index("| check | result |")
 
