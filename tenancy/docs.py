@@ -98,9 +98,10 @@ TIER_NOTES = """## Notes by tier
   tenant's own prefix only. Cloud IAM is not tenant-aware there: the application is.
 - Temporal: one shared namespace `<env>-free-tier`; each tenant's work goes to its own task
   queue `tenant-<id>` (the task-queue strategy of seed 001).
-- Each free tenant gets its own Identity Platform tenant and a ConfigMap
-  `tenant-<id>-limits` in `free-tier` (rate limit, storage quota, features, task queue) that the
-  shared services read.
+- Each free tenant gets a ConfigMap `tenant-<id>-limits` in `free-tier` (rate limit, storage
+  quota, features, task queue, status) that the shared services read.
+- Every tenant of every tier has its own Identity Platform tenant, kept in the platform stack so
+  that a tier change never deletes or recreates it (docs/lifecycle.md).
 
 ### Standard
 - Namespace `tenant-<id>` on the shared cluster named by `placement`, with Pod Security
@@ -123,7 +124,8 @@ TIER_NOTES = """## Notes by tier
   certificate through the tenant's own ingress.
 - Log sink: the sink's writer identity (stack output `log_sink_writer`) must be granted write
   access on the tenant-owned destination by the tenant.
-- The Identity Platform tenant stays in the platform project: authentication is one control plane.
+- The Identity Platform tenant stays in the platform project and stack: authentication is one
+  control plane.
 """
 
 
@@ -141,15 +143,21 @@ def sample_plan() -> Plan:
 
 def tier_resources_markdown(plan: Plan) -> str:
     """Resource counts by type for each tier, from the offline plan of the sample registry."""
-    free = sum(
+    identities = sum(
         1 for r in plan.stack("dev").resources if r.type == "gcp:identityplatform/tenant:Tenant"
+    )
+    free = sum(
+        1
+        for r in plan.stack("dev").resources
+        if r.type == "kubernetes:core/v1:ConfigMap" and r.name.endswith("-limits")
     )
     sections = []
     picks = [
         (
             "Platform stack: SharedPool and the free tier",
             plan.stack("dev"),
-            f"`dev`, with {free} free tenants; each free tenant adds one Identity Platform tenant and one limits ConfigMap",
+            f"`dev`, with {free} free tenants and {identities} tenants in all; every tenant of "
+            "every tier adds one Identity Platform tenant, each free tenant one limits ConfigMap",
         )
     ]
     for tier in ("standard", "enterprise"):

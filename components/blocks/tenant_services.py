@@ -1,6 +1,10 @@
 """Everything a paying tenant owns inside a cluster and a project: namespace baseline, Workload
-Identity, the database set, bucket, Temporal namespace, Identity Platform tenant, application and
-ingress. NamespaceTenant places it on a shared cluster; DedicatedCluster on the tenant's own."""
+Identity, the database set, bucket, Temporal namespace, application and ingress. NamespaceTenant
+places it on a shared cluster; DedicatedCluster on the tenant's own. The tenant's Identity Platform
+tenant lives in the platform stack for every tier (docs/lifecycle.md); its name comes in here.
+
+A suspended tenant keeps all of it but is not served: its workloads are scaled to zero, its
+ingress answers with the maintenance redirect, its Temporal API key is disabled."""
 
 from __future__ import annotations
 
@@ -11,10 +15,6 @@ import pulumi
 
 from components.blocks.cloudsql_access import cloudsql_access
 from components.blocks.firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
-from components.blocks.identity_platform_tenant import (
-    IdentityPlatformTenant,
-    IdentityPlatformTenantArgs,
-)
 from components.blocks.migration_job import MigrationJob, MigrationJobArgs
 from components.blocks.namespace_baseline import NamespaceBaseline, NamespaceBaselineArgs
 from components.blocks.neo4j import Neo4j, Neo4jArgs
@@ -29,6 +29,7 @@ from domain import names
 from domain.environment import EnvironmentSettings
 from domain.profile import EffectiveProfile
 from domain.registry import TenantBase
+from domain.tiers import Status
 
 POSTGRES_INSTANCES = 3
 APP_SECRETS = "app-secrets"
@@ -42,7 +43,9 @@ class TenantServicesArgs:
     ownership: Ownership
     project: pulumi.Input[str]  # where the tenant's data lives
     gcp_provider: pulumi.ProviderResource
-    platform_gcp_provider: pulumi.ProviderResource  # the control plane project (Identity Platform)
+    identity_tenant_name: pulumi.Input[
+        str
+    ]  # the tenant's Identity Platform tenant (platform stack)
     k8s_provider: pulumi.ProviderResource
     network: pulumi.Input[str]  # VPC for Cloud SQL private IP
     private_services_cidr: pulumi.Input[str]
@@ -61,6 +64,7 @@ class TenantServices(pulumi.ComponentResource):
         super().__init__("tenancy:blocks:TenantServices", name, {}, opts)
         s, tenant, profile, own = args.settings, args.tenant, args.profile, args.ownership
         tid, env = tenant.id, s.environment
+        suspended = tenant.status == Status.SUSPENDED
         on_gcp = child(self, args.gcp_provider, depends_on=args.depends_on)
         on_k8s = child(self, args.k8s_provider)
 
@@ -162,15 +166,9 @@ class TenantServices(pulumi.ComponentResource):
                 owner_email=tenant.contact_email,
                 k8s_namespace=namespace.name,
                 k8s_provider=args.k8s_provider,
+                api_key_disabled=suspended,
             ),
             on_k8s,
-        )
-        idp = IdentityPlatformTenant(
-            f"{tid}-identity",
-            IdentityPlatformTenantArgs(
-                display_name=names.identity_platform_display_name(tid), project=s.project
-            ),
-            child(self, args.platform_gcp_provider),
         )
 
         config: dict[str, pulumi.Input[str]] = {
@@ -180,7 +178,7 @@ class TenantServices(pulumi.ComponentResource):
             "FIRESTORE_DATABASE": firestore.database.name,
             "TEMPORAL_NAMESPACE": temporal.namespace_id,
             "TEMPORAL_ADDRESS": temporal.endpoint,
-            "IDENTITY_PLATFORM_TENANT": idp.tenant.name,
+            "IDENTITY_PLATFORM_TENANT": args.identity_tenant_name,
             "NEO4J_URI": f"neo4j://{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local:7687",
             "API_RATE_LIMIT_PER_MIN": str(profile.api_rate_limit_per_min or "unlimited"),
             "STORAGE_QUOTA_GB": str(profile.storage_quota_gb or "unlimited"),
@@ -202,6 +200,7 @@ class TenantServices(pulumi.ComponentResource):
                 k8s_provider=args.k8s_provider,
                 config=config,
                 secrets=secrets,
+                scaled_to_zero=suspended,
             ),
             on_k8s,
         )
@@ -227,6 +226,7 @@ class TenantServices(pulumi.ComponentResource):
                 namespace=namespace.name,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
+                maintenance_url=names.maintenance_url(s.app_domain, tid) if suspended else None,
             ),
             on_k8s,
         )

@@ -35,9 +35,10 @@ from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdenti
 from components.conventions import LIMITS_LABEL, Ownership, child
 from domain import names
 from domain.environment import EnvironmentSettings
+from domain.lifecycle import identity_component_name
 from domain.profile import effective_profile
-from domain.registry import FreeTenant
-from domain.tiers import PROFILES, NamespaceQuota, Tier
+from domain.registry import FreeTenant, TenantBase
+from domain.tiers import PROFILES, NamespaceQuota, Status, Tier
 
 # The free tier shares one namespace; its quota bounds the whole pool, not one tenant.
 FREE_POOL_QUOTA = NamespaceQuota(cpu="32", memory="64Gi", pods=300, pvcs=20, services=50)
@@ -48,6 +49,8 @@ WILDCARD_TLS_SECRET = "wildcard-tls"
 class SharedPoolArgs:
     settings: EnvironmentSettings
     free_tenants: list[FreeTenant] = field(default_factory=list)
+    # Every tenant of every tier: their identities live here (docs/lifecycle.md).
+    identity_tenants: list[TenantBase] = field(default_factory=list)
 
 
 class SharedPool(pulumi.ComponentResource):
@@ -315,16 +318,32 @@ class SharedPool(pulumi.ComponentResource):
             on_primary,
         )
 
-        # --- each free tenant: its own user pool and its published limits --------------------------
+        # --- every tenant's user pool: here for all tiers, so a tier change keeps it -------------
+        # A paying tenant's identity that an older program kept in its own stack is moved here by
+        # `tenancy state-moves` (pulumi state move); the move leaves it under the root stack, the
+        # alias below maps that URN onto this one.
+        self.identities: dict[str, Any] = {}
+        for tenant in sorted(args.identity_tenants, key=lambda t: t.id):
+            idp = IdentityPlatformTenant(
+                identity_component_name(tenant.id),
+                IdentityPlatformTenantArgs(
+                    display_name=names.identity_platform_display_name(tenant.id),
+                    project=s.project,
+                    disable_auth=tenant.status == Status.SUSPENDED,
+                    protect=tenant.status != Status.OFFBOARDING,
+                ),
+                pulumi.ResourceOptions.merge(
+                    on_gcp,
+                    pulumi.ResourceOptions(
+                        aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
+                    ),
+                ),
+            )
+            self.identities[tenant.id] = idp.tenant.name
+
+        # --- each free tenant: its published limits ----------------------------------------------
         for tenant in sorted(args.free_tenants, key=lambda t: t.id):
             owner = Ownership.for_tenant(env, tenant)
-            IdentityPlatformTenant(
-                f"{tenant.id}-identity",
-                IdentityPlatformTenantArgs(
-                    display_name=names.identity_platform_display_name(tenant.id), project=s.project
-                ),
-                on_gcp,
-            )
             profile = effective_profile(tenant, s.temporal)
             k8s.core.v1.ConfigMap(
                 f"{tenant.id}-limits",
@@ -353,6 +372,7 @@ class SharedPool(pulumi.ComponentResource):
             "dns_zone": zone.name,
             "app_domain": s.app_domain,
             "shared_temporal_namespace": temporal.namespace_id,
+            "identity_tenants": self.identities,
         }
         self.register_outputs(self.outputs)
 
