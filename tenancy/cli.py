@@ -64,7 +64,8 @@ def validate(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Git ref to compare with (pull requests): tenants removed without offboarding are errors.",
+        help="Git ref to compare with (pull requests): tenants removed without offboarding, and "
+        "tier changes with no safe path (downgrades), are errors.",
     ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
@@ -78,9 +79,11 @@ def validate(
     if base is not None:
         from tenancy.automation.git import GitError
         from tenancy.automation.registry_diff import removed_without_offboarding
+        from tenancy.lifecycle.guards import tier_changes_without_path
 
         try:
             problems.extend(removed_without_offboarding(base, tenants))
+            problems.extend(tier_changes_without_path(base, tenants))
         except GitError as exc:
             fail([str(exc)], f"cannot compare the registry with {base!r}")
     if problems:

@@ -1,7 +1,7 @@
 """``tenancy pr-comment``: one markdown document for a pull request.
 
-Sections: registry validation, the offline plan diff per stack (base → head), the policy result
-and cost (not yet available). Each side's plan is made by that side's own code: the head with the
+Sections: registry validation, the offline plan diff per stack (base → head), the tenant
+transitions judged on both plans, the policy result and cost (not yet available). Each side's plan is made by that side's own code: the head with the
 working tree, the base from a temporary ``git worktree`` of the merge base, both through
 ``python -m tenancy.cli`` so neither side imports the other's modules.
 """
@@ -123,7 +123,10 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     except RegistryError as exc:
         problems += [str(p) for p in exc.problems]
     try:
+        from tenancy.lifecycle.guards import tier_changes_without_path
+
         problems += [str(p) for p in removed_without_offboarding(base_ref, tenants_dir)]
+        problems += [str(p) for p in tier_changes_without_path(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
     if not problems:
@@ -131,8 +134,8 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
             "Registry validation",
             "passed",
             "passed",
-            f"Every tenant file is valid for environment `{env}`, and no tenant file was deleted "
-            "without first passing through `offboarding`.",
+            f"Every tenant file is valid for environment `{env}`, no tenant file was deleted "
+            "without first passing through `offboarding`, and no tier changes without a safe path.",
         )
     body = "\n".join(f"- `{cell(p)}`" for p in problems)
     return Section(
@@ -173,6 +176,49 @@ def plan_diff_section(
         nested(diff.stdout.strip()) or "No stack changes."
     )
     return Section(title, "passed", "computed", body)
+
+
+def transitions_section(
+    base_json: Path, head_json: Path, base_commit: str, tenants_dir: Path, env: str, planned: bool
+) -> Section:
+    """Each tenant's transition (onboard, upgrade, suspend, ...) judged on the two plans; blocking
+    when a stateful or identity resource would be lost (``tenancy transitions``)."""
+    title = "Tenant transitions"
+    if not planned:
+        return Section(
+            title,
+            "unavailable",
+            "not available",
+            "Not judged: both plans are needed (see the plan diff section).",
+            blocking=True,
+        )
+    from domain.plan_model import Plan, PlanFormatError
+    from tenancy.lifecycle.transitions import analyse, render_markdown, states_at, states_in_dir
+
+    try:
+        report = analyse(
+            states_at(base_commit, tenants_dir),
+            states_in_dir(tenants_dir),
+            Plan.read(base_json),
+            Plan.read(head_json),
+            env,
+        )
+    except (PlanFormatError, git.GitError) as exc:
+        return Section(title, "failed", "could not be judged", code_block(str(exc)), blocking=True)
+    unsafe = [e for e in report.entries if not e.safe] + (
+        [report.shared] if not report.shared.safe else []
+    )
+    affected = len(report.entries)
+    headline = (
+        f"{len(unsafe)} unsafe of {affected}" if unsafe else f"{affected} tenant(s), all safe"
+    )
+    return Section(
+        title,
+        "failed" if unsafe else "passed",
+        headline,
+        nested(render_markdown(report).split("\n", 2)[2].strip() or "No tenant transitions."),
+        blocking=bool(unsafe),
+    )
 
 
 def policy_section(check: CommandRun | None, check_json: Path) -> Section:
@@ -286,6 +332,16 @@ def build_pr_comment(
         if head.ok and (base is None or base.ok):
             diff = run_tenancy(project_root, ["diff", str(base_json), str(head_json)], python)
         sections.append(plan_diff_section(base, head, diff, base_note))
+        sections.append(
+            transitions_section(
+                base_json,
+                head_json,
+                base_commit,
+                tenants_dir,
+                env,
+                planned=head.ok and (base is None or base.ok),
+            )
+        )
         check = (
             run_tenancy(
                 project_root,

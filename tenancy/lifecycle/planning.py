@@ -92,16 +92,17 @@ def compare(
 ) -> TransitionReport:
     """Raises ``git.GitError`` or ``TransitionsError`` (could not run), ``InvalidRegistry``."""
     project_root, tenants_dir = Path(project_root).resolve(), Path(tenants_dir).resolve()
-    root = git.repo_root(project_root)
-    base_commit = git.merge_base(base_ref, root)
-    base_states = states_at(base_commit, tenants_dir)
+    # The registry may live in another repository than the code (tests, --tenants elsewhere).
+    base_states = states_at(git.merge_base(base_ref, git.repo_root(tenants_dir)), tenants_dir)
     head_states = states_in_dir(tenants_dir)
     head = (
         read_plan(head_plan_path) if head_plan_path else head_plan(env, project_root, tenants_dir)
     )
-    base = (
-        read_plan(base_plan_path)
-        if base_plan_path
-        else base_plan(base_commit, root, project_root, tenants_dir, env, python)
-    )
+    if base_plan_path:
+        base = read_plan(base_plan_path)
+    else:
+        root = git.repo_root(project_root)
+        base = base_plan(
+            git.merge_base(base_ref, root), root, project_root, tenants_dir, env, python
+        )
     return analyse(base_states, head_states, base, head, env)

@@ -58,7 +58,15 @@ def test_actions_are_pinned_to_a_major_version(name):
 def test_pull_request_workflow():
     workflow = load("pull-request.yml")
     paths = workflow["on"]["pull_request"]["paths"]
-    for wanted in ("tenants/**", "components/**", "policies/**", "tenancy/**"):
+    for wanted in (
+        "tenants/**",
+        "components/**",
+        "domain/**",
+        "program/**",
+        "policies/**",
+        "tenancy/**",
+        "migrations/**",
+    ):
         assert wanted in paths
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = runs(workflow)
