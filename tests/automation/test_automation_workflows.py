@@ -100,6 +100,10 @@ def test_deploy_workflow():
     }
     assert job["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
     assert '--changed-since "$BEFORE_SHA"' in runs(workflow) and "tenancy up" in runs(workflow)
+    # The declared state moves run before any `up` (docs/lifecycle.md).
+    commands = runs(workflow)
+    assert 'tenancy state-moves --env "$TENANCY_ENV" --execute' in commands
+    assert commands.index("tenancy state-moves") < commands.index("tenancy up")
     auth = next(
         s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")
     )
