@@ -286,10 +286,12 @@ def _register_subcommands() -> None:
     """Commands contributed by the policy, automation and database packages."""
     from tenancy.automation.cli import register as register_automation
     from tenancy.checks.cli import register as register_checks
+    from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
     from tenancy.lifecycle.cli import register as register_lifecycle
 
     register_checks(app)
+    register_cost(app)
     register_automation(app)
     register_lifecycle(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")

@@ -1,0 +1,1 @@
+"""Monthly cost estimates from the offline plan and the pricing catalogue in `pricing/`."""

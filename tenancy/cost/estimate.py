@@ -1,0 +1,511 @@
+"""The estimate: every resource of a plan priced, then allocated to tenants.
+
+Allocation:
+- a tenant stack's resources are that tenant's, dedicated;
+- in the platform stack, what carries a free tenant's id is that tenant's, dedicated; the free
+  pool (components named `free-tier...` or labelled tier=free) is divided equally among the free
+  tenants, each line a share;
+- a shared cluster's node pools are apportioned to the namespaces on it by their ResourceQuota
+  (half by requested CPU, half by requested memory); the `free-tier` namespace's part is divided
+  among the free tenants;
+- the rest of the platform stack (network, ingress, DNS zone, cluster fees) is the platform's own,
+  tenant null.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.names import FREE_TIER_NAMESPACE
+from domain.plan_model import Plan, PlanResource, PlanStack
+from tenancy.cost.catalogue import Catalogue, Price
+from tenancy.cost.rules import RULES, Priced, Unpriced, cpu, gib, money, node_count, region_of
+
+DEDICATED, SHARE, PLATFORM = "dedicated", "share", "platform"
+TIERS = ("free", "standard", "enterprise")
+CONTEXT = re.compile(r"^current-context:\s*(\S+)\s*$", re.M)
+NODE_POOL = "gcp:container/nodePool:NodePool"
+CLUSTER = "gcp:container/cluster:Cluster"
+
+
+@dataclass
+class Line:
+    urn: str
+    type: str
+    stack: str
+    tenant: str | None
+    monthly_usd: float
+    basis: str  # starts with "dedicated", "share" or "platform"
+
+    @property
+    def kind(self) -> str:
+        return self.basis.split(":", 1)[0]
+
+
+@dataclass
+class UnpricedResource:
+    urn: str
+    type: str
+    stack: str
+    tenant: str | None
+    reason: str
+
+
+def _labels(inputs: dict) -> dict:
+    for holder in (inputs, inputs.get("settings") or {}):
+        for key in ("labels", "resourceLabels", "userLabels"):
+            if isinstance(holder.get(key), dict):
+                return holder[key]
+    metadata = inputs.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("labels"), dict):
+        labels = metadata["labels"]
+        return {
+            "tenant": labels.get("tenancy.io/tenant"),
+            "tier": labels.get("tenancy.io/tier"),
+            "limits": labels.get("tenancy.io/limits"),
+        }
+    return {}
+
+
+class StackIndex:
+    """What the rules look up inside one stack."""
+
+    def __init__(self, stack: PlanStack):
+        self.stack = stack
+        self.by_urn = {r.urn: r for r in stack.resources}
+        self.clusters: dict[str, PlanResource] = {}
+        self.firestore: dict[str, PlanResource] = {}
+        self.quotas_by_bucket: dict[str, str] = {}
+        self.node_pools: list[PlanResource] = []
+        self.gcp_region: str | None = None
+        self._top: dict[str, str] = {}
+        for r in stack.resources:
+            inputs = r.inputs
+            if r.type == CLUSTER:
+                self.clusters[str(inputs.get("name"))] = r
+            elif r.type == NODE_POOL:
+                self.node_pools.append(r)
+            elif r.type == "gcp:firestore/database:Database":
+                self.firestore[str(inputs.get("name"))] = r
+            elif r.type == "kubernetes:core/v1:ConfigMap":
+                data = inputs.get("data") or {}
+                if isinstance(data, dict) and data.get("BUCKET") and data.get("STORAGE_QUOTA_GB"):
+                    self.quotas_by_bucket[str(data["BUCKET"])] = str(data["STORAGE_QUOTA_GB"])
+            elif r.type == "pulumi:providers:gcp" and self.gcp_region is None:
+                self.gcp_region = region_of(inputs.get("region"))
+
+    def top_component(self, r: PlanResource) -> str:
+        """The name of the resource's ancestor just below the tier component (or its own)."""
+        if r.urn in self._top:
+            return self._top[r.urn]
+        chain = []
+        current: PlanResource | None = r
+        name = r.name
+        while current is not None:
+            if current.urn in self._top:
+                name = self._top[current.urn]
+                break
+            chain.append(current.urn)
+            parent = self.by_urn.get(current.parent) if current.parent else None
+            if parent is None or parent.type.startswith(("tenancy:tiers:", "pulumi:pulumi:Stack")):
+                name = current.name
+                break
+            current = parent
+        for urn in chain:
+            self._top[urn] = name
+        return name
+
+    def kube_cluster(self, r: PlanResource) -> str | None:
+        provider = self.by_urn.get(r.provider) if r.provider else None
+        config = provider.inputs.get("kubeconfig") if provider else None
+        match = CONTEXT.search(config) if isinstance(config, str) else None
+        return match.group(1) if match else None
+
+
+class Context:
+    """What a rule may ask: prices, assumptions, and facts from the plan."""
+
+    def __init__(self, catalogue: Catalogue, assumptions: dict[str, float], plan: Plan):
+        self.catalogue = catalogue
+        self.assumptions = assumptions
+        self.indexes = {s.name: StackIndex(s) for s in plan.stacks}
+        self.index: StackIndex = next(iter(self.indexes.values()), None)  # type: ignore[assignment]
+        self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
+        self.storage_classes: dict[str, str] = {}
+        for stack in plan.stacks:
+            for r in stack.resources:
+                if r.type == "kubernetes:storage.k8s.io/v1:StorageClass":
+                    name = (r.inputs.get("metadata") or {}).get("name")
+                    kind = (r.inputs.get("parameters") or {}).get("type")
+                    if name and kind:
+                        self.storage_classes[str(name)] = str(kind)
+                elif stack.tenant is None and r.type == "kubernetes:core/v1:ConfigMap":
+                    labels = _labels(r.inputs)
+                    if labels.get("limits") == "free" and labels.get("tenant"):
+                        data = r.inputs.get("data") or {}
+                        try:
+                            quota = float(data.get("storage_quota_gb") or 0)
+                        except (TypeError, ValueError):
+                            quota = 0.0
+                        self.free_tenants[str(labels["tenant"])] = quota
+
+    # -- prices and assumptions
+    def price(self, key: str, region: str | None = None) -> float | None:
+        found = self.catalogue.price(key, region)
+        return found.usd if found else None
+
+    def need(self, key: str, region: str | None = None) -> float:
+        found = self.catalogue.price(key, region)
+        if found is None:
+            raise Unpriced(f"no price {key!r}" + (f" for {region}" if region else ""))
+        return found.usd
+
+    def catalogue_price(self, key: str) -> Price:
+        found = self.catalogue.price(key)
+        if found is None:
+            raise Unpriced(f"no price {key!r}")
+        return found
+
+    def assume(self, key: str) -> float:
+        return self.assumptions[key]
+
+    # -- facts from the plan
+    def region(self, r: PlanResource, hint: Any) -> str:
+        region = region_of(hint) or self.index.gcp_region
+        if region is None:
+            raise Unpriced("its region is not in the plan")
+        return region
+
+    def cluster(self, name: str, r: PlanResource) -> dict:
+        found = self.index.clusters.get(name)
+        return found.inputs if found else {}
+
+    def is_free_pool(self, r: PlanResource) -> bool:
+        if self.index.stack.tenant is not None:
+            return False
+        labels = _labels(r.inputs)
+        return (labels.get("tier") == "free" and labels.get("tenant") in (None, "shared")) or (
+            self.index.top_component(r).startswith(FREE_TIER_NAMESPACE)
+        )
+
+    def tenants_served(self, r: PlanResource) -> float:
+        return float(max(1, len(self.free_tenants))) if self.is_free_pool(r) else 1.0
+
+    def usage(self, key: str, r: PlanResource) -> float:
+        tier = self.index.stack.tier or ("free" if self.is_free_pool(r) else None)
+        if tier is None:
+            raise Unpriced(f"no tenant tier to size {key}")
+        return self.assume(f"{key}.{tier}") * self.tenants_served(r)
+
+    def storage_quota(self, r: PlanResource) -> tuple[float, str]:
+        name = str(r.inputs.get("name") or "")
+        raw = self.index.quotas_by_bucket.get(name)
+        if raw is not None:
+            if raw == "unlimited":
+                quota = self.assume("unlimited_storage_quota_gb")
+                return quota, f"quota unlimited, assumed {quota:g} GiB"
+            try:
+                return float(raw), f"quota {float(raw):g} GiB"
+            except ValueError:
+                raise Unpriced(f"cannot read the storage quota {raw!r}") from None
+        if self.is_free_pool(r) and self.free_tenants:
+            quota = sum(self.free_tenants.values())
+            return quota, f"{len(self.free_tenants)} free tenants' quotas {quota:g} GiB"
+        raise Unpriced("no storage quota for this bucket in the plan")
+
+    def firestore_for(self, name: str, r: PlanResource) -> PlanResource | None:
+        return self.index.firestore.get(name)
+
+    def nodes_in_stack(self, r: PlanResource) -> float:
+        total = 0.0
+        for pool in self.index.node_pools:
+            cluster = self.cluster(str(pool.inputs.get("cluster") or ""), pool)
+            total += node_count(pool.inputs, cluster, self)[0]
+        return total
+
+    def disk_type_of_class(self, name: str | None) -> str | None:
+        return self.storage_classes.get(name or "")
+
+
+@dataclass
+class Estimate:
+    catalogue_date: str
+    assumptions: dict[str, float]
+    tenants: dict[str, str]  # id -> tier
+    lines: list[Line] = field(default_factory=list)
+    unpriced: list[UnpricedResource] = field(default_factory=list)
+    stacks: list[PlanStack] = field(default_factory=list)
+    selected: set[str] | None = None
+
+    # -- totals
+    def tenant_totals(self) -> dict[str, dict[str, float]]:
+        totals = {t: {DEDICATED: 0.0, SHARE: 0.0} for t in self.tenants}
+        for line in self.lines:
+            if line.tenant is not None:
+                totals[line.tenant][DEDICATED if line.kind == DEDICATED else SHARE] += (
+                    line.monthly_usd
+                )
+        return totals
+
+    @property
+    def total(self) -> float:
+        return sum(line.monthly_usd for line in self.lines)
+
+    @property
+    def platform_total(self) -> float:
+        return sum(line.monthly_usd for line in self.lines if line.tenant is None)
+
+    def only(self, tenant_ids: list[str]) -> Estimate:
+        """The same estimate, reported for these tenants only (shares stay as computed)."""
+        wanted = set(tenant_ids)
+        return Estimate(
+            self.catalogue_date,
+            self.assumptions,
+            {t: tier for t, tier in self.tenants.items() if t in wanted},
+            [line for line in self.lines if line.tenant in wanted],
+            [u for u in self.unpriced if u.tenant in wanted],
+            self.stacks,
+            wanted,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        totals = self.tenant_totals()
+        tenants = [
+            {
+                "tenant": t,
+                "tier": tier,
+                "monthly_usd": _r(totals[t][DEDICATED] + totals[t][SHARE]),
+                "dedicated_usd": _r(totals[t][DEDICATED]),
+                "shared_usd": _r(totals[t][SHARE]),
+            }
+            for t, tier in sorted(self.tenants.items())
+        ]
+        tiers = []
+        for tier in TIERS:
+            members = [t for t, tt in self.tenants.items() if tt == tier]
+            dedicated = sum(totals[t][DEDICATED] for t in members)
+            shared = sum(totals[t][SHARE] for t in members)
+            tiers.append(
+                {
+                    "tier": tier,
+                    "tenants": len(members),
+                    "monthly_usd": _r(dedicated + shared),
+                    "dedicated_usd": _r(dedicated),
+                    "shared_usd": _r(shared),
+                    "average_per_tenant_usd": _r((dedicated + shared) / len(members))
+                    if members
+                    else 0.0,
+                }
+            )
+        by_stack: dict[str, list[Line]] = defaultdict(list)
+        for line in self.lines:
+            by_stack[line.stack].append(line)
+        stacks = [
+            {
+                "stack": s.name,
+                "tenant": s.tenant,
+                "tier": s.tier,
+                "monthly_usd": _r(sum(line.monthly_usd for line in by_stack[s.name])),
+                "platform_usd": _r(
+                    sum(line.monthly_usd for line in by_stack[s.name] if line.tenant is None)
+                ),
+            }
+            for s in self.stacks
+            if by_stack.get(s.name)
+        ]
+        return {
+            "currency": "USD",
+            "catalogue_date": self.catalogue_date,
+            "assumptions": dict(sorted(self.assumptions.items())),
+            "tenants": tenants,
+            "tiers": tiers,
+            "stacks": stacks,
+            "resources": [
+                {
+                    "urn": line.urn,
+                    "type": line.type,
+                    "tenant": line.tenant,
+                    "monthly_usd": _r(line.monthly_usd),
+                    "basis": line.basis,
+                }
+                for line in self.lines
+            ],
+            "unpriced": [{"urn": u.urn, "type": u.type} for u in self.unpriced],
+        }
+
+
+def _r(value: float) -> float:
+    return round(value, 4)
+
+
+def _quota(r: PlanResource) -> tuple[float, float]:
+    hard = ((r.inputs.get("spec") or {}).get("hard")) or {}
+    try:
+        return cpu(hard.get("requests.cpu", 0)), gib(hard.get("requests.memory", 0))
+    except (Unpriced, ValueError):
+        return 0.0, 0.0
+
+
+def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) -> Estimate:
+    ctx = Context(catalogue, assumptions, plan)
+    free_ids = sorted(ctx.free_tenants)
+    tenants: dict[str, str] = {t: "free" for t in free_ids}
+    for stack in plan.stacks:
+        if stack.tenant:
+            tenants[stack.tenant] = stack.tier or "standard"
+    result = Estimate(catalogue.date, dict(assumptions), tenants, stacks=list(plan.stacks))
+
+    # Namespace quotas per shared cluster: (owner, cpu, memory); owner is a tenant id, FREE or None.
+    quotas: dict[str, list[tuple[str | None, float, float]]] = defaultdict(list)
+    for stack in plan.stacks:
+        index = ctx.indexes[stack.name]
+        for r in stack.resources:
+            if r.type != "kubernetes:core/v1:ResourceQuota":
+                continue
+            cluster_name = index.kube_cluster(r)
+            if cluster_name is None:
+                continue
+            namespace = (r.inputs.get("metadata") or {}).get("namespace")
+            owner = stack.tenant or (
+                FREE_TIER_NAMESPACE if namespace == FREE_TIER_NAMESPACE else None
+            )
+            quotas[cluster_name].append((owner, *_quota(r)))
+
+    def split_free(r: PlanResource, stack: str, cost: float, basis: str, what: str) -> None:
+        if not free_ids:
+            result.lines.append(
+                Line(
+                    r.urn,
+                    r.type,
+                    stack,
+                    None,
+                    cost,
+                    f"{PLATFORM}: {basis} (no free tenant to share it)",
+                )
+            )
+            return
+        each = cost / len(free_ids)
+        for t in free_ids:
+            result.lines.append(
+                Line(
+                    r.urn,
+                    r.type,
+                    stack,
+                    t,
+                    each,
+                    f"{SHARE}: 1/{len(free_ids)} of {what} {money(cost)}; {basis}",
+                )
+            )
+
+    for stack in plan.stacks:
+        ctx.index = index = ctx.indexes[stack.name]
+        for r in stack.resources:
+            if not r.custom:
+                continue
+            owner = _owner(r, stack, ctx, free_ids)
+            rule = RULES.get(r.type)
+            priced: Priced | None = None
+            if rule is not None:
+                try:
+                    priced = rule(r, ctx)
+                except Unpriced as exc:
+                    result.unpriced.append(
+                        UnpricedResource(
+                            r.urn,
+                            r.type,
+                            stack.name,
+                            owner if owner != FREE_TIER_NAMESPACE else None,
+                            str(exc),
+                        )
+                    )
+                    continue
+            if priced is None:
+                if catalogue.free_reason(r.type) is None:
+                    reason = "no price in the catalogue and not in the free list"
+                    result.unpriced.append(
+                        UnpricedResource(
+                            r.urn,
+                            r.type,
+                            stack.name,
+                            owner if owner != FREE_TIER_NAMESPACE else None,
+                            reason,
+                        )
+                    )
+                continue
+            cost, basis = priced.monthly_usd, priced.basis
+            if stack.tenant is not None:
+                result.lines.append(
+                    Line(r.urn, r.type, stack.name, stack.tenant, cost, f"{DEDICATED}: {basis}")
+                )
+            elif r.type == NODE_POOL and quotas.get(str(r.inputs.get("cluster"))):
+                _apportion(
+                    r,
+                    stack.name,
+                    cost,
+                    basis,
+                    quotas[str(r.inputs.get("cluster"))],
+                    result,
+                    split_free,
+                )
+            elif owner == FREE_TIER_NAMESPACE:
+                split_free(r, stack.name, cost, basis, "the free pool's")
+            elif owner is not None:
+                result.lines.append(
+                    Line(r.urn, r.type, stack.name, owner, cost, f"{DEDICATED}: {basis}")
+                )
+            else:
+                result.lines.append(
+                    Line(r.urn, r.type, stack.name, None, cost, f"{PLATFORM}: {basis}")
+                )
+    return result
+
+
+def _owner(r: PlanResource, stack: PlanStack, ctx: Context, free_ids: list[str]) -> str | None:
+    """A tenant id, FREE_TIER_NAMESPACE for the free pool, or None for the platform's own."""
+    if stack.tenant is not None:
+        return stack.tenant
+    labels = _labels(r.inputs)
+    if labels.get("tenant") in ctx.free_tenants:
+        return str(labels["tenant"])
+    top = ctx.index.top_component(r)
+    parts = top.split("-")
+    for i in range(1, len(parts)):
+        if "-".join(parts[:i]) in ctx.free_tenants:
+            return "-".join(parts[:i])
+    if ctx.is_free_pool(r):
+        return FREE_TIER_NAMESPACE
+    return None
+
+
+def _apportion(r, stack, cost, basis, entries, result, split_free) -> None:
+    total_cpu = sum(e[1] for e in entries)
+    total_mem = sum(e[2] for e in entries)
+    cluster = r.inputs.get("cluster")
+    for owner, q_cpu, q_mem in entries:
+        parts = [q_cpu / total_cpu if total_cpu else None, q_mem / total_mem if total_mem else None]
+        known = [p for p in parts if p is not None]
+        share = sum(known) / len(known) if known else 1 / len(entries)
+        part = cost * share
+        why = (
+            f"{share:.2%} of {cluster}'s nodes by namespace quota (CPU {q_cpu:g} of {total_cpu:g},"
+            f" memory {q_mem:g} of {total_mem:g} GiB; half each)"
+        )
+        if owner == FREE_TIER_NAMESPACE:
+            split_free(
+                r,
+                stack,
+                part,
+                f"{why}; pool {basis}",
+                f"the free-tier namespace's {why.split(' of ')[0]}",
+            )
+        elif owner is None:
+            result.lines.append(
+                Line(r.urn, r.type, stack, None, part, f"{PLATFORM}: {why}; pool {basis}")
+            )
+        else:
+            result.lines.append(
+                Line(r.urn, r.type, stack, owner, part, f"{SHARE}: {why}; pool {basis}")
+            )
