@@ -31,19 +31,25 @@ EnvOpt = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml
 TenantOpt = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable).")
 
 
-def fail(lines: list[str], title: str) -> None:
-    err.print(f"[bold red]{title}[/]")
+# Exit codes: 1 the input was read and fails validation; 2 the command could not run (missing or
+# invalid environment file, unknown git ref, bad option).
+EXIT_INVALID = 1
+EXIT_SETUP = 2
+
+
+def fail(lines: list[str], title: str, code: int = EXIT_INVALID) -> None:
+    err.print(title, style="bold red", markup=False, highlight=False)
     for line in lines:
         err.print("  [red]✗[/] ", end="")
         err.print(line, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def load_settings(env: str) -> EnvironmentSettings:
     try:
         return load_environment(env)
     except EnvironmentConfigError as exc:
-        fail(exc.problems, f"environment {env!r} is invalid")
+        fail(exc.problems, f"environment {env!r} is invalid", EXIT_SETUP)
 
 
 def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
@@ -53,7 +59,8 @@ def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
     except RegistryError as exc:
         fail(
             [str(p) for p in exc.problems],
-            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or applied",
+            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or "
+            "applied",
         )
 
 
@@ -78,21 +85,23 @@ def validate(
         problems.extend(exc.problems)
     if base is not None:
         from tenancy.automation.git import GitError
-        from tenancy.automation.registry_diff import removed_without_offboarding
+        from tenancy.automation.registry_diff import pull_request_problems
         from tenancy.lifecycle.guards import tier_changes_without_path
 
         try:
-            problems.extend(removed_without_offboarding(base, tenants))
+            problems.extend(pull_request_problems(base, tenants))
             problems.extend(tier_changes_without_path(base, tenants))
         except GitError as exc:
-            fail([str(exc)], f"cannot compare the registry with {base!r}")
+            fail([str(exc)], f"cannot compare the registry with {base!r}", EXIT_SETUP)
     if problems:
         fail(
             [str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry"
         )
     counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}
     out.print(
-        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment {env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} enterprise)"
+        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment "
+        f"{env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} "
+        "enterprise)"
     )
 
 
@@ -209,8 +218,8 @@ def plan(
         result.write(json_path)
     _print_plan(result, verbose=len(result.stacks) <= 12)
     out.print(
-        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
-        + (f"; JSON written to {json_path}" if json_path else "")
+        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned "
+        f"offline in {elapsed:.1f}s" + (f"; JSON written to {json_path}" if json_path else "")
     )
 
 
@@ -297,7 +306,8 @@ def _register_subcommands() -> None:
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(
         "migrate-data",
-        help="Copy one tenant's rows from the shared database to its dedicated instance (Free→Standard).",
+        help="Copy one tenant's rows from the shared database to its dedicated instance "
+        "(Free→Standard).",
     )(migrate_data_command)
     app.command(
         "purge-tenant-data",

@@ -20,8 +20,9 @@ from pathlib import Path
 from domain.environment import EnvironmentConfigError, load_environment
 from domain.registry import RegistryError, load_registry
 from tenancy.automation import git
+from tenancy.automation.markdown import code
 from tenancy.automation.orchestrator import excerpt
-from tenancy.automation.registry_diff import removed_without_offboarding
+from tenancy.automation.registry_diff import pull_request_problems
 
 MARKER = "<!-- tenancy-pr-comment -->"
 COST_NOTE = "Cost estimate: not yet available (tracked separately)."
@@ -125,7 +126,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     try:
         from tenancy.lifecycle.guards import tier_changes_without_path
 
-        problems += [str(p) for p in removed_without_offboarding(base_ref, tenants_dir)]
+        problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
         problems += [str(p) for p in tier_changes_without_path(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
@@ -137,7 +138,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
             f"Every tenant file is valid for environment `{env}`, no tenant file was deleted "
             "without first passing through `offboarding`, and no tier changes without a safe path.",
         )
-    body = "\n".join(f"- `{cell(p)}`" for p in problems)
+    body = "\n".join(f"- {code(p)}" for p in problems)
     return Section(
         "Registry validation", "failed", f"{len(problems)} problem(s)", body, blocking=True
     )
@@ -259,9 +260,11 @@ def policy_section(check: CommandRun | None, check_json: Path) -> Section:
     ]
     for kind, v in rows:
         resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
+        values = [v.get(k) for k in ("level", "policy", "stack", "tenant")] + [resource]
         lines.append(
-            f"| {kind} | {cell(v.get('level'))} | {cell(v.get('policy'))} | {cell(v.get('stack'))} | "
-            f"{cell(v.get('tenant'))} | {cell(resource)} | {cell(v.get('message'))} |"
+            f"| {kind} | "
+            + " | ".join(code(x, table=True) for x in [*values, v.get("message")])
+            + " |"
         )
     failed = mandatory > 0 or check.returncode != 0
     return Section(
@@ -285,7 +288,8 @@ def render(
         MARKER,
         "## Tenancy pull-request report",
         "",
-        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment `{env}`.",
+        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment "
+        f"`{env}`.",
         "",
         "| check | result |",
         "|---|---|",
@@ -295,7 +299,10 @@ def render(
         lines += ["", f"### {s.title}", "", s.body]
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_CHARS:
-        note = "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` locally for all of it)_\n"
+        note = (
+            "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` "
+            "locally for all of it)_\n"
+        )
         text = text[: MAX_CHARS - len(note)] + note
     return text
 

@@ -70,7 +70,8 @@ def migrate_command(
         [],
         "--grant-app-role-to",
         metavar="LOGIN",
-        help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables",
+        help="after migrating, make this service login a member of tenancy_app (repeatable); it "
+        "must not own tables",
     ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
@@ -90,7 +91,8 @@ def migrate_command(
         else:
             _out().print(
                 Text(
-                    f"{where} is up to date ({len(result.already_applied)} migrations applied earlier)"
+                    f"{where} is up to date ({len(result.already_applied)} migrations applied "
+                    "earlier)"
                 )
             )
 
@@ -102,7 +104,8 @@ def status_command(
         None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP
     ),
 ) -> None:
-    """Show which migrations are applied, pending, changed since applied, or unknown to this code."""
+    """Show which migrations are applied, pending, changed since applied, or unknown to this
+    code."""
     from tenancy.db.connection import describe_dsn
     from tenancy.db.migrations import status
 
@@ -169,7 +172,8 @@ def migrate_data_command(
 
     _out().print(
         Text(
-            f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"
+            f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} "
+            f"-> {describe_dsn(to_dsn)}"
         )
     )
     with _failures_exit_non_zero(from_dsn, to_dsn):

@@ -116,8 +116,8 @@ def _matching_schema(src: psycopg.Connection, dst: psycopg.Connection) -> list[T
         )
     if target_versions is None:
         raise SchemaMismatch(
-            "the target database has no schema_migrations table: run `tenancy db migrate --dsn ...` "
-            "against it first"
+            "the target database has no schema_migrations table: run `tenancy db migrate --dsn "
+            "...` against it first"
         )
     if source_versions != target_versions:
         only_source = sorted(source_versions.keys() - target_versions.keys())
@@ -251,7 +251,8 @@ def _ensure_tenant_record(src: psycopg.Connection, dst: psycopg.Connection, tena
     columns = [
         row[0]
         for row in dst.execute(
-            "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = 'public.tenants'::regclass "
+            "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = "
+            "'public.tenants'::regclass "
             "AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum"
         ).fetchall()
     ]

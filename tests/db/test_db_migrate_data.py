@@ -132,7 +132,7 @@ def test_copy_runs_as_a_non_superuser_owner_bound_by_row_security(pair: Pair) ->
 def test_refuses_a_target_that_already_holds_the_tenant(pair: Pair) -> None:
     migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
     before = pair.fingerprints(pair.target, MOVING)
-    with pytest.raises(TargetNotEmpty, match="already holds a copy of tenant 'acme-co'.*--resume"):
+    with pytest.raises(TargetNotEmpty, match=r"already holds a copy of tenant 'acme-co'.*--resume"):
         migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
     assert pair.fingerprints(pair.target, MOVING) == before
     assert len(pair.exports()) == 1
@@ -258,7 +258,10 @@ def test_unknown_and_invalid_tenants(pair: Pair) -> None:
 
 
 def test_bad_dsns_give_clear_errors_without_passwords(pair: Pair, unused_port: int) -> None:
-    unreachable = f"host=127.0.0.1 port={unused_port} dbname=x user=migrator password=hunter2-secret connect_timeout=2"
+    unreachable = (
+        f"host=127.0.0.1 port={unused_port} dbname=x user=migrator "
+        "password=hunter2-secret connect_timeout=2"
+    )
     with pytest.raises(ConnectionFailed) as caught:
         migrate_data(MOVING, pair.source_dsn, unreachable)
     assert "cannot connect to the target database migrator@127.0.0.1:" in str(caught.value)
