@@ -1,9 +1,10 @@
 """``tenancy pr-comment``: one markdown document for a pull request.
 
 Sections: registry validation, the offline plan diff per stack (base → head), the tenant
-transitions judged on both plans, the policy result and cost (not yet available). Each side's plan is made by that side's own code: the head with the
-working tree, the base from a temporary ``git worktree`` of the merge base, both through
-``python -m tenancy.cli`` so neither side imports the other's modules.
+transitions judged on both plans, the policy result and cost (not yet available). Each side's
+plan is made by that side's own code: the head with the working tree, the base from a temporary
+``git worktree`` of the merge base, both through ``python -m tenancy.cli`` so neither side imports
+the other's modules.
 """
 
 from __future__ import annotations
