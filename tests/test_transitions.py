@@ -449,7 +449,7 @@ def test_the_command_exits_0_when_every_transition_is_safe(
         str(head_json),
     )
     assert result.exit_code == 0, result.output
-    assert "| `chogar` | free/active | free/suspended | suspend | ✅ safe |" in result.output
+    assert "| ✅ safe | `chogar` | free/active | free/suspended | suspend |" in result.output
 
 
 def test_the_command_exits_2_when_it_cannot_run(registry_repo, tmp_path) -> None:

@@ -415,7 +415,14 @@ def build_transitions(ctx: CommentContext) -> Section:
     when a stateful or identity resource would be lost (``tenancy transitions``,
     docs/lifecycle.md). Stacks left out of the plans (same content key) cannot change."""
     from domain.plan_model import Plan
-    from tenancy.lifecycle.transitions import analyse, render_markdown, states_at, states_in_dir
+    from tenancy.lifecycle.transitions import (
+        analyse,
+        resource_lines,
+        states_at,
+        states_in_dir,
+        summary_lines,
+        table_lines,
+    )
 
     title = "Tenant transitions"
     unplanned = ctx.head_plan is None or (ctx.base_run is not None and not ctx.base_run.ok)
@@ -446,14 +453,21 @@ def build_transitions(ctx: CommentContext) -> Section:
         if unsafe
         else f"{len(report.entries)} tenant(s), all safe"
     )
-    body = render_markdown(report).split("\n", 2)[2].strip() or "No tenant transitions."
+    details = []
+    if report.entries or report.shared.touched:
+        blocks = [("", table_lines(report))]
+        resources = resource_lines(report)
+        if len(resources) > 2:
+            blocks.append(("Replaced, deleted and moved resources", resources))
+        details.append(Details("Transitions and resources", blocks))
     return Section(
         title,
         "failed" if unsafe else "passed",
         headline,
-        nested(body),
+        "\n".join(summary_lines(report)),
         blocking=bool(unsafe),
         essential=True,
+        details=details,
     )
 
 

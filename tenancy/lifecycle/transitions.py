@@ -364,41 +364,82 @@ def _state(s: TenantState | None) -> str:
     return f"{s.tier}/{s.status}" if s else "—"
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def summary_lines(report: TransitionReport, max_items: int = 25) -> list[str]:
+    """The verdict and every reason and note: what a reviewer must read (never shortened)."""
+    from tenancy.plan.markdown import cell, code
 
-
-def render_markdown(report: TransitionReport, max_items: int = 25) -> str:
-    lines = ["## Tenant transitions", ""]
-    rows = [e for e in report.entries] + ([report.shared] if report.shared.touched else [])
+    rows = [*report.entries, *([report.shared] if report.shared.touched else [])]
     if not rows:
-        lines.append("No tenant changes state, and no tenant's resources change.")
-        return "\n".join(lines) + "\n"
-    verdict = "every transition is safe" if report.safe else "**unsafe transitions found**"
-    lines += [
-        f"{len(rows)} tenant(s) affected; {verdict}.",
-        "",
-        "| tenant | from | to | transition | verdict "
+        return ["No tenant changes state, and no tenant's resources change."]
+    kinds: dict[str, int] = {}
+    for e in rows:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    unsafe = [e for e in rows if not e.safe]
+    verdict = f"**{len(unsafe)} unsafe transition(s)**" if unsafe else "every transition is safe"
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    lines = [f"{len(rows)} tenant(s) affected ({counts}); {verdict}."]
+    for e in rows:
+        if not (e.reasons or e.notes):
+            continue
+        lines += ["", f"{'❌' if e.reasons else 'ℹ️'} {code(e.tenant)}: {cell(e.kind)}"]
+        lines += [f"- ❌ {cell(r)}" for r in e.reasons[:max_items]]
+        lines += [f"- {cell(n)}" for n in e.notes[:max_items]]
+        extra = max(0, len(e.reasons) - max_items) + max(0, len(e.notes) - max_items)
+        if extra:
+            lines.append(f"- … and {extra} more (run `tenancy transitions` locally)")
+    return lines
+
+
+def table_lines(report: TransitionReport) -> list[str]:
+    """One row per affected tenant: verdict, states, transition and resource counts."""
+    from tenancy.plan.markdown import code
+
+    rows = [*report.entries, *([report.shared] if report.shared.touched else [])]
+    lines = [
+        "| verdict | tenant | from | to | transition "
         "| created | changed | replaced | deleted | moved |",
         "|---|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for e in rows:
         lines.append(
-            f"| `{e.tenant}` | {_state(e.before)} | {_state(e.after)} | {e.kind} | "
-            f"{'✅ safe' if e.safe else '❌ unsafe'} | {len(e.created)} | {len(e.changed)} | "
+            f"| {'✅ safe' if e.safe else '❌ unsafe'} | {code(e.tenant)} | {_state(e.before)} | "
+            f"{_state(e.after)} | {e.kind} | {len(e.created)} | {len(e.changed)} | "
             f"{len(e.replaced)} | {len(e.deleted)} | {len(e.moved)} |"
         )
-    for e in rows:
-        if not (e.reasons or e.notes or e.replaced or e.deleted or e.moved):
-            continue
-        lines += ["", f"<details><summary><code>{e.tenant}</code>: {e.kind}</summary>", ""]
-        lines += [f"- ❌ {_cell(r)}" for r in e.reasons[:max_items]]
-        lines += [f"- ℹ️ {_cell(n)}" for n in e.notes[:max_items]]
-        for r in e.replaced[:max_items]:
-            lines.append(f"- replaced `{r.resource.label()}`: {_cell(', '.join(r.inputs))}")
-        for ref in e.deleted[:max_items]:
-            lines.append(f"- deleted `{ref.label()}`")
-        for m in e.moved[:max_items]:
-            lines.append(f"- moved `{m.before.label()}` → `{m.after.stack}`")
-        lines += ["", "</details>"]
+    return lines
+
+
+def resource_lines(report: TransitionReport) -> list[str]:
+    """The replaced, deleted and moved resources, one row each."""
+    from tenancy.plan.markdown import cell, code
+
+    lines = ["| tenant | resource | stack | what |", "|---|---|---|---|"]
+    for e in [*report.entries, report.shared]:
+        for r in e.replaced:
+            what = f"replaced: {', '.join(r.inputs)}"
+            lines.append(
+                f"| {code(e.tenant)} | {code(r.resource.type + '::' + r.resource.name)} | "
+                f"{code(r.resource.stack)} | {cell(what)} |"
+            )
+        for ref in e.deleted:
+            lines.append(
+                f"| {code(e.tenant)} | {code(ref.type + '::' + ref.name)} | {code(ref.stack)} | "
+                f"deleted{' (stateful)' if ref.stateful else ''} |"
+            )
+        for m in e.moved:
+            lines.append(
+                f"| {code(e.tenant)} | {code(m.before.type + '::' + m.before.name)} | "
+                f"{code(m.before.stack)} → {code(m.after.stack)} | "
+                f"moved{' (declared state move)' if m.declared else ''} |"
+            )
+    return lines
+
+
+def render_markdown(report: TransitionReport) -> str:
+    lines = ["## Tenant transitions", "", *summary_lines(report)]
+    if report.entries or report.shared.touched:
+        lines += ["", *table_lines(report)]
+        resources = resource_lines(report)
+        if len(resources) > 2:
+            lines += ["", "### Replaced, deleted and moved resources", "", *resources]
     return "\n".join(lines) + "\n"
