@@ -18,7 +18,6 @@ from support import SAMPLE_TENANTS, write_tenant
 from domain.environment import EnvironmentConfigError, load_environment
 from domain.registry import RegistryError, load_registry
 from domain.registry.schema import tenant_json_schema
-from domain.yamlio import MAX_BYTES
 
 STANDARD = """
 id: {id}
@@ -72,10 +71,12 @@ def test_the_id_must_equal_the_file_stem_byte_for_byte(tenants_dir, settings) ->
     assert_problem(problems, "id: duplicate id 'stripe' (also in stripe", "stripe .yaml")
 
 
-@pytest.mark.parametrize("raw", ['"stripe\\n"', '"stripe\\t"', '" stripe"', '"STRIPE"'])
+@pytest.mark.parametrize("raw", ["stripe\n", "stripe\t", " stripe", "stripe "])
 def test_no_id_is_normalised_into_another(tenants_dir, settings, raw) -> None:
-    write_tenant(tenants_dir, "other.yaml", STANDARD.format(id=raw))
-    assert_problem(problems_of(tenants_dir, settings), "other.yaml:1: id:")
+    """The file name matches the raw id exactly, so only the id's own rules can refuse it."""
+    write_tenant(tenants_dir, f"{raw}.yaml", STANDARD.format(id=json.dumps(raw)))
+    problems = problems_of(tenants_dir, settings)
+    assert_problem(problems, f"{raw}.yaml:1: id: must start with a lowercase letter")
 
 
 def test_no_string_is_stripped(tenants_dir, settings) -> None:
@@ -112,7 +113,6 @@ TYPED = [
     ),
     (ENTERPRISE, "node_pools:\n  - {name: a, spot: 1}\n", "node_pools.0.spot", "true or false"),
     (FREE, "display_name: 123\n", "display_name", "must be a string, not an integer 123"),
-    (FREE, "status: 1\n", "status", "Input should be"),
 ]
 
 
@@ -126,21 +126,6 @@ def test_no_value_is_coerced_into_another_type(
         body = "\n".join(line for line in body.splitlines() if not line.startswith(key + ":"))
     write_tenant(tenants_dir, "typed.yaml", body + "\n" + extra)
     assert_problem(problems_of(tenants_dir, settings), "typed.yaml:", f"{field}: ", reason)
-
-
-def test_bounds_are_checked_on_the_value_the_model_keeps(registry) -> None:
-    """Every tier bound, read back from the validated tenants of the sample registry."""
-    from domain.tiers import KNOBS
-
-    for tenant in registry.tenants:
-        for knob in KNOBS:
-            section, _, name = knob.path.partition(".")
-            block = getattr(tenant, section, None)
-            value = getattr(block, name, None) if block is not None else None
-            bounds = knob.bounds[tenant.tier]
-            if isinstance(value, int):
-                assert type(value) is int and bounds is not None
-                assert bounds[0] <= value <= bounds[1], (tenant.id, knob.path, value)
 
 
 # --- the editor schema and the validator agree -----------------------------------------------
@@ -282,13 +267,6 @@ def test_the_schema_and_the_validator_agree(tmp_path, settings, name, doc, accep
     assert (not schema_errors) == accepted, schema_errors
 
 
-def test_the_committed_schema_refuses_what_the_table_refuses() -> None:
-    from domain import PROJECT_ROOT
-
-    committed = json.loads((PROJECT_ROOT / "docs" / "tenant.schema.json").read_text())
-    assert committed == tenant_json_schema()
-
-
 # --- hostile YAML ----------------------------------------------------------------------------
 
 LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
@@ -298,7 +276,7 @@ HOSTILE_YAML = [
     ("laughs.yaml", LAUGHS, "refused: document expands to more than"),
     ("recursive.yaml", "id: &a [*a]\n", "refused: alias *a refers to a node that contains it"),
     ("deep.yaml", "[" * 20_000 + "]" * 20_000 + "\n", "refused: nesting is deeper than"),
-    ("huge.yaml", "# " + "x" * MAX_BYTES + "\nid: huge\n", "larger than"),
+    ("huge.yaml", "# " + "x" * 200_000 + "\nid: huge\n", "larger than"),
     ("binary.yaml", None, "not UTF-8"),
 ]
 
@@ -325,6 +303,7 @@ def test_a_fifo_is_not_read(tenants_dir, settings) -> None:
 
 
 def test_the_bounds_do_not_refuse_ordinary_anchors(tenants_dir, settings) -> None:
+    """Guard against false positives: anchors and merge keys within the bounds still work."""
     body = ENTERPRISE.format(id="anchors") + (
         "node_pools:\n  - &pool {name: a, min_nodes: 1, max_nodes: 3}\n  - {<<: *pool, name: b}\n"
     )
@@ -421,12 +400,6 @@ def test_values_are_parsed_and_checked(tenants_dir, settings, template, old, new
     body = template.format(id="valued").replace(old.format(id="valued"), new)
     write_tenant(tenants_dir, "valued.yaml", body)
     assert_problem(problems_of(tenants_dir, settings), "valued.yaml:", f"{field}: ", reason)
-
-
-def test_the_email_library_is_pinned() -> None:
-    from domain import PROJECT_ROOT
-
-    assert '"email-validator==2.4.0"' in (PROJECT_ROOT / "pyproject.toml").read_text()
 
 
 def _git(cwd: Path, *args: str) -> None:
