@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from support import SAMPLE_TENANTS, write_tenant
@@ -77,6 +78,32 @@ def test_no_id_is_normalised_into_another(tenants_dir, settings, raw) -> None:
     write_tenant(tenants_dir, f"{raw}.yaml", STANDARD.format(id=json.dumps(raw)))
     problems = problems_of(tenants_dir, settings)
     assert_problem(problems, f"{raw}.yaml:1: id: must start with a lowercase letter")
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(
+    stem=st.sampled_from(["stripe", "newco", "acme-co"]),
+    noise=st.sampled_from(["", " ", "\n", "\t", "\u00a0", "\u200b", "-", "\u0456", "."]),
+    where=st.sampled_from(["stem", "id", "both"]),
+)
+def test_a_tenant_is_read_only_when_its_id_is_its_file_name(tmp_path_factory, stem, noise, where):
+    """Property: whatever is added to the file name or the id, the registry either refuses the
+    file or reads a tenant whose id is exactly the file's stem."""
+    from domain.environment import load_environment as load
+
+    directory = tmp_path_factory.mktemp("ids")
+    file_stem = stem + noise if where in ("stem", "both") else stem
+    tenant_id = stem + noise if where in ("id", "both") else stem
+    (directory / f"{file_stem}.yaml").write_text(
+        FREE.format(id=json.dumps(tenant_id)), encoding="utf-8"
+    )
+    try:
+        registry = load_registry(directory, load("dev"))
+    except RegistryError:
+        assert noise, "a clean id must be accepted"
+        return
+    (tenant,) = registry.tenants
+    assert tenant.id == file_stem == tenant_id and not noise
 
 
 def test_no_string_is_stripped(tenants_dir, settings) -> None:

@@ -304,7 +304,11 @@ def registry_files(directory: Path) -> tuple[list[Path], list[Problem]]:
     def refuse(entry: Path, reason: str) -> None:
         problems.append(Problem(entry.name, "", None, reason))
 
-    for entry in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        return [], [Problem(directory.name, "", None, f"cannot list: {exc.strerror or exc}")]
+    for entry in entries:
         name = entry.name
         if entry.is_symlink():
             try:
