@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -262,17 +264,31 @@ SCHEMA_SAMPLES = [
     ("uppercase domain", _doc("enterprise", custom_domain="App.Sample.Example"), False),
     ("display name as number", _doc("free", display_name=5), False),
     ("region with a trailing space", _doc("free", region="us-central1 "), False),
+    ("region with a final newline", _doc("free", region="us-central1\n"), False),
+    ("id with a final newline", _doc("free", id="sample\n"), False),
 ]
 
 
 def _strict_validator() -> jsonschema.protocols.Validator:
-    """Draft 2020-12 with YAML's integer: JSON Schema calls 16.0 an integer, but YAML keeps it a
-    float and the registry refuses it; the editors' YAML plugin sees the same float."""
+    """Draft 2020-12 as an editor applies it to YAML. Two differences from Python's defaults:
+    JSON Schema calls 16.0 an integer, but YAML keeps it a float (and the registry refuses it);
+    and a pattern's ``$`` is ECMA-262's, which matches only at the very end, where Python's also
+    matches before a final newline."""
     base = jsonschema.Draft202012Validator
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
     )
-    strict = jsonschema.validators.extend(base, type_checker=checker)
+
+    def pattern(validator, regex, instance, schema):
+        if not validator.is_type(instance, "string"):
+            return
+        match = re.search(regex, instance)
+        if match is None or (regex.endswith("$") and match.end() != len(instance)):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {regex!r}")
+
+    strict = jsonschema.validators.extend(
+        base, validators={"pattern": pattern}, type_checker=checker
+    )
     return strict(tenant_json_schema())
 
 
@@ -280,18 +296,28 @@ def _strict_validator() -> jsonschema.protocols.Validator:
     ("name", "doc", "accepted"), SCHEMA_SAMPLES, ids=[s[0] for s in SCHEMA_SAMPLES]
 )
 def test_the_schema_and_the_validator_agree(tmp_path, settings, name, doc, accepted) -> None:
-    directory = tmp_path / "tenants"
-    directory.mkdir()
-    file_id = doc["id"] if doc.get("id") == doc.get("id", "").strip() else "sample"
-    (directory / f"{file_id}.yaml").write_text(json.dumps(doc), encoding="utf-8")
-    try:
-        load_registry(directory, settings)
-        validator_accepts, why = True, ""
-    except RegistryError as exc:
-        validator_accepts, why = False, str(exc)
+    validator_accepts, why = _validator_verdict(tmp_path, settings, doc)
     schema_errors = [e.message for e in _strict_validator().iter_errors(doc)]
     assert validator_accepts == accepted, why
     assert (not schema_errors) == accepted, schema_errors
+
+
+def _validator_verdict(tmp_path: Path, settings, doc: dict) -> tuple[bool, str]:
+    """The registry's verdict on one document alone, in a file named after its id (the file
+    name rule is not the document's)."""
+    directory = tmp_path / "alone"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir()
+    raw_id = doc.get("id")
+    safe = (
+        isinstance(raw_id, str) and raw_id.isascii() and raw_id.isprintable() and "/" not in raw_id
+    )
+    (directory / f"{raw_id if safe else 'sample'}.yaml").write_text(json.dumps(doc))
+    try:
+        load_registry(directory, settings)
+    except RegistryError as exc:
+        return False, str(exc)
+    return True, ""
 
 
 # --- hostile YAML ----------------------------------------------------------------------------
@@ -644,3 +670,67 @@ def test_the_validation_section_renders_no_tenant_markup(tenants_dir, tmp_path) 
     item = next(line for line in section.body.splitlines() if "inject.yaml" in line)
     assert [t.type for t in _inline_tokens(item)] == ["code_inline"]
     assert "@admin" in item
+
+
+# --- the schema and the validator agree on every tenant document of the test suite -----------
+
+# Samples whose verdict depends on more than the document: the environment (allowed regions,
+# clusters, the platform's domains and networks), other tenants, or a rule between two fields.
+NOT_EXPRESSIBLE = {
+    "badregion.yaml": "allowed_regions is in the environment",
+    "nowhere.yaml": "the clusters are in the environment",
+    "elsewhere.yaml": "the cluster's region is in the environment",
+    "insideapp.yaml": "the platform's domain is in the environment",
+    "pools.yaml": "min_nodes <= max_nodes relates two fields",
+    "10.30.0.1/20": "host bits need arithmetic",
+    "10.10.0.0/24": "the platform's networks are in the environment",
+    "10.64.0.0/16": "the platform's networks are in the environment",
+    "10.128.0.0/20": "the dedicated ranges are checked in Python",
+    "172.16.0.0/20": "the clusters are in the environment",
+    "10.200.0.0/20": "the authorized networks are in the environment",
+    "tinybug.dev": "the platform's domain is in the environment",
+    "www.tinybug.dev": "the platform's domain is in the environment",
+    "app.tinybug.dev": "the platform's domain is in the environment",
+}
+
+
+def _suite_documents() -> list[tuple[str, str]]:
+    """(label, YAML text) of every tenant document the registry tests write."""
+    from test_registry import BAD_FILES
+
+    docs = [(name, body) for name, body, _ in BAD_FILES]
+    docs += [
+        (f"typed {field}: {extra!r}", t.format(id="typed") + extra) for t, extra, field, _ in TYPED
+    ]
+    docs += [
+        (new, template.format(id="valued").replace(old.format(id="valued"), new))
+        for template, old, new, _, _ in VALUES
+    ]
+    docs += [(path.name, path.read_text()) for path in SAMPLE_TENANTS.glob("*.yaml")]
+    return docs
+
+
+def test_the_schema_and_the_validator_agree_on_every_document_of_the_suite(
+    tmp_path, settings
+) -> None:
+    from ruamel.yaml import YAML
+
+    validator = _strict_validator()
+    checked, disagreements = 0, []
+    for label, text in _suite_documents():
+        if label in NOT_EXPRESSIBLE:
+            continue
+        try:
+            doc = YAML(typ="safe", pure=True).load(text)
+        except Exception:
+            continue  # not a YAML document at all: nothing for a schema to judge
+        if not isinstance(doc, dict):
+            continue
+        if "{id}" in str(doc.get("id")):
+            continue
+        accepted, why = _validator_verdict(tmp_path, settings, doc)
+        schema_errors = [e.message for e in validator.iter_errors(doc)]
+        checked += 1
+        if accepted != (not schema_errors):
+            disagreements.append((label, why or "validator accepts", schema_errors))
+    assert checked >= 45 and not disagreements, disagreements

@@ -436,9 +436,11 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
             others = ", ".join(c.file for c, _ in host_claims if c is not claim)
             problem(claim, field_name, f"host {host!r} is also used by {others}")
     for claim, network in networks:
-        others = [c.file for c, other in networks if c is not claim and network.overlaps(other)]
-        if others:
-            problem(claim, "network_cidr", f"{network} overlaps the network of {', '.join(others)}")
+        overlapping = [c.file for c, o in networks if c is not claim and network.overlaps(o)]
+        if overlapping:
+            problem(
+                claim, "network_cidr", f"{network} overlaps the network of {', '.join(overlapping)}"
+            )
 
     for claim in claims:
         placement = claim.get("placement")
