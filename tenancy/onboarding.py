@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from domain import names
 from domain.environment import EnvironmentSettings
 from domain.networks import first_free_network
 from domain.registry import Registry, RegistryError, load_registry
@@ -75,7 +76,8 @@ def write_new_tenant(
         chosen = placement or least_loaded_cluster(registry, settings, region)
         if chosen is None:
             problems.append(
-                f"--placement: no shared cluster in {region} has capacity left; add a pool cell to Pulumi.{settings.environment}.yaml"
+                f"--placement: no shared cluster in {region} has capacity left; add a pool cell "
+                f"to Pulumi.{settings.environment}.yaml"
             )
         data["placement"] = chosen
         if subdomain:
@@ -95,6 +97,18 @@ def write_new_tenant(
         data["node_pools"] = [
             {"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}
         ]
+    # A name shared with the platform or with another tenant would make the policy pack
+    # attribute one owner's resources to the other (and the resources would clash).
+    problems += [
+        f"{tenant_id}: {conflict}"
+        for conflict in names.name_conflicts(
+            settings.environment,
+            settings.project,
+            tenant_id,
+            [t.id for t in registry.tenants],
+            tuple(c.name for c in settings.clusters),
+        )
+    ]
     if problems:
         raise OnboardingError(problems)
 

@@ -44,6 +44,7 @@ class Grant:
     member: str
     target: str  # what is granted, for messages
     owners: frozenset[str]  # tenants owning the target (empty: shared or platform)
+    condition: str = ""  # a project grant's IAM condition (its names are resolved per holder)
 
 
 def _from_input_or_dependency(
@@ -58,7 +59,8 @@ def _from_input_or_dependency(
     found = view.dependencies_of(grant, dep_type)
     if len(found) != 1:
         raise Undecided(
-            f"{key} is unknown until deploy and the grant depends on {len(found)} {dep_type.rsplit(':', 1)[-1]}(s)"
+            f"{key} is unknown until deploy and the grant depends on {len(found)} "
+            f"{dep_type.rsplit(':', 1)[-1]}(s)"
         )
     return str(found[0].get(dep_key))
 
@@ -86,9 +88,7 @@ def _bucket_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     bucket = _from_input_or_dependency(view, grant, "bucket", kinds.BUCKET, "name").removeprefix(
         "b/"
     )
-    owner = index.owner_of_name(bucket) or (
-        index.owner_by_prefix(bucket) if "-uploads" in bucket else None
-    )
+    owner = index.owner_of_kind("bucket", bucket) or index.owner_of_uploads_bucket(bucket)
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"bucket {bucket}", frozenset({owner} - {None}))
 
@@ -97,7 +97,7 @@ def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     secret = _from_input_or_dependency(view, grant, "secretId", kinds.SECRET, "secretId").rsplit(
         "/", 1
     )[-1]
-    owner = index.owner_by_prefix(secret)
+    owner = index.owner_of_kind("secret_id", secret)
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"secret {secret}", frozenset({owner} - {None}))
 
@@ -107,7 +107,11 @@ def _project_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> 
     owners = frozenset(index.tenants_in(expression))
     for role, member in _roles_and_members(view, grant):
         yield Grant(
-            role, member, f"{role} (condition {expression!r})" if expression else role, owners
+            role,
+            member,
+            f"{role} (condition {expression!r})" if expression else role,
+            owners,
+            expression,
         )
 
 
@@ -128,7 +132,8 @@ def _temporal_grants(view: StackView, account: Subject, index: TenantNameIndex) 
         )
         if not names_:
             raise Undecided(
-                "namespaceAccesses.namespaceId is unknown until deploy and names no Temporal namespace"
+                "namespaceAccesses.namespaceId is unknown until deploy and names no Temporal "
+                "namespace"
             )
         for name in names_:
             owner = index.owner_of_name(name)
@@ -153,7 +158,7 @@ def grants_of(view: StackView, subject: Subject, index: TenantNameIndex) -> Iter
 
 def member_owner(member: str, env: str, index: TenantNameIndex) -> str | None:
     if member.startswith("temporal:"):
-        return index.owner_by_prefix(member.removeprefix("temporal:"))
+        return index.owner_of_kind("k8s_name", member.removeprefix("temporal:"))
     return identity_owner(parse_member(member), env, index)
 
 
@@ -166,7 +171,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 if grant.member in allowed or parse_member(grant.member).kind == "service-agent":
                     continue
                 holder = member_owner(grant.member, env, index)
-                for owner in sorted(grant.owners):
+                owners = (
+                    index.tenants_in(grant.condition, holder) if grant.condition else grant.owners
+                )
+                for owner in sorted(owners):
                     if holder != owner:
                         whose = (
                             "a platform identity"
@@ -186,20 +194,23 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 ):
                     report.violation(
                         f"{subject.label}: grants project-wide {grant.role} to tenant {holder!r}'s "
-                        f"identity {grant.member} without an IAM condition naming its own databases; "
-                        "it would reach every tenant's databases",
+                        f"identity {grant.member} without an IAM condition naming its own "
+                        "databases; it would reach every tenant's databases",
                         subject.urn,
                     )
 
 
 POLICY = stack_policy(
     name=NAME,
-    description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace goes to that tenant's "
-    "own identity; project-level database roles for a tenant are scoped to its databases by a condition.",
+    description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace "
+    "goes to that tenant's "
+    "own identity; project-level database roles for a tenant are scoped to its databases by a "
+    "condition.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
-    remediation="Grant the tenant's resources only to <id>-workload (or the tenant's KSA / Temporal service account); "
+    remediation="Grant the tenant's resources only to <id>-workload (or the tenant's KSA / "
+    "Temporal service account); "
     "add an IAM condition on resource.name for cloudsql.client and datastore.user.",
 )
