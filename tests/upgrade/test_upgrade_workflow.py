@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 
 import pytest
 import typer
@@ -63,17 +64,12 @@ def task_queue(request) -> str:
 
 
 def _wait_for(condition, what: str) -> None:
+    """Wait for another thread to get somewhere (a bound, not a timing assertion)."""
     for _ in range(4000):
         if condition():
             return
-        threading_sleep()
+        time.sleep(0.005)
     raise AssertionError(f"gave up waiting for {what}")
-
-
-def threading_sleep() -> None:
-    import time
-
-    time.sleep(0.005)
 
 
 def _start_writers(world: World) -> tuple[AppWriter, AppWriter]:
