@@ -277,3 +277,41 @@ def test_a_changed_tenant_is_planned_again_not_served_from_the_cache(project, tm
     )
     assert "cb2." in host.inputs["name"]
     assert second.stack("dev.amovil").to_dict() == first.stack("dev.amovil").to_dict()
+
+
+def test_check_reuses_cached_results_but_never_for_an_edited_plan(sample_plan, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tenancy.cli import app
+
+    path = tmp_path / "plan.json"
+    sample_plan.write(path)
+
+    def check(out: str) -> dict:
+        args = ["check", "--plan", str(path), "--cache-dir", str(tmp_path / "c")]
+        ran = CliRunner().invoke(app, [*args, "--json", str(tmp_path / out), "--allow-undecided"])
+        assert ran.exit_code in (0, 1), ran.output
+        return json.loads((tmp_path / out).read_text())
+
+    first = check("first.json")
+    stored = sorted((tmp_path / "c").rglob("*.json"))
+    assert len(stored) == len(sample_plan.stacks)
+    assert check("second.json") == first
+    assert sorted((tmp_path / "c").rglob("*.json")) == stored  # nothing evaluated again
+    edited = Plan.read(path)
+    bucket = next(
+        r for r in edited.stack("dev.coinbase").resources if r.type == "gcp:storage/bucket:Bucket"
+    )
+    bucket.inputs["versioning"] = {"enabled": False}
+    edited.write(path)
+    third = check("third.json")
+    assert any(
+        v["policy"] == "gcs-require-versioning" and v["stack"] == "dev.coinbase"
+        for v in third["violations"]
+    )
+    assert not any(
+        v["policy"] == "gcs-require-versioning" and v["stack"] == "dev.coinbase"
+        for v in first["violations"]
+    )

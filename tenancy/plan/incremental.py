@@ -40,6 +40,15 @@ class Keys:
         return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
 
 
+def content_key(stack: PlanStack) -> str:
+    """A key of the stack's plan content itself (for plans read from a file)."""
+    import hashlib
+    import json
+
+    text = json.dumps(stack.to_dict() | {"key": None}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(("plan-content/1\0" + text).encode()).hexdigest()
+
+
 def git_ref(project_root: Path) -> str | None:
     """The commit the project is at (``+dirty`` when the tree has changes); None outside git."""
     try:
@@ -102,6 +111,7 @@ class StackResults:
     stack: str
     results: list[dict[str, Any]]  # CheckResult.to_json() plus "undecided"
     cached: bool
+    resources: int = 0
 
 
 def check_cached(
@@ -126,7 +136,7 @@ def check_cached(
         pkeys[name] = policy_key(stack_key, keys.facts, policy_config)
         cached = cache.get_results(pkeys[name])
         if cached is not None:
-            found[name] = StackResults(name, cached, True)
+            found[name] = StackResults(name, cached[0], True, cached[1])
     todo = [n for n in stack_names if n not in found]
     if todo:
         stacks = plans(todo)
@@ -137,7 +147,8 @@ def check_cached(
         for result in [*report.violations, *report.undecided]:
             per_stack[result.stack].append({**result.to_json(), "undecided": result.undecided})
         for name in todo:
-            found[name] = StackResults(name, per_stack[name], False)
+            count = len(stacks[name].resources)
+            found[name] = StackResults(name, per_stack[name], False, count)
             if cache is not None and name in pkeys:
-                cache.put_results(pkeys[name], per_stack[name])
+                cache.put_results(pkeys[name], per_stack[name], count)
     return [found[n] for n in stack_names]
