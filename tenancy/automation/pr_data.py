@@ -160,11 +160,24 @@ def gather(
 
         # The base side, in the background, by the base's own code.
         base_job = None
+        base_cached: dict[str, PlanStack] = {}
         base_json = Path(tmp) / "base.json"
         if not (base_root / "tenancy" / "cli.py").exists():
             ctx.base_plan = Plan([])
             ctx.base_note = (
                 "_The base has no `tenancy` CLI yet, so it is compared as an empty plan._"
+            )
+        elif cache is not None and all(
+            (hit := cache.get_plan(base_keys.stacks[n], n)) is not None
+            and base_cached.setdefault(n, hit) is not None
+            for n in base_changed
+        ):
+            # Every base stack needed is cached under the base's own content key (which names
+            # the base's code): the base's plans, without starting the base's CLI.
+            ctx.base_plan = Plan(
+                [base_cached[n] for n in base_changed],
+                environment=env,
+                selection=Selection(all=False, stacks=tuple(base_changed)),
             )
         elif base_changed:
             args = ["plan", "--env", env, "--tenants", str(base_tenants), "--json", str(base_json)]

@@ -77,8 +77,6 @@ def plan_cached(
     ref: str | None = None,
 ) -> Plan:
     """Like ``plan_stacks``, with cached stacks read instead of planned; fresh ones are stored."""
-    from tenancy.plan.engine import plan_stacks
-
     found: dict[str, PlanStack] = {}
     missing: list[StackSpec] = []
     for spec in specs:
@@ -91,6 +89,8 @@ def plan_cached(
         if on_stack:
             on_stack(stack)
     if missing:
+        from tenancy.plan.engine import plan_stacks  # the SDK's imports: only when planning
+
         fresh = plan_stacks(missing, settings, registry, on_stack=on_stack, workers=workers)
         for stack in fresh.stacks:
             stack.key = (keys or {}).get(stack.name)
