@@ -315,3 +315,19 @@ def test_check_reuses_cached_results_but_never_for_an_edited_plan(sample_plan, t
         v["policy"] == "gcs-require-versioning" and v["stack"] == "dev.coinbase"
         for v in first["violations"]
     )
+
+
+def test_a_linked_tenant_file_is_keyed_by_its_target_and_never_read_outside(project, tmp_path):
+    tenants = project / "tenants"
+    (tenants / "real").mkdir()
+    (tenants / "coinbase.yaml").rename(tenants / "real" / "coinbase.yaml")
+    (tenants / "coinbase.yaml").symlink_to(tenants / "real" / "coinbase.yaml")
+    assert changed_keys(
+        project, replace("tenants/real/coinbase.yaml", "subdomain: cb", "subdomain: cb2")
+    ) == {"dev.coinbase"}
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((tenants / "real" / "coinbase.yaml").read_text() + "# SECRET_abc\n")
+    (tenants / "stripe.yaml").unlink()
+    (tenants / "stripe.yaml").symlink_to(outside)
+    found = plan_keys.tenant_inputs(tenants)
+    assert all(b"SECRET_abc" not in t.data for t in found.values())

@@ -114,19 +114,22 @@ def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
     directory = Path(tenants_dir)
     if not directory.is_dir():
         return found
+    root = directory.resolve()
     for path in sorted(directory.glob("*.yaml")):
-        # Never follow a link out of the registry, never read without bound: validation refuses
-        # such files, so no plan is made from them; the key only has to differ.
+        # Read what the registry reads: a link only to a file inside the registry (the key must
+        # follow the target's content), never without bound. Anything else is refused by
+        # validation, so no plan is made from it; its key only has to differ.
         doc: Any = None
-        if path.is_symlink() or not path.is_file():
-            data = b"(not a regular file)"
-        else:
-            try:
-                with path.open("rb") as handle:
+        data = b"(not a regular file)"
+        try:
+            target = path.resolve(strict=True)
+            if target.is_relative_to(root) and target.is_file():
+                with target.open("rb") as handle:
                     data = handle.read(MAX_BYTES + 1)
-                doc = parse_yaml_text(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
-            except Exception:  # unreadable or not YAML: validation reports it
-                data, doc = data if "data" in locals() else b"(unreadable)", None
+                if len(data) <= MAX_BYTES:
+                    doc = parse_yaml_text(data.decode("utf-8"))
+        except Exception:  # unreadable, a loop, or not YAML: validation reports it
+            doc = None
         doc = doc if isinstance(doc, dict) else None
         tenant_id = str((doc or {}).get("id") or path.stem)
         tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
