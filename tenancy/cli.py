@@ -269,7 +269,7 @@ def plan(
     settings, registry = load(tenants, env)
     specs, selection = select(registry, env, tenant, stack)
     cache = plan_cache(cache_dir, no_cache)
-    keys = Keys.of(PROJECT_ROOT, env, tenants)
+    keys = Keys.of_registry(PROJECT_ROOT, env, registry)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]planning"),

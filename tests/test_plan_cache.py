@@ -331,3 +331,19 @@ def test_a_linked_tenant_file_is_keyed_by_its_target_and_never_read_outside(proj
     (tenants / "stripe.yaml").symlink_to(outside)
     found = plan_keys.tenant_inputs(tenants)
     assert all(b"SECRET_abc" not in t.data for t in found.values())
+
+
+def test_keys_from_a_loaded_registry_are_the_keys_from_the_files(settings, registry):
+    from_files = Keys.of(PROJECT_ROOT, "dev", registry.directory)
+    from_registry = Keys.of_registry(PROJECT_ROOT, "dev", registry)
+    assert from_files.stacks == from_registry.stacks
+    assert from_files.facts == from_registry.facts
+
+
+def test_keys_reusing_another_sides_inputs_are_the_same(project):
+    head = Keys.of(project, "dev", project / "tenants")
+    replace("tenants/coinbase.yaml", "subdomain: cb", "subdomain: cb2")(project)
+    replace("tenants/afijo.yaml", "tier: free", "tier: standard")(project)
+    alone = Keys.of(project, "dev", project / "tenants")
+    reusing = Keys.of(project, "dev", project / "tenants", like=head)
+    assert alone.stacks == reusing.stacks and alone.facts == reusing.facts

@@ -110,7 +110,7 @@ def _cached_report(
     from tenancy.checks.engine import CheckReport, CheckResult
     from tenancy.plan.incremental import Keys, check_cached, content_key, plan_cached
 
-    keys = Keys.of(PROJECT_ROOT, settings.environment, tenants)
+    keys = Keys.of_registry(PROJECT_ROOT, settings.environment, registry)
     if path is not None:
         the_plan = _load_plan(path, settings, registry, tenant_ids)
         stacks = {s.name: s for s in the_plan.stacks}

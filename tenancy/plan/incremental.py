@@ -20,6 +20,7 @@ from tenancy.plan.keys import (
     TenantInput,
     facts_digest,
     policy_key,
+    registry_inputs,
     stack_keys,
     tenant_inputs,
 )
@@ -34,8 +35,16 @@ class Keys:
     tenants: dict[str, TenantInput] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, project_root: Path, env: str, tenants_dir: Path) -> Keys:
-        tenants = tenant_inputs(tenants_dir)
+    def of(cls, project_root: Path, env: str, tenants_dir: Path, like: Keys | None = None) -> Keys:
+        """Keys from the files; a file with the same bytes as in ``like`` is not parsed again."""
+        tenants = tenant_inputs(tenants_dir, like.tenants if like is not None else None)
+        inputs = KeyInputs.of(project_root, env)
+        return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
+
+    @classmethod
+    def of_registry(cls, project_root: Path, env: str, registry: Registry) -> Keys:
+        """The same keys from a loaded registry (no second parse of the tenant files)."""
+        tenants = registry_inputs(registry)
         inputs = KeyInputs.of(project_root, env)
         return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
 
@@ -125,8 +134,6 @@ def check_cached(
 ) -> list[StackResults]:
     """Policy results per stack: from the cache where the policy key is known, else evaluated on
     the stack's plan (``plans(names)`` returns the plans of the stacks that need evaluating)."""
-    from tenancy.checks.engine import evaluate
-
     found: dict[str, StackResults] = {}
     pkeys: dict[str, str] = {}
     for name in stack_names:
@@ -139,6 +146,8 @@ def check_cached(
             found[name] = StackResults(name, cached[0], True, cached[1])
     todo = [n for n in stack_names if n not in found]
     if todo:
+        from tenancy.checks.engine import evaluate  # the pack's imports: only when evaluating
+
         stacks = plans(todo)
         report = evaluate(
             Plan([stacks[n] for n in todo]), settings, registry, policy_config=policy_config

@@ -106,8 +106,12 @@ class TenantInput:
     doc: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
-def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
-    """Each tenant file's id, tier and bytes (parsed only as far as the key needs)."""
+def tenant_inputs(
+    tenants_dir: Path, known: dict[str, TenantInput] | None = None
+) -> dict[str, TenantInput]:
+    """Each tenant file's id, tier and bytes (parsed only as far as the key needs). A file whose
+    bytes equal a ``known`` input of the same file name takes its id, tier and status."""
+    by_file = {t.file: t for t in (known or {}).values()}
     from domain.yamlio import MAX_BYTES, parse_yaml_text
 
     found: dict[str, TenantInput] = {}
@@ -126,6 +130,10 @@ def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
             if target.is_relative_to(root) and target.is_file():
                 with target.open("rb") as handle:
                     data = handle.read(MAX_BYTES + 1)
+                same = by_file.get(path.name)
+                if same is not None and same.data == data:
+                    found[same.tenant_id] = same
+                    continue
                 if len(data) <= MAX_BYTES:
                     doc = parse_yaml_text(data.decode("utf-8"))
         except Exception:  # unreadable, a loop, or not YAML: validation reports it
@@ -135,6 +143,22 @@ def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
         tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
         found[tenant_id] = TenantInput(
             tenant_id, str(tier) if tier else None, str(status), data, path.name, doc
+        )
+    return found
+
+
+def registry_inputs(registry: Any) -> dict[str, TenantInput]:
+    """The same as ``tenant_inputs`` for a registry already loaded (and so valid): no second
+    parse, only each file's bytes are read again."""
+    from domain.yamlio import MAX_BYTES
+
+    found: dict[str, TenantInput] = {}
+    for tenant in registry.tenants:
+        path = Path(registry.files[tenant.id])
+        with path.resolve(strict=True).open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        found[tenant.id] = TenantInput(
+            tenant.id, tenant.tier.value, tenant.status.value, data, path.name, None
         )
     return found
 
