@@ -1,7 +1,7 @@
 """``tenancy pr-comment``: one markdown document for a pull request.
 
 Sections: registry validation, the offline plan diff per stack (base → head), the policy result
-and cost (not yet available). Each side's plan is made by that side's own code: the head with the
+and the monthly cost per changed tenant (tenancy/cost/section.py). Each side's plan is made by that side's own code: the head with the
 working tree, the base from a temporary ``git worktree`` of the merge base, both through
 ``python -m tenancy.cli`` so neither side imports the other's modules.
 """
@@ -24,7 +24,6 @@ from tenancy.automation.orchestrator import excerpt
 from tenancy.automation.registry_diff import removed_without_offboarding
 
 MARKER = "<!-- tenancy-pr-comment -->"
-COST_NOTE = "Cost estimate: not yet available (tracked separately)."
 MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
 EXCERPT_LINES = 30
 COMMAND_TIMEOUT = 900
@@ -223,8 +222,34 @@ def policy_section(check: CommandRun | None, check_json: Path) -> Section:
     )
 
 
-def cost_section() -> Section:
-    return Section("Cost", "later", "not yet available", COST_NOTE)
+def cost_section(
+    base: CommandRun | None, base_json: Path, head: CommandRun, head_json: Path
+) -> Section:
+    """Both plans priced in-process with the head's catalogue; cost never blocks a merge."""
+    from domain.plan_model import Plan, PlanFormatError
+    from tenancy.cost.catalogue import CatalogueError
+    from tenancy.cost.section import compare
+
+    title = "Cost"
+    if not head.ok:
+        return Section(
+            title, "unavailable", "no head plan", "Not estimated: there is no head plan."
+        )
+    base_ok = base is None or base.ok
+    try:
+        base_plan = Plan.read(base_json) if base_ok else Plan([])
+        result = compare(base_plan, Plan.read(head_json))
+    except (PlanFormatError, CatalogueError) as exc:
+        return Section(title, "failed", "estimate failed", code_block(str(exc)))
+    if not base_ok:
+        return Section(
+            title,
+            "unavailable",
+            "base plan unavailable",
+            "The base plan could not be made, so every tenant shows as new.\n\n" + result.body,
+        )
+    status = "failed" if result.incomplete else "passed"
+    return Section(title, status, result.headline, result.body)
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -296,7 +321,7 @@ def build_pr_comment(
             else None
         )
         sections.append(policy_section(check, check_json))
-    sections.append(cost_section())
+        sections.append(cost_section(base, base_json, head, head_json))
     return PrComment(render(sections, base_ref, base_commit, head_commit, env), sections)
 
 
