@@ -134,6 +134,10 @@ class Context:
         self.indexes = {s.name: StackIndex(s) for s in plan.stacks}
         self.index: StackIndex = next(iter(self.indexes.values()), None)  # type: ignore[assignment]
         self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
+        self.pools_by_cluster: dict[str, PlanResource] = {}
+        for index in self.indexes.values():
+            for pool in index.node_pools:
+                self.pools_by_cluster.setdefault(str(pool.inputs.get("cluster")), pool)
         self.storage_classes: dict[str, str] = {}
         for stack in plan.stacks:
             for r in stack.resources:
@@ -225,6 +229,11 @@ class Context:
             cluster = self.cluster(str(pool.inputs.get("cluster") or ""), pool)
             total += node_count(pool.inputs, cluster, self)[0]
         return total
+
+    def node_pool_of(self, r: PlanResource) -> PlanResource | None:
+        """The (first) node pool of the cluster a Kubernetes resource is deployed to."""
+        cluster = self.index.kube_cluster(r)
+        return self.pools_by_cluster.get(cluster) if cluster else None
 
     def disk_type_of_class(self, name: str | None) -> str | None:
         return self.storage_classes.get(name or "")

@@ -181,3 +181,53 @@ def test_only_reports_the_selected_tenants(result) -> None:
     only = result.only(["std"])
     assert [row["tenant"] for row in only.to_json()["tenants"]] == ["std"]
     assert {line.tenant for line in only.lines} == {"std"}
+
+
+def test_neo4j_volume_is_priced_and_its_compute_valued_not_added(catalogue) -> None:
+    platform, std = platform_stack(), standard_stack()
+
+    def append(stack, rtype, name, inputs, provider=None) -> None:
+        urn = f"urn:pulumi:{stack.name}::tenancy::{rtype}::{name}"
+        stack.resources.append(
+            PlanResource(urn, rtype, name, True, None, [], provider, inputs, PlanOptions())
+        )
+
+    append(
+        platform,
+        "kubernetes:storage.k8s.io/v1:StorageClass",
+        "retained-ssd",
+        {"metadata": {"name": "retained-ssd"}, "parameters": {"type": "pd-ssd"}},
+    )
+    append(
+        std,
+        "kubernetes:helm.sh/v3:Release",
+        "std-neo4j",
+        {
+            "chart": "neo4j",
+            "values": {
+                "neo4j": {"resources": {"cpu": "1", "memory": "4Gi"}},
+                "volumes": {
+                    "data": {
+                        "dynamic": {
+                            "requests": {"storage": "20Gi"},
+                            "storageClassName": "retained-ssd",
+                        }
+                    }
+                },
+            },
+        },
+        provider="urn:pulumi:t.std::tenancy::pulumi:providers:kubernetes::k8s",
+    )
+    result = estimate(Plan([platform, std]), catalogue, parse_assumptions(catalogue, ASSUME))
+    neo4j = next(line for line in result.lines if line.urn.endswith("std-neo4j"))
+    # 20 GiB of pd-ssd at $0.17 is the only cost added.
+    assert neo4j.monthly_usd == pytest.approx(20 * 0.17)
+    assert neo4j.kind == "dedicated"
+    # 1 vCPU of 4 and 4 GiB of 16 on an e2-standard-4 node: half each = 25%, valued at
+    # 0.25 x $0.13402284/h x 730 h = $24.46, which the namespace's node share already carries.
+    assert "25.0% of a e2-standard-4 node = $24.46" in neo4j.basis
+    assert "not added twice" in neo4j.basis
+    row = by_tenant(result)["std"]
+    assert row["dedicated_usd"] == pytest.approx(
+        STD_SQL + STD_REPLICA + STD_TEMPORAL + STD_BUCKET + 20 * 0.17, abs=1e-3
+    )
