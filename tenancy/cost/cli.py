@@ -172,6 +172,18 @@ def print_estimate(result, verbose: bool = False) -> None:
                 usd(row["average_per_tenant_usd"]),
             )
     out.print(tiers)
+    if len(data["stacks"]) <= 12:
+        stacks = Table(title="per stack", title_justify="left", show_edge=False)
+        for column in ("stack", "tenant", "total", "platform's own"):
+            stacks.add_column(column, justify="left" if column in ("stack", "tenant") else "right")
+        for row in data["stacks"]:
+            stacks.add_row(
+                row["stack"],
+                row["tenant"] or "-",
+                usd(row["monthly_usd"]),
+                usd(row["platform_usd"]),
+            )
+        out.print(stacks)
     if result.selected is None:
         out.print(
             f"platform's own (tenant null): {usd(result.platform_total)};"
