@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--plan", type=Path, help="reuse this plan JSON instead of planning")
+    parser.add_argument("--save-plan", type=Path, help="keep the generated plan JSON here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cost-scale-") as tmp:
         tmp_path = Path(tmp)
@@ -61,6 +62,8 @@ def main() -> None:
             plan = tmp_path / "plan.json"
             seconds = tenancy("plan", "--tenants", str(tenants), "--json", str(plan))
             print(f"planned {args.size} tenants in {seconds:.1f} s (not part of the figure)")
+            if args.save_plan:
+                args.save_plan.write_bytes(plan.read_bytes())
         out = tmp_path / "cost.json"
         runs = [tenancy("cost", "--plan", str(plan), "--json", str(out)) for _ in range(3)]
         data = json.loads(out.read_text())
