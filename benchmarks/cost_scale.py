@@ -2,7 +2,8 @@
 
 Generates the registry with `synthetic_registry` from benchmarks/plan_scale.py (85% free, 13%
 standard, 2% enterprise), plans it once with `tenancy plan --json`, then measures:
-- `tenancy cost --plan FILE --json OUT` as a cold subprocess, wall seconds, median of three;
+- `tenancy cost --plan FILE --json OUT` as a cold subprocess, median of three: wall seconds, and
+  CPU seconds (user + system), the figure an idle core would give on a shared machine;
 - the estimate alone, in-process and warm (read the plan, price, allocate, build the JSON).
 The machine's load average is printed with the figures: the machine may be shared.
 
@@ -15,6 +16,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +36,10 @@ def _plan_scale():
     return module
 
 
-def tenancy(*args: str) -> float:
+def tenancy(*args: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one cold `tenancy` process. On a shared
+    machine the CPU seconds are what the run would take on an idle core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "tenancy.cli", *args],
@@ -43,7 +48,9 @@ def tenancy(*args: str) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -60,7 +67,7 @@ def main() -> None:
             tenants.mkdir()
             _plan_scale().synthetic_registry(tenants, args.size)
             plan = tmp_path / "plan.json"
-            seconds = tenancy("plan", "--tenants", str(tenants), "--json", str(plan))
+            seconds, _ = tenancy("plan", "--tenants", str(tenants), "--json", str(plan))
             print(f"planned {args.size} tenants in {seconds:.1f} s (not part of the figure)")
             if args.save_plan:
                 args.save_plan.write_bytes(plan.read_bytes())
@@ -68,12 +75,11 @@ def main() -> None:
         runs = [tenancy("cost", "--plan", str(plan), "--json", str(out)) for _ in range(3)]
         data = json.loads(out.read_text())
 
-        from domain.plan_model import Plan
         from tenancy.cost.catalogue import load_catalogue, parse_assumptions
-        from tenancy.cost.estimate import estimate
+        from tenancy.cost.estimate import estimate, read_plan
 
         started = time.perf_counter()
-        the_plan = Plan.read(plan)
+        the_plan = read_plan(plan)
         catalogue = load_catalogue()
         result = estimate(the_plan, catalogue, parse_assumptions(catalogue, []))
         result.to_json()
@@ -85,8 +91,10 @@ def main() -> None:
                 "tenants": len(data["tenants"]),
                 "stacks": len(the_plan.stacks),
                 "resources": resources,
-                "cold_cost_command_s": [round(r, 2) for r in runs],
-                "cold_median_s": round(statistics.median(runs), 2),
+                "cold_cost_command_wall_s": [round(w, 2) for w, _ in runs],
+                "cold_cost_command_cpu_s": [round(c, 2) for _, c in runs],
+                "cold_median_wall_s": round(statistics.median(w for w, _ in runs), 2),
+                "cold_median_cpu_s": round(statistics.median(c for _, c in runs), 2),
                 "in_process_s": round(warm, 2),
                 "unpriced": len(data["unpriced"]),
                 "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],

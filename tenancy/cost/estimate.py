@@ -142,9 +142,27 @@ class Context:
         self.index: StackIndex = next(iter(self.indexes.values()), None)  # type: ignore[assignment]
         self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
         self.pools_by_cluster: dict[str, PlanResource] = {}
+        # Namespace quotas per cluster: (owner, cpu, memory GiB); owner is a tenant id,
+        # FREE_TIER_NAMESPACE for the free tier's namespace, or None.
+        self.quotas: dict[str, list[tuple[str | None, float, float]]] = defaultdict(list)
+        pools_per_cluster: dict[str, int] = defaultdict(int)
         for index in self.indexes.values():
             for pool in index.node_pools:
                 self.pools_by_cluster.setdefault(str(pool.inputs.get("cluster")), pool)
+                pools_per_cluster[str(pool.inputs.get("cluster"))] += 1
+            for r in index.stack.resources:
+                if r.type != "kubernetes:core/v1:ResourceQuota":
+                    continue
+                cluster_name = index.kube_cluster(r)
+                if cluster_name is None:
+                    continue
+                namespace = (r.inputs.get("metadata") or {}).get("namespace")
+                owner = index.stack.tenant or (
+                    FREE_TIER_NAMESPACE if namespace == FREE_TIER_NAMESPACE else None
+                )
+                self.quotas[cluster_name].append((owner, *_quota(r)))
+        # Quota-based sizing only where one node pool serves the cluster's namespaces.
+        self.single_pool = {name for name, count in pools_per_cluster.items() if count == 1}
         self.storage_classes: dict[str, str] = {}
         for stack in plan.stacks:
             for r in stack.resources:
@@ -236,6 +254,13 @@ class Context:
             cluster = self.cluster(str(pool.inputs.get("cluster") or ""), pool)
             total += node_count(pool.inputs, cluster, self)[0]
         return total
+
+    def quota_demand(self, cluster: str) -> tuple[float, float] | None:
+        """Total requested CPU and memory (GiB) quota of the namespaces on a one-pool cluster."""
+        entries = self.quotas.get(cluster)
+        if not entries or cluster not in self.single_pool:
+            return None
+        return sum(e[1] for e in entries), sum(e[2] for e in entries)
 
     def node_pool_of(self, r: PlanResource) -> PlanResource | None:
         """The (first) node pool of the cluster a Kubernetes resource is deployed to."""
@@ -428,21 +453,7 @@ def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) ->
             tenants[stack.tenant] = stack.tier or "standard"
     result = Estimate(catalogue.date, dict(assumptions), tenants, stacks=list(plan.stacks))
 
-    # Namespace quotas per shared cluster: (owner, cpu, memory); owner is a tenant id, FREE or None.
-    quotas: dict[str, list[tuple[str | None, float, float]]] = defaultdict(list)
-    for stack in plan.stacks:
-        index = ctx.indexes[stack.name]
-        for r in stack.resources:
-            if r.type != "kubernetes:core/v1:ResourceQuota":
-                continue
-            cluster_name = index.kube_cluster(r)
-            if cluster_name is None:
-                continue
-            namespace = (r.inputs.get("metadata") or {}).get("namespace")
-            owner = stack.tenant or (
-                FREE_TIER_NAMESPACE if namespace == FREE_TIER_NAMESPACE else None
-            )
-            quotas[cluster_name].append((owner, *_quota(r)))
+    quotas = ctx.quotas
 
     def split_free(r: PlanResource, stack: str, cost: float, basis: str, what: str) -> None:
         if not free_ids:
@@ -471,7 +482,7 @@ def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) ->
             )
 
     for stack in plan.stacks:
-        ctx.index = index = ctx.indexes[stack.name]
+        ctx.index = ctx.indexes[stack.name]
         for r in stack.resources:
             if not r.custom:
                 continue

@@ -122,6 +122,15 @@ def zones_of(location: str | None, node_locations: Any) -> int:
     return 3 if location and REGION.match(location) and not REGION.match(location).group(2) else 1
 
 
+def machine_shape(machine: str) -> tuple[int, int] | None:
+    """(vCPUs, GB) of a predefined standard/highmem/highcpu machine type."""
+    _, _, rest = machine.partition("-")
+    shape, _, size = rest.rpartition("-")
+    if shape in MEMORY_PER_VCPU and size.isdigit():
+        return int(size), int(size) * MEMORY_PER_VCPU[shape]
+    return None
+
+
 def node_count(inputs: dict, cluster: dict, ctx: Context) -> tuple[float, str]:
     location = inputs.get("location") or cluster.get("location")
     zones = zones_of(location, inputs.get("nodeLocations") or cluster.get("nodeLocations"))
@@ -139,6 +148,20 @@ def node_count(inputs: dict, cluster: dict, ctx: Context) -> tuple[float, str]:
         fixed = inputs.get("nodeCount") or inputs.get("initialNodeCount") or 1
         nodes = float(fixed) * zones
         return nodes, f"{number(nodes)} node(s) ({fixed} per zone x {zones} zone(s))"
+    demand = ctx.quota_demand(str(inputs.get("cluster") or ""))
+    machine = str((inputs.get("nodeConfig") or {}).get("machineType") or "")
+    shape = machine_shape(machine)
+    if demand is not None and shape is not None:
+        # Sized to the namespaces' quotas on the cluster: what their pods would request.
+        share = ctx.assume("quota_requested_share")
+        want_cpu, want_mem = demand[0] * share, demand[1] * share
+        wanted = max(math.ceil(want_cpu / shape[0]), math.ceil(want_mem / shape[1]))
+        nodes = float(min(max(wanted, low), high))
+        return nodes, (
+            f"{number(nodes)} node(s): {share:g} of the namespaces' quota ({number(demand[0])}"
+            f" CPU, {number(demand[1])} GiB) on {machine} ({shape[0]} vCPU, {shape[1]} GB) ="
+            f" {wanted}, within autoscaling {number(low)}-{number(high)} {scope}"
+        )
     nodes = low + fill * (high - low)
     return (
         nodes,
@@ -511,15 +534,6 @@ def volume_claim(
     size_gib = gib(size)
     per = ctx.need(f"disk.{kind}", region)
     return size_gib * per, f"{number(size_gib)} GiB {kind} x {rate(per)}"
-
-
-def machine_shape(machine: str) -> tuple[int, int] | None:
-    """(vCPUs, GB) of a predefined standard/highmem/highcpu machine type."""
-    _, _, rest = machine.partition("-")
-    shape, _, size = rest.rpartition("-")
-    if shape in MEMORY_PER_VCPU and size.isdigit():
-        return int(size), int(size) * MEMORY_PER_VCPU[shape]
-    return None
 
 
 def neo4j_compute(resources: dict, r: PlanResource, ctx: Context) -> str:

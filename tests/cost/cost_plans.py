@@ -11,6 +11,7 @@ KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: pool\n"
 ASSUME = [
     "hours_per_month=730",
     "node_pool_fill=0.5",
+    "quota_requested_share=1.5",
     "storage_used_share=0.5",
     "gcs_class_a_ops_per_month=0",
     "gcs_class_b_ops_per_month=0",
