@@ -6,21 +6,45 @@ settings from the platform stack's ``settings`` output through a StackReference.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from domain import PROJECT_ROOT, PULUMI_PROJECT, names
-from domain.registry.models import DOMAIN_PATTERN, EMAIL_PATTERN, GCP_REGION_PATTERN, NodePool
-from domain.yamlio import load_yaml_with_lines, to_plain
+from domain.registry.models import (
+    DOMAIN_PATTERN,
+    EMAIL_PATTERN,
+    GCP_REGION_PATTERN,
+    NodePool,
+    check_email,
+)
+from domain.yamlio import line_of, load_yaml_with_lines, to_plain
 
 SETTINGS_KEY = "tenancy:settings"
 DEFAULT_CLUSTER_CAPACITY = 300
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # As strict as a tenant file: no coercion between strings, numbers and booleans.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _ipv4_network(value: str) -> str:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IPv4 network: {exc}") from None
+    return value
 
 
 class PoolCluster(Strict):
@@ -34,16 +58,22 @@ class PoolCluster(Strict):
     master_ipv4_cidr: str = Field(pattern=r"^\d+\.\d+\.\d+\.\d+/28$")
     node_pools: list[NodePool] = Field(min_length=1)
 
+    _network = field_validator("master_ipv4_cidr")(_ipv4_network)
+
 
 class NetworkSettings(Strict):
     subnet_cidr: str = "10.10.0.0/20"
     pods_cidr: str = "10.64.0.0/14"
     services_cidr: str = "10.68.0.0/20"
 
+    _networks = field_validator("subnet_cidr", "pods_cidr", "services_cidr")(_ipv4_network)
+
 
 class AuthorizedNetwork(Strict):
     name: str
     cidr: str = Field(pattern=r"^\d+\.\d+\.\d+\.\d+/\d+$")
+
+    _network = field_validator("cidr")(_ipv4_network)
 
 
 class TemporalSettings(Strict):
@@ -76,6 +106,12 @@ class EnvironmentSettings(Strict):
     region: str = Field(pattern=GCP_REGION_PATTERN)
     allowed_regions: list[str] = Field(min_length=1)
     app_domain: str = Field(pattern=DOMAIN_PATTERN)
+    platform_domain: str | None = Field(
+        None,
+        pattern=DOMAIN_PATTERN,
+        description="The organisation's own domain (the app domain is inside it); no tenant's "
+        "custom domain may be it or under it. Default: the app domain without its first label.",
+    )
     acme_email: str = Field(pattern=EMAIL_PATTERN)
     stack_org: str = Field(
         "organization", description="Pulumi organization used in stack references."
@@ -99,6 +135,60 @@ class EnvironmentSettings(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @field_validator("acme_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return check_email(value)
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        for region in value:
+            if not re.fullmatch(GCP_REGION_PATTERN.strip("^$"), region):
+                raise ValueError(f"{region!r} must be a GCP region such as us-central1")
+        if len(set(value)) != len(value):
+            raise ValueError("a region is listed twice")
+        return value
+
+    @field_validator("clusters")
+    @classmethod
+    def _unique_clusters(cls, value: list[PoolCluster]) -> list[PoolCluster]:
+        seen: set[str] = set()
+        for cluster in value:
+            if cluster.name in seen:
+                raise ValueError(f"cluster name {cluster.name!r} is used twice")
+            seen.add(cluster.name)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvironmentSettings:
+        # Regions outside allowed_regions are the environment's own mistake, not its tenants'.
+        outside = [f"region {self.region!r}"] if self.region not in self.allowed_regions else []
+        outside += [
+            f"cluster {c.name!r} in {c.region!r}"
+            for c in self.clusters
+            if c.region not in self.allowed_regions
+        ]
+        if outside:
+            raise ValueError(f"{', '.join(outside)} not in allowed_regions {self.allowed_regions}")
+        if self.platform_domain is not None and not (
+            self.app_domain == self.platform_domain
+            or self.app_domain.endswith("." + self.platform_domain)
+        ):
+            raise ValueError(
+                f"app_domain {self.app_domain!r} must be inside platform_domain "
+                f"{self.platform_domain!r}"
+            )
+        return self
+
+    @property
+    def apex_domain(self) -> str:
+        """The platform's own domain, which tenants' custom domains stay out of."""
+        if self.platform_domain is not None:
+            return self.platform_domain
+        labels = self.app_domain.split(".")
+        return ".".join(labels[1:]) if len(labels) > 2 else self.app_domain
 
     def cluster(self, name: str) -> PoolCluster | None:
         return next((c for c in self.clusters if c.name == name), None)
@@ -137,23 +227,39 @@ def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings
     doc, problem = load_yaml_with_lines(path)
     if problem:
         raise EnvironmentConfigError([str(problem)])
-    config = (doc or {}).get("config") or {}
+
+    def where(*loc: object) -> str:
+        line = line_of(doc, ("config", SETTINGS_KEY, *loc)) if doc is not None else None
+        return f"{path.name}:{line}" if line else path.name
+
+    if not isinstance(doc, dict):
+        raise EnvironmentConfigError([f"{where()}: the file must be a YAML mapping with config:"])
+    config = doc.get("config")
+    if not isinstance(config, dict):
+        raise EnvironmentConfigError([f"{where()}: config: must be a mapping of settings"])
     raw = config.get(SETTINGS_KEY)
     if raw is None:
-        raise EnvironmentConfigError([f"{path.name}: config.{SETTINGS_KEY}: missing"])
+        raise EnvironmentConfigError([f"{where()}: config.{SETTINGS_KEY}: missing"])
+    if not isinstance(raw, dict):
+        raise EnvironmentConfigError([f"{where()}: config.{SETTINGS_KEY}: must be a mapping"])
+    from domain.registry.loader import field_message
+
     try:
         settings = EnvironmentSettings.model_validate(to_plain(raw))
     except ValidationError as exc:
         raise EnvironmentConfigError(
             [
-                f"{path.name}: config.{SETTINGS_KEY}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                f"{where(*err['loc'])}: config.{SETTINGS_KEY}"
+                + "".join(f".{p}" for p in err["loc"])
+                + f": {field_message(err)}"
                 for err in exc.errors()
             ]
         ) from None
     if settings.environment != env:
         raise EnvironmentConfigError(
             [
-                f"{path.name}: config.{SETTINGS_KEY}.environment: is {settings.environment!r}, expected {env!r}"
+                f"{where('environment')}: config.{SETTINGS_KEY}.environment: "
+                f"is {settings.environment!r}, expected {env!r}"
             ]
         )
     return settings

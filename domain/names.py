@@ -29,7 +29,7 @@ def id_problems(tenant_id: str) -> list[str]:
     problems: list[str] = []
     if not (ID_MIN <= len(tenant_id) <= ID_MAX):
         problems.append(f"must be {ID_MIN}-{ID_MAX} characters long (got {len(tenant_id)})")
-    if not _ID_RE.match(tenant_id):
+    if not _ID_RE.fullmatch(tenant_id):
         problems.append(
             "must start with a lowercase letter, contain only lowercase letters, digits and "
             "single hyphens, and end with a letter or digit"
@@ -46,7 +46,7 @@ def id_problems(tenant_id: str) -> list[str]:
 
 
 def env_problems(env: str) -> list[str]:
-    if not _ENV_RE.match(env):
+    if not _ENV_RE.fullmatch(env):
         return ["environment names are 2-10 lowercase letters or digits, starting with a letter"]
     return []
 
@@ -234,3 +234,67 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
         "project": ("gcp_project", dedicated_project_id(env, tenant_id)),
         "subdomain": ("dns_label", tenant_id),
     }
+
+
+def platform_names(env: str, project: str, pools: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every physical name of the platform stack that names.py derives, as {value: label}."""
+    found = {
+        platform_network(env): "network",
+        app_dns_zone(env): "DNS zone",
+        shared_postgres_instance(env): "shared Cloud SQL instance",
+        postgres_password_secret(shared_postgres_instance(env)): "shared database secret",
+        shared_uploads_bucket(env, project): "shared bucket",
+        shared_firestore_database(env): "shared Firestore database",
+        free_tier_service_account_id(env): "free-tier service account",
+        shared_temporal_namespace(env): "shared Temporal namespace",
+        FREE_TIER_NAMESPACE: "free-tier namespace",
+        FREE_TIER_KSA: "free-tier Kubernetes service account",
+    }
+    for pool in pools:
+        found[pool_cluster(env, pool)] = f"shared cluster {pool}"
+        found[pool_node_service_account_id(env, pool)] = f"node service account of {pool}"
+    return found
+
+
+def distinct_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str, str]]:
+    """The tenant's names that identify it on their own: every name of ``tenant_names`` except
+    the bare id (its Identity Platform display name and default DNS label), which can be any
+    word ('general', 'nginx') and so identifies a tenant only in a field that names a tenant."""
+    return {
+        label: (kind, value)
+        for label, (kind, value) in tenant_names(env, project, tenant_id).items()
+        if value != tenant_id
+    }
+
+
+def name_conflicts(
+    env: str,
+    project: str,
+    tenant_id: str,
+    others: tuple[str, ...] | list[str],
+    pools: tuple[str, ...] = (),
+) -> list[str]:
+    """Why ``tenant_id``'s names would be confused with the platform's or another tenant's: a
+    name equal to a platform name, or to another tenant's name of the same kind (one resource
+    name for two owners). Empty when the id is safe to onboard next to ``others``."""
+    platform = platform_names(env, project, pools)
+    problems: list[str] = []
+    mine = distinct_names(env, project, tenant_id)
+    for label, (_, value) in sorted(mine.items()):
+        if value in platform:
+            what = label.replace("_", " ")
+            problems.append(f"its {what} would be {value!r}, the platform's {platform[value]}")
+    by_kind_value = {
+        (kind, value): (other, label)
+        for other in others
+        if other != tenant_id
+        for label, (kind, value) in distinct_names(env, project, other).items()
+    }
+    for label, (kind, value) in sorted(mine.items()):
+        if (kind, value) in by_kind_value:
+            other, other_label = by_kind_value[(kind, value)]
+            problems.append(
+                f"its {label.replace('_', ' ')} would be {value!r}, already tenant {other!r}'s "
+                f"{other_label.replace('_', ' ')}"
+            )
+    return problems

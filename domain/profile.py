@@ -66,6 +66,6 @@ def effective_profile(tenant: TenantBase, temporal: TemporalSettings) -> Effecti
         neo4j_cluster=ha,
         temporal_retention_days=_override(tmp, "retention_days", profile.temporal_retention_days),
         temporal_regions=regions,
-        features={**profile.features, **tenant.features},
+        features={**profile.features, **tenant.feature_overrides},
         sla=profile.sla,
     )

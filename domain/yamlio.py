@@ -1,4 +1,10 @@
-"""YAML reading that keeps line numbers, so every error can point at a line."""
+"""YAML reading that keeps line numbers, so every error can point at a line.
+
+Every document is bounded before it is built: its size, its nesting depth and the number of nodes
+it expands to through aliases (a 700-byte "billion laughs" file expands to 10^9 nodes; a recursive
+alias or 20,000 nested brackets exhaust the stack). The check walks the parser's event stream,
+which needs no recursion and stops at the first limit crossed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,18 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    MappingEndEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+)
+
+# A tenant file is about 1 KB and 4 levels deep; the environment file about 3 KB.
+MAX_BYTES = 128 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 20_000  # after alias expansion
 
 
 def _yaml() -> YAML:
@@ -30,12 +48,100 @@ class YamlProblem:
         return f"{where}: {self.reason}"
 
 
+class YamlLimitError(YAMLError):
+    """The document is larger, deeper or expands to more nodes than a configuration file may."""
+
+    def __init__(self, reason: str, line: int | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def read_text_bounded(path: Path) -> tuple[str | None, YamlProblem | None]:
+    """The file's text, or why it is not read: not a regular file, too large, not UTF-8."""
+    try:
+        if not path.is_file():
+            return None, YamlProblem(path.name, None, "not a regular file; not read")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return None, YamlProblem(path.name, None, f"cannot read: {exc.strerror or exc}")
+    if len(data) > MAX_BYTES:
+        return None, YamlProblem(
+            path.name, None, f"file is larger than {MAX_BYTES // 1024} KiB; not read"
+        )
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, YamlProblem(path.name, None, f"not UTF-8 text (byte {exc.start}); not read")
+
+
+def check_yaml_bounds(text: str) -> None:
+    """Raise ``YamlLimitError`` if the document is too large, too deep or expands too far through
+    aliases (including an alias to a node that contains it); malformed YAML is left to the loader.
+    """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise YamlLimitError(f"document is larger than {MAX_BYTES // 1024} KiB", None)
+    frames: list[list[Any]] = []  # [anchor, expanded node count so far] per open collection
+    done: dict[str, int] = {}  # anchor -> expanded node count of its finished node
+    total = 0
+
+    def add(count: int, event: Any) -> None:
+        nonlocal total
+        if frames:
+            frames[-1][1] += count
+        else:
+            total += count
+        if total + sum(frame[1] for frame in frames) > MAX_NODES:
+            raise YamlLimitError(
+                f"document expands to more than {MAX_NODES} nodes (aliases of aliases?)",
+                event.start_mark.line + 1,
+            )
+
+    try:
+        for event in _fast_yaml().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                if len(frames) >= MAX_DEPTH:
+                    raise YamlLimitError(
+                        f"nesting is deeper than {MAX_DEPTH} levels", event.start_mark.line + 1
+                    )
+                frames.append([event.anchor, 1])
+            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+                anchor, count = frames.pop()
+                if anchor is not None:
+                    done[anchor] = count
+                add(count, event)
+            elif isinstance(event, ScalarEvent):
+                if event.anchor is not None:
+                    done[event.anchor] = 1
+                add(1, event)
+            elif isinstance(event, AliasEvent):
+                if any(frame[0] == event.anchor for frame in frames):
+                    raise YamlLimitError(
+                        f"alias *{event.anchor} refers to a node that contains it "
+                        "(recursive alias)",
+                        event.start_mark.line + 1,
+                    )
+                add(done.get(event.anchor, 1), event)
+    except YamlLimitError:
+        raise
+    except YAMLError:
+        return  # malformed: the loader reports it with its line
+
+
+def _limit_problem(name: str, exc: YamlLimitError) -> YamlProblem:
+    return YamlProblem(name, exc.line, f"refused: {exc.reason}")
+
+
 def load_yaml_with_lines(path: Path) -> tuple[Any, YamlProblem | None]:
     """Returns (document, None) or (None, the problem)."""
+    text, problem = read_text_bounded(path)
+    if text is None:
+        return None, problem
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, YamlProblem(path.name, None, f"cannot read: {exc}")
+        check_yaml_bounds(text)
+    except YamlLimitError as exc:
+        return None, _limit_problem(path.name, exc)
     try:
         return _yaml().load(text), None
     except MarkedYAMLError as exc:
@@ -51,18 +157,21 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, YamlProblem | None]:
 def load_yaml_fast(path: Path) -> tuple[Any, YamlProblem | None]:
     """Parse with the C loader (same YAML 1.2 rules, no line information). On an error the file is
     parsed again with line information so the message points at the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, YamlProblem(path.name, None, f"cannot read: {exc}")
+    text, problem = read_text_bounded(path)
+    if text is None:
+        return None, problem
     try:
         return parse_yaml_text(text), None
+    except YamlLimitError as exc:
+        return None, _limit_problem(path.name, exc)
     except YAMLError:
         return load_yaml_with_lines(path)
 
 
 def parse_yaml_text(text: str) -> Any:
-    """YAML text (e.g. a file's old version from git) with the same rules as the registry; raises on errors."""
+    """YAML text (e.g. a file's old version from git) with the same rules and bounds as the
+    registry; raises ``YAMLError`` (``YamlLimitError`` for an unbounded document) on errors."""
+    check_yaml_bounds(text)
     return _fast_yaml().load(text)
 
 

@@ -31,19 +31,25 @@ EnvOpt = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml
 TenantOpt = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable).")
 
 
-def fail(lines: list[str], title: str) -> None:
-    err.print(f"[bold red]{title}[/]")
+# Exit codes: 1 the input was read and fails validation; 2 the command could not run (missing or
+# invalid environment file, unknown git ref, bad option).
+EXIT_INVALID = 1
+EXIT_SETUP = 2
+
+
+def fail(lines: list[str], title: str, code: int = EXIT_INVALID) -> None:
+    err.print(title, style="bold red", markup=False, highlight=False)
     for line in lines:
         err.print("  [red]✗[/] ", end="")
         err.print(line, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def load_settings(env: str) -> EnvironmentSettings:
     try:
         return load_environment(env)
     except EnvironmentConfigError as exc:
-        fail(exc.problems, f"environment {env!r} is invalid")
+        fail(exc.problems, f"environment {env!r} is invalid", EXIT_SETUP)
 
 
 def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
@@ -77,12 +83,12 @@ def validate(
         problems.extend(exc.problems)
     if base is not None:
         from tenancy.automation.git import GitError
-        from tenancy.automation.registry_diff import removed_without_offboarding
+        from tenancy.automation.registry_diff import pull_request_problems
 
         try:
-            problems.extend(removed_without_offboarding(base, tenants))
+            problems.extend(pull_request_problems(base, tenants))
         except GitError as exc:
-            fail([str(exc)], f"cannot compare the registry with {base!r}")
+            fail([str(exc)], f"cannot compare the registry with {base!r}", EXIT_SETUP)
     if problems:
         fail(
             [str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry"

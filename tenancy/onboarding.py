@@ -7,7 +7,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from domain import names
 from domain.environment import EnvironmentSettings
+from domain.networks import first_free_network
 from domain.registry import Registry, RegistryError, load_registry
 from domain.registry.loader import SCHEMA_HEADER
 from domain.tiers import Tier
@@ -85,9 +87,27 @@ def write_new_tenant(
         data["custom_domain"] = custom_domain
         data["dedicated_project"] = dedicated_project
         data["ha"] = True
+        # Each dedicated VPC gets a node subnet no other tenant or platform range overlaps.
+        taken = [t.network_cidr for t in registry.by_tier(Tier.ENTERPRISE)]
+        network = first_free_network(settings, [c for c in taken if isinstance(c, str)])
+        if network is None:
+            problems.append("no free /20 network left in 10.0.0.0/8 for the dedicated VPC")
+        data["network_cidr"] = network
         data["node_pools"] = [
             {"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}
         ]
+    # A name shared with the platform or with another tenant would make the policy pack
+    # attribute one owner's resources to the other (and the resources would clash).
+    problems += [
+        f"{tenant_id}: {conflict}"
+        for conflict in names.name_conflicts(
+            settings.environment,
+            settings.project,
+            tenant_id,
+            [t.id for t in registry.tenants],
+            tuple(c.name for c in settings.clusters),
+        )
+    ]
     if problems:
         raise OnboardingError(problems)
 

@@ -32,6 +32,7 @@ tier: enterprise
 region: us-central1
 contact_email: ops@example.com
 custom_domain: app.example.org
+network_cidr: 10.30.0.0/20
 """
 
 
@@ -77,7 +78,7 @@ BAD_FILES = [
     (
         "typed.yaml",
         STANDARD.format(id="typed") + "limits:\n  storage_quota_gb: lots\n",
-        "typed.yaml:8: limits.storage_quota_gb: Input should be a valid integer",
+        "typed.yaml:8: limits.storage_quota_gb: must be an integer, not a string 'lots'",
     ),
     (
         "notier.yaml",
@@ -159,7 +160,7 @@ BAD_FILES = [
     (
         "unknownflag.yaml",
         STANDARD.format(id="unknownflag") + "features:\n  teleport: true\n",
-        "unknownflag.yaml:7: features: unknown feature flag(s) ['teleport']",
+        "unknownflag.yaml:8: features.teleport: unknown feature flag 'teleport'",
     ),
     (
         "longretention.yaml",
@@ -200,12 +201,12 @@ BAD_FILES = [
     (
         "insideapp.yaml",
         ENTERPRISE.format(id="insideapp").replace("app.example.org", "x.app.tinybug.dev"),
-        "insideapp.yaml:6: custom_domain: must not be inside the platform's app domain",
+        "insideapp.yaml:6: custom_domain: must not be the platform's domain 'tinybug.dev'",
     ),
     (
         "pools.yaml",
         ENTERPRISE.format(id="pools") + "node_pools:\n  - {name: a, min_nodes: 5, max_nodes: 2}\n",
-        "pools.yaml:8: node_pools.0.min_nodes: must not exceed max_nodes",
+        "pools.yaml:9: node_pools.0: min_nodes (5) must not exceed max_nodes (2)",
     ),
     ("stray.yml", FREE.format(id="stray"), "stray.yml: tenant files end in .yaml"),
 ]
@@ -284,7 +285,7 @@ def test_unknown_environment_is_a_clear_error() -> None:
     from tenancy.cli import app
 
     result = CliRunner().invoke(app, ["validate", "--env", "prod"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Pulumi.prod.yaml: no such environment file" in result.output
 
 

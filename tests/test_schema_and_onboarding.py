@@ -111,6 +111,12 @@ def test_new_free_and_enterprise_tenants_are_valid(tenants_dir, settings) -> Non
         (["shopx", "--tier", "gold"], "is not one of free, standard, enterprise"),
         (["shopx", "--tier", "standard", "--placement", "pool-q"], "no shared cluster 'pool-q'"),
         (["shopx", "--tier", "standard", "--subdomain", "cb"], "is also used by coinbase.yaml"),
+        # A name the policy pack would read as the platform's (issue 10, section 2).
+        (["pool-a", "--tier", "free"], "'dev-pool-a', the platform's shared cluster pool-a"),
+        (
+            ["shared-postgres", "--tier", "standard"],
+            "'dev-shared-postgres', the platform's shared Cloud SQL instance",
+        ),
     ],
 )
 def test_new_refuses_bad_input_and_writes_nothing(tenants_dir, args, message) -> None:

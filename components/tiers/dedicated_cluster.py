@@ -17,13 +17,12 @@ from components.blocks.tenant_services import TenantServices, TenantServicesArgs
 from components.conventions import Ownership, child
 from domain import names
 from domain.environment import EnvironmentSettings
+from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
 from domain.profile import effective_profile
 from domain.registry import EnterpriseTenant
 
-# Secondary ranges of a dedicated VPC; the node subnet comes from the tenant file.
-DEDICATED_PODS_CIDR = "10.128.0.0/14"
-DEDICATED_SERVICES_CIDR = "10.132.0.0/20"
-DEDICATED_MASTER_CIDR = "172.16.32.0/28"
+# The fixed ranges of a dedicated VPC live in domain.networks (the registry checks tenant subnets
+# against them); the node subnet comes from the tenant file.
 
 
 @dataclass

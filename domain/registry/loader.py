@@ -1,7 +1,14 @@
-"""Loads ``tenants/*.yaml`` and reports every problem of the whole registry at once."""
+"""Loads ``tenants/*.yaml`` and reports every problem of the whole registry at once.
+
+A pull request is untrusted input: every file in the directory is either read as a tenant or
+reported, links that leave the directory are not followed, and a file with a problem of its own
+still takes part in the cross-tenant checks (region, placement, hosts, networks) with the fields
+that are valid, so fixing one problem does not reveal the next.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,22 +17,35 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from domain import names
+from domain.networks import reserved_ranges
 from domain.registry.models import (
+    NOT_ALLOWED,
     TIER_MODELS,
     TIER_ONLY_FIELDS,
-    EnterpriseTenant,
     StandardTenant,
     TenantBase,
 )
-from domain.tiers import FEATURES, KNOBS_BY_PATH, Tier
+from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
 from domain.yamlio import Lines, load_yaml_fast, to_plain
 
 if TYPE_CHECKING:
     from domain.environment import EnvironmentSettings
 
-# What a pattern means, in words, for the fields people get wrong most.
+# What a pattern means, in words (a raw regex is no help to the reader).
 PATTERN_HINTS = {
     "contact_email": "must be an email address",
+    "acme_email": "must be an email address",
+    "app_domain": "must be a lowercase DNS name such as app.example.com",
+    "platform_domain": "must be a lowercase DNS name such as example.com",
+    "project": "must be a GCP project id: 6-30 lowercase letters, digits and hyphens",
+    "billing_account": "must be a billing account id such as 01A2B3-C4D5E6-F7A8B9",
+    "enterprise_folder": "must be folders/NUMBER",
+    "master_ipv4_cidr": "must be an IPv4 /28 range such as 172.16.0.0/28",
+    "cidr": "must be an IPv4 range such as 10.200.0.0/24",
+    "network_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
+    "postgres_tier": "must be a Cloud SQL tier such as db-custom-2-7680",
+    "regions": "must be a Temporal Cloud region such as gcp-us-central1",
+    "name": "must be a lowercase name: letters, digits and hyphens, starting with a letter",
     "region": "must be a GCP region such as us-central1",
     "custom_domain": "must be a lowercase DNS name such as app.example.com",
     "subdomain": "must be a DNS label: lowercase letters, digits and hyphens",
@@ -35,14 +55,21 @@ PATTERN_HINTS = {
 }
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json"
+MAX_SHOWN = 60  # characters of a refused value echoed in a message
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     file: str
     field: str
     line: int | None
     reason: str
+
+    def _key(self) -> tuple[str, str, int, str]:
+        return (self.file, self.field, self.line or 0, self.reason)
+
+    def __lt__(self, other: Problem) -> bool:
+        return self._key() < other._key()
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -82,29 +109,165 @@ def _loc_str(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any, Lines]:
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+def _kind(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a decimal number", str: "a string"}
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{kinds.get(type(value), type(value).__name__)} {_short(value)}"
+
+
+TYPE_MESSAGES = {
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "float_type": "must be a number",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+}
+
+
+def field_message(err: Any, tier: Tier | None = None) -> str:
+    """A readable reason for one pydantic error: no raw regexes, the tier's bounds in words."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    value = err.get("input")
+    path = ".".join(str(p) for p in loc[:2])
+    knob = KNOBS_BY_PATH.get(path) if tier is not None else None
+    section = loc[0] if loc else None
+    if kind == "extra_forbidden":
+        if section == "features" and len(loc) == 2:
+            return f"unknown feature flag {str(loc[1])!r}; known: {sorted(FEATURES)}"
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "none_required" and tier is not None:
+        if section == "features":
+            return f"tier '{tier.value}' may not override features (see docs/tiers.md)"
+        return NOT_ALLOWED.format(tier=tier.value)
+    if kind in TYPE_MESSAGES:
+        return f"{TYPE_MESSAGES[kind]}, not {_kind(value)}"
+    if knob is not None and tier is not None:
+        bounds = knob.bounds[tier]
+        if kind in ("greater_than_equal", "less_than_equal") and bounds is not None:
+            lo, hi = bounds
+            return f"{value} is outside {lo}..{hi} allowed for tier '{tier.value}'"
+        if kind == "literal_error" and path == "databases.postgres_tier":
+            return (
+                f"{_short(value)} is not allowed for tier '{tier.value}'; "
+                f"allowed: {list(STANDARD_POSTGRES_TIERS)}"
+            )
+        if kind == "too_long" and path == "temporal.regions" and tier == Tier.STANDARD:
+            return "tier 'standard' gets one Temporal region"
+    if kind == "literal_error" and section == "features" and len(loc) == 2:
+        tiers = ", ".join(t.value for t in FEATURES.get(str(loc[1]), ()))
+        return f"available only for: {tiers}"
+    if kind == "string_pattern_mismatch":
+        name = next((str(p) for p in reversed(loc) if not isinstance(p, int)), "")
+        return f"{_short(value)} " + PATTERN_HINTS.get(name, "is not in the expected format")
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return msg
+
+
+def _validate(
+    name: str, lines: Lines, model: type[TenantBase], data: dict, tier: Tier | None
+) -> tuple[TenantBase | None, list[Problem], set[str]]:
+    """(the tenant or None, its problems, the top-level fields that have one)."""
+    try:
+        return model.model_validate(data), [], set()
+    except ValidationError as exc:
+        problems, bad = [], set()
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            bad.add(str(loc[0]) if loc else "")
+            problems.append(Problem(name, _loc_str(loc), lines(loc), field_message(err, tier)))
+        return None, problems, bad
+
+
+@dataclass
+class Claim:
+    """What one file claims in the shared space, from its valid fields only (for the
+    cross-tenant checks, which run even when the file has problems of its own)."""
+
+    file: str
+    lines: Lines
+    tier: Tier | None
+    id: str | None
+    fields: dict[str, Any]
+
+    def get(self, key: str) -> Any:
+        return self.fields.get(key)
+
+
+def _claim(
+    name: str, lines: Lines, tier: Tier | None, doc: dict, tenant: TenantBase | None, bad: set[str]
+) -> Claim:
+    if tenant is not None:
+        fields = tenant.model_dump()
+        fields["host_label"] = getattr(tenant, "host_label", None)
+        return Claim(name, lines, tier, tenant.id, fields)
+    model = TIER_MODELS[tier] if tier is not None else TenantBase
+    fields = {}
+    for key, spec in model.model_fields.items():
+        if key in bad:
+            continue
+        if key in doc:
+            fields[key] = doc[key]
+        elif not spec.is_required():
+            fields[key] = spec.get_default(call_default_factory=True)
+    tenant_id = fields.get("id") if isinstance(fields.get("id"), str) else None
+    if tier == Tier.STANDARD and "subdomain" not in bad:
+        fields["host_label"] = fields.get("subdomain") or tenant_id
+    return Claim(name, lines, tier, tenant_id, fields)
+
+
+def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | None]:
     name = path.name
     doc, problem = load_yaml_fast(path)
     lines = Lines(path)
     if problem:
-        return None, [Problem(name, "", problem.line, problem.reason)], None, lines
+        return None, [Problem(name, "", problem.line, problem.reason)], None
     if not isinstance(doc, dict):
-        return None, [Problem(name, "", 1, "a tenant file must be a YAML mapping")], None, lines
+        return None, [Problem(name, "", 1, "a tenant file must be a YAML mapping")], None
+    doc = to_plain(doc)
 
     problems: list[Problem] = []
+    raw_id = doc.get("id")
+    # The id is what every name and the stack derive from: it must be the file name, exactly.
+    if isinstance(raw_id, str) and path.stem != raw_id:
+        problems.append(
+            Problem(
+                name,
+                "id",
+                lines(("id",)),
+                f"the file name must equal the id: rename to {raw_id}.yaml",
+            )
+        )
     raw_tier = doc.get("tier")
-    try:
-        tier = Tier(raw_tier)
-    except ValueError:
+    tier = next((t for t in Tier if raw_tier == t.value and isinstance(raw_tier, str)), None)
+    if tier is None:
         allowed = ", ".join(t.value for t in Tier)
-        reason = "missing" if raw_tier is None else f"{raw_tier!r} is not a tier"
+        reason = "missing" if raw_tier is None else f"{_short(raw_tier)} is not a tier"
         problems.append(
             Problem(name, "tier", lines(("tier",)), f"{reason}; expected one of: {allowed}")
         )
         # Still check the fields every tier shares, so all problems show at once.
         shared = {k: v for k, v in doc.items() if k in TenantBase.model_fields}
-        problems.extend(_validation_problems(name, lines, TenantBase, shared))
-        return None, problems, doc, lines
+        _, shared_problems, bad = _validate(name, lines, TenantBase, shared, None)
+        problems.extend(shared_problems)
+        return None, problems, _claim(name, lines, None, doc, None, bad)
 
     model = TIER_MODELS[tier]
     data = dict(doc)
@@ -121,185 +284,75 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Any, Line
                 )
             )
             del data[key]
-
-    problems.extend(_override_problems(name, doc, lines, tier))
-    model_problems = _validation_problems(name, lines, model, data)
+    tenant, model_problems, bad = _validate(name, lines, model, data, tier)
     problems.extend(model_problems)
-    raw_id = doc.get("id")
-    if isinstance(raw_id, str) and path.stem != raw_id:
-        problems.append(
-            Problem(
-                name,
-                "id",
-                lines(("id",)),
-                f"the file name must equal the id: rename to {raw_id}.yaml",
-            )
-        )
     if problems:
-        return None, problems, doc, lines
-    return model.model_validate(to_plain(data)), [], doc, lines
+        return None, problems, _claim(name, lines, tier, data, None, bad)
+    return tenant, [], _claim(name, lines, tier, data, tenant, bad)
 
 
-def _validation_problems(
-    name: str, lines: Lines, model: type[TenantBase], data: dict
-) -> list[Problem]:
-    try:
-        model.model_validate(to_plain(data))
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field"
-            elif err["type"] == "missing":
-                msg = "required field is missing"
-            elif err["type"] == "string_pattern_mismatch":
-                msg = f"{err['input']!r} " + PATTERN_HINTS.get(
-                    str(loc[-1]), f"does not match {err['ctx']['pattern']}"
-                )
-            elif msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
-            problems.append(Problem(name, _loc_str(loc), lines(loc), msg))
-        return problems
-    return []
+def registry_files(directory: Path) -> tuple[list[Path], list[Problem]]:
+    """The tenant files to read, and a problem for every other entry of the directory.
 
-
-def _override_problems(name: str, doc: Any, lines: Lines, tier: Tier) -> list[Problem]:
-    """A tenant may override only the knobs its tier allows, within the tier's bounds.
-
-    Works on the raw document so these problems are reported even when other fields are invalid.
+    A tenant file is ``<id>.yaml``: lowercase extension, not hidden, a regular file. A symbolic
+    link is followed only to a file inside the registry; where a link leads is never echoed.
     """
-    problems = []
-    for section in ("limits", "databases", "temporal"):
-        block = doc.get(section)
-        if not isinstance(block, dict):
-            continue
-        for key, value in block.items():
-            path = f"{section}.{key}"
-            knob = KNOBS_BY_PATH.get(path)
-            if knob is None or value is None:
-                continue  # unknown keys are reported by the model
-            bounds = knob.bounds[tier]
-            line = lines((section, key))
-            if bounds is None:
-                problems.append(
-                    Problem(
-                        name,
-                        path,
-                        line,
-                        f"tier '{tier.value}' may not override this (see docs/tiers.md)",
-                    )
-                )
-            elif (
-                isinstance(value, int)
-                and not isinstance(value, bool)
-                and len(bounds) == 2
-                and all(isinstance(b, int) for b in bounds)
-            ):
-                lo, hi = bounds
-                if not (lo <= value <= hi):
-                    problems.append(
-                        Problem(
-                            name,
-                            path,
-                            line,
-                            f"{value} is outside {lo}..{hi} allowed for tier '{tier.value}'",
-                        )
-                    )
-            elif all(isinstance(b, int) for b in bounds):
-                continue  # a non-number here is a type error, which the model reports
-            elif isinstance(value, str) and "*" not in bounds and value not in bounds:
-                problems.append(
-                    Problem(
-                        name,
-                        path,
-                        line,
-                        f"{value!r} is not allowed for tier '{tier.value}'; allowed: {list(bounds)}",
-                    )
-                )
-            elif (
-                path == "temporal.regions"
-                and tier == Tier.STANDARD
-                and isinstance(value, list)
-                and len(value) > 1
-            ):
-                problems.append(
-                    Problem(name, path, line, "tier 'standard' gets one Temporal region")
-                )
-    features = doc.get("features")
-    if isinstance(features, dict):
-        for flag, enabled in features.items():
-            line = lines(("features", flag))
-            if tier == Tier.FREE:
-                problems.append(
-                    Problem(
-                        name,
-                        f"features.{flag}",
-                        line,
-                        "tier 'free' may not override features (see docs/tiers.md)",
-                    )
-                )
-            elif enabled is True and flag in FEATURES and tier not in FEATURES[flag]:
-                tiers = ", ".join(t.value for t in FEATURES[flag])
-                problems.append(
-                    Problem(name, f"features.{flag}", line, f"available only for: {tiers}")
-                )
-    pools = doc.get("node_pools")
-    if tier == Tier.ENTERPRISE and isinstance(pools, list):
-        for i, pool in enumerate(pools):
-            if (
-                isinstance(pool, dict)
-                and isinstance(pool.get("min_nodes"), int)
-                and isinstance(pool.get("max_nodes"), int)
-                and pool["min_nodes"] > pool["max_nodes"]
-            ):
-                problems.append(
-                    Problem(
-                        name,
-                        f"node_pools.{i}.min_nodes",
-                        lines(("node_pools", i, "min_nodes")),
-                        "must not exceed max_nodes",
-                    )
-                )
-        pool_names = [p.get("name") for p in pools if isinstance(p, dict)]
-        for dup in sorted({n for n in pool_names if n is not None and pool_names.count(n) > 1}):
-            problems.append(
-                Problem(
-                    name,
-                    "node_pools",
-                    lines(("node_pools",)),
-                    f"node pool name {dup!r} is used twice",
-                )
-            )
-    return problems
+    root = directory.resolve()
+    paths: list[Path] = []
+    problems: list[Problem] = []
+
+    def refuse(entry: Path, reason: str) -> None:
+        problems.append(Problem(entry.name, "", None, reason))
+
+    for entry in sorted(directory.iterdir()):
+        name = entry.name
+        if entry.is_symlink():
+            try:
+                target = entry.resolve(strict=True)
+            except (OSError, RuntimeError):
+                refuse(entry, "a symbolic link that leads nowhere; not read")
+                continue
+            if not target.is_relative_to(root):
+                refuse(entry, "a symbolic link that leads outside the registry; not read")
+                continue
+        if entry.is_dir():
+            refuse(entry, "a directory; the registry reads only tenant files <id>.yaml")
+        elif name.startswith("."):
+            refuse(entry, "a hidden file; not read (a tenant file is named <id>.yaml)")
+        elif name.endswith(".yaml"):
+            paths.append(entry)
+        elif name.lower().endswith((".yaml", ".yml")):
+            refuse(entry, "tenant files end in .yaml (lowercase); not read")
+        else:
+            refuse(entry, "not a tenant file (<id>.yaml); not read")
+    return paths, problems
 
 
 def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     """Parse and validate every tenant file; raise RegistryError listing every problem."""
     directory = Path(directory)
-    problems: list[Problem] = []
     if not directory.is_dir():
         raise RegistryError([Problem(str(directory), "", None, "tenant directory does not exist")])
-    paths = sorted(directory.glob("*.yaml"))
-    for stray in sorted(directory.glob("*.yml")):
-        problems.append(Problem(stray.name, "", None, "tenant files end in .yaml"))
+    paths, problems = registry_files(directory)
 
     tenants: list[TenantBase] = []
     files: dict[str, Path] = {}
-    lines_of: dict[str, Lines] = {}  # id -> line lookup of its file
+    claims: list[Claim] = []
     seen_ids: dict[str, str] = {}
     for path in paths:
-        tenant, file_problems, doc, lines = _parse_file(path)
+        tenant, file_problems, claim = _parse_file(path)
         problems.extend(file_problems)
-        raw_id = doc.get("id") if isinstance(doc, dict) else None
-        if isinstance(raw_id, str):
+        if claim is None:
+            continue
+        claims.append(claim)
+        raw_id = claim.id
+        if raw_id is not None:
             if raw_id in seen_ids:
                 problems.append(
                     Problem(
                         path.name,
                         "id",
-                        lines(("id",)),
+                        claim.lines(("id",)),
                         f"duplicate id {raw_id!r} (also in {seen_ids[raw_id]})",
                     )
                 )
@@ -308,107 +361,104 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
         if tenant is not None:
             tenants.append(tenant)
             files[tenant.id] = path
-            lines_of[tenant.id] = lines
 
-    registry = Registry(directory, tenants, files)
-    problems.extend(_cross_tenant_problems(registry, lines_of, settings))
+    problems.extend(cross_tenant_problems(claims, settings))
     if problems:
         raise RegistryError(problems)
-    return registry
+    return Registry(directory, tenants, files)
 
 
-def _cross_tenant_problems(
-    registry: Registry, lines_of: dict[str, Lines], settings: EnvironmentSettings
-) -> list[Problem]:
+def _in_domain(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) -> list[Problem]:
+    """The rules between files and with the environment, on every valid field of every file."""
     problems: list[Problem] = []
+    env = settings.environment
 
-    def file_of(tenant: TenantBase) -> str:
-        return registry.files[tenant.id].name
+    def problem(claim: Claim, key: str, reason: str) -> None:
+        problems.append(
+            Problem(claim.file, key, claim.lines((key,)) or claim.lines(("id",)), reason)
+        )
 
-    hosts: dict[str, list[tuple[TenantBase, str]]] = {}
-    for tenant in registry.tenants:
-        lines = lines_of[tenant.id]
-        if tenant.region not in settings.allowed_regions:
-            problems.append(
-                Problem(
-                    file_of(tenant),
-                    "region",
-                    lines(("region",)),
-                    f"{tenant.region!r} is not allowed in environment {settings.environment!r}; allowed: {settings.allowed_regions}",
-                )
+    hosts: dict[str, list[tuple[Claim, str]]] = {}
+    networks: list[tuple[Claim, ipaddress.IPv4Network]] = []
+    placements: Counter = Counter()
+    for claim in claims:
+        region = claim.get("region")
+        if isinstance(region, str) and region not in settings.allowed_regions:
+            problem(
+                claim,
+                "region",
+                f"{region!r} is not allowed in environment {env!r}; "
+                f"allowed: {settings.allowed_regions}",
             )
-        if isinstance(tenant, StandardTenant):
-            hosts.setdefault(
-                names.subdomain_host(tenant.host_label, settings.app_domain), []
-            ).append((tenant, "subdomain"))
-        elif isinstance(tenant, EnterpriseTenant):
-            hosts.setdefault(tenant.custom_domain, []).append((tenant, "custom_domain"))
-            if tenant.custom_domain == settings.app_domain or tenant.custom_domain.endswith(
-                "." + settings.app_domain
-            ):
-                problems.append(
-                    Problem(
-                        file_of(tenant),
-                        "custom_domain",
-                        lines(("custom_domain",)),
-                        f"must not be inside the platform's app domain {settings.app_domain!r}",
-                    )
+        if claim.tier == Tier.STANDARD:
+            label = claim.get("host_label")
+            if isinstance(label, str):
+                host = names.subdomain_host(label, settings.app_domain)
+                hosts.setdefault(host, []).append((claim, "subdomain"))
+            if isinstance(claim.get("placement"), str):
+                placements[claim.get("placement")] += 1
+        elif claim.tier == Tier.ENTERPRISE:
+            domain = claim.get("custom_domain")
+            if isinstance(domain, str):
+                hosts.setdefault(domain, []).append((claim, "custom_domain"))
+                for platform in dict.fromkeys((settings.apex_domain, settings.app_domain)):
+                    if _in_domain(domain, platform):
+                        problem(
+                            claim,
+                            "custom_domain",
+                            f"must not be the platform's domain {platform!r} or inside it",
+                        )
+                        break
+            if claim.get("dedicated_project") is True and settings.billing_account is None:
+                problem(
+                    claim,
+                    "dedicated_project",
+                    f"environment {env!r} has no billing_account to attach a project to",
                 )
-            if tenant.dedicated_project and settings.billing_account is None:
-                problems.append(
-                    Problem(
-                        file_of(tenant),
-                        "dedicated_project",
-                        lines(("dedicated_project",)),
-                        f"environment {settings.environment!r} has no billing_account to attach a project to",
-                    )
-                )
-    # Every tenant that claims a taken host is told who else claims it.
-    for host, claims in hosts.items():
-        for tenant, field_name in claims if len(claims) > 1 else []:
-            others = ", ".join(file_of(t) for t, _ in claims if t is not tenant)
-            lines = lines_of[tenant.id]
-            problems.append(
-                Problem(
-                    file_of(tenant),
-                    field_name,
-                    lines((field_name,)) or lines(("id",)),
-                    f"host {host!r} is also used by {others}",
-                )
-            )
+            cidr = claim.get("network_cidr")
+            if isinstance(cidr, str):
+                network = ipaddress.IPv4Network(cidr, strict=False)
+                for what, reserved in reserved_ranges(settings):
+                    if network.overlaps(reserved):
+                        problem(claim, "network_cidr", f"{cidr} overlaps {what} ({reserved})")
+                networks.append((claim, network))
+    # Every tenant that claims a taken host or network is told who else claims it.
+    for host, host_claims in hosts.items():
+        for claim, field_name in host_claims if len(host_claims) > 1 else []:
+            others = ", ".join(c.file for c, _ in host_claims if c is not claim)
+            problem(claim, field_name, f"host {host!r} is also used by {others}")
+    for claim, network in networks:
+        others = [c.file for c, other in networks if c is not claim and network.overlaps(other)]
+        if others:
+            problem(claim, "network_cidr", f"{network} overlaps the network of {', '.join(others)}")
 
-    counts = registry.placements()
-    for tenant in registry.tenants:
-        if not isinstance(tenant, StandardTenant):
+    for claim in claims:
+        placement = claim.get("placement")
+        if claim.tier != Tier.STANDARD or not isinstance(placement, str):
             continue
-        lines = lines_of[tenant.id]
-        cluster = settings.cluster(tenant.placement)
+        cluster = settings.cluster(placement)
         if cluster is None:
             known = [c.name for c in settings.clusters]
-            problems.append(
-                Problem(
-                    file_of(tenant),
-                    "placement",
-                    lines(("placement",)),
-                    f"no shared cluster {tenant.placement!r} in environment {settings.environment!r}; known: {known}",
-                )
+            problem(
+                claim,
+                "placement",
+                f"no shared cluster {placement!r} in environment {env!r}; known: {known}",
             )
-        elif counts[tenant.placement] > cluster.capacity:
-            problems.append(
-                Problem(
-                    file_of(tenant),
-                    "placement",
-                    lines(("placement",)),
-                    f"cluster {cluster.name!r} is over capacity ({counts[tenant.placement]} > {cluster.capacity} tenant namespaces)",
-                )
+        elif placements[placement] > cluster.capacity:
+            problem(
+                claim,
+                "placement",
+                f"cluster {cluster.name!r} is over capacity "
+                f"({placements[placement]} > {cluster.capacity} tenant namespaces)",
             )
-        elif cluster.region != tenant.region:
-            problems.append(
-                Problem(
-                    file_of(tenant),
-                    "region",
-                    lines(("region",)),
-                    f"must match the region of cluster {cluster.name!r} ({cluster.region})",
-                )
+        elif isinstance(claim.get("region"), str) and cluster.region != claim.get("region"):
+            problem(
+                claim,
+                "region",
+                f"must match the region of cluster {cluster.name!r} ({cluster.region})",
             )
     return problems

@@ -2,56 +2,82 @@
 
 Fields shared by every tier live on ``TenantBase``; fields of one tier live on that tier's
 model, so a field used on the wrong tier is refused with the tier that does allow it.
+
+Validation is strict: YAML gives typed scalars, and a string is never turned into a number or a
+boolean (``ha: "yes"``, ``namespace_cpu: "500"``), a float never into an integer, and no value
+is stripped or normalised, so what is checked is exactly what is used. The override sections
+(``limits``, ``databases``, ``temporal``, ``features``) are one model per tier, generated from the
+override matrix in ``domain.tiers``, so the bounds are checked on the value the model keeps and
+the editor schema carries the same bounds.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import ipaddress
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from domain import names
-from domain.tiers import FEATURES, Status, Tier
+from domain.networks import PRIVATE_RANGES
+from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Status, Tier
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
-DOMAIN_PATTERN = r"^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+# ASCII local part of RFC 5322 atoms (what email-validator accepts without quoting or SMTPUTF8),
+# a lowercase DNS domain. The library does the real check; the pattern is for editors.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+DOMAIN_BODY = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+DOMAIN_PATTERN = rf"^{DOMAIN_BODY}$"
+EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@{DOMAIN_BODY}$"
 GCP_REGION_PATTERN = r"^[a-z]+-[a-z]+[0-9]$"
 TEMPORAL_REGION_PATTERN = r"^(aws|gcp)-[a-z]+-[a-z]+-?[0-9]$"
 MACHINE_TYPE_PATTERN = r"^[a-z][a-z0-9]*-[a-z0-9-]+$"
+POSTGRES_TIER_PATTERN = r"^db-[a-z0-9-]+$"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# RFC 1918 ranges with a prefix of /8../29 (GKE's node subnet limits); host bits and overlaps
+# are checked in Python.
+PRIVATE_CIDR_PATTERN = (
+    rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}"
+    r"/(?:[89]|1[0-9]|2[0-9])$"
+)
+MIN_PREFIX, MAX_PREFIX = 8, 29
+
+
+def check_email(value: str) -> str:
+    """A syntactically valid address, by the email-validator library (no DNS lookup)."""
+    try:
+        validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not a valid email address: {exc}") from None
+    return value
+
+
+def check_private_network(value: str) -> str:
+    """An IPv4 network in an RFC 1918 range, written without host bits."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IPv4 network: {exc}") from None
+    if str(network) != value:
+        raise ValueError(f"{value!r} must be written as {str(network)!r}")
+    if not any(network.subnet_of(r) for r in PRIVATE_RANGES):
+        ranges = ", ".join(map(str, PRIVATE_RANGES))
+        raise ValueError(f"{value!r} is not inside a private range ({ranges})")
+    if not MIN_PREFIX <= network.prefixlen <= MAX_PREFIX:
+        raise ValueError(f"{value!r}: the prefix must be /{MIN_PREFIX} to /{MAX_PREFIX}")
+    return value
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Limits(StrictModel):
-    """Limit overrides; which tier may set which one is the override matrix in domain.tiers."""
-
-    api_rate_limit_per_min: int | None = Field(None, gt=0, description="Requests per minute.")
-    storage_quota_gb: int | None = Field(None, gt=0, description="Bucket storage quota, GB.")
-    backup_retention_days: int | None = Field(None, gt=0, description="Backup retention, days.")
-    namespace_cpu: int | None = Field(None, gt=0, description="Namespace CPU quota, cores.")
-    namespace_memory_gi: int | None = Field(None, gt=0, description="Namespace memory quota, GiB.")
-    namespace_pods: int | None = Field(None, gt=0, description="Namespace pod quota.")
-
-
-class DatabaseSizing(StrictModel):
-    postgres_tier: str | None = Field(
-        None, pattern=r"^db-[a-z0-9-]+$", description="Cloud SQL tier."
-    )
-    postgres_disk_gb: int | None = Field(None, gt=0)
-    postgres_read_replicas: int | None = Field(None, ge=0)
-    neo4j_storage_gb: int | None = Field(None, gt=0)
-
-
-class TemporalOptions(StrictModel):
-    retention_days: int | None = Field(None, ge=1, le=90, description="Workflow history retention.")
-    regions: list[Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]] | None = Field(
-        None,
-        min_length=1,
-        max_length=2,
-        description="Temporal Cloud regions, e.g. gcp-us-central1.",
-    )
+    # strict: no str -> int/bool, float -> int or int -> bool coercion; nothing is stripped.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class NodePool(StrictModel):
@@ -61,6 +87,14 @@ class NodePool(StrictModel):
     max_nodes: int = Field(3, ge=1, le=1000)
     disk_size_gb: int = Field(100, ge=10, le=65536)
     spot: bool = False
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> NodePool:
+        if self.min_nodes > self.max_nodes:
+            raise ValueError(
+                f"min_nodes ({self.min_nodes}) must not exceed max_nodes ({self.max_nodes})"
+            )
+        return self
 
 
 class VpcPeering(StrictModel):
@@ -79,20 +113,98 @@ class LogSink(StrictModel):
     filter: str | None = None
 
 
+# --- the override sections, one model per tier, from the override matrix ---------------------
+
+SECTIONS = ("limits", "databases", "temporal")
+NOT_ALLOWED = "tier '{tier}' may not override this (see docs/tiers.md)"
+
+
+def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
+    knob = KNOBS_BY_PATH[path]
+    bounds = knob.bounds[tier]
+    if bounds is None:  # the tier may not set it: only null (absent) is valid
+        return None, Field(None, description=f"{knob.description}. {NOT_ALLOWED}".format(tier=tier))
+    if path == "databases.postgres_tier":
+        if tier == Tier.STANDARD:
+            return Literal[STANDARD_POSTGRES_TIERS] | None, Field(
+                None, description=knob.description
+            )  # type: ignore[valid-type]
+        return str | None, Field(None, pattern=POSTGRES_TIER_PATTERN, description=knob.description)
+    if path == "temporal.regions":
+        region = Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]
+        most = 1 if tier == Tier.STANDARD else 2
+        return list[region] | None, Field(  # type: ignore[valid-type]
+            None,
+            min_length=1,
+            max_length=most,
+            description=f"{knob.description}, e.g. gcp-us-central1; at most {most}.",
+        )
+    lo, hi = bounds
+    return int | None, Field(None, ge=lo, le=hi, description=f"{knob.description} ({lo}..{hi}).")
+
+
+def _section_model(section: str, tier: Tier) -> type[StrictModel]:
+    fields = {
+        knob.path.split(".", 1)[1]: _knob_field(knob.path, tier)
+        for knob in KNOBS_BY_PATH.values()
+        if knob.path.startswith(section + ".")
+    }
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{tier.value.title()}{section.title()}", __base__=StrictModel, **fields
+    )
+
+
+def _features_model(tier: Tier) -> type[StrictModel]:
+    fields: dict[str, Any] = {}
+    for flag, tiers in FEATURES.items():
+        if tier == Tier.FREE:
+            fields[flag] = (None, Field(None, description="tier 'free' may not override features"))
+        elif tier in tiers:
+            fields[flag] = (bool | None, Field(None))
+        else:
+            only = ", ".join(t.value for t in tiers)
+            fields[flag] = (
+                Literal[False] | None,
+                Field(None, description=f"available only for: {only}"),
+            )
+    return create_model(  # type: ignore[call-overload,no-any-return]
+        f"{tier.value.title()}Features", __base__=StrictModel, **fields
+    )
+
+
+SECTION_MODELS: dict[Tier, dict[str, type[StrictModel]]] = {
+    tier: {
+        **{section: _section_model(section, tier) for section in SECTIONS},
+        "features": _features_model(tier),
+    }
+    for tier in Tier
+}
+
+FreeLimits = SECTION_MODELS[Tier.FREE]["limits"]
+FreeDatabases = SECTION_MODELS[Tier.FREE]["databases"]
+FreeTemporal = SECTION_MODELS[Tier.FREE]["temporal"]
+FreeFeatures = SECTION_MODELS[Tier.FREE]["features"]
+StandardLimits = SECTION_MODELS[Tier.STANDARD]["limits"]
+StandardDatabases = SECTION_MODELS[Tier.STANDARD]["databases"]
+StandardTemporal = SECTION_MODELS[Tier.STANDARD]["temporal"]
+StandardFeatures = SECTION_MODELS[Tier.STANDARD]["features"]
+EnterpriseLimits = SECTION_MODELS[Tier.ENTERPRISE]["limits"]
+EnterpriseDatabases = SECTION_MODELS[Tier.ENTERPRISE]["databases"]
+EnterpriseTemporal = SECTION_MODELS[Tier.ENTERPRISE]["temporal"]
+EnterpriseFeatures = SECTION_MODELS[Tier.ENTERPRISE]["features"]
+
+
 class TenantBase(StrictModel):
     id: str = Field(
-        description="Tenant id; every physical name derives from it (see docs/tenant-file.md)."
+        description="Tenant id; every physical name derives from it. Equal to the file name."
     )
     display_name: str = Field(min_length=1, max_length=100)
-    status: Status = Status.ACTIVE
+    # YAML gives a string; the enum is matched by value (strict mode would want an enum object).
+    status: Annotated[Status, Field(strict=False)] = Status.ACTIVE
     region: str = Field(
         pattern=GCP_REGION_PATTERN, description="GCP region of the tenant's resources."
     )
-    contact_email: str = Field(pattern=EMAIL_PATTERN)
-    features: dict[str, bool] = Field(default_factory=dict, description="Feature toggles.")
-    limits: Limits | None = None
-    databases: DatabaseSizing | None = None
-    temporal: TemporalOptions | None = None
+    contact_email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
 
     @field_validator("id")
     @classmethod
@@ -102,21 +214,32 @@ class TenantBase(StrictModel):
             raise ValueError("; ".join(problems))
         return value
 
-    @field_validator("features")
+    @field_validator("contact_email")
     @classmethod
-    def _known_features(cls, value: dict[str, bool]) -> dict[str, bool]:
-        unknown = sorted(set(value) - set(FEATURES))
-        if unknown:
-            raise ValueError(f"unknown feature flag(s) {unknown}; known: {sorted(FEATURES)}")
-        return value
+    def _valid_email(cls, value: str) -> str:
+        return check_email(value)
+
+    @property
+    def feature_overrides(self) -> dict[str, bool]:
+        """The flags the file sets (unset flags keep the tier default)."""
+        features = getattr(self, "features", None)
+        return features.model_dump(exclude_none=True) if features is not None else {}
 
 
 class FreeTenant(TenantBase):
     tier: Literal[Tier.FREE]
+    limits: FreeLimits | None = None  # type: ignore[valid-type]
+    databases: FreeDatabases | None = None  # type: ignore[valid-type]
+    temporal: FreeTemporal | None = None  # type: ignore[valid-type]
+    features: FreeFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
 
 
 class StandardTenant(TenantBase):
     tier: Literal[Tier.STANDARD]
+    limits: StandardLimits | None = None  # type: ignore[valid-type]
+    databases: StandardDatabases | None = None  # type: ignore[valid-type]
+    temporal: StandardTemporal | None = None  # type: ignore[valid-type]
+    features: StandardFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     subdomain: str | None = Field(
         None,
         pattern=r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$",
@@ -136,8 +259,14 @@ class StandardTenant(TenantBase):
 
 class EnterpriseTenant(TenantBase):
     tier: Literal[Tier.ENTERPRISE]
+    limits: EnterpriseLimits | None = None  # type: ignore[valid-type]
+    databases: EnterpriseDatabases | None = None  # type: ignore[valid-type]
+    temporal: EnterpriseTemporal | None = None  # type: ignore[valid-type]
+    features: EnterpriseFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     custom_domain: str = Field(
-        pattern=DOMAIN_PATTERN, max_length=253, description="e.g. app.tenantcompany.com (CNAME)."
+        pattern=DOMAIN_PATTERN,
+        max_length=253,
+        description="e.g. app.tenantcompany.com (CNAME); not the platform's domain or inside it.",
     )
     dedicated_project: bool = Field(False, description="Create a GCP project of the tenant's own.")
     ha: bool = Field(
@@ -150,12 +279,28 @@ class EnterpriseTenant(TenantBase):
     log_sink: LogSink | None = None
     network_cidr: str = Field(
         "10.20.0.0/20",
-        pattern=r"^10\.\d+\.\d+\.\d+/\d+$",
-        description="Node subnet of the dedicated VPC (must not overlap a peered network).",
+        pattern=PRIVATE_CIDR_PATTERN,
+        description="Node subnet of the dedicated VPC: a private range that overlaps neither the "
+        "platform's ranges nor another tenant's.",
     )
     node_pools: list[NodePool] = Field(
         default_factory=lambda: [NodePool(name="default")], min_length=1, max_length=10
     )
+
+    @field_validator("network_cidr")
+    @classmethod
+    def _private_network(cls, value: str) -> str:
+        return check_private_network(value)
+
+    @field_validator("node_pools")
+    @classmethod
+    def _unique_pool_names(cls, pools: list[NodePool]) -> list[NodePool]:
+        seen: set[str] = set()
+        for pool in pools:
+            if pool.name in seen:
+                raise ValueError(f"node pool name {pool.name!r} is used twice")
+            seen.add(pool.name)
+        return pools
 
 
 Tenant = Annotated[FreeTenant | StandardTenant | EnterpriseTenant, Field(discriminator="tier")]
@@ -170,5 +315,7 @@ TIER_ONLY_FIELDS: dict[str, tuple[Tier, ...]] = {
     name: tuple(tier for tier, model in TIER_MODELS.items() if name in model.model_fields)
     for model in TIER_MODELS.values()
     for name in model.model_fields
-    if name not in TenantBase.model_fields and name != "tier"
+    if name not in TenantBase.model_fields
+    and name != "tier"
+    and name not in SECTION_MODELS[Tier.FREE]
 }

@@ -14,7 +14,7 @@ def tenant_json_schema() -> dict[str, Any]:
     schema = TypeAdapter(Tenant).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Tenant file (tenants/<id>.yaml)"
-    # Reserved ids are checked in Python only; the pattern (ECMA-262 regex) is the real one.
+    # The id's rules in schema form: the pattern (ECMA-262 regex), the length and the reserved ids.
     for model in schema.get("$defs", {}).values():
         props = model.get("properties", {})
         if "id" in props:
@@ -24,6 +24,13 @@ def tenant_json_schema() -> dict[str, Any]:
                     "minLength": names.ID_MIN,
                     "maxLength": names.ID_MAX,
                     "pattern": names.ID_PATTERN,
+                    "not": {
+                        "anyOf": [
+                            {"enum": sorted(names.RESERVED_IDS)},
+                            {"pattern": "^(" + "|".join(names.RESERVED_PREFIXES) + ")"},
+                            {"pattern": "|".join(names.FORBIDDEN_SUBSTRINGS)},
+                        ]
+                    },
                 }
             )
     return schema

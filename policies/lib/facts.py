@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
+from domain import names
 from domain.environment import EnvironmentSettings
 from domain.registry import Registry, TenantBase
 from policies.lib.names_index import TenantNameIndex
@@ -55,8 +56,14 @@ class Facts:
     @cached_property
     def names(self) -> TenantNameIndex:
         settings = self.require_settings()
-        self.require_registry()  # without the registry no tenant name could ever be found
-        return TenantNameIndex(self.env, settings.project, self.tenant_ids)
+        registry = self.require_registry()  # without it no tenant name could ever be found
+        hosts = {
+            t.id: [names.subdomain_host(t.host_label, settings.app_domain)]
+            for t in registry.tenants
+            if isinstance(getattr(t, "host_label", None), str)
+        }
+        pools = tuple(c.name for c in settings.clusters)
+        return TenantNameIndex(self.env, settings.project, self.tenant_ids, hosts, pools)
 
 
 _installed: dict[str, Facts] = {}

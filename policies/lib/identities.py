@@ -99,7 +99,7 @@ def account_owner(account_id: str, env: str, index: TenantNameIndex) -> str | No
     """Which tenant a Cloud service account id belongs to; SHARED for the free tier's; None: platform."""
     if account_id == names.free_tier_service_account_id(env):
         return SHARED
-    return index.owner_by_prefix(account_id)
+    return index.owner_of_kind("service_account_id", account_id)
 
 
 def identity_owner(identity: Identity, env: str, index: TenantNameIndex) -> str | None:

@@ -20,8 +20,9 @@ from pathlib import Path
 from domain.environment import EnvironmentConfigError, load_environment
 from domain.registry import RegistryError, load_registry
 from tenancy.automation import git
+from tenancy.automation.markdown import code
 from tenancy.automation.orchestrator import excerpt
-from tenancy.automation.registry_diff import removed_without_offboarding
+from tenancy.automation.registry_diff import pull_request_problems
 
 MARKER = "<!-- tenancy-pr-comment -->"
 MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
@@ -122,7 +123,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     except RegistryError as exc:
         problems += [str(p) for p in exc.problems]
     try:
-        problems += [str(p) for p in removed_without_offboarding(base_ref, tenants_dir)]
+        problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
     if not problems:
@@ -133,7 +134,7 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
             f"Every tenant file is valid for environment `{env}`, and no tenant file was deleted "
             "without first passing through `offboarding`.",
         )
-    body = "\n".join(f"- `{cell(p)}`" for p in problems)
+    body = "\n".join(f"- {code(p)}" for p in problems)
     return Section(
         "Registry validation", "failed", f"{len(problems)} problem(s)", body, blocking=True
     )
@@ -212,9 +213,11 @@ def policy_section(check: CommandRun | None, check_json: Path) -> Section:
     ]
     for kind, v in rows:
         resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
+        values = [v.get(k) for k in ("level", "policy", "stack", "tenant")] + [resource]
         lines.append(
-            f"| {kind} | {cell(v.get('level'))} | {cell(v.get('policy'))} | {cell(v.get('stack'))} | "
-            f"{cell(v.get('tenant'))} | {cell(resource)} | {cell(v.get('message'))} |"
+            f"| {kind} | "
+            + " | ".join(code(x, table=True) for x in [*values, v.get("message")])
+            + " |"
         )
     failed = mandatory > 0 or check.returncode != 0
     return Section(

@@ -1,7 +1,9 @@
-"""The pull-request rule: a tenant's file may only be deleted after it went through ``offboarding``.
+"""The pull-request rules on the registry's history: a tenant's file may only be deleted after it
+went through ``offboarding``, and a tenant cannot be born in ``offboarding``.
 
 Offboarding is two steps (status ``offboarding`` + ``up`` lifts the protection, then ``destroy``),
-so by the time a file is deleted its base version must already say ``status: offboarding``.
+so by the time a file is deleted its base version must already say ``status: offboarding``. A new
+file that says ``offboarding`` would create a tenant whose stateful resources were never protected.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from domain.registry import Problem
+from domain.registry.loader import registry_files
 from domain.tiers import Status
-from domain.yamlio import parse_yaml_text
+from domain.yamlio import Lines, load_yaml_fast, parse_yaml_text
 from tenancy.automation import git
 
 
@@ -34,6 +37,40 @@ def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Proble
         if problem is not None:
             problems.append(problem)
     return sorted(problems)
+
+
+def born_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
+    """One problem per tenant file that is new relative to ``base_ref`` (its merge base with HEAD)
+    and says ``status: offboarding``. Raises ``git.GitError`` like ``removed_without_offboarding``.
+    """
+    tenants_dir = Path(tenants_dir)
+    root = git.repo_root(tenants_dir)
+    relative = git.relative_to_repo(tenants_dir, root)
+    base = git.merge_base(base_ref, root)
+    at_base = set(git.list_files(base, relative, root))
+    problems: list[Problem] = []
+    for path in registry_files(tenants_dir)[0]:
+        if path.name in at_base:
+            continue
+        doc, problem = load_yaml_fast(path)
+        if problem is None and isinstance(doc, dict) and doc.get("status") == Status.OFFBOARDING:
+            problems.append(
+                Problem(
+                    path.name,
+                    "status",
+                    Lines(path)(("status",)),
+                    f"a new tenant (not in {base_ref}) cannot start as 'offboarding': it would be "
+                    "created without deletion protection; use status: active",
+                )
+            )
+    return problems
+
+
+def pull_request_problems(base_ref: str, tenants_dir: Path) -> list[Problem]:
+    """Every rule that needs the base: deletions without offboarding, tenants born offboarding."""
+    return sorted(
+        removed_without_offboarding(base_ref, tenants_dir) + born_offboarding(base_ref, tenants_dir)
+    )
 
 
 def tenant_doc_at(commit: str, path: str, cwd: Path) -> dict[str, Any] | None:

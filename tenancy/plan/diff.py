@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.plan_model import Plan, PlanResource, PlanStack
+from tenancy.automation.markdown import code
 
 
 @dataclass
@@ -73,7 +75,8 @@ def diff_plans(base: Plan, head: Plan) -> list[StackDiff]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A name or property path as a table-safe code span (names derive from tenant files)."""
+    return code(text, table=True)
 
 
 def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
@@ -86,17 +89,20 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
     lines += ["| stack | added | removed | changed |", "|---|---:|---:|---:|"]
     for d in changed:
         note = " (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else ""
-        lines.append(f"| `{d.name}`{note} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |")
+        lines.append(
+            f"| {_md(d.name)}{note} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |"
+        )
     lines.append("")
     for d in changed:
         lines += [
-            f"<details><summary><code>{d.name}</code>: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>",
+            f"<details><summary><code>{html.escape(d.name)}</code>: "
+            f"+{len(d.added)} -{len(d.removed)} ~{len(d.changed)}</summary>",
             "",
         ]
         rows = ["| | type | name | detail |", "|---|---|---|---|"]
         for r in d.added:
             rows.append(
-                f"| + | `{r.type}` | `{_md(r.name)}` | {'protected' if r.options.protect else ''} |"
+                f"| + | `{r.type}` | {_md(r.name)} | {'protected' if r.options.protect else ''} |"
             )
         for r in d.removed:
             warn = (
@@ -104,12 +110,12 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
                 if r.options.protect
                 else ""
             )
-            rows.append(f"| - | `{r.type}` | `{_md(r.name)}` | {warn} |")
+            rows.append(f"| - | `{r.type}` | {_md(r.name)} | {warn} |")
         for _, after, paths in d.changed:
-            shown = ", ".join(f"`{_md(p)}`" for p in paths[:8]) + (
+            shown = ", ".join(_md(p) for p in paths[:8]) + (
                 f" and {len(paths) - 8} more" if len(paths) > 8 else ""
             )
-            rows.append(f"| ~ | `{after.type}` | `{_md(after.name)}` | {shown} |")
+            rows.append(f"| ~ | `{after.type}` | {_md(after.name)} | {shown} |")
         if len(rows) - 2 > max_rows:
             rows = rows[: max_rows + 2] + [f"| | | | … {len(rows) - 2 - max_rows} more rows |"]
         lines += rows + ["", "</details>", ""]

@@ -269,9 +269,54 @@ STACK_CASES = [
     ),
     case(
         "tenancy-forbid-cross-tenant-references",
-        set_input("dev", "hooli-limits", "data.NOTE", "shared with umbrella"),
-        "input data.NOTE names 'umbrella' of tenant 'umbrella'",
-        id="free-tenant-bare-id",
+        set_input("dev", "hooli-limits", "data.TENANT_ID", "umbrella"),
+        "input data.TENANT_ID names 'umbrella' of tenant 'umbrella'",
+        id="free-tenant-id-field",
+    ),
+    *(
+        case(
+            "tenancy-forbid-cross-tenant-references",
+            set_input(
+                ACME,
+                "acme-app",
+                "spec.template.spec.containers.0.env",
+                [{"name": "TARGET", "value": value}],
+            ),
+            f"names {name!r} of tenant 'globex'",
+            id=f"globex-{label}",
+        )
+        for label, value, name in (
+            ("service-account", GLOBEX_SA, "globex-workload"),
+            ("namespace", "tenant-globex", "tenant-globex"),
+            ("ksa", "system:serviceaccount:tenant-globex:tenant-globex-sa", "tenant-globex"),
+            (
+                "database-instance",
+                f"{PROJECT}:us-central1:{names.postgres_instance('globex', 2)}",
+                "globex-postgres-2",
+            ),
+            (
+                "database-instance-path",
+                f"projects/{PROJECT}/instances/globex-postgres-1",
+                "globex-postgres-1",
+            ),
+            (
+                "neo4j-service",
+                "bolt://globex-neo4j.tenant-globex.svc.cluster.local:7687",
+                "globex-neo4j",
+            ),
+            ("temporal", "dev-globex.tnybg.tmprl.cloud:7233", "dev-globex"),
+            ("firestore", f"projects/{PROJECT}/databases/globex-firestore", "globex-firestore"),
+            ("secret", "globex-postgres-3-password", "globex-postgres-3-password"),
+            ("host", "https://globex.app.tinybug.dev/api", "globex.app.tinybug.dev"),
+            ("urn", "urn:pulumi:dev.globex::tenancy::gcp:storage/bucket:Bucket::b", "dev.globex"),
+            ("bucket-url", f"gs://{GLOBEX_BUCKET}/exports/", GLOBEX_BUCKET),
+        )
+    ),
+    case(
+        "tenancy-forbid-cross-tenant-references",
+        set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
+        "input labels.tenant names 'globex' of tenant 'globex'",
+        id="label-names-other-tenant",
     ),
     # --- protection ------------------------------------------------------------------------------------
     case(
@@ -560,6 +605,32 @@ STACK_TOLERATED = [
         "tenancy-forbid-cross-tenant-references",
         set_input(ACME, "platform", "outputs", {"placements": {"globex": "pool-a"}}),
         id="stack-reference-outputs-are-not-inputs",
+    ),
+    # A tenant id is any word: as free text, inside another word or as a key it names nothing.
+    *(
+        pytest.param(
+            "tenancy-forbid-cross-tenant-references",
+            set_input(
+                ACME,
+                "acme-app",
+                "spec.template.spec.containers.0.env",
+                [{"name": "NOTE", "value": value}],
+            ),
+            id=f"not-a-reference-{label}",
+        )
+        for label, value in (
+            ("free-text", "shared with globex and umbrella"),
+            ("inside-a-word", "https://globex-v02.api.example.org/directory"),
+            ("longer-name", "tenant-globex-extra"),
+            ("other-suffix", "globex-workloads"),
+            ("host-label-only", "globex.example.org"),
+            ("id-alone", "globex"),
+        )
+    ),
+    pytest.param(
+        "tenancy-forbid-cross-tenant-references",
+        set_input("dev", "hooli-limits", "data.NOTE", "shared with umbrella"),
+        id="free-tenant-free-text",
     ),
     pytest.param(
         "k8s-require-namespace-quota",

@@ -44,6 +44,7 @@ class Grant:
     member: str
     target: str  # what is granted, for messages
     owners: frozenset[str]  # tenants owning the target (empty: shared or platform)
+    condition: str = ""  # a project grant's IAM condition (its names are resolved per holder)
 
 
 def _from_input_or_dependency(
@@ -86,9 +87,7 @@ def _bucket_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     bucket = _from_input_or_dependency(view, grant, "bucket", kinds.BUCKET, "name").removeprefix(
         "b/"
     )
-    owner = index.owner_of_name(bucket) or (
-        index.owner_by_prefix(bucket) if "-uploads" in bucket else None
-    )
+    owner = index.owner_of_kind("bucket", bucket) or index.owner_of_uploads_bucket(bucket)
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"bucket {bucket}", frozenset({owner} - {None}))
 
@@ -97,7 +96,7 @@ def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     secret = _from_input_or_dependency(view, grant, "secretId", kinds.SECRET, "secretId").rsplit(
         "/", 1
     )[-1]
-    owner = index.owner_by_prefix(secret)
+    owner = index.owner_of_kind("secret_id", secret)
     for role, member in _roles_and_members(view, grant):
         yield Grant(role, member, f"secret {secret}", frozenset({owner} - {None}))
 
@@ -107,7 +106,11 @@ def _project_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> 
     owners = frozenset(index.tenants_in(expression))
     for role, member in _roles_and_members(view, grant):
         yield Grant(
-            role, member, f"{role} (condition {expression!r})" if expression else role, owners
+            role,
+            member,
+            f"{role} (condition {expression!r})" if expression else role,
+            owners,
+            expression,
         )
 
 
@@ -153,7 +156,7 @@ def grants_of(view: StackView, subject: Subject, index: TenantNameIndex) -> Iter
 
 def member_owner(member: str, env: str, index: TenantNameIndex) -> str | None:
     if member.startswith("temporal:"):
-        return index.owner_by_prefix(member.removeprefix("temporal:"))
+        return index.owner_of_kind("k8s_name", member.removeprefix("temporal:"))
     return identity_owner(parse_member(member), env, index)
 
 
@@ -166,7 +169,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 if grant.member in allowed or parse_member(grant.member).kind == "service-agent":
                     continue
                 holder = member_owner(grant.member, env, index)
-                for owner in sorted(grant.owners):
+                owners = (
+                    index.tenants_in(grant.condition, holder) if grant.condition else grant.owners
+                )
+                for owner in sorted(owners):
                     if holder != owner:
                         whose = (
                             "a platform identity"
