@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.plan_model import Plan
+from tenancy.automation.markdown import code
 from tenancy.cost.catalogue import load_catalogue, parse_assumptions
 from tenancy.cost.estimate import Estimate, estimate
 
@@ -50,7 +51,8 @@ def compare(base: Plan, head: Plan) -> CostComparison:
             continue
         tier = (after.get(tenant) or before.get(tenant) or ("", 0.0))[0]
         rows.append(
-            f"| `{tenant}` | {tier} | {usd(old) if tenant in before else '— (new)'} | "
+            f"| {code(tenant, table=True)} | {code(tier, table=True)} | "
+            f"{usd(old) if tenant in before else '— (new)'} | "
             f"{usd(new) if tenant in after else '— (removed)'} | {signed(new - old)} |"
         )
     total_before, total_after = before_estimate.total, after_estimate.total
@@ -83,5 +85,8 @@ def compare(base: Plan, head: Plan) -> CostComparison:
             "",
             f"{len(after_estimate.unpriced)} resource(s) of the head could not be priced:",
         ]
-        lines += [f"- `{u.type}` `{u.urn}`: {u.reason}" for u in after_estimate.unpriced[:20]]
+        lines += [
+            f"- {code(u.type)} {code(u.urn)}: {code(u.reason)}"
+            for u in after_estimate.unpriced[:20]
+        ]
     return CostComparison(headline, "\n".join(lines), bool(after_estimate.unpriced))

@@ -88,7 +88,7 @@ def test_cost_compares_base_and_head_without_blocking(comment):
     # $0.020/GiB-month in us-central1 = +$0.30; the subdomain changes no price.
     assert cost.headline == "+$0.30 a month (1 tenant(s) changed)"
     row = next(line for line in cost.body.splitlines() if line.startswith("| `globex`"))
-    assert row.endswith("| +$0.30 |") and "| standard |" in row
+    assert row.endswith("| +$0.30 |") and "| `standard` |" in row
     assert "`initech`" not in cost.body and "**Total**" in cost.body
 
 
