@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PLAN   := build/plan.json
 
-.PHONY: plan test setup system-deps docs benchmark clean
+.PHONY: plan test lint setup system-deps docs benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,8 +26,14 @@ plan: setup
 	$(VENV)/bin/tenancy validate --env dev
 	$(VENV)/bin/tenancy plan --env dev --json $(PLAN)
 
+# Style, formatting and the layer contracts (pyproject.toml); `test` runs them first.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
 # pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
-test: setup
+test: setup lint
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is broken" >&2; exit 1; fi; exit $$rc
 

@@ -32,7 +32,10 @@ def _tier_fields(tier: str, i: int) -> str:
     if tier == "standard":
         return f"placement: {'pool-a' if i % 2 == 0 else 'pool-b'}\n"
     if tier == "enterprise":
-        return f"custom_domain: app.ent{i:05d}.example\ndedicated_project: {'true' if i % 2 == 0 else 'false'}\n"
+        return (
+            f"custom_domain: app.ent{i:05d}.example\ndedicated_project: "
+            f"{'true' if i % 2 == 0 else 'false'}\n"
+        )
     return ""
 
 
@@ -48,8 +51,8 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
             tid = f"{prefixes[tier]}{i:05d}"
             ids[tier].append(tid)
             (directory / f"{tid}.yaml").write_text(
-                HEADER
-                + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: us-central1\n"
+                HEADER + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: "
+                "us-central1\n"
                 f"contact_email: ops{i}@{prefixes[tier]}.example\n" + _tier_fields(tier, i)
             )
     return ids
@@ -92,7 +95,7 @@ def cold_plan(tenants: Path, out: Path, tenant: str | None = None) -> dict:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"plan failed:\n{proc.stdout}\n{proc.stderr}")
-    line = next(l for l in proc.stderr.splitlines() if l.startswith("BENCH "))
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH "))
     measured = json.loads(line[len("BENCH ") :])
     plan = json.loads(out.read_text())
     return {
@@ -123,7 +126,7 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     settings = load_environment("dev")
     registry = load_registry(tenants, settings)
     stacks = all_stacks(registry, "dev")
-    chosen = [stacks[0]] + [s for s in stacks if s.kind == "tenant"][: sample_stacks - 1]
+    chosen = [stacks[0], *[s for s in stacks if s.kind == "tenant"][: sample_stacks - 1]]
     platform_outputs = offline_platform_outputs(settings)
 
     def bare(spec) -> int:
@@ -174,7 +177,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(
-        f"{'tenants':>7} {'plan':>10} {'stacks':>6} {'resources':>9} {'wall s':>7} {'in-proc s':>9} "
+        f"{'tenants':>7} {'plan':>10} {'stacks':>6} {'resources':>9} {'wall s':>7} "
+        f"{'in-proc s':>9} "
         f"{'RSS parent MiB':>14} {'RSS worker MiB':>14}"
     )
     for size in args.sizes:
@@ -190,22 +194,26 @@ def main() -> None:
                 ]
                 r = sorted(runs, key=lambda run: run["wall_s"])[len(runs) // 2]
                 print(
-                    f"{size:>7} {label:>10} {r['stacks']:>6} {r['resources']:>9} {r['wall_s']:>7.2f} "
-                    f"{r['in_process_s']:>9.2f} {r['rss_parent_mib']:>14.0f} {r['rss_worker_mib']:>14.0f}"
+                    f"{size:>7} {label:>10} {r['stacks']:>6} {r['resources']:>9} "
+                    f"{r['wall_s']:>7.2f} "
+                    f"{r['in_process_s']:>9.2f} {r['rss_parent_mib']:>14.0f} "
+                    f"{r['rss_worker_mib']:>14.0f}"
                 )
             if size == max(args.sizes):
                 costs = per_resource_costs(tenants, args.baseline_stacks)
     print()
     print("cost per resource (warm, in-process, one process, same stacks):")
     print(
-        f"  bare SDK mock registration : {costs['bare_sdk']:.2f} ms  ({costs['bare_sdk_resources']} resources)"
+        f"  bare SDK mock registration : {costs['bare_sdk']:.2f} ms  "
+        f"({costs['bare_sdk_resources']} resources)"
     )
     print(
         f"  engine, SDK diagnostics on : {costs['engine_untuned']:.2f} ms  "
         f"(x{costs['engine_untuned'] / costs['bare_sdk']:.2f} of bare)"
     )
     print(
-        f"  engine (offline tuning)    : {costs['engine']:.2f} ms  (x{costs['engine'] / costs['bare_sdk']:.2f} of bare)"
+        f"  engine (offline tuning)    : {costs['engine']:.2f} ms  "
+        f"(x{costs['engine'] / costs['bare_sdk']:.2f} of bare)"
     )
 
 

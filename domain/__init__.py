@@ -7,6 +7,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PULUMI_PROJECT = "tenancy"
 TENANTS_DIR_ENV = "TENANCY_TENANTS_DIR"
+# The project's Python packages, lowest layer first: a change in any of them can change any stack.
+CODE_PACKAGES = ("domain", "components", "program", "tenancy", "policies")
 
 
 def tenants_dir() -> Path:

@@ -34,7 +34,8 @@ class MigrationFile:
 
 
 def resolve_migrations_dir(explicit: Path | str | None = None) -> Path:
-    """The flag wins, then the environment (the Kubernetes Job mounts a ConfigMap), then the repo."""
+    """The flag wins, then the environment (the Kubernetes Job mounts a ConfigMap), then the
+    repo."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(MIGRATIONS_DIR_ENV)

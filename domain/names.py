@@ -126,6 +126,11 @@ def postgres_instance(tenant_id: str, index: int) -> str:
     return f"{tenant_id}-postgres-{index}"
 
 
+def postgres_instances(tenant_id: str, count: int) -> list[str]:
+    """A tenant's dedicated instances: <id>-postgres-1..count."""
+    return [postgres_instance(tenant_id, i) for i in range(1, count + 1)]
+
+
 def postgres_replica(instance: str, index: int) -> str:
     """Read replica ``index`` (1-based) of a primary instance."""
     return f"{instance}-replica" if index == 1 else f"{instance}-replica-{index}"
@@ -145,7 +150,8 @@ def firestore_database(tenant_id: str) -> str:
 
 
 def uploads_bucket(env: str, project: str, tenant_id: str) -> str:
-    """Bucket names are global: a stable suffix keeps them unique across projects and environments."""
+    """Bucket names are global: a stable suffix keeps them unique across projects and
+    environments."""
     return f"{tenant_id}-uploads-{stable_suffix(project, env, tenant_id)}"
 
 

@@ -177,7 +177,8 @@ def parse_yaml_text(text: str) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def _fast_yaml() -> YAML:
-    # Building a loader costs more than parsing a small file: one is reused (the CLI is single-threaded).
+    # Building a loader costs more than parsing a small file: one is reused (the CLI is
+    # single-threaded).
     yaml = YAML(typ="safe", pure=False)
     yaml.allow_duplicate_keys = False
     return yaml

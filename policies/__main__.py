@@ -131,7 +131,8 @@ _listed = {module.POLICY.name for module in REGISTERED}
 _discovered = {policy.name for policy in ALL_POLICIES}
 if _listed != _discovered:
     raise SystemExit(
-        f"policies/__main__.py and policies/rules disagree: listed only {sorted(_listed - _discovered)}, "
+        "policies/__main__.py and policies/rules disagree: listed only "
+        f"{sorted(_listed - _discovered)}, "
         f"not listed {sorted(_discovered - _listed)}"
     )
 

@@ -27,7 +27,8 @@ def spec_for(stack: str, registry: Registry) -> StackSpec:
         )
     if not isinstance(tenant, (StandardTenant, EnterpriseTenant)):
         raise pulumi.RunError(
-            f"stack {stack!r}: {tenant_id!r} is a free tenant; it lives in the platform stack {env!r}"
+            f"stack {stack!r}: {tenant_id!r} is a free tenant; it lives in the platform stack "
+            f"{env!r}"
         )
     return StackSpec(tenant_stack_name(env, tenant_id), env, "tenant", tenant)
 

@@ -59,7 +59,8 @@ def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
     except RegistryError as exc:
         fail(
             [str(p) for p in exc.problems],
-            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or applied",
+            f"{len(exc.problems)} problem(s) in the tenant registry; nothing was planned or "
+            "applied",
         )
 
 
@@ -70,7 +71,8 @@ def validate(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Git ref to compare with (pull requests): tenants removed without offboarding are errors.",
+        help="Git ref to compare with (pull requests): tenants removed without offboarding are "
+        "errors.",
     ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
@@ -95,7 +97,9 @@ def validate(
         )
     counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}
     out.print(
-        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment {env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} enterprise)"
+        f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment "
+        f"{env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} "
+        "enterprise)"
     )
 
 
@@ -212,8 +216,8 @@ def plan(
         result.write(json_path)
     _print_plan(result, verbose=len(result.stacks) <= 12)
     out.print(
-        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned offline in {elapsed:.1f}s"
-        + (f"; JSON written to {json_path}" if json_path else "")
+        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned "
+        f"offline in {elapsed:.1f}s" + (f"; JSON written to {json_path}" if json_path else "")
     )
 
 
@@ -291,14 +295,17 @@ def _register_subcommands() -> None:
     from tenancy.checks.cli import register as register_checks
     from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
+    from tenancy.upgrade.cli import register as register_upgrade
 
     register_checks(app)
     register_cost(app)
     register_automation(app)
+    register_upgrade(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(
         "migrate-data",
-        help="Copy one tenant's rows from the shared database to its dedicated instance (Free→Standard).",
+        help="Copy one tenant's rows from the shared database to its dedicated instance "
+        "(Free→Standard).",
     )(migrate_data_command)
     app.command(
         "purge-tenant-data",

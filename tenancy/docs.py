@@ -1,9 +1,11 @@
-"""Docs that come from code: `tenancy docs` writes them, `tenancy docs --check` (a test) keeps them current.
+"""Docs that come from code: `tenancy docs` writes them, `tenancy docs --check` (a test) keeps them
+current.
 
 - ``docs/tiers.md``: tier profiles and the override matrix, from ``domain.tiers``.
 - ``docs/cost.md``: the per-tier cost table (``cost-per-tier``), from the sample plan's estimate.
 - README sections between ``<!-- BEGIN GENERATED: x -->`` / ``<!-- END GENERATED: x -->`` markers:
-  ``tier-resources`` (from the offline plan of the sample registry) and ``policies`` (from the pack).
+  ``tier-resources`` (from the offline plan of the sample registry) and ``policies`` (from the
+  pack).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def tiers_markdown() -> str:
         "",
         "## What a tenant file may override",
         "",
-        "Free tenants override nothing; standard tenants a few bounded knobs; enterprise tenants almost anything. "
+        "Free tenants override nothing; standard tenants a few bounded knobs; enterprise tenants "
+        "almost anything. "
         "`tenancy validate` enforces this table.",
         "",
         "| field | meaning | " + " | ".join(t.value for t in Tier) + " |",
@@ -108,8 +111,8 @@ TIER_NOTES = """## Notes by tier
 - Namespace `tenant-<id>` on the shared cluster named by `placement`, with Pod Security
   `restricted`, a ResourceQuota (no LoadBalancer or NodePort services), a LimitRange and
   default-deny NetworkPolicies with explicit allows (DNS, the ingress controller, in-namespace
-  traffic, Cloud SQL's private range, Google APIs, and the Temporal frontend: Temporal Cloud's public
-  endpoint or a self-hosted one in the `temporal` namespace).
+  traffic, Cloud SQL's private range, Google APIs, and the Temporal frontend: Temporal Cloud's
+  public endpoint or a self-hosted one in the `temporal` namespace).
 - Identity: KSA `tenant-<id>-sa` bound by Workload Identity to `<id>-workload@<project>`, which
   holds `cloudsql.client`/`instanceUser` and `datastore.user` narrowed by IAM conditions to its own
   instances and database, objectAdmin on its own bucket and accessor on its own secrets only.
@@ -151,7 +154,8 @@ def tier_resources_markdown(plan: Plan) -> str:
         (
             "Platform stack: SharedPool and the free tier",
             plan.stack("dev"),
-            f"`dev`, with {free} free tenants; each free tenant adds one Identity Platform tenant and one limits ConfigMap",
+            f"`dev`, with {free} free tenants; each free tenant adds one Identity Platform tenant "
+            "and one limits ConfigMap",
         )
     ]
     for tier in ("standard", "enterprise"):

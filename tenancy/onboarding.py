@@ -76,7 +76,8 @@ def write_new_tenant(
         chosen = placement or least_loaded_cluster(registry, settings, region)
         if chosen is None:
             problems.append(
-                f"--placement: no shared cluster in {region} has capacity left; add a pool cell to Pulumi.{settings.environment}.yaml"
+                f"--placement: no shared cluster in {region} has capacity left; add a pool cell "
+                f"to Pulumi.{settings.environment}.yaml"
             )
         data["placement"] = chosen
         if subdomain:

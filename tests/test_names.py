@@ -30,8 +30,10 @@ def test_accepted_ids_yield_valid_names_everywhere(tenant_id: str, env: str) -> 
 def test_names_are_deterministic_and_distinct_per_tenant(tenant_id: str) -> None:
     first = names.tenant_names("dev", PROJECT, tenant_id)
     assert first == names.tenant_names("dev", PROJECT, tenant_id)
+    # Another id: one letter longer, or at the maximum length the last letter changed.
+    last = "y" if tenant_id.endswith("x") else "x"
     other = names.tenant_names(
-        "dev", PROJECT, tenant_id + "x" if len(tenant_id) < names.ID_MAX else tenant_id[:-1] + "x"
+        "dev", PROJECT, tenant_id + "x" if len(tenant_id) < names.ID_MAX else tenant_id[:-1] + last
     )
     assert all(first[k][1] != other[k][1] for k in first)
 

@@ -1,4 +1,5 @@
-"""The offline plan: recorded options, parents, dependencies, providers, secrets and the JSON format."""
+"""The offline plan: recorded options, parents, dependencies, providers, secrets and the JSON
+format."""
 
 from __future__ import annotations
 

@@ -140,7 +140,8 @@ BAD_FILES = [
     (
         "bigquota.yaml",
         STANDARD.format(id="bigquota") + "limits:\n  storage_quota_gb: 5000\n",
-        "bigquota.yaml:8: limits.storage_quota_gb: 5000 is outside 1..500 allowed for tier 'standard'",
+        "bigquota.yaml:8: limits.storage_quota_gb: 5000 is outside 1..500 allowed for tier "
+        "'standard'",
     ),
     (
         "ratelimit.yaml",
@@ -150,7 +151,8 @@ BAD_FILES = [
     (
         "bigdb.yaml",
         STANDARD.format(id="bigdb") + "databases:\n  postgres_tier: db-custom-16-61440\n",
-        "bigdb.yaml:8: databases.postgres_tier: 'db-custom-16-61440' is not allowed for tier 'standard'",
+        "bigdb.yaml:8: databases.postgres_tier: 'db-custom-16-61440' is not allowed for tier "
+        "'standard'",
     ),
     (
         "entfeat.yaml",
@@ -165,7 +167,8 @@ BAD_FILES = [
     (
         "longretention.yaml",
         STANDARD.format(id="longretention") + "temporal:\n  retention_days: 60\n",
-        "longretention.yaml:8: temporal.retention_days: 60 is outside 1..30 allowed for tier 'standard'",
+        "longretention.yaml:8: temporal.retention_days: 60 is outside 1..30 allowed for tier "
+        "'standard'",
     ),
     (
         "tworegions.yaml",

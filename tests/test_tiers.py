@@ -1,5 +1,6 @@
 """The three tier components under the mock runtime: what each tier creates, that no tenant's
-resource refers to another tenant, and that every Kubernetes object validates against the schemas."""
+resource refers to another tenant, and that every Kubernetes object validates against the
+schemas."""
 
 from __future__ import annotations
 
@@ -400,7 +401,7 @@ def test_the_walker_catches_a_cross_tenant_grant(sample_plan, registry) -> None:
     assert len(findings) == 1 and "mentions stripe" in findings[0]
 
 
-# --- Kubernetes objects against the real schemas ---------------------------------------------------
+# --- Kubernetes objects against the real schemas --------------------------------------------------
 
 CRD_KINDS = {"Certificate", "ClusterIssuer"}  # cert-manager CRDs: not in the core schemas
 

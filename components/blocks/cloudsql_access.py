@@ -13,7 +13,8 @@ def cloudsql_access(
     instances: list[str],
     opts: pulumi.ResourceOptions,
 ) -> None:
-    """``cloudsql.client`` and ``instanceUser`` on exactly these instances (project-level roles + a condition)."""
+    """``cloudsql.client`` and ``instanceUser`` on exactly these instances (project-level roles + a
+    condition)."""
     expression = pulumi.Output.all(project).apply(
         lambda p: " || ".join(
             f'resource.name == "projects/{p[0]}/instances/{i}"' for i in instances

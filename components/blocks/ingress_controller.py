@@ -73,7 +73,8 @@ class IngressController(pulumi.ComponentResource):
                         "hsts": "true",
                         "ssl-redirect": "true",
                     },
-                    "allowSnippetAnnotations": False,  # snippets let one tenant's Ingress reconfigure the shared proxy
+                    # Snippets would let one tenant's Ingress reconfigure the shared proxy.
+                    "allowSnippetAnnotations": False,
                     "metrics": {"enabled": True},
                 }
             },

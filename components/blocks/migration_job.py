@@ -2,7 +2,8 @@
 
 A ConfigMap carries every migration file; a Job runs ``tenancy db migrate`` with the files mounted
 from it, one container per database instance (each with its own password, in parallel; the Job
-succeeds when all of them do). The Cloud SQL Auth Proxy runs next to it as a native sidecar (an init container with
+succeeds when all of them do). The Cloud SQL Auth Proxy runs next to it as a native sidecar (an init
+container with
 restartPolicy Always, Kubernetes 1.29+): it starts first, is probed until ready, and is stopped
 when the migration exits. The pod runs as the namespace's Workload Identity service account and
 satisfies the Pod Security "restricted" profile.
@@ -38,7 +39,8 @@ CONFIGMAP_LIMIT_BYTES = 900 * 1024  # Kubernetes refuses ConfigMaps over 1 MiB
 class MigrationJobArgs:
     namespace: pulumi.Input[str]
     service_account_name: pulumi.Input[str]
-    """A Kubernetes service account already bound to a Google service account by Workload Identity."""
+    """A Kubernetes service account already bound to a Google service account by Workload
+    Identity."""
     instance_connection_names: list[pulumi.Input[str]]
     """project:region:instance of each database server; the same migrations run on every one."""
     database: str
@@ -147,7 +149,7 @@ class MigrationJob(pulumi.ComponentResource):
             credentials = k8s.core.v1.Secret(
                 f"{name}-credentials",
                 metadata=k8s.meta.v1.ObjectMetaArgs(namespace=args.namespace, labels=labels),
-                string_data=dict(zip(keys, args.passwords)),
+                string_data=dict(zip(keys, args.passwords, strict=True)),
                 opts=child,
             )
             args = replace(
@@ -211,7 +213,7 @@ class MigrationJob(pulumi.ComponentResource):
                 security_context=_container_security(),
             )
             for index, (dsn, password_key) in enumerate(
-                zip(migrate_dsns(args), _password_keys(args)), start=1
+                zip(migrate_dsns(args), _password_keys(args), strict=True), start=1
             )
         ]
 

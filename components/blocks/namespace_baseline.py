@@ -16,6 +16,7 @@ INGRESS_NAMESPACE = "ingress-nginx"
 GKE_METADATA_CIDR = "169.254.169.252/32"  # the GKE metadata server answers Workload Identity
 TEMPORAL_PORT = 7233
 SELF_HOSTED_TEMPORAL_NAMESPACE = "temporal"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
 
 
@@ -110,7 +111,7 @@ class NamespaceBaseline(pulumi.ComponentResource):
                         "to": [
                             {
                                 "namespaceSelector": {
-                                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                                    "matchLabels": {NAMESPACE_NAME_LABEL: "kube-system"}
                                 },
                                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                             }
@@ -140,9 +141,7 @@ class NamespaceBaseline(pulumi.ComponentResource):
                             "from": [
                                 {
                                     "namespaceSelector": {
-                                        "matchLabels": {
-                                            "kubernetes.io/metadata.name": INGRESS_NAMESPACE
-                                        }
+                                        "matchLabels": {NAMESPACE_NAME_LABEL: INGRESS_NAMESPACE}
                                     }
                                 }
                             ]
@@ -188,7 +187,8 @@ class NamespaceBaseline(pulumi.ComponentResource):
             },
         )
         if args.allow_temporal:
-            # Temporal Cloud's public endpoint, or a self-hosted frontend in the `temporal` namespace.
+            # Temporal Cloud's public endpoint, or a self-hosted frontend in the `temporal`
+            # namespace.
             policy(
                 "allow-temporal",
                 {
@@ -201,7 +201,7 @@ class NamespaceBaseline(pulumi.ComponentResource):
                                 {
                                     "namespaceSelector": {
                                         "matchLabels": {
-                                            "kubernetes.io/metadata.name": SELF_HOSTED_TEMPORAL_NAMESPACE
+                                            NAMESPACE_NAME_LABEL: SELF_HOSTED_TEMPORAL_NAMESPACE
                                         }
                                     }
                                 },

@@ -1,4 +1,5 @@
-"""VPC with a GKE subnet, private service access for Cloud SQL, Cloud NAT and a baseline firewall."""
+"""VPC with a GKE subnet, private service access for Cloud SQL, Cloud NAT and a baseline
+firewall."""
 
 from __future__ import annotations
 

@@ -55,12 +55,17 @@ class PostgresSet(pulumi.ComponentResource):
     password_secrets: list[gcp.secretmanager.Secret]
     passwords: list[pulumi.Output[str]]  # the services' login, secret outputs
     migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
+    database: str
+    user: str
+    migrator: str
 
     def __init__(
         self, name: str, args: PostgresSetArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("tenancy:blocks:PostgresSet", name, {}, opts)
         own = args.ownership
+        # The migration Job logs in with these; they live here only.
+        self.database, self.user, self.migrator = args.database, args.user, args.migrator
         self.instances, self.password_secrets, self.passwords, self.migrator_passwords = (
             [],
             [],

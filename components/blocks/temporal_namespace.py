@@ -10,7 +10,6 @@ import pulumi_kubernetes as k8s
 import pulumi_temporalcloud as temporalcloud
 
 from components.conventions import Ownership, child
-from domain.environment import TemporalSettings
 
 
 @dataclass
@@ -19,7 +18,9 @@ class TemporalNamespaceArgs:
     service_account_name: str
     retention_days: int
     regions: list[str]
-    settings: TemporalSettings
+    backend: str  # "cloud" | "self-hosted"
+    endpoint: str | None  # host:port of a self-hosted frontend
+    api_key_expiry: str
     ownership: Ownership
     owner_email: str
     k8s_namespace: pulumi.Input[str] | None = None  # where the API key Secret goes
@@ -35,12 +36,12 @@ class TemporalNamespace(pulumi.ComponentResource):
     ):
         super().__init__("tenancy:blocks:TemporalNamespace", name, {}, opts)
         own = args.ownership
-        if args.settings.backend == "self-hosted":
+        if args.backend == "self-hosted":
             from components.providers.temporal_selfhosted import SelfHostedNamespace
 
             namespace = SelfHostedNamespace(
                 f"{name}-namespace",
-                endpoint=args.settings.endpoint,
+                endpoint=args.endpoint,
                 namespace=args.namespace_name,
                 retention_days=args.retention_days,
                 description=f"tenant {own.tenant} ({own.tier})",
@@ -48,7 +49,7 @@ class TemporalNamespace(pulumi.ComponentResource):
                 opts=own.stateful(child(self)),
             )
             self.namespace_id = pulumi.Output.from_input(args.namespace_name)
-            self.endpoint = pulumi.Output.from_input(args.settings.endpoint)
+            self.endpoint = pulumi.Output.from_input(args.endpoint)
             self.register_outputs({"namespace": self.namespace_id, "endpoint": self.endpoint})
             return
 
@@ -78,7 +79,7 @@ class TemporalNamespace(pulumi.ComponentResource):
             display_name=f"{args.service_account_name}-key",
             owner_id=account.id,
             owner_type="service-account",
-            expiry_time=args.settings.api_key_expiry,
+            expiry_time=args.api_key_expiry,
             description=f"Workers of {own.tenant}",
             opts=child(self),
         )

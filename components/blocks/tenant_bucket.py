@@ -130,7 +130,8 @@ class TenantBucket(pulumi.ComponentResource):
                         display_name="bucket size above quota",
                         condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
                             filter=(
-                                f'resource.type = "gcs_bucket" AND resource.labels.bucket_name = "{args.bucket_name}" '
+                                'resource.type = "gcs_bucket" AND resource.labels.bucket_name = '
+                                f'"{args.bucket_name}" '
                                 'AND metric.type = "storage.googleapis.com/storage/total_bytes"'
                             ),
                             comparison="COMPARISON_GT",

@@ -1,4 +1,5 @@
-"""A tenant's host: a cert-manager Certificate and an Ingress routed by hostname into its namespace."""
+"""A tenant's host: a cert-manager Certificate and an Ingress routed by hostname into its
+namespace."""
 
 from __future__ import annotations
 

@@ -9,37 +9,31 @@ from typing import Any
 
 import pulumi
 
-from components.blocks.cloudsql_access import cloudsql_access
-from components.blocks.firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
 from components.blocks.identity_platform_tenant import (
     IdentityPlatformTenant,
     IdentityPlatformTenantArgs,
 )
-from components.blocks.migration_job import MigrationJob, MigrationJobArgs
-from components.blocks.namespace_baseline import NamespaceBaseline, NamespaceBaselineArgs
 from components.blocks.neo4j import Neo4j, Neo4jArgs
-from components.blocks.postgres_set import PostgresSet, PostgresSetArgs
-from components.blocks.temporal_namespace import TemporalNamespace, TemporalNamespaceArgs
+from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
-from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
-from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
 from domain import names
-from domain.environment import EnvironmentSettings
-from domain.profile import EffectiveProfile
-from domain.registry import TenantBase
+from domain.environment import ChartRef
+from domain.tiers import NamespaceQuota
 
-POSTGRES_INSTANCES = 3
-APP_SECRETS = "app-secrets"
+MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TenantServicesArgs:
-    settings: EnvironmentSettings
-    tenant: TenantBase
-    profile: EffectiveProfile
+    tenant_id: str
+    region: str
+    contact_email: str
+    status: str
     ownership: Ownership
+    environment: str
+    platform_project: str  # names the bucket and holds the Identity Platform tenant
     project: pulumi.Input[str]  # where the tenant's data lives
     gcp_provider: pulumi.ProviderResource
     platform_gcp_provider: pulumi.ProviderResource  # the control plane project (Identity Platform)
@@ -50,6 +44,28 @@ class TenantServicesArgs:
     cmek: bool
     project_number: pulumi.Input[str] | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # The tenant's effective sizing (tier profile plus its overrides).
+    namespace_quota: NamespaceQuota
+    postgres_instances: int
+    postgres_tier: str
+    postgres_disk_gb: int
+    postgres_availability: str
+    postgres_read_replicas: int
+    backup_retention_days: int
+    neo4j_storage_gb: int
+    neo4j_cluster: bool
+    temporal_retention_days: int
+    temporal_regions: list[str]
+    api_rate_limit_per_min: int | None
+    storage_quota_gb: int | None
+    features: dict[str, bool]
+    # What the environment provides.
+    app_chart: ChartRef
+    neo4j_chart: ChartRef
+    migrations_image: str
+    temporal_backend: str
+    temporal_endpoint: str | None
+    temporal_api_key_expiry: str
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -59,108 +75,62 @@ class TenantServices(pulumi.ComponentResource):
         self, name: str, args: TenantServicesArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("tenancy:blocks:TenantServices", name, {}, opts)
-        s, tenant, profile, own = args.settings, args.tenant, args.profile, args.ownership
-        tid, env = tenant.id, s.environment
-        on_gcp = child(self, args.gcp_provider, depends_on=args.depends_on)
+        own, tid = args.ownership, args.tenant_id
         on_k8s = child(self, args.k8s_provider)
-
-        namespace = NamespaceBaseline(
-            tid,
-            NamespaceBaselineArgs(
-                namespace=names.k8s_namespace(tid),
-                ownership=own,
-                quota=profile.namespace_quota,
-                k8s_provider=args.k8s_provider,
-                database_cidrs=[args.private_services_cidr],
-            ),
-            on_k8s,
-        )
         ksa = names.k8s_service_account(tid)
-        identity = WorkloadIdentity(
-            tid,
-            WorkloadIdentityArgs(
+        services = compose_services(
+            self,
+            ServiceRecipeArgs(
+                prefix=tid,
+                ownership=own,
+                gcp_provider=args.gcp_provider,
+                k8s_provider=args.k8s_provider,
+                gcp_depends_on=args.depends_on,
+                namespace=names.k8s_namespace(tid),
+                quota=args.namespace_quota,
+                ksa=ksa,
                 account_id=names.workload_service_account_id(tid),
                 project=args.project,
-                namespace=namespace.name,
-                namespace_name=names.k8s_namespace(tid),
-                ksa_name=ksa,
-                ownership=own,
-                k8s_provider=args.k8s_provider,
-            ),
-            on_gcp,
-        )
-
-        instances = [names.postgres_instance(tid, i) for i in range(1, POSTGRES_INSTANCES + 1)]
-        postgres = PostgresSet(
-            f"{tid}-postgres",
-            PostgresSetArgs(
-                instance_names=instances,
-                project=args.project,
-                region=tenant.region,
+                region=args.region,
+                private_services_cidr=args.private_services_cidr,
                 network=args.network,
-                ownership=own,
-                tier=profile.postgres_tier,
-                disk_gb=profile.postgres_disk_gb,
-                availability=profile.postgres_availability,
-                read_replicas=profile.postgres_read_replicas,
-                backup_retention_days=min(profile.backup_retention_days, 365),
-                secret_accessor=identity.member,
+                postgres_instances=names.postgres_instances(tid, args.postgres_instances),
+                postgres_tier=args.postgres_tier,
+                postgres_disk_gb=args.postgres_disk_gb,
+                postgres_backup_retention_days=min(
+                    args.backup_retention_days, MAX_POSTGRES_BACKUPS
+                ),
+                postgres_availability=args.postgres_availability,
+                postgres_read_replicas=args.postgres_read_replicas,
+                firestore_database=names.firestore_database(tid),
+                bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
+                backup_retention_days=args.backup_retention_days,
+                versioning=True,
+                storage_quota_gb=args.storage_quota_gb,
+                cmek=args.cmek,
+                project_number=args.project_number,
+                temporal_namespace=names.temporal_namespace(args.environment, tid),
+                temporal_service_account=names.temporal_service_account(tid),
+                temporal_retention_days=args.temporal_retention_days,
+                temporal_regions=args.temporal_regions,
+                temporal_backend=args.temporal_backend,
+                temporal_endpoint=args.temporal_endpoint,
+                temporal_api_key_expiry=args.temporal_api_key_expiry,
+                owner_email=args.contact_email,
+                migrations_image=args.migrations_image,
             ),
-            on_gcp,
         )
-        cloudsql_access(tid, args.project, identity.member, instances, on_gcp)
+        namespace, postgres = services.namespace, services.postgres
+        bucket, firestore, temporal = services.bucket, services.firestore, services.temporal
         neo4j = Neo4j(
             f"{tid}-neo4j",
             Neo4jArgs(
                 release_name=names.neo4j_release(tid),
                 namespace=namespace.name,
-                chart=s.neo4j_chart,
-                storage_gb=profile.neo4j_storage_gb,
-                cluster_mode=profile.neo4j_cluster,
+                chart=args.neo4j_chart,
+                storage_gb=args.neo4j_storage_gb,
+                cluster_mode=args.neo4j_cluster,
                 ownership=own,
-                k8s_provider=args.k8s_provider,
-            ),
-            on_k8s,
-        )
-        firestore = FirestoreDatabase(
-            f"{tid}-firestore",
-            FirestoreDatabaseArgs(
-                database_id=names.firestore_database(tid),
-                project=args.project,
-                location=tenant.region,
-                ownership=own,
-                backup_retention_days=profile.backup_retention_days,
-                accessor=identity.member,
-            ),
-            on_gcp,
-        )
-        bucket = TenantBucket(
-            f"{tid}-uploads",
-            TenantBucketArgs(
-                bucket_name=names.uploads_bucket(env, s.project, tid),
-                project=args.project,
-                location=tenant.region,
-                ownership=own,
-                versioning=True,
-                noncurrent_retention_days=profile.backup_retention_days,
-                object_admin=identity.member,
-                quota_gb=profile.storage_quota_gb,
-                cmek=args.cmek,
-                project_number=args.project_number,
-            ),
-            on_gcp,
-        )
-        temporal = TemporalNamespace(
-            f"{tid}-temporal",
-            TemporalNamespaceArgs(
-                namespace_name=names.temporal_namespace(env, tid),
-                service_account_name=names.temporal_service_account(tid),
-                retention_days=profile.temporal_retention_days,
-                regions=profile.temporal_regions,
-                settings=s.temporal,
-                ownership=own,
-                owner_email=tenant.contact_email,
-                k8s_namespace=namespace.name,
                 k8s_provider=args.k8s_provider,
             ),
             on_k8s,
@@ -168,11 +138,13 @@ class TenantServices(pulumi.ComponentResource):
         idp = IdentityPlatformTenant(
             f"{tid}-identity",
             IdentityPlatformTenantArgs(
-                display_name=names.identity_platform_display_name(tid), project=s.project
+                display_name=names.identity_platform_display_name(tid),
+                project=args.platform_project,
             ),
             child(self, args.platform_gcp_provider),
         )
 
+        neo4j_host = f"{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local"
         config: dict[str, pulumi.Input[str]] = {
             "TENANT_ID": tid,
             "TIER": own.tier,
@@ -181,10 +153,10 @@ class TenantServices(pulumi.ComponentResource):
             "TEMPORAL_NAMESPACE": temporal.namespace_id,
             "TEMPORAL_ADDRESS": temporal.endpoint,
             "IDENTITY_PLATFORM_TENANT": idp.tenant.name,
-            "NEO4J_URI": f"neo4j://{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local:7687",
-            "API_RATE_LIMIT_PER_MIN": str(profile.api_rate_limit_per_min or "unlimited"),
-            "STORAGE_QUOTA_GB": str(profile.storage_quota_gb or "unlimited"),
-            "FEATURES": ",".join(sorted(k for k, on in profile.features.items() if on)),
+            "NEO4J_URI": f"neo4j://{neo4j_host}:7687",
+            "API_RATE_LIMIT_PER_MIN": str(args.api_rate_limit_per_min or "unlimited"),
+            "STORAGE_QUOTA_GB": str(args.storage_quota_gb or "unlimited"),
+            "FEATURES": ",".join(sorted(k for k, on in args.features.items() if on)),
             "PUBLIC_HOSTS": ",".join(args.hosts),
         }
         secrets: dict[str, pulumi.Input[str]] = {"NEO4J_PASSWORD": neo4j.password.result}
@@ -197,26 +169,11 @@ class TenantServices(pulumi.ComponentResource):
                 release_name=f"{tid}-app",
                 namespace=namespace.name,
                 service_account=ksa,
-                chart=s.app_chart,
+                chart=args.app_chart,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
                 config=config,
                 secrets=secrets,
-            ),
-            on_k8s,
-        )
-        MigrationJob(
-            f"{tid}-migrations",
-            MigrationJobArgs(
-                namespace=namespace.name,
-                service_account_name=ksa,
-                instance_connection_names=[i.connection_name for i in postgres.instances],
-                database="app",
-                db_user="migrator",
-                passwords=postgres.migrator_passwords,
-                app_logins=["app"],
-                image=s.migrations_image,
-                labels=own.k8s_labels(),
             ),
             on_k8s,
         )
@@ -235,13 +192,13 @@ class TenantServices(pulumi.ComponentResource):
             "tenant": tid,
             "tier": own.tier,
             "namespace": namespace.name,
-            "service_account": identity.email,
+            "service_account": services.identity.email,
             "postgres_connections": [i.connection_name for i in postgres.instances],
             "bucket": bucket.bucket.name,
             "firestore_database": firestore.database.name,
             "temporal_namespace": temporal.namespace_id,
             "temporal_endpoint": temporal.endpoint,
             "hosts": args.hosts,
-            "status": tenant.status.value,
+            "status": args.status,
         }
         self.register_outputs(self.outputs)

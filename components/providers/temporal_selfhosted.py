@@ -154,7 +154,8 @@ def validation_failures(
             failures.append(
                 (
                     "retention_days",
-                    f"Temporal Cloud rule: retention must be {RETENTION_MIN_DAYS}-{RETENTION_MAX_DAYS} days (got {int(retention)})",
+                    "Temporal Cloud rule: retention must be "
+                    f"{RETENTION_MIN_DAYS}-{RETENTION_MAX_DAYS} days (got {int(retention)})",
                 )
             )
 
@@ -162,7 +163,8 @@ def validation_failures(
     if _known(owner_email) and owner_email and not _EMAIL.match(str(owner_email)):
         failures.append(("owner_email", f"owner_email '{owner_email}' is not an email address"))
 
-    # Temporal ignores empty strings in an update, so a value once set can be changed but not cleared.
+    # Temporal ignores empty strings in an update, so a value once set can be changed but not
+    # cleared.
     for prop in ("description", "owner_email"):
         old, new = (olds or {}).get(prop), news.get(prop)
         if old and _known(new) and not new:

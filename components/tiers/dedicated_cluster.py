@@ -13,12 +13,12 @@ from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeCluster
 from components.blocks.ingress_controller import IngressController, IngressControllerArgs
 from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, NetworkArgs
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
-from components.blocks.tenant_services import TenantServices, TenantServicesArgs
+from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
+from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
 from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
-from domain.profile import effective_profile
 from domain.registry import EnterpriseTenant
 
 # The fixed ranges of a dedicated VPC live in domain.networks (the registry checks tenant subnets
@@ -40,7 +40,6 @@ class DedicatedCluster(pulumi.ComponentResource):
         s, tenant = args.settings, args.tenant
         tid = tenant.id
         own = Ownership.for_tenant(s.environment, tenant)
-        profile = effective_profile(tenant, s.temporal)
         platform_gcp = gcp.Provider(
             f"{tid}-platform-gcp", project=s.project, region=s.region, opts=child(self)
         )
@@ -127,11 +126,10 @@ class DedicatedCluster(pulumi.ComponentResource):
 
         self.services = TenantServices(
             f"{tid}-services",
-            TenantServicesArgs(
-                settings=s,
-                tenant=tenant,
-                profile=profile,
-                ownership=own,
+            tenant_services_args(
+                s,
+                tenant,
+                own,
                 project=project_id,
                 gcp_provider=tenant_gcp,
                 platform_gcp_provider=platform_gcp,
@@ -157,7 +155,8 @@ class DedicatedCluster(pulumi.ComponentResource):
                 or (
                     None
                     if tenant.dedicated_project
-                    else f'labels.tenant="{tid}" OR resource.labels.namespace_name="{names.k8s_namespace(tid)}"'
+                    else f'labels.tenant="{tid}" OR '
+                    f'resource.labels.namespace_name="{names.k8s_namespace(tid)}"'
                 ),
                 unique_writer_identity=True,
                 opts=on_gcp,

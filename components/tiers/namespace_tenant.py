@@ -11,11 +11,11 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.blocks.gke_cluster import kubeconfig
-from components.blocks.tenant_services import TenantServices, TenantServicesArgs
+from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
+from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
-from domain.profile import effective_profile
 from domain.registry import StandardTenant
 
 
@@ -33,7 +33,6 @@ class NamespaceTenant(pulumi.ComponentResource):
         super().__init__("tenancy:tiers:NamespaceTenant", name, {}, opts)
         s, tenant = args.settings, args.tenant
         own = Ownership.for_tenant(s.environment, tenant)
-        profile = effective_profile(tenant, s.temporal)
         host = names.subdomain_host(tenant.host_label, s.app_domain)
 
         gcp_provider = gcp.Provider(
@@ -54,11 +53,10 @@ class NamespaceTenant(pulumi.ComponentResource):
 
         self.services = TenantServices(
             f"{tenant.id}-services",
-            TenantServicesArgs(
-                settings=s,
-                tenant=tenant,
-                profile=profile,
-                ownership=own,
+            tenant_services_args(
+                s,
+                tenant,
+                own,
                 project=s.project,
                 gcp_provider=gcp_provider,
                 platform_gcp_provider=gcp_provider,

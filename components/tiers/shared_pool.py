@@ -11,8 +11,6 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.blocks.cloudsql_access import cloudsql_access
-from components.blocks.firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
 from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeClusterArgs
 from components.blocks.identity_platform_tenant import (
     IdentityPlatformTenant,
@@ -23,13 +21,9 @@ from components.blocks.ingress_controller import (
     IngressController,
     IngressControllerArgs,
 )
-from components.blocks.migration_job import MigrationJob, MigrationJobArgs
-from components.blocks.namespace_baseline import NamespaceBaseline, NamespaceBaselineArgs
 from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, NetworkArgs
-from components.blocks.postgres_set import PostgresSet, PostgresSetArgs
-from components.blocks.temporal_namespace import TemporalNamespace, TemporalNamespaceArgs
+from components.blocks.service_recipe import ServiceRecipeArgs, ServiceSet, compose_services
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
-from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import LIMITS_LABEL, Ownership, child
@@ -51,37 +45,66 @@ class SharedPoolArgs:
 
 
 class SharedPool(pulumi.ComponentResource):
+    """The platform (network, pool clusters, DNS) and the free tier on the first pool cluster."""
+
     def __init__(self, name: str, args: SharedPoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:tiers:SharedPool", name, {}, opts)
         s = args.settings
-        env = s.environment
-        shared = Ownership(env)
+        self.settings = s
+        self.shared = Ownership(s.environment)
         # The free pool is shared by every free tenant; its cost belongs to the free tier.
-        free = Ownership(env, tier=Tier.FREE.value)
-        free_profile = PROFILES[Tier.FREE]
+        self.free = Ownership(s.environment, tier=Tier.FREE.value)
         gcp_provider = gcp.Provider(
-            f"{env}-gcp", project=s.project, region=s.region, opts=child(self)
+            f"{s.environment}-gcp", project=s.project, region=s.region, opts=child(self)
         )
-        on_gcp = child(self, gcp_provider)
+        self.gcp_provider = gcp_provider
+        self.on_gcp = child(self, gcp_provider)
 
-        self.network = Network(
-            f"{env}-network",
+        self.network = self._network()
+        self.private_services_cidr = self.network.private_services_cidr
+        cluster, ingress = self._pool_clusters(self._cert_manager_identity())
+        self.zone = self._dns(ingress)
+        services = self._free_tier(cluster)
+        for tenant in sorted(args.free_tenants, key=lambda t: t.id):
+            self._free_tenant(tenant, cluster, services)
+
+        self.outputs = {
+            "environment": s.environment,
+            "project": s.project,
+            "network": self.network.network.self_link,
+            "network_id": self.network.network.id,
+            "private_services_cidr": self.private_services_cidr,
+            "clusters": self.clusters,
+            "dns_zone": self.zone.name,
+            "app_domain": s.app_domain,
+            "shared_temporal_namespace": services.temporal.namespace_id,
+        }
+        self.register_outputs(self.outputs)
+
+    def stack_outputs(self) -> dict[str, Any]:
+        return dict(self.outputs)
+
+    def _network(self) -> Network:
+        s = self.settings
+        return Network(
+            f"{s.environment}-network",
             NetworkArgs(
-                name=names.platform_network(env),
+                name=names.platform_network(s.environment),
                 project=s.project,
                 region=s.region,
                 subnet_cidr=s.network.subnet_cidr,
                 pods_cidr=s.network.pods_cidr,
                 services_cidr=s.network.services_cidr,
-                ownership=shared,
+                ownership=self.shared,
                 master_cidrs=[c.master_ipv4_cidr for c in s.clusters],
             ),
-            on_gcp,
+            self.on_gcp,
         )
-        self.private_services_cidr = self.network.private_services_cidr
 
-        # cert-manager solves DNS-01 for the wildcard certificate through Cloud DNS.
-        cert_manager_identity = WorkloadIdentity(
+    def _cert_manager_identity(self) -> WorkloadIdentity:
+        """cert-manager solves DNS-01 for the wildcard certificate through Cloud DNS."""
+        s, env = self.settings, self.settings.environment
+        identity = WorkloadIdentity(
             f"{env}-cert-manager",
             WorkloadIdentityArgs(
                 account_id=f"{env}-cert-manager",
@@ -89,22 +112,28 @@ class SharedPool(pulumi.ComponentResource):
                 namespace=CERT_MANAGER_NAMESPACE,
                 namespace_name=CERT_MANAGER_NAMESPACE,
                 ksa_name="cert-manager",
-                ownership=shared,
+                ownership=self.shared,
                 k8s_provider=None,
                 create_ksa=False,
             ),
-            on_gcp,
+            self.on_gcp,
         )
         gcp.projects.IAMMember(
             f"{env}-cert-manager-dns",
             project=s.project,
             role="roles/dns.admin",
-            member=cert_manager_identity.member,
-            opts=on_gcp,
+            member=identity.member,
+            opts=self.on_gcp,
         )
+        return identity
 
+    def _pool_clusters(
+        self, cert_manager: WorkloadIdentity
+    ) -> tuple[GkeCluster, IngressController]:
+        """Every pool cell with its ingress; returns the first, which hosts the free tier."""
+        s, env = self.settings, self.settings.environment
         self.clusters: dict[str, dict[str, Any]] = {}
-        primary: tuple[GkeCluster, IngressController] | None = None
+        built: list[tuple[GkeCluster, IngressController]] = []
         for pool in s.clusters:
             cluster = GkeCluster(
                 f"{env}-{pool.name}",
@@ -122,9 +151,9 @@ class SharedPool(pulumi.ComponentResource):
                         AuthorizedCidr(n.name, n.cidr) for n in s.master_authorized_networks
                     ],
                     node_pools=pool.node_pools,
-                    ownership=shared,
+                    ownership=self.shared,
                 ),
-                on_gcp,
+                self.on_gcp,
             )
             ingress = IngressController(
                 f"{env}-{pool.name}-ingress",
@@ -135,12 +164,12 @@ class SharedPool(pulumi.ComponentResource):
                     ingress_chart=s.ingress_chart,
                     cert_manager_chart=s.cert_manager_chart,
                     acme_email=s.acme_email,
-                    ownership=shared,
+                    ownership=self.shared,
                     k8s_provider=cluster.provider,
                     dns01_project=s.project,
-                    cert_manager_gsa_email=cert_manager_identity.email,
+                    cert_manager_gsa_email=cert_manager.email,
                 ),
-                on_gcp,
+                self.on_gcp,
             )
             self.clusters[pool.name] = {
                 "name": cluster.cluster.name,
@@ -152,9 +181,11 @@ class SharedPool(pulumi.ComponentResource):
                 "ingress_ip": ingress.address.address,
                 "capacity": pool.capacity,
             }
-            primary = primary or (cluster, ingress)
-        cluster, ingress = primary
+            built.append((cluster, ingress))
+        return built[0]
 
+    def _dns(self, ingress: IngressController) -> gcp.dns.ManagedZone:
+        s, env = self.settings, self.settings.environment
         zone = gcp.dns.ManagedZone(
             f"{env}-app-zone",
             name=names.app_dns_zone(env),
@@ -162,10 +193,9 @@ class SharedPool(pulumi.ComponentResource):
             project=s.project,
             visibility="public",
             dnssec_config=gcp.dns.ManagedZoneDnssecConfigArgs(state="on"),
-            labels=shared.gcp_labels(),
-            opts=on_gcp,
+            labels=self.shared.gcp_labels(),
+            opts=self.on_gcp,
         )
-        self.zone = zone
         for record, host in (("apex", f"{s.app_domain}."), ("wildcard", f"*.{s.app_domain}.")):
             gcp.dns.RecordSet(
                 f"{env}-app-{record}",
@@ -175,110 +205,52 @@ class SharedPool(pulumi.ComponentResource):
                 managed_zone=zone.name,
                 project=s.project,
                 rrdatas=[ingress.address.address],
-                opts=on_gcp,
+                opts=self.on_gcp,
             )
+        return zone
 
-        # --- the free tier: one namespace, one identity, shared data -----------------------------
-        on_primary = child(self, cluster.provider)
-        namespace = NamespaceBaseline(
-            "free-tier",
-            NamespaceBaselineArgs(
-                namespace=names.FREE_TIER_NAMESPACE,
-                ownership=free,
-                quota=FREE_POOL_QUOTA,
+    def _free_tier(self, cluster: GkeCluster) -> ServiceSet:
+        """One namespace, one identity and shared data for every free tenant (row-level security
+        in PostgreSQL, ``<tenant_id>/...`` prefixes in the bucket)."""
+        s, env = self.settings, self.settings.environment
+        profile = PROFILES[Tier.FREE]
+        services = compose_services(
+            self,
+            ServiceRecipeArgs(
+                prefix="free-tier",
+                ownership=self.free,
+                gcp_provider=self.gcp_provider,
                 k8s_provider=cluster.provider,
-                database_cidrs=[self.private_services_cidr],
-            ),
-            on_primary,
-        )
-        identity = WorkloadIdentity(
-            "free-tier",
-            WorkloadIdentityArgs(
+                namespace=names.FREE_TIER_NAMESPACE,
+                quota=FREE_POOL_QUOTA,
+                ksa=names.FREE_TIER_KSA,
                 account_id=names.free_tier_service_account_id(env),
                 project=s.project,
-                namespace=namespace.name,
-                namespace_name=names.FREE_TIER_NAMESPACE,
-                ksa_name=names.FREE_TIER_KSA,
-                ownership=free,
-                k8s_provider=cluster.provider,
-            ),
-            on_gcp,
-        )
-        postgres = PostgresSet(
-            "free-tier-postgres",
-            PostgresSetArgs(
-                instance_names=[names.shared_postgres_instance(env)],
-                project=s.project,
                 region=s.region,
+                private_services_cidr=self.private_services_cidr,
                 network=self.network.network.id,
-                ownership=free,
-                tier=free_profile.postgres_tier,
-                disk_gb=free_profile.postgres_disk_gb,
-                backup_retention_days=free_profile.backup_retention_days,
-                secret_accessor=identity.member,
-                depends_on=[self.network.private_services],
-            ),
-            on_gcp,
-        )
-        cloudsql_access(
-            "free-tier", s.project, identity.member, [names.shared_postgres_instance(env)], on_gcp
-        )
-        firestore = FirestoreDatabase(
-            "free-tier-firestore",
-            FirestoreDatabaseArgs(
-                database_id=names.shared_firestore_database(env),
-                project=s.project,
-                location=s.region,
-                ownership=free,
-                backup_retention_days=free_profile.backup_retention_days,
-                accessor=identity.member,
-            ),
-            on_gcp,
-        )
-        # Objects live under <tenant_id>/...; the shared services sign URLs per tenant prefix.
-        bucket = TenantBucket(
-            "free-tier-uploads",
-            TenantBucketArgs(
+                postgres_instances=[names.shared_postgres_instance(env)],
+                postgres_tier=profile.postgres_tier,
+                postgres_disk_gb=profile.postgres_disk_gb,
+                postgres_backup_retention_days=profile.backup_retention_days,
+                postgres_depends_on=[self.network.private_services],
+                firestore_database=names.shared_firestore_database(env),
                 bucket_name=names.shared_uploads_bucket(env, s.project),
-                project=s.project,
-                location=s.region,
-                ownership=free,
+                backup_retention_days=profile.backup_retention_days,
                 versioning=False,
-                noncurrent_retention_days=free_profile.backup_retention_days,
-                object_admin=identity.member,
-            ),
-            on_gcp,
-        )
-        temporal = TemporalNamespace(
-            "free-tier-temporal",
-            TemporalNamespaceArgs(
-                namespace_name=names.shared_temporal_namespace(env),
-                service_account_name=f"{env}-free-tier-workers",
-                retention_days=free_profile.temporal_retention_days,
-                regions=[s.temporal.default_region],
-                settings=s.temporal,
-                ownership=free,
+                temporal_namespace=names.shared_temporal_namespace(env),
+                temporal_service_account=f"{env}-free-tier-workers",
+                temporal_retention_days=profile.temporal_retention_days,
+                temporal_regions=[s.temporal.default_region],
+                temporal_backend=s.temporal.backend,
+                temporal_endpoint=s.temporal.endpoint,
+                temporal_api_key_expiry=s.temporal.api_key_expiry,
                 owner_email=s.acme_email,
-                k8s_namespace=namespace.name,
-                k8s_provider=cluster.provider,
+                migrations_image=s.migrations_image,
             ),
-            on_primary,
         )
-        MigrationJob(
-            "free-tier-migrations",
-            MigrationJobArgs(
-                namespace=namespace.name,
-                service_account_name=names.FREE_TIER_KSA,
-                instance_connection_names=[i.connection_name for i in postgres.instances],
-                database="app",
-                db_user="migrator",
-                passwords=postgres.migrator_passwords,
-                app_logins=["app"],
-                image=s.migrations_image,
-                labels=free.k8s_labels(),
-            ),
-            on_primary,
-        )
+        on_primary = child(self, cluster.provider)
+        postgres, namespace = services.postgres, services.namespace
         TenantApplication(
             "free-tier-app",
             TenantApplicationArgs(
@@ -286,15 +258,15 @@ class SharedPool(pulumi.ComponentResource):
                 namespace=namespace.name,
                 service_account=names.FREE_TIER_KSA,
                 chart=s.app_chart,
-                ownership=free,
+                ownership=self.free,
                 k8s_provider=cluster.provider,
                 mode="shared",
                 config={
                     "POSTGRES_1_CONNECTION": postgres.instances[0].connection_name,
-                    "BUCKET": bucket.bucket.name,
-                    "FIRESTORE_DATABASE": firestore.database.name,
-                    "TEMPORAL_NAMESPACE": temporal.namespace_id,
-                    "TEMPORAL_ADDRESS": temporal.endpoint,
+                    "BUCKET": services.bucket.bucket.name,
+                    "FIRESTORE_DATABASE": services.firestore.database.name,
+                    "TEMPORAL_NAMESPACE": services.temporal.namespace_id,
+                    "TEMPORAL_ADDRESS": services.temporal.endpoint,
                     "TEMPORAL_TASK_QUEUE_PREFIX": "tenant-",
                     "TENANT_LIMITS_LABEL": f"{LIMITS_LABEL}=free",
                 },
@@ -308,53 +280,41 @@ class SharedPool(pulumi.ComponentResource):
                 hosts=[s.app_domain],
                 certificate_dns_names=[s.app_domain, f"*.{s.app_domain}"],
                 namespace=namespace.name,
-                ownership=free,
+                ownership=self.free,
                 k8s_provider=cluster.provider,
                 tls_secret=WILDCARD_TLS_SECRET,
             ),
             on_primary,
         )
+        return services
 
-        # --- each free tenant: its own user pool and its published limits --------------------------
-        for tenant in sorted(args.free_tenants, key=lambda t: t.id):
-            owner = Ownership.for_tenant(env, tenant)
-            IdentityPlatformTenant(
-                f"{tenant.id}-identity",
-                IdentityPlatformTenantArgs(
-                    display_name=names.identity_platform_display_name(tenant.id), project=s.project
-                ),
-                on_gcp,
-            )
-            profile = effective_profile(tenant, s.temporal)
-            k8s.core.v1.ConfigMap(
-                f"{tenant.id}-limits",
-                metadata=owner.k8s_meta(
-                    f"tenant-{tenant.id}-limits", namespace.name, labels={LIMITS_LABEL: "free"}
-                ),
-                data={
-                    "tenant_id": tenant.id,
-                    "status": tenant.status.value,
-                    "api_rate_limit_per_min": str(profile.api_rate_limit_per_min),
-                    "storage_quota_gb": str(profile.storage_quota_gb),
-                    "storage_prefix": f"{tenant.id}/",
-                    "temporal_task_queue": f"tenant-{tenant.id}",
-                    "features": json.dumps(profile.features, sort_keys=True),
-                },
-                opts=child(self, cluster.provider, depends_on=[namespace]),
-            )
-
-        self.outputs = {
-            "environment": env,
-            "project": s.project,
-            "network": self.network.network.self_link,
-            "network_id": self.network.network.id,
-            "private_services_cidr": self.private_services_cidr,
-            "clusters": self.clusters,
-            "dns_zone": zone.name,
-            "app_domain": s.app_domain,
-            "shared_temporal_namespace": temporal.namespace_id,
-        }
-        self.register_outputs(self.outputs)
-
-    def stack_outputs(self) -> dict[str, Any]:
-        return dict(self.outputs)
+    def _free_tenant(self, tenant: FreeTenant, cluster: GkeCluster, services: ServiceSet) -> None:
+        """Each free tenant: its own user pool and its published limits."""
+        s = self.settings
+        owner = Ownership.for_tenant(s.environment, tenant)
+        IdentityPlatformTenant(
+            f"{tenant.id}-identity",
+            IdentityPlatformTenantArgs(
+                display_name=names.identity_platform_display_name(tenant.id), project=s.project
+            ),
+            self.on_gcp,
+        )
+        profile = effective_profile(tenant, s.temporal)
+        k8s.core.v1.ConfigMap(
+            f"{tenant.id}-limits",
+            metadata=owner.k8s_meta(
+                f"tenant-{tenant.id}-limits",
+                services.namespace.name,
+                labels={LIMITS_LABEL: "free"},
+            ),
+            data={
+                "tenant_id": tenant.id,
+                "status": tenant.status.value,
+                "api_rate_limit_per_min": str(profile.api_rate_limit_per_min),
+                "storage_quota_gb": str(profile.storage_quota_gb),
+                "storage_prefix": f"{tenant.id}/",
+                "temporal_task_queue": f"tenant-{tenant.id}",
+                "features": json.dumps(profile.features, sort_keys=True),
+            },
+            opts=child(self, cluster.provider, depends_on=[services.namespace]),
+        )

@@ -55,7 +55,8 @@ ALLOWED_REGIONS = Knob(
         "type": "array",
         "items": {"type": "string"},
         "minItems": 1,
-        "description": "GCP regions resources may live in; unset: the environment's allowed_regions.",
+        "description": "GCP regions resources may live in; unset: the environment's "
+        "allowed_regions.",
     },
 )
 ALLOW_GLOBAL = Knob(
@@ -86,7 +87,8 @@ ALLOWED_SSL_MODES = Knob(
 
 
 def _day_bounds(key: str, what: str) -> tuple[Knob, Knob]:
-    """The knobs min<key>Days / max<key>Days bounding a period of 1..90 days (defaults: the whole range)."""
+    """The knobs min<key>Days / max<key>Days bounding a period of 1..90 days (defaults: the whole
+    range)."""
     days = {"type": "integer", "minimum": 1, "maximum": 90}
     return (
         Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, 1),
@@ -117,7 +119,8 @@ ALLOWED_GRANT_MEMBERS = Knob(
     {
         "type": "array",
         "items": {"type": "string"},
-        "description": "Extra members (e.g. group:platform-oncall@example.com) allowed on tenant resources.",
+        "description": "Extra members (e.g. group:platform-oncall@example.com) allowed on tenant "
+        "resources.",
     },
     [],
 )
@@ -126,7 +129,8 @@ EXTRA_GUARDED_NAMESPACES = Knob(
     {
         "type": "array",
         "items": {"type": "string"},
-        "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's shared namespace "
+        "description": "Namespaces besides tenant-<id> that need the guardrail; the free tier's "
+        "shared namespace "
         "by default (it must not starve the paying tenants on the same cluster).",
     },
     [names.FREE_TIER_NAMESPACE],
@@ -136,7 +140,8 @@ POD_SECURITY_LEVEL = Knob(
     {
         "type": "string",
         "enum": ["restricted", "baseline"],
-        "description": "Pod Security Standard every tenant namespace enforces, audits and warns on.",
+        "description": "Pod Security Standard every tenant namespace enforces, audits and warns "
+        "on.",
     },
     "restricted",
 )

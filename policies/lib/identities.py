@@ -96,7 +96,8 @@ def namespace_owner(namespace: str, index: TenantNameIndex) -> str | None:
 
 
 def account_owner(account_id: str, env: str, index: TenantNameIndex) -> str | None:
-    """Which tenant a Cloud service account id belongs to; SHARED for the free tier's; None: platform."""
+    """Which tenant a Cloud service account id belongs to; SHARED for the free tier's; None:
+    platform."""
     if account_id == names.free_tier_service_account_id(env):
         return SHARED
     return index.owner_of_kind("service_account_id", account_id)

@@ -33,7 +33,8 @@ SA_IAM_TYPES = frozenset({SA_IAM_MEMBER, SA_IAM_BINDING, SA_IAM_POLICY})
 
 
 def is_gcp_iam_grant(type_token: str) -> bool:
-    """Any gcp:*IAMMember/IamMember/…Binding/…Policy resource (project, bucket, secret, key, SA...)."""
+    """Any gcp:*IAMMember/IamMember/…Binding/…Policy resource (project, bucket, secret, key,
+    SA...)."""
     if not type_token.startswith("gcp:"):
         return False
     return type_token.rsplit(":", 1)[-1].lower().endswith(("iammember", "iambinding", "iampolicy"))

@@ -49,11 +49,12 @@ def objects_in(view: StackView, type_token: str, namespace: Subject, name: str) 
 def report_missing(
     report: Report, placement: Placement, what: str, namespace: Subject, name: str
 ) -> None:
-    """A namespace lacks ``what``: a violation, or undecided while objects of that kind have an unknown namespace."""
+    """A namespace lacks ``what``: a violation, or undecided while objects of that kind have an
+    unknown namespace."""
     if placement.unknown:
         report.undecided(
-            f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that kind "
-            "have a namespace unknown until deploy",
+            f"namespace {name!r}: no {what} found, and {len(placement.unknown)} object(s) of that "
+            "kind have a namespace unknown until deploy",
             namespace.urn,
         )
     else:

@@ -147,7 +147,7 @@ def label_paths(subject: Subject) -> tuple[str, ...]:
     if subject.type in kinds.LABEL_FIELDS:
         paths = kinds.LABEL_FIELDS[subject.type]
         if subject.type == kinds.CLUSTER and subject.get("nodeConfig") is not None:
-            paths = paths + ("nodeConfig.resourceLabels",)
+            paths = (*paths, "nodeConfig.resourceLabels")
         return paths
     if subject.type.startswith("gcp:"):
         present = set(keys(subject.props))
@@ -170,7 +170,8 @@ class StackView:
 
     @cached_property
     def tenant(self) -> TenantBase | None:
-        """The registry entry of a tenant stack's tenant (None in the platform stack); Undecided when missing."""
+        """The registry entry of a tenant stack's tenant (None in the platform stack); Undecided
+        when missing."""
         return None if self.ref.is_platform else self.facts.require_tenant(self.ref.tenant_id)
 
     def dependencies_of(self, subject: Subject, type_token: str) -> list[Subject]:

@@ -20,7 +20,8 @@ OutputSink = Callable[[str], None]
 STATE_DIR_NAME = ".pulumi-state"
 BACKEND_ENV = "PULUMI_BACKEND_URL"
 PASSPHRASE_ENVS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
-# A team may keep its secrets in Cloud KMS instead (e.g. gcpkms://projects/...); passphrase by default.
+# A team may keep its secrets in Cloud KMS instead (e.g. gcpkms://projects/...); passphrase by
+# default.
 SECRETS_PROVIDER_ENV = "TENANCY_SECRETS_PROVIDER"
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 
@@ -131,7 +132,8 @@ def default_backend_url(project_root: Path) -> str:
 def resolve_backend(
     cli_value: str | None, environ: Mapping[str, str], project_root: Path
 ) -> Backend:
-    """``--backend`` wins, then ``PULUMI_BACKEND_URL``, then the repository's own ``.pulumi-state/``."""
+    """``--backend`` wins, then ``PULUMI_BACKEND_URL``, then the repository's own
+    ``.pulumi-state/``."""
     if cli_value:
         return Backend(cli_value, "--backend")
     if environ.get(BACKEND_ENV):
@@ -151,8 +153,8 @@ def secrets_provider_from(environ: Mapping[str, str]) -> str:
     if provider == "passphrase" and not any(name in environ for name in PASSPHRASE_ENVS):
         raise AutomationSetupError(
             "PULUMI_CONFIG_PASSPHRASE is not set. The stacks use the passphrase secrets provider: "
-            "export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) with the team's passphrase, "
-            f"or set {SECRETS_PROVIDER_ENV} to a KMS secrets provider."
+            "export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) with the team's "
+            f"passphrase, or set {SECRETS_PROVIDER_ENV} to a KMS secrets provider."
         )
     return provider
 
@@ -213,7 +215,8 @@ class PulumiAutomation:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ if environ is None else environ
-        # The passphrase first: a missing one is the commonest set-up mistake, and needs no CLI to tell.
+        # The passphrase first: a missing one is the commonest set-up mistake, and needs no CLI to
+        # tell.
         self.secrets_provider = secrets_provider_from(environ)
         if shutil.which("pulumi") is None:
             raise AutomationSetupError(
@@ -228,7 +231,8 @@ class PulumiAutomation:
             )
         ]
         ensure_state_dir(backend)
-        # Only non-secret values go here: LocalWorkspace prints env_vars in its repr. The CLI inherits
+        # Only non-secret values go here: LocalWorkspace prints env_vars in its repr. The CLI
+        # inherits
         # the passphrase and cloud credentials from this process's own environment.
         self.env_vars = {BACKEND_ENV: backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
         if tenants_dir is not None:

@@ -129,7 +129,7 @@ def _select(
     if operation == Operation.DESTROY:
         refusals = destroy_refusals(selection.stacks, registry, destroy_platform, tenants)
         if refusals:
-            raise _fail(console, refusals + ["nothing was destroyed"], code=1)
+            raise _fail(console, [*refusals, "nothing was destroyed"], code=1)
     return selection.stacks
 
 
@@ -256,7 +256,8 @@ def pr_comment(
     ] = None,
     tenants: TenantsOption = None,
 ) -> None:
-    """Write the pull-request report (validation, plan diff, policy, cost) as one markdown document."""
+    """Write the pull-request report (validation, plan diff, policy, cost) as one markdown
+    document."""
     from tenancy.automation.pr_comment import ICONS, build_pr_comment
 
     console = Console(stderr=True)

@@ -94,7 +94,8 @@ def show_file(commit: str, path: str, cwd: Path) -> str | None:
 
 
 def list_files(commit: str, directory: str, cwd: Path) -> list[str]:
-    """Names of the files directly inside ``directory`` (relative to the repository root) at ``commit``."""
+    """Names of the files directly inside ``directory`` (relative to the repository root) at
+    ``commit``."""
     prefix = directory.strip("/")
     spec = f"{commit}:{prefix}" if prefix else f"{commit}:"
     try:

@@ -4,9 +4,11 @@ Selection (``resolve_selection``)
   - ``--tenant ID``: that tenant's stack; a free tenant selects the platform stack.
   - ``--changed-since REF`` (``git diff REF...HEAD``, deleted files included):
       * a paying tenant's file changed → its stack;
-      * a free tenant's file changed, or a tenant moved into or out of the free tier → the platform stack;
-      * a paying tenant's file deleted → nothing (its stack was destroyed during offboarding; noted);
-      * ``Pulumi.<env>.yaml`` or shared code (components/, tenancy/, policies/, __main__.py,
+      * a free tenant's file changed, or a tenant moved into or out of the free tier → the
+        platform stack;
+      * a paying tenant's file deleted → nothing (its stack was destroyed during offboarding;
+        noted);
+      * ``Pulumi.<env>.yaml`` or shared code (domain.CODE_PACKAGES, __main__.py,
         Pulumi.yaml, pyproject.toml) changed → every stack. Tenant stacks are built by the same code
         and read the environment settings through the platform stack's outputs, so either change can
         alter any of them.
@@ -39,6 +41,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from domain import CODE_PACKAGES
 from domain.environment import settings_path
 from domain.registry import Registry
 from domain.stacks import (
@@ -58,7 +61,7 @@ from tenancy.automation.adapter import (
 )
 from tenancy.automation.registry_diff import tenant_doc_at
 
-SHARED_CODE_DIRS = ("components/", "tenancy/", "policies/")
+SHARED_CODE_DIRS = tuple(f"{package}/" for package in CODE_PACKAGES)
 SHARED_CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
 OUTPUT_EXCERPT_LINES = 40
 
@@ -167,7 +170,9 @@ def _classify_tenant_file(
                 f"{name} was deleted: stack {tenant_stack_name(env, tenant_id)} is not selected "
                 "(offboarding destroys it before the file goes)"
             )
-        else:  # a free tenant, or an old version we cannot read: the platform stack holds free tenants
+        else:
+            # A free tenant, or an old version we cannot read: the platform stack holds free
+            # tenants.
             impact.platform = True
             impact.reasons.append(f"free tenant removed: {name}")
         return
@@ -226,23 +231,26 @@ def destroy_refusals(
         tenant = registry.get(tenant_id)
         if tenant is not None and tenant.tier == Tier.FREE:
             refusals.append(
-                f"{tenant_id} is a free tenant: it lives in the platform stack and has no stack to destroy. "
-                f"Set status: offboarding, run `tenancy up`, then delete its file and run `tenancy up` again."
+                f"{tenant_id} is a free tenant: it lives in the platform stack and has no stack "
+                "to destroy. "
+                "Set status: offboarding, run `tenancy up`, then delete its file and run "
+                "`tenancy up` again."
             )
     for spec in stacks:
         if spec.kind == "platform":
             if not allow_platform:
                 refusals.append(
-                    f"refusing to destroy the platform stack {spec.name}: it holds the shared pool and every "
+                    f"refusing to destroy the platform stack {spec.name}: it holds the shared "
+                    "pool and every "
                     "free tenant. Pass --destroy-platform if that is really meant."
                 )
         elif spec.tenant is not None and spec.tenant.status != Status.OFFBOARDING:
             file = registry.files.get(spec.tenant.id)
             refusals.append(
                 f"refusing to destroy {spec.name}: tenant {spec.tenant.id} has status "
-                f"'{spec.tenant.status.value}'. Offboarding is two steps: set status: offboarding in "
-                f"{file.name if file else spec.tenant.id + '.yaml'} and run `tenancy up` (that lifts the "
-                "resource protection), then destroy."
+                f"'{spec.tenant.status.value}'. Offboarding is two steps: set status: offboarding "
+                f"in {file.name if file else spec.tenant.id + '.yaml'} and run `tenancy up` (that "
+                "lifts the resource protection), then destroy."
             )
     return refusals
 
@@ -374,7 +382,8 @@ def markdown_report(report: RunReport) -> str:
     ]
     for r in report.stacks:
         lines.append(
-            f"| `{r.stack}` | {r.operation} | {format_changes(r.changes)} | {r.duration:.1f}s | {r.outcome.value} |"
+            f"| `{r.stack}` | {r.operation} | {format_changes(r.changes)} | {r.duration:.1f}s | "
+            f"{r.outcome.value} |"
         )
     for r in report.stacks:
         if r.outcome == Outcome.DRIFT:
@@ -490,7 +499,8 @@ class Orchestrator:
                                 spec,
                                 operation,
                                 progress,
-                                "not destroyed: a tenant stack was not destroyed, and tenant stacks depend on it",
+                                "not destroyed: a tenant stack was not destroyed, and tenant "
+                                "stacks depend on it",
                             )
                         )
                     else:
@@ -505,7 +515,8 @@ class Orchestrator:
                             spec,
                             operation,
                             progress,
-                            "skipped: the platform stack failed, and tenant stacks read its outputs",
+                            "skipped: the platform stack failed, and tenant stacks read its "
+                            "outputs",
                         )
                         for spec in tenants
                     ]
@@ -565,7 +576,10 @@ class Orchestrator:
                 report.detail = f"drift: {format_changes(result.changes)}"
         except ConcurrentUpdateError as exc:
             report.outcome = Outcome.FAILED
-            report.detail = f"the stack stayed locked by another update after {self.retry.max_attempts} attempts"
+            report.detail = (
+                "the stack stayed locked by another update after "
+                f"{self.retry.max_attempts} attempts"
+            )
             report.stderr = str(exc)
         except OperationFailed as exc:
             report.outcome = Outcome.FAILED
@@ -595,7 +609,8 @@ class Orchestrator:
         report: StackReport | None,
         call: Callable[[Callable[[str], None]], OperationResult],
     ) -> OperationResult:
-        """``call`` until the stack is not locked, at most ``max_attempts`` times; counts into ``report``."""
+        """``call`` until the stack is not locked, at most ``max_attempts`` times; counts into
+        ``report``."""
         # Imported here, not at the top: `tenancy` imports this module to register its commands, and
         # the Pulumi SDK would add most of a second to every command's start.
         from pulumi.automation.errors import ConcurrentUpdateError

@@ -267,7 +267,8 @@ def render(
         MARKER,
         "## Tenancy pull-request report",
         "",
-        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment `{env}`.",
+        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment "
+        f"`{env}`.",
         "",
         "| check | result |",
         "|---|---|",
@@ -277,7 +278,10 @@ def render(
         lines += ["", f"### {s.title}", "", s.body]
     text = "\n".join(lines) + "\n"
     if len(text) > MAX_CHARS:
-        note = "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` locally for all of it)_\n"
+        note = (
+            "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` "
+            "locally for all of it)_\n"
+        )
         text = text[: MAX_CHARS - len(note)] + note
     return text
 

@@ -74,7 +74,8 @@ def pull_request_problems(base_ref: str, tenants_dir: Path) -> list[Problem]:
 
 
 def tenant_doc_at(commit: str, path: str, cwd: Path) -> dict[str, Any] | None:
-    """The mapping in tenant file ``path`` (relative to the repository root) at ``commit``; None when
+    """The mapping in tenant file ``path`` (relative to the repository root) at ``commit``; None
+    when
     the file is absent or unreadable there: callers treat an unknown old version conservatively."""
     text = git.show_file(commit, path, cwd)
     if text is None:
@@ -107,5 +108,6 @@ def _offboarding_problem(name: str, doc: dict[str, Any] | None, base_ref: str) -
         name,
         "status",
         None,
-        f"tenant file deleted while its status at {base_ref} was {status!r}, not 'offboarding'; {how}",
+        f"tenant file deleted while its status at {base_ref} was {status!r}, not 'offboarding'; "
+        f"{how}",
     )

@@ -42,7 +42,8 @@ from domain.registry import Registry
 MANDATORY = EnforcementLevel.MANDATORY.value
 ADVISORY = EnforcementLevel.ADVISORY.value
 RESULT_KEYS = ("policy", "level", "stack", "tenant", "urn", "message")
-# Policy config as Pulumi's --policy-pack-config takes it: {policy: level | {"enforcementLevel": ..., knob: ...}}.
+# Policy config as Pulumi's --policy-pack-config takes it: {policy: level | {"enforcementLevel":
+# ..., knob: ...}}.
 PolicyConfig = Mapping[str, Any]
 
 
@@ -152,7 +153,8 @@ def resource_args(
 
 
 def policy_resources(stack: PlanStack) -> list[PolicyResource]:
-    """The stack's resources linked to their parents and dependencies, as AnalyzeStack builds them."""
+    """The stack's resources linked to their parents and dependencies, as AnalyzeStack builds
+    them."""
     by_urn = stack.by_urn()
     resources = {
         r.urn: PolicyResource(
@@ -356,6 +358,7 @@ def policy_table_markdown() -> str:
         level = enforcement_level(policy).value
         description = policy.description.replace("|", "\\|")
         lines.append(
-            f"| `{policy.name}` | {level} | {kind} | {anchors_text(module.ANCHORS)} | {description} |"
+            f"| `{policy.name}` | {level} | {kind} | {anchors_text(module.ANCHORS)} | "
+            f"{description} |"
         )
     return "\n".join(lines) + "\n"

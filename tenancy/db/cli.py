@@ -70,7 +70,8 @@ def migrate_command(
         [],
         "--grant-app-role-to",
         metavar="LOGIN",
-        help="after migrating, make this service login a member of tenancy_app (repeatable); it must not own tables",
+        help="after migrating, make this service login a member of tenancy_app (repeatable); it "
+        "must not own tables",
     ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
@@ -90,7 +91,8 @@ def migrate_command(
         else:
             _out().print(
                 Text(
-                    f"{where} is up to date ({len(result.already_applied)} migrations applied earlier)"
+                    f"{where} is up to date ({len(result.already_applied)} migrations applied "
+                    "earlier)"
                 )
             )
 
@@ -102,7 +104,8 @@ def status_command(
         None, "--migrations-dir", envvar=MIGRATIONS_DIR_ENV, help=_DIR_HELP
     ),
 ) -> None:
-    """Show which migrations are applied, pending, changed since applied, or unknown to this code."""
+    """Show which migrations are applied, pending, changed since applied, or unknown to this
+    code."""
     from tenancy.db.connection import describe_dsn
     from tenancy.db.migrations import status
 
@@ -118,6 +121,41 @@ def status_command(
     _out().print(table)
     if any(row.state in ("changed", "missing-file") for row in rows):
         raise typer.Exit(code=1)
+
+
+@db_app.command("freeze")
+def freeze_command(
+    tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
+    dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
+) -> None:
+    """Refuse the tenant's writes in this database (waits for the writes in flight). Idempotent."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.datamove import check_tenant_id
+    from tenancy.db.freeze import freeze
+
+    with _failures_exit_non_zero(dsn):
+        check_tenant_id(tenant)
+        state = freeze(dsn, tenant)
+    _out().print(
+        Text(f"tenant {tenant} is {state.state} in {describe_dsn(dsn)} (freeze {state.freeze_id})")
+    )
+
+
+@db_app.command("unfreeze")
+def unfreeze_command(
+    tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
+    dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
+) -> None:
+    """Accept the tenant's writes again in this database. An export taken under the freeze can
+    no longer be purged (its rows may change from now on)."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.datamove import check_tenant_id
+    from tenancy.db.freeze import unfreeze
+
+    with _failures_exit_non_zero(dsn):
+        check_tenant_id(tenant)
+        state = unfreeze(dsn, tenant)
+    _out().print(Text(f"tenant {tenant} is {state.state} in {describe_dsn(dsn)}"))
 
 
 def _print_table_result(result: TableResult) -> None:
@@ -162,6 +200,11 @@ def migrate_data_command(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="show what would be copied and write nothing"
     ),
+    freeze: bool = typer.Option(
+        False,
+        "--freeze",
+        help="freeze the tenant's writes in the source first (a real run needs the freeze)",
+    ),
 ) -> None:
     """Copy one tenant's rows from the shared database to its dedicated one (Free→Standard)."""
     from tenancy.db.connection import describe_dsn
@@ -169,12 +212,19 @@ def migrate_data_command(
 
     _out().print(
         Text(
-            f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} -> {describe_dsn(to_dsn)}"
+            f"{'planning' if dry_run else 'migrating'} tenant {tenant}: {describe_dsn(from_dsn)} "
+            f"-> {describe_dsn(to_dsn)}"
         )
     )
     with _failures_exit_non_zero(from_dsn, to_dsn):
         report = migrate_data(
-            tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result
+            tenant,
+            from_dsn,
+            to_dsn,
+            resume=resume,
+            dry_run=dry_run,
+            on_table=_print_table_result,
+            freeze=freeze,
         )
     _print_migration_summary(report)
 

@@ -35,7 +35,8 @@ def _password_of(dsn: str) -> str | None:
 
 
 def redact(text: str, *dsns: str) -> str:
-    """``text`` with every password it may contain (from ``dsns`` or any DSN-looking part) masked."""
+    """``text`` with every password it may contain (from ``dsns`` or any DSN-looking part)
+    masked."""
     for dsn in dsns:
         password = _password_of(dsn)
         if password:

@@ -175,15 +175,18 @@ def grant_app_role(dsn: str, logins: list[str]) -> list[str]:
                 )
             if row[0] or row[1]:
                 raise MigrationFilesError(
-                    f"refusing to use {login!r} as the service login: it is a superuser or bypasses RLS"
+                    f"refusing to use {login!r} as the service login: it is a superuser or "
+                    "bypasses RLS"
                 )
             owned = conn.execute(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tableowner = %s",
+                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND "
+                "tableowner = %s",
                 [login],
             ).fetchone()[0]
             if owned:
                 raise MigrationFilesError(
-                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) and could disable RLS"
+                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) "
+                    "and could disable RLS"
                 )
             with conn.transaction():
                 conn.execute(

@@ -117,6 +117,6 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
             )
             rows.append(f"| ~ | `{after.type}` | {_md(after.name)} | {shown} |")
         if len(rows) - 2 > max_rows:
-            rows = rows[: max_rows + 2] + [f"| | | | … {len(rows) - 2 - max_rows} more rows |"]
-        lines += rows + ["", "</details>", ""]
+            rows = [*rows[: max_rows + 2], f"| | | | … {len(rows) - 2 - max_rows} more rows |"]
+        lines += [*rows, "", "</details>", ""]
     return "\n".join(lines)

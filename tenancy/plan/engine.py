@@ -210,7 +210,7 @@ def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
             values.append(SECRET_MASK if is_secret else value)
         return values
 
-    return dict(zip(keys, _sync_await(resolve())))
+    return dict(zip(keys, _sync_await(resolve()), strict=True))
 
 
 # --- offline runtime tuning ---------------------------------------------------------------------

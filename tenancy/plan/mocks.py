@@ -92,14 +92,15 @@ def _project_resource(args, settings):
 
 def _kms_key_ring(args, settings):
     project = _project(args, settings)
-    return {
-        "id": f"projects/{project}/locations/{args.inputs.get('location', settings.region)}/keyRings/{args.inputs.get('name', args.name)}"
-    }
+    location = args.inputs.get("location", settings.region)
+    name = args.inputs.get("name", args.name)
+    return {"id": f"projects/{project}/locations/{location}/keyRings/{name}"}
 
 
 def _kms_key(args, settings):
     return {
-        "id": f"{args.inputs.get('keyRing', 'keyring')}/cryptoKeys/{args.inputs.get('name', args.name)}"
+        "id": f"{args.inputs.get('keyRing', 'keyring')}/cryptoKeys/"
+        f"{args.inputs.get('name', args.name)}"
     }
 
 

@@ -1,4 +1,5 @@
-"""Helpers of the automation tests: a fake of the adapter, tenant files and throwaway git repositories."""
+"""Helpers of the automation tests: a fake of the adapter, tenant files and throwaway git
+repositories."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json\n"
 
 # Four tenants, one of each situation the automation cares about.
 TENANT_FILES = {
-    "acme": "id: acme\ndisplay_name: Acme\ntier: free\nregion: us-central1\ncontact_email: ops@acme.example\n",
+    "acme": "id: acme\ndisplay_name: Acme\ntier: free\nregion: us-central1\ncontact_email: "
+    "ops@acme.example\n",
     "globex": (
         "id: globex\ndisplay_name: Globex\ntier: standard\nregion: us-central1\n"
         "contact_email: ops@globex.example\nplacement: pool-a\n"
@@ -29,8 +31,8 @@ TENANT_FILES = {
         "contact_email: ops@initech.example\ncustom_domain: app.initech.example\n"
     ),
     "umbrella": (
-        "id: umbrella\ndisplay_name: Umbrella\ntier: standard\nstatus: offboarding\nregion: us-central1\n"
-        "contact_email: ops@umbrella.example\nplacement: pool-b\n"
+        "id: umbrella\ndisplay_name: Umbrella\ntier: standard\nstatus: offboarding\nregion: "
+        "us-central1\ncontact_email: ops@umbrella.example\nplacement: pool-b\n"
     ),
 }
 
@@ -45,7 +47,8 @@ class FakeOperations:
     """Records every call, with its start/end order and how many calls overlapped.
 
     ``script[(operation, stack)]`` is a list of results or exceptions handed out in order; without
-    one a call succeeds with ``default``. With ``gate=N`` a call waits (up to a second) until N calls
+    one a call succeeds with ``default``. With ``gate=N`` a call waits (up to a second) until N
+    calls
     are in flight or ``expected_calls`` have started, so a bounded pool reaches exactly N at once;
     ``linger`` then keeps each call in flight a little longer, so that a call which should not have
     started yet (an unbounded pool, a tenant before the platform) would be seen overlapping.

@@ -27,7 +27,8 @@ def registry(tenants_dir: Path) -> Registry:
 
 @pytest.fixture
 def project_repo(tmp_path: Path) -> GitRepo:
-    """A repository shaped like this project (environment config, tenants, shared code), one commit."""
+    """A repository shaped like this project (environment config, tenants, shared code), one
+    commit."""
     repo = GitRepo(tmp_path / "repo")
     shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", repo.path / "Pulumi.dev.yaml")
     repo.write("Pulumi.yaml", "name: tenancy\nruntime: python\n")

@@ -1,4 +1,5 @@
-"""The adapter: backend and secrets set-up (no CLI needed), and integration tests that need the Pulumi CLI."""
+"""The adapter: backend and secrets set-up (no CLI needed), and integration tests that need the
+Pulumi CLI."""
 
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def test_the_adapter_passes_backend_and_registry_but_no_secrets(tmp_path, monkey
     assert options.project_settings is None  # it would overwrite the repository's Pulumi.yaml
     assert "very-secret-value" not in repr(options.env_vars)
     assert (tmp_path / ".pulumi-state").is_dir()
-    with pytest.raises(AutomationSetupError, match="PulumiPolicy.yaml"):
+    with pytest.raises(AutomationSetupError, match=r"PulumiPolicy\.yaml"):
         adapter._policy_pack_args()  # tmp_path/policies has no pack
 
 

@@ -1,4 +1,5 @@
-"""The orchestrator against a fake of the adapter: ordering, parallelism, retries, failures, guards, summaries."""
+"""The orchestrator against a fake of the adapter: ordering, parallelism, retries, failures, guards,
+summaries."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def test_backoff_is_jittered_and_capped(jitter):
     retry = RetryPolicy(base_delay=2.0, max_delay=10.0, jitter=lambda: jitter)
     delays = [retry.delay(n) for n in range(1, 8)]
     ceilings = [min(10.0, 2.0 * 2 ** (n - 1)) for n in range(1, 8)]
-    for delay, ceiling in zip(delays, ceilings):
+    for delay, ceiling in zip(delays, ceilings, strict=True):
         assert ceiling / 2 <= delay <= ceiling
     assert max(delays) <= 10.0
 

@@ -1,4 +1,5 @@
-"""``tenancy pr-comment`` on temporary repositories: a base commit, and a head commit changing a tenant.
+"""``tenancy pr-comment`` on temporary repositories: a base commit, and a head commit changing a
+tenant.
 
 The plan-diff and policy tests run the project's real ``tenancy plan``, ``tenancy diff`` and
 ``tenancy check`` (from a copy of this tree) on both sides.

@@ -75,6 +75,8 @@ def test_another_environments_config_selects_nothing(project_repo):
     "path",
     [
         "components/tiers/shared_pool.py",
+        "domain/tiers.py",
+        "program/__init__.py",
         "tenancy/new_module.py",
         "policies/pack.py",
         "__main__.py",

@@ -10,11 +10,12 @@ import sys
 import pytest
 from ruamel.yaml import YAML
 
-from domain import PROJECT_ROOT
+from domain import CODE_PACKAGES, PROJECT_ROOT
 from tenancy.automation.pr_comment import MARKER
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
-FILES = ["pull-request.yml", "deploy.yml", "nightly-drift.yml"]
+# Every workflow, so a new one is validated without anyone listing it here.
+FILES = sorted(p.name for p in WORKFLOWS.glob("*.y*ml"))
 
 
 def load(name: str) -> dict:
@@ -31,6 +32,10 @@ def uses(workflow: dict) -> list[str]:
     return [
         step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
     ]
+
+
+def test_every_workflow_is_checked():
+    assert {"ci.yml", "pull-request.yml", "deploy.yml", "nightly-drift.yml"} <= set(FILES)
 
 
 def test_workflows_validate_against_the_github_workflow_schema():
@@ -58,7 +63,7 @@ def test_actions_are_pinned_to_a_major_version(name):
 def test_pull_request_workflow():
     workflow = load("pull-request.yml")
     paths = workflow["on"]["pull_request"]["paths"]
-    for wanted in ("tenants/**", "components/**", "policies/**", "tenancy/**"):
+    for wanted in ("tenants/**", *(f"{package}/**" for package in CODE_PACKAGES)):
         assert wanted in paths
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = runs(workflow)
@@ -113,3 +118,32 @@ def test_nightly_drift_workflow():
     assert not drift.get("continue-on-error")  # drift must fail the job
     assert job["concurrency"]["group"] == "deploy-${{ matrix.environment }}"
     assert workflow["permissions"]["id-token"] == "write"
+
+
+def test_ci_workflow_runs_make_test_on_pull_requests_and_main():
+    workflow = load("ci.yml")
+    assert workflow["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "make test" in runs(workflow).splitlines()
+    # lint is part of the suite: `make test` depends on it
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test: .*\blint\b", makefile, re.M)
+    assert re.search(r"^lint: ", makefile, re.M)
+
+
+def test_schema_check_rejects_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    steps: []\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(broken),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr

@@ -65,10 +65,14 @@ class PgCluster:
         return f"host={self.socket_dir} port={self.port} dbname={dbname} user=postgres"
 
     def migrator_dsn(self, dbname: str) -> str:
-        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=migrator password={MIGRATOR_PASSWORD}"
+        return (
+            f"host=127.0.0.1 port={self.port} dbname={dbname} user=migrator "
+            f"password={MIGRATOR_PASSWORD}"
+        )
 
     def migrator_url(self, dbname: str) -> str:
-        return f"postgresql://migrator:{MIGRATOR_PASSWORD.replace('!', '%21')}@127.0.0.1:{self.port}/{dbname}"
+        password = MIGRATOR_PASSWORD.replace("!", "%21")
+        return f"postgresql://migrator:{password}@127.0.0.1:{self.port}/{dbname}"
 
     def app_dsn(self, dbname: str) -> str:
         return (
@@ -249,7 +253,7 @@ def create_migrated_database(pg_cluster: PgCluster, migrated_template: str) -> C
     return create
 
 
-# --- sample tenant data ----------------------------------------------------------------------------
+# --- sample tenant data ---------------------------------------------------------------------------
 def _seed_tenant(
     conn: psycopg.Connection, tenant: str, itineraries: int = 3, comments_each: int = 2
 ) -> None:

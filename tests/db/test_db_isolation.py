@@ -35,6 +35,7 @@ def _tables_declared_in_migrations() -> list[str]:
 
 
 TENANT_TABLES = _tables_declared_in_migrations()
+ALL_ROWS = sql.SQL("true")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def _row_of(db: IsolationDb, table: TenantTable, tenant: str) -> dict:
         )
         row = conn.execute(query, [tenant]).fetchone()
     assert row, (
-        f"no {table.display} row of {tenant}: add rows for it to seed_tenant in tests/db/conftest.py"
+        f"no {table.display} row of {tenant}: add rows for it to seed_tenant in "
+        "tests/db/conftest.py"
     )
     return row[0]
 
@@ -104,7 +106,7 @@ def _insert_row(conn: psycopg.Connection, table: TenantTable, row: dict) -> None
 
 
 def _count(
-    conn: psycopg.Connection, table: TenantTable, where: sql.Composable = sql.SQL("true"), params=()
+    conn: psycopg.Connection, table: TenantTable, where: sql.Composable = ALL_ROWS, params=()
 ) -> int:
     query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table.identifier, where)
     return conn.execute(query, params).fetchone()[0]
@@ -128,16 +130,36 @@ def test_policies_check_reads_and_writes_against_the_tenant_setting(
 ) -> None:
     with db.admin() as conn:
         policies = conn.execute(
-            "SELECT polcmd, polpermissive, pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) "
+            "SELECT polcmd, polpermissive, pg_get_expr(polqual, polrelid), "
+            "pg_get_expr(polwithcheck, polrelid) "
             "FROM pg_policy WHERE polrelid = %s",
             [table.oid],
         ).fetchall()
-    assert policies, f"{table.display} has no policy"
-    for command, permissive, using, with_check in policies:
+    isolation = [p for p in policies if p[1]]
+    assert isolation, f"{table.display} has no policy"
+    for command, permissive, using, with_check in isolation:
         assert command == "*" and permissive
         for expression in (using, with_check):
             assert expression and "current_setting('app.current_tenant'::text, true)" in expression
             assert "tenant_id" in expression
+
+
+def test_restrictive_policies_are_exactly_the_write_freeze(
+    db: IsolationDb, table: TenantTable
+) -> None:
+    """Migration 0005: every tenant-owned table refuses the services' writes of a frozen tenant."""
+    with db.admin() as conn:
+        restrictive = conn.execute(
+            "SELECT polcmd, pg_get_expr(coalesce(polwithcheck, polqual), polrelid), "
+            "array(SELECT rolname FROM pg_roles WHERE oid = ANY(polroles)) "
+            "FROM pg_policy WHERE polrelid = %s AND NOT polpermissive ORDER BY polcmd",
+            [table.oid],
+        ).fetchall()
+    assert [r[0] for r in restrictive] == ["a", "d", "w"], (
+        f"{table.display}: add the tenant_write_freeze_insert/update/delete policies (0005)"
+    )
+    for _, expression, roles in restrictive:
+        assert expression == "tenant_accepts_writes()" and roles == ["tenancy_app"]
 
 
 def test_app_role_does_not_own_tables_and_cannot_bypass(
@@ -148,7 +170,8 @@ def test_app_role_does_not_own_tables_and_cannot_bypass(
             "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s", [table.oid]
         ).fetchone()[0]
         bypass = conn.execute(
-            "SELECT rolname FROM pg_roles WHERE (rolbypassrls OR rolsuper) AND rolname IN ('tenancy_app', 'app_user')"
+            "SELECT rolname FROM pg_roles WHERE (rolbypassrls OR rolsuper) AND rolname IN "
+            "('tenancy_app', 'app_user')"
         ).fetchall()
         member_owner = conn.execute(
             "SELECT pg_has_role('app_user', %s, 'MEMBER')", [owner]
@@ -164,14 +187,16 @@ def test_unique_constraints_and_foreign_keys_are_scoped_by_tenant(
     with db.admin() as conn:
         unique_indexes = conn.execute(
             "SELECT indexrelid::regclass::text, array(SELECT attname FROM pg_attribute "
-            "WHERE attrelid = indrelid AND attnum = ANY(indkey)) FROM pg_index WHERE indrelid = %s AND indisunique",
+            "WHERE attrelid = indrelid AND attnum = ANY(indkey)) FROM pg_index WHERE indrelid = "
+            "%s AND indisunique",
             [table.oid],
         ).fetchall()
         foreign_keys = conn.execute(
             "SELECT conname, confrelid::regclass::text, "
-            "array(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY(conkey)), "
-            "array(SELECT attname FROM pg_attribute WHERE attrelid = confrelid AND attnum = ANY(confkey)) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid = %s",
+            "array(SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = "
+            "ANY(conkey)), "
+            "array(SELECT attname FROM pg_attribute WHERE attrelid = confrelid AND attnum = "
+            "ANY(confkey)) FROM pg_constraint WHERE contype = 'f' AND conrelid = %s",
             [table.oid],
         ).fetchall()
     assert unique_indexes
@@ -238,9 +263,11 @@ def test_tenant_cannot_insert_rows_for_another_tenant(db: IsolationDb, table: Te
     before = _fingerprints(db, table)
     # a copy of one of A's rows, relabelled as B's (same shape, other tenant)
     row = {**_row_of(db, table, TENANT_A), "tenant_id": TENANT_B}
-    with db.app(TENANT_A) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-            _insert_row(conn, table, row)
+    with (
+        db.app(TENANT_A) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        _insert_row(conn, table, row)
     assert _fingerprints(db, table) == before
 
 

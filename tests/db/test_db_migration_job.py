@@ -153,7 +153,8 @@ def test_job_is_valid_kubernetes_and_pss_restricted(mocks: RecordingMocks):
         migrate = pod["containers"]
         assert [c["command"][:4] for c in migrate] == [["tenancy", "db", "migrate", "--dsn"]] * 2
         assert "port=5432" in migrate[0]["command"][4] and "port=5433" in migrate[1]["command"][4]
-        for container, key in zip(migrate, ["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"]):
+        keys = ["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"]
+        for container, key in zip(migrate, keys, strict=True):
             assert "password" not in container["command"][4]
             env = {e["name"]: e for e in container["env"]}
             assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {

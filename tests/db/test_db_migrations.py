@@ -69,7 +69,7 @@ def test_a_changed_checksum_of_an_applied_file_is_an_error(
     edited.write_text(edited.read_text() + "\n-- an innocent-looking edit\n")
 
     with pytest.raises(
-        MigrationFilesError, match="0002_tenant_domain.sql was changed after it was applied"
+        MigrationFilesError, match=r"0002_tenant_domain\.sql was changed after it was applied"
     ):
         migrate(dsn, directory)
     assert [s.state for s in status(dsn, directory) if s.version == "0002"] == ["changed"]
@@ -103,7 +103,7 @@ def test_failed_migration_rolls_back_and_is_not_recorded(
     )
     db = create_database("broken")
     dsn = pg_cluster.migrator_dsn(db)
-    with pytest.raises(MigrationFilesError, match="9000_broken.sql failed and was rolled back"):
+    with pytest.raises(MigrationFilesError, match=r"9000_broken\.sql failed and was rolled back"):
         migrate(dsn, directory)
     with pg_cluster.admin(db) as conn:
         assert conn.execute("SELECT to_regclass('half_done')").fetchone() == (None,)
@@ -129,7 +129,7 @@ def test_applied_migration_missing_from_the_directory_is_an_error(
 def test_misnamed_files_are_rejected(tmp_path, bad_name) -> None:
     directory = _copy_migrations(tmp_path)
     (directory / bad_name).write_text("SELECT 1;")
-    with pytest.raises(MigrationFilesError, match="is not named NNNN_lowercase_name.sql"):
+    with pytest.raises(MigrationFilesError, match=r"is not named NNNN_lowercase_name\.sql"):
         load_migrations(directory)
 
 

@@ -697,10 +697,7 @@ def _parent_and_key(inputs: dict, path: str | tuple[str, ...]) -> tuple[Any, str
     parts = [int(p) if p.isdigit() else p for p in raw]
     node: Any = inputs
     for part in parts[:-1]:
-        if isinstance(part, int):
-            node = node[part]
-        else:
-            node = node.setdefault(part, {})
+        node = node[part] if isinstance(part, int) else node.setdefault(part, {})
     return node, parts[-1]
 
 
@@ -806,5 +803,6 @@ def write_registry(directory: Path) -> Path:
 
 
 def case(policy: str, mutation: Mutation, expected: str, *, id: str, config: dict | None = None):
-    """A test case of the rule tests: a mutation of the good plan and the message the policy must produce."""
+    """A test case of the rule tests: a mutation of the good plan and the message the policy must
+    produce."""
     return pytest.param(policy, mutation, expected, config, id=f"{policy}:{id}")

@@ -96,7 +96,8 @@ def test_resource_args_are_built_like_the_analyzer_does():
         "tenant-acme",
     )
     assert args.get_config() == {"knob": 1}
-    # A reference becomes the referenced urn; a secret stays masked; an unknown raises like the engine's proxy.
+    # A reference becomes the referenced urn; a secret stays masked; an unknown raises like the
+    # engine's proxy.
     assert args.props["metadata"]["namespace"] == stack.resources[1].urn
     assert args.props["data"]["B"] == "[secret]"
     with pytest.raises(UnknownValueError):
@@ -139,9 +140,10 @@ def test_results_carry_policy_level_stack_tenant_urn_and_message(run_policy):
         "level": "mandatory",
         "stack": ACME,
         "tenant": "acme",
-        "urn": "urn:pulumi:dev.acme::tenancy::gcp:sql/databaseInstance:DatabaseInstance::acme-postgres-1",
-        "message": "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled must be false "
-        "(public IPv4 address)",
+        "urn": "urn:pulumi:dev.acme::tenancy::gcp:sql/databaseInstance:DatabaseInstance::"
+        "acme-postgres-1",
+        "message": "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled must "
+        "be false (public IPv4 address)",
     }
 
 

@@ -99,8 +99,8 @@ def test_engine_unknown_becomes_an_undecided_diagnostic(analyzer):
     response = analyzer.Analyze(sql_request(UNKNOWN_STRING))
     (found,) = diagnostics(response, "sql-forbid-public-ip")
     assert (
-        "UNDECIDED: DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is unknown until deploy"
-        in found.message
+        "UNDECIDED: DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is "
+        "unknown until deploy" in found.message
     )
 
 

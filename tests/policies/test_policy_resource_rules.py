@@ -1,4 +1,5 @@
-"""Resource rules, Checkov-style: a known-good fixture, then mutations with the message each must produce."""
+"""Resource rules, Checkov-style: a known-good fixture, then mutations with the message each must
+produce."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ SHARED_BUCKET = names.shared_uploads_bucket(ENV, PROJECT)
 APP_SPEC = "spec.template.spec"
 
 RESOURCE_CASES = [
-    # --- GKE ---------------------------------------------------------------------------------------
+    # --- GKE --------------------------------------------------------------------------------------
     case(
         "gke-require-private-nodes",
         set_input("dev", "pool-a", "privateClusterConfig.enablePrivateNodes", False),
@@ -172,7 +173,7 @@ RESOURCE_CASES = [
         "masterAuthorizedNetworksConfig.cidrBlocks is empty",
         id="empty",
     ),
-    # --- Cloud SQL ---------------------------------------------------------------------------------
+    # --- Cloud SQL --------------------------------------------------------------------------------
     case(
         "sql-forbid-public-ip",
         set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True),
@@ -204,7 +205,8 @@ RESOURCE_CASES = [
             "settings.ipConfiguration.sslMode",
             "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
         ),
-        "sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'; allowed: ENCRYPTED_ONLY, TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+        "sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'; allowed: ENCRYPTED_ONLY, "
+        "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
         id="unencrypted",
     ),
     case(
@@ -273,7 +275,7 @@ RESOURCE_CASES = [
         id="knob-extra-flag",
         config={"requiredFlags": {"log_hostname": "on"}},
     ),
-    # --- Cloud Storage -----------------------------------------------------------------------------
+    # --- Cloud Storage ----------------------------------------------------------------------------
     case(
         "gcs-require-uniform-access",
         set_input(ACME, ACME_BUCKET, "uniformBucketLevelAccess", False),
@@ -304,7 +306,7 @@ RESOURCE_CASES = [
         "versioning.enabled must be true for enterprise tenant 'initech'",
         id="enterprise",
     ),
-    # --- IAM ---------------------------------------------------------------------------------------
+    # --- IAM --------------------------------------------------------------------------------------
     case(
         "iam-forbid-public-principals",
         set_input(ACME, "acme-uploads-object-admin", "member", "allUsers"),
@@ -345,14 +347,16 @@ RESOURCE_CASES = [
     case(
         "iam-forbid-public-principals",
         set_input(ACME, "acme-postgres-1-password-accessor", "member", "allAuthenticatedUsers"),
-        "SecretIamMember 'acme-postgres-1-password-accessor': grants roles/secretmanager.secretAccessor to "
+        "SecretIamMember 'acme-postgres-1-password-accessor': grants "
+        "roles/secretmanager.secretAccessor to "
         "allAuthenticatedUsers",
         id="secret",
     ),
     case(
         "iam-forbid-basic-roles",
         set_input(ACME, "acme-cloudsql-client", "role", "roles/editor"),
-        "IAMMember 'acme-cloudsql-client': grants basic role roles/editor to serviceAccount:acme-workload@",
+        "IAMMember 'acme-cloudsql-client': grants basic role roles/editor to "
+        "serviceAccount:acme-workload@",
         id="editor",
     ),
     case(
@@ -405,7 +409,8 @@ RESOURCE_CASES = [
             "member",
             "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
         ),
-        "to default service account serviceAccount:123456789012-compute@developer.gserviceaccount.com",
+        "to default service account "
+        "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
         id="compute",
     ),
     case(
@@ -419,7 +424,7 @@ RESOURCE_CASES = [
         "default service account",
         id="appspot",
     ),
-    # --- KMS ---------------------------------------------------------------------------------------
+    # --- KMS --------------------------------------------------------------------------------------
     case(
         "kms-require-key-rotation",
         drop_input(ACME, "acme-uploads-key", "rotationPeriod"),
@@ -445,7 +450,7 @@ RESOURCE_CASES = [
         id="knob",
         config={"maxRotationDays": 30},
     ),
-    # --- Kubernetes --------------------------------------------------------------------------------
+    # --- Kubernetes -------------------------------------------------------------------------------
     case(
         "k8s-require-pod-security-labels",
         set_input(
@@ -454,7 +459,8 @@ RESOURCE_CASES = [
             ("metadata", "labels", "pod-security.kubernetes.io/enforce"),
             "baseline",
         ),
-        "tenant namespace 'tenant-acme' label pod-security.kubernetes.io/enforce is 'baseline', must be 'restricted'",
+        "tenant namespace 'tenant-acme' label pod-security.kubernetes.io/enforce is 'baseline', "
+        "must be 'restricted'",
         id="baseline",
     ),
     case(
@@ -576,7 +582,8 @@ RESOURCE_CASES = [
                 ],
             },
         ),
-        "ClusterRoleBinding grants cluster-wide rights to 'tenant-acme-sa' of tenant namespace 'tenant-acme'",
+        "ClusterRoleBinding grants cluster-wide rights to 'tenant-acme-sa' of tenant namespace "
+        "'tenant-acme'",
         id="crb",
     ),
     case(
@@ -587,7 +594,8 @@ RESOURCE_CASES = [
             "subjects",
             [{"kind": "ServiceAccount", "name": "tenant-globex-sa", "namespace": "tenant-globex"}],
         ),
-        "RoleBinding in 'tenant-acme' grants rights to 'tenant-globex-sa' of namespace 'tenant-globex'",
+        "RoleBinding in 'tenant-acme' grants rights to 'tenant-globex-sa' of namespace "
+        "'tenant-globex'",
         id="cross-namespace",
     ),
     case(
@@ -627,7 +635,7 @@ RESOURCE_CASES = [
         "Certificate 'acme-cert': lands in namespace 'default'",
         id="custom-resource",
     ),
-    # --- Temporal ----------------------------------------------------------------------------------
+    # --- Temporal ---------------------------------------------------------------------------------
     case(
         "temporal-require-namespace-auth",
         set_input(ACME, "dev-acme", "apiKeyAuth", False),
@@ -671,7 +679,7 @@ RESOURCE_CASES = [
         "name is not set",
         id="unnamed",
     ),
-    # --- GCP ---------------------------------------------------------------------------------------
+    # --- GCP --------------------------------------------------------------------------------------
     case(
         "gcp-restrict-resource-regions",
         set_input(ACME, "acme-postgres-1", "region", "europe-north1"),
@@ -838,7 +846,8 @@ def test_unknown_input_is_undecided_not_a_pass(run_policy):
     report = run_policy("sql-forbid-public-ip", plan)
     assert report.violations == []
     assert [r.message for r in report.undecided] == [
-        "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is unknown until deploy"
+        "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled is unknown "
+        "until deploy"
     ]
     assert report.undecided[0].level == "mandatory" and report.undecided[0].tenant == "acme"
 

@@ -54,7 +54,7 @@ def clear_dependencies(stack: str, name: str):
 
 
 STACK_CASES = [
-    # --- per-namespace guardrails --------------------------------------------------------------------
+    # --- per-namespace guardrails -----------------------------------------------------------------
     case(
         "k8s-require-namespace-quota",
         remove(ACME, "tenant-acme-quota"),
@@ -130,7 +130,7 @@ STACK_CASES = [
         "has no default-deny NetworkPolicy for Ingress",
         id="allows-ingress",
     ),
-    # --- Workload Identity ------------------------------------------------------------------------------
+    # --- Workload Identity ------------------------------------------------------------------------
     case(
         "iam-bind-workload-identity-to-own-namespace",
         set_input(
@@ -139,7 +139,8 @@ STACK_CASES = [
             "member",
             f"serviceAccount:{POOL}[tenant-globex/tenant-globex-sa]",
         ),
-        "tenant 'acme''s service account acme-workload is bound to tenant-globex/tenant-globex-sa; only "
+        "tenant 'acme''s service account acme-workload is bound to "
+        "tenant-globex/tenant-globex-sa; only "
         "tenant-acme/tenant-acme-sa may use it",
         id="other-tenant",
     ),
@@ -169,26 +170,30 @@ STACK_CASES = [
             "gcp:serviceaccount/iAMMember:IAMMember",
             "dns-binding",
             {
-                "serviceAccountId": f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}",
+                "serviceAccountId": (
+                    f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}"
+                ),
                 "role": "roles/iam.workloadIdentityUser",
                 "member": f"serviceAccount:{POOL}[tenant-acme/tenant-acme-sa]",
             },
         ),
-        "platform service account dev-external-dns is bound to tenant namespace tenant-acme/tenant-acme-sa",
+        "platform service account dev-external-dns is bound to tenant namespace "
+        "tenant-acme/tenant-acme-sa",
         id="platform-account",
     ),
     case(
         "iam-bind-workload-identity-to-own-namespace",
         set_input(ACME, "acme-workload-binding", "member", "user:mallory@example.com"),
-        "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not a Kubernetes service "
-        "account",
+        "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not a "
+        "Kubernetes service account",
         id="not-a-ksa",
     ),
-    # --- grants on tenant data ------------------------------------------------------------------------
+    # --- grants on tenant data --------------------------------------------------------------------
     case(
         "iam-restrict-tenant-grants-to-own-identity",
         set_input(ACME, "acme-uploads-object-admin", "member", GLOBEX_SA),
-        f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant 'acme' to {GLOBEX_SA}, "
+        f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant "
+        f"'acme' to {GLOBEX_SA}, "
         "tenant 'globex''s identity",
         id="bucket-to-other-tenant",
     ),
@@ -242,7 +247,7 @@ STACK_CASES = [
         f"grants bucket {GLOBEX_BUCKET} of tenant 'globex' to {ACME_SA}, tenant 'acme''s identity",
         id="own-identity-on-other-bucket",
     ),
-    # --- cross-tenant references ----------------------------------------------------------------------
+    # --- cross-tenant references ------------------------------------------------------------------
     case(
         "tenancy-forbid-cross-tenant-references",
         set_input(
@@ -251,7 +256,8 @@ STACK_CASES = [
             "spec.template.spec.containers.0.env",
             [{"name": "BUCKET", "value": GLOBEX_BUCKET}],
         ),
-        f"Deployment 'acme-app' of tenant 'acme': input spec.template.spec.containers.0.env.0.value names "
+        "Deployment 'acme-app' of tenant 'acme': input "
+        "spec.template.spec.containers.0.env.0.value names "
         f"'{GLOBEX_BUCKET}' of tenant 'globex'",
         id="name-in-input",
     ),
@@ -264,7 +270,8 @@ STACK_CASES = [
     case(
         "tenancy-forbid-cross-tenant-references",
         add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp")),
-        "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs to tenant 'umbrella'",
+        "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs to "
+        "tenant 'umbrella'",
         id="free-tenant-dependency",
     ),
     case(
@@ -318,7 +325,7 @@ STACK_CASES = [
         "input labels.tenant names 'globex' of tenant 'globex'",
         id="label-names-other-tenant",
     ),
-    # --- protection ------------------------------------------------------------------------------------
+    # --- protection -------------------------------------------------------------------------------
     case(
         "tenancy-protect-stateful-resources",
         set_protect(ACME, "acme-firestore", False),
@@ -369,7 +376,7 @@ STACK_CASES = [
         "PersistentVolumeClaim 'acme-data': stateful resource without the protect option",
         id="pvc",
     ),
-    # --- labels ------------------------------------------------------------------------------------------
+    # --- labels -----------------------------------------------------------------------------------
     case(
         "gcp-require-tenancy-labels",
         set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
@@ -406,7 +413,7 @@ STACK_CASES = [
         "nodeConfig.resourceLabels.tier is 'standard', expected 'shared' or 'free'",
         id="shared-wrong-tier",
     ),
-    # --- tier invariants ---------------------------------------------------------------------------------
+    # --- tier invariants --------------------------------------------------------------------------
     case(
         "tier-forbid-free-dedicated-resources",
         add(
@@ -451,7 +458,8 @@ STACK_CASES = [
             "acme-firestore-in-platform",
             {"name": "acme-firestore"},
         ),
-        "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform stack",
+        "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform "
+        "stack",
         id="paying-tenant-in-platform",
     ),
     case(
@@ -681,14 +689,15 @@ UNDECIDED_CASES = [
             set_input(ACME, "tenant-acme-quota", "metadata.namespace", UNKNOWN),
             clear_dependencies(ACME, "tenant-acme-quota"),
         ),
-        "namespace 'tenant-acme': no ResourceQuota found, and 1 object(s) of that kind have a namespace "
-        "unknown until deploy",
+        "namespace 'tenant-acme': no ResourceQuota found, and 1 object(s) of that kind have a "
+        "namespace unknown until deploy",
         id="quota-namespace-unknown",
     ),
     pytest.param(
         "iam-bind-workload-identity-to-own-namespace",
         clear_dependencies(ACME, "acme-workload-binding"),
-        "IAMMember 'acme-workload-binding': serviceAccountId is unknown until deploy and the binding depends "
+        "IAMMember 'acme-workload-binding': serviceAccountId is unknown until deploy and the "
+        "binding depends "
         "on 0 service accounts",
         id="binding-account-unknown",
     ),

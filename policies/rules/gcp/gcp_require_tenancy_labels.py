@@ -64,8 +64,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="Every GCP resource that takes labels (labels, settings.userLabels, resourceLabels) carries tenant, "
-    "tier and environment matching its stack (shared resources: tenant=shared, tier=shared or the tier whose pool they serve).",
+    description="Every GCP resource that takes labels (labels, settings.userLabels, "
+    "resourceLabels) carries tenant, "
+    "tier and environment matching its stack (shared resources: tenant=shared, tier=shared or the "
+    "tier whose pool they serve).",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,

@@ -61,5 +61,6 @@ POLICY = resource_policy(
     applies_to=applies,
     check=check,
     knobs=KNOBS,
-    remediation="Use a region from allowed_regions in Pulumi.<env>.yaml (or the policy's allowedRegions knob).",
+    remediation="Use a region from allowed_regions in Pulumi.<env>.yaml (or the policy's "
+    "allowedRegions knob).",
 )

@@ -23,7 +23,8 @@ def check(bucket: Subject, report: Report, config: Config) -> None:
         return
     if as_bool(bucket.get("versioning.enabled")) is not True:
         report.violation(
-            f"{bucket.label}: versioning.enabled must be true for {tier.value} tenant {bucket.owner()!r}"
+            f"{bucket.label}: versioning.enabled must be true for {tier.value} tenant "
+            f"{bucket.owner()!r}"
         )
 
 
@@ -34,5 +35,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to={kinds.BUCKET},
     check=check,
-    remediation="Set versioning.enabled = true (with a lifecycle rule that expires noncurrent versions).",
+    remediation="Set versioning.enabled = true (with a lifecycle rule that expires noncurrent "
+    "versions).",
 )

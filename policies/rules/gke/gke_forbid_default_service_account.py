@@ -37,11 +37,12 @@ def check(resource: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="GKE node pools run as a dedicated service account, never the Compute Engine default one.",
+    description="GKE node pools run as a dedicated service account, never the Compute Engine "
+    "default one.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=GKE_TYPES,
     check=check,
-    remediation="Create a node service account with only the logging/monitoring/registry roles and set "
-    "nodeConfig.serviceAccount to its email.",
+    remediation="Create a node service account with only the logging/monitoring/registry roles "
+    "and set nodeConfig.serviceAccount to its email.",
 )

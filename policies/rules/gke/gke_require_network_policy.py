@@ -32,5 +32,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to={kinds.CLUSTER},
     check=check,
-    remediation="Set datapathProvider = 'ADVANCED_DATAPATH' (Dataplane V2) or networkPolicy.enabled = true.",
+    remediation="Set datapathProvider = 'ADVANCED_DATAPATH' (Dataplane V2) or "
+    "networkPolicy.enabled = true.",
 )

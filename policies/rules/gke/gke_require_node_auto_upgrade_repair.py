@@ -31,5 +31,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to=GKE_TYPES,
     check=check,
-    remediation="Set management.autoUpgrade = true and management.autoRepair = true on every node pool.",
+    remediation="Set management.autoUpgrade = true and management.autoRepair = true on every node "
+    "pool.",
 )

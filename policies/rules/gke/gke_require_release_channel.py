@@ -18,7 +18,8 @@ def check(cluster: Subject, report: Report, config: Config) -> None:
     channel = cluster.get("releaseChannel.channel")
     if channel not in CHANNELS:
         report.violation(
-            f"{cluster.label}: releaseChannel.channel is {channel!r}; use one of {', '.join(CHANNELS)}"
+            f"{cluster.label}: releaseChannel.channel is {channel!r}; use one of "
+            f"{', '.join(CHANNELS)}"
         )
 
 

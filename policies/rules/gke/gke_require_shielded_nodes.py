@@ -29,13 +29,15 @@ def check(resource: Subject, report: Report, config: Config) -> None:
             )
         if as_bool(get(node_config, "shieldedInstanceConfig.enableIntegrityMonitoring")) is False:
             report.violation(
-                f"{resource.label}: {where}.shieldedInstanceConfig.enableIntegrityMonitoring is false"
+                f"{resource.label}: {where}.shieldedInstanceConfig.enableIntegrityMonitoring is "
+                "false"
             )
 
 
 POLICY = resource_policy(
     name=NAME,
-    description="GKE clusters use Shielded GKE Nodes; no node config turns secure boot or integrity monitoring off.",
+    description="GKE clusters use Shielded GKE Nodes; no node config turns secure boot or "
+    "integrity monitoring off.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=GKE_TYPES,

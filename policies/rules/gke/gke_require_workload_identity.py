@@ -31,7 +31,8 @@ def check(resource: Subject, report: Report, config: Config) -> None:
             )
     for where, node_config in node_configs(resource):
         mode = get(node_config, "workloadMetadataConfig.mode")
-        # A separate node pool must say it; the cluster's own default pool inherits the cluster setting.
+        # A separate node pool must say it; the cluster's own default pool inherits the cluster
+        # setting.
         if mode != GKE_METADATA and (mode is not None or resource.type == kinds.NODE_POOL):
             report.violation(
                 f"{resource.label}: {where}.workloadMetadataConfig.mode is {mode!r}, "
@@ -41,11 +42,12 @@ def check(resource: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="GKE clusters enable Workload Identity and every node pool runs the GKE metadata server.",
+    description="GKE clusters enable Workload Identity and every node pool runs the GKE metadata "
+    "server.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=GKE_TYPES,
     check=check,
-    remediation="Set workloadIdentityConfig.workloadPool = '<project>.svc.id.goog' on the cluster and "
-    "nodeConfig.workloadMetadataConfig.mode = 'GKE_METADATA' on every node pool.",
+    remediation="Set workloadIdentityConfig.workloadPool = '<project>.svc.id.goog' on the cluster "
+    "and nodeConfig.workloadMetadataConfig.mode = 'GKE_METADATA' on every node pool.",
 )

@@ -34,7 +34,8 @@ def check(cluster: Subject, report: Report, config: Config) -> None:
         cidr = get(block, "cidrBlock", "")
         if is_open_cidr(cidr):
             report.violation(
-                f"{cluster.label}: master authorized network {cidr!r} opens the control plane to the internet"
+                f"{cluster.label}: master authorized network {cidr!r} opens the control plane to "
+                "the internet"
             )
 
 
@@ -45,5 +46,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to={kinds.CLUSTER},
     check=check,
-    remediation="Set masterAuthorizedNetworksConfig.cidrBlocks to the operators' networks (VPN, CI); never a /0.",
+    remediation="Set masterAuthorizedNetworksConfig.cidrBlocks to the operators' networks (VPN, "
+    "CI); never a /0.",
 )

@@ -1,4 +1,5 @@
-"""iam-bind-workload-identity-to-own-namespace: a tenant's Cloud identity is usable only from its own pods."""
+"""iam-bind-workload-identity-to-own-namespace: a tenant's Cloud identity is usable only from its
+own pods."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ ANCHORS = (
 
 
 def bound_account_id(view: StackView, binding: Subject) -> str:
-    """The Cloud service account the binding is on: from serviceAccountId, else its one dependency."""
+    """The Cloud service account the binding is on: from serviceAccountId, else its one
+    dependency."""
     try:
         value = binding.get("serviceAccountId")
     except Undecided:
@@ -80,8 +82,8 @@ def check(view: StackView, report: Report, config: Config) -> None:
                     whose = "the free tier's" if owner == SHARED else f"tenant {owner!r}'s"
                     report.violation(
                         f"{binding.label}: {whose} service account {account} is bound to "
-                        f"{identity.namespace}/{identity.ksa or '*'}; only {expected[0]}/{expected[1]} "
-                        "may use it",
+                        f"{identity.namespace}/{identity.ksa or '*'}; only "
+                        f"{expected[0]}/{expected[1]} may use it",
                         binding.urn,
                     )
                 elif expected is None and namespace_owner(identity.namespace, index) is not None:
@@ -94,10 +96,13 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="Every Workload Identity binding maps a tenant's Cloud service account only to that tenant's own "
-    "namespace and KSA (free tier: free-tier/free-tier-sa); no platform account is bound into a tenant namespace.",
+    description="Every Workload Identity binding maps a tenant's Cloud service account only to "
+    "that tenant's own "
+    "namespace and KSA (free tier: free-tier/free-tier-sa); no platform account is bound into a "
+    "tenant namespace.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Bind <id>-workload only to serviceAccount:<project>.svc.id.goog[tenant-<id>/tenant-<id>-sa].",
+    remediation="Bind <id>-workload only to "
+    "serviceAccount:<project>.svc.id.goog[tenant-<id>/tenant-<id>-sa].",
 )

@@ -1,4 +1,5 @@
-"""iam-forbid-project-impersonation-roles: impersonation is granted per service account, never project-wide."""
+"""iam-forbid-project-impersonation-roles: impersonation is granted per service account, never
+project-wide."""
 
 from __future__ import annotations
 
@@ -44,10 +45,12 @@ def check(grant: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="No project-level grant of serviceAccountUser, serviceAccountTokenCreator or workloadIdentityUser.",
+    description="No project-level grant of serviceAccountUser, serviceAccountTokenCreator or "
+    "workloadIdentityUser.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=kinds.PROJECT_IAM_TYPES,
     check=check,
-    remediation="Grant the role on the one service account (gcp.serviceaccount.IAMMember) instead of the project.",
+    remediation="Grant the role on the one service account (gcp.serviceaccount.IAMMember) instead "
+    "of the project.",
 )

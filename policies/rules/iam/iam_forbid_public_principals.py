@@ -26,10 +26,12 @@ def check(grant: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="No IAM member, binding or policy (buckets included) grants anything to allUsers or allAuthenticatedUsers.",
+    description="No IAM member, binding or policy (buckets included) grants anything to allUsers "
+    "or allAuthenticatedUsers.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=kinds.is_gcp_iam_grant,
     check=check,
-    remediation="Remove the public member; serve public content through signed URLs or a CDN in front.",
+    remediation="Remove the public member; serve public content through signed URLs or a CDN in "
+    "front.",
 )

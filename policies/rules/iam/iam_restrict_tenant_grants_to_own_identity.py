@@ -59,7 +59,8 @@ def _from_input_or_dependency(
     found = view.dependencies_of(grant, dep_type)
     if len(found) != 1:
         raise Undecided(
-            f"{key} is unknown until deploy and the grant depends on {len(found)} {dep_type.rsplit(':', 1)[-1]}(s)"
+            f"{key} is unknown until deploy and the grant depends on {len(found)} "
+            f"{dep_type.rsplit(':', 1)[-1]}(s)"
         )
     return str(found[0].get(dep_key))
 
@@ -131,7 +132,8 @@ def _temporal_grants(view: StackView, account: Subject, index: TenantNameIndex) 
         )
         if not names_:
             raise Undecided(
-                "namespaceAccesses.namespaceId is unknown until deploy and names no Temporal namespace"
+                "namespaceAccesses.namespaceId is unknown until deploy and names no Temporal "
+                "namespace"
             )
         for name in names_:
             owner = index.owner_of_name(name)
@@ -192,20 +194,23 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 ):
                     report.violation(
                         f"{subject.label}: grants project-wide {grant.role} to tenant {holder!r}'s "
-                        f"identity {grant.member} without an IAM condition naming its own databases; "
-                        "it would reach every tenant's databases",
+                        f"identity {grant.member} without an IAM condition naming its own "
+                        "databases; it would reach every tenant's databases",
                         subject.urn,
                     )
 
 
 POLICY = stack_policy(
     name=NAME,
-    description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace goes to that tenant's "
-    "own identity; project-level database roles for a tenant are scoped to its databases by a condition.",
+    description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace "
+    "goes to that tenant's "
+    "own identity; project-level database roles for a tenant are scoped to its databases by a "
+    "condition.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
-    remediation="Grant the tenant's resources only to <id>-workload (or the tenant's KSA / Temporal service account); "
+    remediation="Grant the tenant's resources only to <id>-workload (or the tenant's KSA / "
+    "Temporal service account); "
     "add an IAM condition on resource.name for cloudsql.client and datastore.user.",
 )

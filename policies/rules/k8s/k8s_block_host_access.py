@@ -52,5 +52,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to=frozenset(kinds.POD_SPEC_PATHS),
     check=check,
-    remediation="Remove hostNetwork/hostPID/hostIPC/hostPort and hostPath volumes; use emptyDir or PVCs.",
+    remediation="Remove hostNetwork/hostPID/hostIPC/hostPort and hostPath volumes; use emptyDir "
+    "or PVCs.",
 )

@@ -31,7 +31,8 @@ def check(workload: Subject, report: Report, config: Config) -> None:
         # Pod Security 'restricted' admits a container only when it says false explicitly.
         if as_bool(get(container, "securityContext.allowPrivilegeEscalation")) is not False:
             report.violation(
-                f"{workload.label}: {where} must set securityContext.allowPrivilegeEscalation = false"
+                f"{workload.label}: {where} must set securityContext.allowPrivilegeEscalation = "
+                "false"
             )
 
 
@@ -42,6 +43,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to=frozenset(kinds.POD_SPEC_PATHS),
     check=check,
-    remediation="Set securityContext.privileged = false (or omit it) and allowPrivilegeEscalation = false "
-    "on every container.",
+    remediation="Set securityContext.privileged = false (or omit it) and allowPrivilegeEscalation "
+    "= false on every container.",
 )

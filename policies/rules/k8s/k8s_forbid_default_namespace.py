@@ -30,10 +30,12 @@ def check(resource: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="Namespaced Kubernetes objects (Helm releases included) are never in the 'default' namespace.",
+    description="Namespaced Kubernetes objects (Helm releases included) are never in the "
+    "'default' namespace.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to=kinds.is_k8s,
     check=check,
-    remediation="Set metadata.namespace (or the release namespace) to the tenant or platform namespace.",
+    remediation="Set metadata.namespace (or the release namespace) to the tenant or platform "
+    "namespace.",
 )

@@ -16,7 +16,8 @@ ANCHORS = (mtb("MTB-PL1-BC-HI-1", "Block use of NodePort services"),)
 def check(service: Subject, report: Report, config: Config) -> None:
     if service.get("spec.type") == "NodePort":
         report.violation(
-            f"{service.label}: type NodePort opens a port on every node, beyond NetworkPolicy's reach"
+            f"{service.label}: type NodePort opens a port on every node, beyond NetworkPolicy's "
+            "reach"
         )
 
 

@@ -66,7 +66,8 @@ def check(binding: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="No ClusterRoleBinding names a tenant subject, and no RoleBinding crosses a tenant namespace boundary.",
+    description="No ClusterRoleBinding names a tenant subject, and no RoleBinding crosses a "
+    "tenant namespace boundary.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to={kinds.CLUSTER_ROLE_BINDING, kinds.ROLE_BINDING},

@@ -1,4 +1,5 @@
-"""k8s-forbid-tenant-loadbalancers: tenants are reached through the ingress, not their own load balancers."""
+"""k8s-forbid-tenant-loadbalancers: tenants are reached through the ingress, not their own load
+balancers."""
 
 from __future__ import annotations
 
@@ -32,5 +33,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to={kinds.SERVICE},
     check=check,
-    remediation="Expose the tenant through an Ingress on the shared controller (ClusterIP Service).",
+    remediation="Expose the tenant through an Ingress on the shared controller (ClusterIP "
+    "Service).",
 )

@@ -1,4 +1,5 @@
-"""k8s-require-default-deny-netpol: every tenant namespace denies all ingress and egress by default."""
+"""k8s-require-default-deny-netpol: every tenant namespace denies all ingress and egress by
+default."""
 
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
             lacking = set(DIRECTIONS) - denied
             if not lacking:
                 continue
-            what = f"default-deny NetworkPolicy for {' and '.join(sorted(lacking))} (podSelector: {{}}, no rules)"
+            what = (
+                f"default-deny NetworkPolicy for {' and '.join(sorted(lacking))} (podSelector: "
+                "{}, no rules)"
+            )
             report_missing(report, placement, what, namespace, name)
 
 
@@ -56,6 +60,7 @@ POLICY = stack_policy(
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
-    remediation="Add NetworkPolicy {podSelector: {}, policyTypes: [Ingress, Egress]} to the namespace, then "
+    remediation="Add NetworkPolicy {podSelector: {}, policyTypes: [Ingress, Egress]} to the "
+    "namespace, then "
     "separate allow policies (DNS, ingress controller, databases).",
 )

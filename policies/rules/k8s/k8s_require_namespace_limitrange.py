@@ -31,17 +31,20 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 report_missing(report, placement, "LimitRange", namespace, name)
             elif not any(limits_containers(lr) for lr in placement.found):
                 report.violation(
-                    f"{placement.found[0].label} in namespace {name!r} has no limit of type Container",
+                    f"{placement.found[0].label} in namespace {name!r} has no limit of type "
+                    "Container",
                     placement.found[0].urn,
                 )
 
 
 POLICY = stack_policy(
     name=NAME,
-    description="Every tenant namespace has a LimitRange with container defaults, so no pod escapes the quota.",
+    description="Every tenant namespace has a LimitRange with container defaults, so no pod "
+    "escapes the quota.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
-    remediation="Create a LimitRange in the namespace with a Container item (default, defaultRequest, max).",
+    remediation="Create a LimitRange in the namespace with a Container item (default, "
+    "defaultRequest, max).",
 )

@@ -1,4 +1,5 @@
-"""k8s-require-namespace-quota: every tenant namespace has a ResourceQuota bounding CPU and memory."""
+"""k8s-require-namespace-quota: every tenant namespace has a ResourceQuota bounding CPU and
+memory."""
 
 from __future__ import annotations
 
@@ -49,6 +50,6 @@ POLICY = stack_policy(
     anchors=ANCHORS,
     check=check,
     knobs=KNOBS,
-    remediation="Create a ResourceQuota in the namespace with requests/limits for cpu and memory (see the "
-    "tier's namespace_quota).",
+    remediation="Create a ResourceQuota in the namespace with requests/limits for cpu and memory "
+    "(see the tier's namespace_quota).",
 )

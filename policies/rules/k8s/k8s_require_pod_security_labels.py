@@ -1,4 +1,5 @@
-"""k8s-require-pod-security-labels: tenant namespaces enforce, audit and warn on Pod Security 'restricted'."""
+"""k8s-require-pod-security-labels: tenant namespaces enforce, audit and warn on Pod Security
+'restricted'."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="Tenant namespaces (tenant-<id>, free-tier) carry Pod Security 'restricted' enforce/audit/warn labels.",
+    description="Tenant namespaces (tenant-<id>, free-tier) carry Pod Security 'restricted' "
+    "enforce/audit/warn labels.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to={kinds.NAMESPACE},

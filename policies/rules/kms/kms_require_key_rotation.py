@@ -27,7 +27,8 @@ def check(key: Subject, report: Report, config: Config) -> None:
     period = key.get("rotationPeriod")
     if period is None:
         report.violation(
-            f"{key.label}: rotationPeriod is not set; the key never rotates (allowed {low}..{high} days)"
+            f"{key.label}: rotationPeriod is not set; the key never rotates (allowed "
+            f"{low}..{high} days)"
         )
         return
     match = _DURATION_RE.match(str(period))

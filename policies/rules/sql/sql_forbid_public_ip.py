@@ -22,7 +22,8 @@ def check(instance: Subject, report: Report, config: Config) -> None:
     # Cloud SQL turns public IPv4 on unless told otherwise.
     if as_bool(instance.get("settings.ipConfiguration.ipv4Enabled")) is not False:
         report.violation(
-            f"{instance.label}: settings.ipConfiguration.ipv4Enabled must be false (public IPv4 address)"
+            f"{instance.label}: settings.ipConfiguration.ipv4Enabled must be false (public IPv4 "
+            "address)"
         )
     networks = instance.get("settings.ipConfiguration.authorizedNetworks")
     for network in elements(networks, "settings.ipConfiguration.authorizedNetworks"):
@@ -35,10 +36,12 @@ def check(instance: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="Cloud SQL instances have no public IPv4 address and no authorized network ending in /0.",
+    description="Cloud SQL instances have no public IPv4 address and no authorized network ending "
+    "in /0.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to={kinds.SQL_INSTANCE},
     check=check,
-    remediation="Set settings.ipConfiguration.ipv4Enabled = false with a privateNetwork; drop /0 authorized networks.",
+    remediation="Set settings.ipConfiguration.ipv4Enabled = false with a privateNetwork; drop /0 "
+    "authorized networks.",
 )

@@ -26,16 +26,19 @@ def check(instance: Subject, report: Report, config: Config) -> None:
         report.violation(f"{instance.label}: settings.backupConfiguration.enabled must be true")
     if as_bool(instance.get("settings.backupConfiguration.pointInTimeRecoveryEnabled")) is not True:
         report.violation(
-            f"{instance.label}: settings.backupConfiguration.pointInTimeRecoveryEnabled must be true"
+            f"{instance.label}: settings.backupConfiguration.pointInTimeRecoveryEnabled must be "
+            "true"
         )
 
 
 POLICY = resource_policy(
     name=NAME,
-    description="Cloud SQL primary instances have automated backups and point-in-time recovery (replicas excepted).",
+    description="Cloud SQL primary instances have automated backups and point-in-time recovery "
+    "(replicas excepted).",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to={kinds.SQL_INSTANCE},
     check=check,
-    remediation="Set settings.backupConfiguration.enabled = true and pointInTimeRecoveryEnabled = true.",
+    remediation="Set settings.backupConfiguration.enabled = true and pointInTimeRecoveryEnabled = "
+    "true.",
 )

@@ -29,17 +29,20 @@ def check(instance: Subject, report: Report, config: Config) -> None:
         )
     if as_bool(instance.get("settings.deletionProtectionEnabled")) is False:
         report.violation(
-            f"{instance.label}: settings.deletionProtectionEnabled is false and its tenant is not offboarding"
+            f"{instance.label}: settings.deletionProtectionEnabled is false and its tenant is not "
+            "offboarding"
         )
 
 
 POLICY = resource_policy(
     name=NAME,
-    description="Cloud SQL instances keep deletion protection on (provider and API) unless their tenant is offboarding.",
+    description="Cloud SQL instances keep deletion protection on (provider and API) unless their "
+    "tenant is offboarding.",
     level=MANDATORY,
     anchors=ANCHORS,
     applies_to={kinds.SQL_INSTANCE},
     check=check,
-    remediation="Keep deletionProtection and settings.deletionProtectionEnabled true; set the tenant's status to "
+    remediation="Keep deletionProtection and settings.deletionProtectionEnabled true; set the "
+    "tenant's status to "
     "'offboarding' in tenants/<id>.yaml before removing its databases.",
 )

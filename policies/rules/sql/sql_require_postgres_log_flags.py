@@ -53,5 +53,6 @@ POLICY = resource_policy(
     applies_to={kinds.SQL_INSTANCE},
     check=check,
     knobs=KNOBS,
-    remediation="Add the flags to settings.databaseFlags; the expected values are the policy's requiredFlags knob.",
+    remediation="Add the flags to settings.databaseFlags; the expected values are the policy's "
+    "requiredFlags knob.",
 )

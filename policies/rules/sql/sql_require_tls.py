@@ -24,7 +24,8 @@ def check(instance: Subject, report: Report, config: Config) -> None:
     mode = instance.get("settings.ipConfiguration.sslMode")
     if mode not in allowed:
         report.violation(
-            f"{instance.label}: settings.ipConfiguration.sslMode is {mode!r}; allowed: {', '.join(allowed)}"
+            f"{instance.label}: settings.ipConfiguration.sslMode is {mode!r}; allowed: "
+            f"{', '.join(allowed)}"
         )
 
 
@@ -36,5 +37,6 @@ POLICY = resource_policy(
     applies_to={kinds.SQL_INSTANCE},
     check=check,
     knobs=KNOBS,
-    remediation="Set settings.ipConfiguration.sslMode = 'ENCRYPTED_ONLY' (or TRUSTED_CLIENT_CERTIFICATE_REQUIRED).",
+    remediation="Set settings.ipConfiguration.sslMode = 'ENCRYPTED_ONLY' (or "
+    "TRUSTED_CLIENT_CERTIFICATE_REQUIRED).",
 )

@@ -21,7 +21,8 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
     days = namespace.get("retentionDays")
     if not isinstance(days, (int, float)) or isinstance(days, bool):
         report.violation(
-            f"{namespace.label}: retentionDays is {days!r}, must be a number of days in {low}..{high}"
+            f"{namespace.label}: retentionDays is {days!r}, must be a number of days in "
+            f"{low}..{high}"
         )
     elif not (low <= days <= high):
         report.violation(f"{namespace.label}: retentionDays is {days:g}; allowed {low}..{high}")

@@ -1,4 +1,5 @@
-"""temporal-enforce-namespace-name: namespace names follow Temporal Cloud's rules and the naming scheme."""
+"""temporal-enforce-namespace-name: namespace names follow Temporal Cloud's rules and the naming
+scheme."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def check(namespace: Subject, report: Report, config: Config) -> None:
 
 POLICY = resource_policy(
     name=NAME,
-    description="Temporal namespace names follow Temporal Cloud's rules and are <env>-<tenant id> in tenant stacks.",
+    description="Temporal namespace names follow Temporal Cloud's rules and are <env>-<tenant id> "
+    "in tenant stacks.",
     level=ADVISORY,
     anchors=ANCHORS,
     applies_to={kinds.TEMPORAL_NAMESPACE},

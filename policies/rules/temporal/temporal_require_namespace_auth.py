@@ -30,5 +30,6 @@ POLICY = resource_policy(
     anchors=ANCHORS,
     applies_to={kinds.TEMPORAL_NAMESPACE},
     check=check,
-    remediation="Set apiKeyAuth = true (and give the tenant's service account an API key) or acceptedClientCa.",
+    remediation="Set apiKeyAuth = true (and give the tenant's service account an API key) or "
+    "acceptedClientCa.",
 )

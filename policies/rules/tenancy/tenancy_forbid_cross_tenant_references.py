@@ -1,4 +1,5 @@
-"""tenancy-forbid-cross-tenant-references: nothing of tenant A names, depends on or nests under tenant B.
+"""tenancy-forbid-cross-tenant-references: nothing of tenant A names, depends on or nests under
+tenant B.
 
 "Names" means one of B's physical names, its stack name or host as a whole token, or B's id in a
 field that names a tenant (policies/lib/names_index.py): a tenant whose id is a common word
@@ -90,11 +91,13 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="No resource of tenant A names tenant B's physical names (domain.names) or stack, or depends on or "
+    description="No resource of tenant A names tenant B's physical names (domain.names) or stack, "
+    "or depends on or "
     "is parented by tenant B's resources.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Derive every name from the owning tenant's id with domain.names; never pass another tenant's "
+    remediation="Derive every name from the owning tenant's id with domain.names; never pass "
+    "another tenant's "
     "outputs into a tenant's resources.",
 )

@@ -56,11 +56,14 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="Cloud SQL, Firestore, buckets, KMS keys, Temporal namespaces, the Neo4j release and PVCs have "
-    "protect: true and provider deletion protection (Firestore, buckets, GKE) unless the tenant is offboarding.",
+    description="Cloud SQL, Firestore, buckets, KMS keys, Temporal namespaces, the Neo4j release "
+    "and PVCs have "
+    "protect: true and provider deletion protection (Firestore, buckets, GKE) unless the tenant "
+    "is offboarding.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Create stateful resources with Ownership.stateful(...) (protect) and the provider's deletion "
+    remediation="Create stateful resources with Ownership.stateful(...) (protect) and the "
+    "provider's deletion "
     "protection; set status: offboarding in the tenant file before deleting.",
 )

@@ -67,18 +67,20 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 )
             else:
                 report.violation(
-                    f"{subject.label}: {tenant.tier.value} tenant {owner!r}'s {subject.kind} belongs in "
-                    f"its own stack {view.ref.env}.{owner}, not the platform stack",
+                    f"{subject.label}: {tenant.tier.value} tenant {owner!r}'s {subject.kind} "
+                    f"belongs in its own stack {view.ref.env}.{owner}, not the platform stack",
                     subject.urn,
                 )
 
 
 POLICY = stack_policy(
     name=NAME,
-    description="Free tenants get no stack, no Neo4j and no dedicated instances, buckets, clusters, namespaces or "
+    description="Free tenants get no stack, no Neo4j and no dedicated instances, buckets, "
+    "clusters, namespaces or "
     "Temporal namespaces: the platform stack holds only shared ones.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Serve free tenants from the shared pool; upgrade the tenant to standard for dedicated resources.",
+    remediation="Serve free tenants from the shared pool; upgrade the tenant to standard for "
+    "dedicated resources.",
 )

@@ -1,4 +1,5 @@
-"""tier-require-standard-database-set: a standard tenant has exactly 3 PostgreSQL, 1 Neo4j, 1 Firestore."""
+"""tier-require-standard-database-set: a standard tenant has exactly 3 PostgreSQL, 1 Neo4j, 1
+Firestore."""
 
 from __future__ import annotations
 
@@ -68,10 +69,12 @@ def check(view: StackView, report: Report, config: Config) -> None:
 
 POLICY = stack_policy(
     name=NAME,
-    description="A standard tenant's stack has exactly its database set: <id>-postgres-1..3 (no replicas), the "
+    description="A standard tenant's stack has exactly its database set: <id>-postgres-1..3 (no "
+    "replicas), the "
     "<id>-neo4j release and the <id>-firestore database, and no cluster of its own.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
-    remediation="Build standard tenants with NamespaceTenant; database sizes are knobs, the set is fixed.",
+    remediation="Build standard tenants with NamespaceTenant; database sizes are knobs, the set "
+    "is fixed.",
 )

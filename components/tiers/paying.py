@@ -1,0 +1,74 @@
+"""What NamespaceTenant and DedicatedCluster share: turning a paying tenant and its environment into
+the flat arguments of TenantServices. The tier components are the one place where domain objects
+become building-block arguments."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.blocks.tenant_services import TenantServicesArgs
+from components.conventions import Ownership
+from domain.environment import EnvironmentSettings
+from domain.profile import effective_profile
+from domain.registry import TenantBase
+from domain.tiers import PROFILES
+
+
+def tenant_services_args(
+    settings: EnvironmentSettings,
+    tenant: TenantBase,
+    ownership: Ownership,
+    *,
+    project: pulumi.Input[str],
+    gcp_provider: pulumi.ProviderResource,
+    platform_gcp_provider: pulumi.ProviderResource,
+    k8s_provider: pulumi.ProviderResource,
+    network: pulumi.Input[str],
+    private_services_cidr: pulumi.Input[str],
+    hosts: list[str],
+    cmek: bool,
+    project_number: pulumi.Input[str] | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> TenantServicesArgs:
+    profile = effective_profile(tenant, settings.temporal)
+    if profile.namespace_quota is None:
+        raise ValueError(f"tier {tenant.tier.value!r} gives tenants no namespace quota")
+    return TenantServicesArgs(
+        tenant_id=tenant.id,
+        region=tenant.region,
+        contact_email=tenant.contact_email,
+        status=tenant.status.value,
+        ownership=ownership,
+        environment=settings.environment,
+        platform_project=settings.project,
+        project=project,
+        gcp_provider=gcp_provider,
+        platform_gcp_provider=platform_gcp_provider,
+        k8s_provider=k8s_provider,
+        network=network,
+        private_services_cidr=private_services_cidr,
+        hosts=hosts,
+        cmek=cmek,
+        project_number=project_number,
+        depends_on=depends_on or [],
+        namespace_quota=profile.namespace_quota,
+        postgres_instances=PROFILES[tenant.tier].databases.postgres_instances,
+        postgres_tier=profile.postgres_tier,
+        postgres_disk_gb=profile.postgres_disk_gb,
+        postgres_availability=profile.postgres_availability,
+        postgres_read_replicas=profile.postgres_read_replicas,
+        backup_retention_days=profile.backup_retention_days,
+        neo4j_storage_gb=profile.neo4j_storage_gb,
+        neo4j_cluster=profile.neo4j_cluster,
+        temporal_retention_days=profile.temporal_retention_days,
+        temporal_regions=profile.temporal_regions,
+        api_rate_limit_per_min=profile.api_rate_limit_per_min,
+        storage_quota_gb=profile.storage_quota_gb,
+        features=profile.features,
+        app_chart=settings.app_chart,
+        neo4j_chart=settings.neo4j_chart,
+        migrations_image=settings.migrations_image,
+        temporal_backend=settings.temporal.backend,
+        temporal_endpoint=settings.temporal.endpoint,
+        temporal_api_key_expiry=settings.temporal.api_key_expiry,
+    )
