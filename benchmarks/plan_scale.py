@@ -24,39 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
 
-HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json\n"
-
-
-def _tier_fields(tier: str, i: int) -> str:
-    if tier == "standard":
-        return f"placement: {'pool-a' if i % 2 == 0 else 'pool-b'}\n"
-    if tier == "enterprise":
-        return (
-            f"custom_domain: app.ent{i:05d}.example\ndedicated_project: "
-            f"{'true' if i % 2 == 0 else 'false'}\n"
-        )
-    return ""
-
-
-def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
-    """Write `size` tenant files; returns the ids by tier."""
-    enterprise = max(1, round(size * 0.02))
-    standard = max(1, round(size * 0.13))
-    counts = {"free": size - enterprise - standard, "standard": standard, "enterprise": enterprise}
-    prefixes = {"free": "free", "standard": "std", "enterprise": "ent"}
-    ids: dict[str, list[str]] = {tier: [] for tier in counts}
-    for tier, count in counts.items():
-        for i in range(count):
-            tid = f"{prefixes[tier]}{i:05d}"
-            ids[tier].append(tid)
-            (directory / f"{tid}.yaml").write_text(
-                HEADER + f"id: {tid}\ndisplay_name: {tier.title()} {i}\ntier: {tier}\nregion: "
-                "us-central1\n"
-                f"contact_email: ops{i}@{prefixes[tier]}.example\n" + _tier_fields(tier, i)
-            )
-    return ids
-
+from registry import synthetic_registry  # noqa: E402  (re-exported: the generator's old home)
 
 # Runs one `tenancy plan` and reports its own and its workers' peak RSS (KiB on Linux).
 _MEASURE = """

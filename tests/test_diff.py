@@ -114,3 +114,13 @@ def test_different_selections_warn_instead_of_reporting_removed_stacks(sample_pl
     assert "different stack selections" in text
     assert "(stack removed)" not in text
     assert "No changes in 1 stack(s)." in text
+
+
+def test_stacks_with_the_same_content_key_are_not_compared(sample_plan) -> None:
+    base = Plan.from_dict(copy.deepcopy(sample_plan.to_dict()))
+    head = mutated(sample_plan)
+    for plan in (base, head):
+        plan.stack("dev.coinbase").key = "same"
+    diffs = {d.name: d for d in diff_plans(base, head)}
+    assert diffs["dev.coinbase"].empty  # the key vouches for it
+    assert not diffs["dev.stripe"].empty

@@ -277,3 +277,73 @@ def test_a_changed_tenant_is_planned_again_not_served_from_the_cache(project, tm
     )
     assert "cb2." in host.inputs["name"]
     assert second.stack("dev.amovil").to_dict() == first.stack("dev.amovil").to_dict()
+
+
+def test_check_reuses_cached_results_but_never_for_an_edited_plan(sample_plan, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tenancy.cli import app
+
+    path = tmp_path / "plan.json"
+    sample_plan.write(path)
+
+    def check(out: str) -> dict:
+        args = ["check", "--plan", str(path), "--cache-dir", str(tmp_path / "c")]
+        ran = CliRunner().invoke(app, [*args, "--json", str(tmp_path / out), "--allow-undecided"])
+        assert ran.exit_code in (0, 1), ran.output
+        return json.loads((tmp_path / out).read_text())
+
+    first = check("first.json")
+    stored = sorted((tmp_path / "c").rglob("*.json"))
+    assert len(stored) == len(sample_plan.stacks)
+    assert check("second.json") == first
+    assert sorted((tmp_path / "c").rglob("*.json")) == stored  # nothing evaluated again
+    edited = Plan.read(path)
+    bucket = next(
+        r for r in edited.stack("dev.coinbase").resources if r.type == "gcp:storage/bucket:Bucket"
+    )
+    bucket.inputs["versioning"] = {"enabled": False}
+    edited.write(path)
+    third = check("third.json")
+    assert any(
+        v["policy"] == "gcs-require-versioning" and v["stack"] == "dev.coinbase"
+        for v in third["violations"]
+    )
+    assert not any(
+        v["policy"] == "gcs-require-versioning" and v["stack"] == "dev.coinbase"
+        for v in first["violations"]
+    )
+
+
+def test_a_linked_tenant_file_is_keyed_by_its_target_and_never_read_outside(project, tmp_path):
+    tenants = project / "tenants"
+    (tenants / "real").mkdir()
+    (tenants / "coinbase.yaml").rename(tenants / "real" / "coinbase.yaml")
+    (tenants / "coinbase.yaml").symlink_to(tenants / "real" / "coinbase.yaml")
+    assert changed_keys(
+        project, replace("tenants/real/coinbase.yaml", "subdomain: cb", "subdomain: cb2")
+    ) == {"dev.coinbase"}
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((tenants / "real" / "coinbase.yaml").read_text() + "# SECRET_abc\n")
+    (tenants / "stripe.yaml").unlink()
+    (tenants / "stripe.yaml").symlink_to(outside)
+    found = plan_keys.tenant_inputs(tenants)
+    assert all(b"SECRET_abc" not in t.data for t in found.values())
+
+
+def test_keys_from_a_loaded_registry_are_the_keys_from_the_files(settings, registry):
+    from_files = Keys.of(PROJECT_ROOT, "dev", registry.directory)
+    from_registry = Keys.of_registry(PROJECT_ROOT, "dev", registry)
+    assert from_files.stacks == from_registry.stacks
+    assert from_files.facts == from_registry.facts
+
+
+def test_keys_reusing_another_sides_inputs_are_the_same(project):
+    head = Keys.of(project, "dev", project / "tenants")
+    replace("tenants/coinbase.yaml", "subdomain: cb", "subdomain: cb2")(project)
+    replace("tenants/afijo.yaml", "tier: free", "tier: standard")(project)
+    alone = Keys.of(project, "dev", project / "tenants")
+    reusing = Keys.of(project, "dev", project / "tenants", like=head)
+    assert alone.stacks == reusing.stacks and alone.facts == reusing.facts

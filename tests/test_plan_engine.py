@@ -213,3 +213,13 @@ def test_the_parent_keeps_planning_after_forked_workers(registry, settings) -> N
     )
     again = plan_stacks(select_stacks(registry, "dev", ["stripe"]), settings, registry, workers=1)
     assert again.stack("dev.stripe").resources
+
+
+def test_only_the_program_running_a_core_command_skips_the_other_commands() -> None:
+    from tenancy.cli import _runs_own_command
+
+    assert _runs_own_command(["/venv/bin/tenancy", "plan", "--tenant", "x"])
+    assert _runs_own_command(["/repo/tenancy/cli.py", "validate"])
+    assert not _runs_own_command(["/venv/bin/tenancy", "check"])
+    assert not _runs_own_command(["/venv/bin/tenancy", "--help"])
+    assert not _runs_own_command(["/venv/bin/pytest", "plan"])

@@ -734,3 +734,54 @@ def test_the_schema_and_the_validator_agree_on_every_document_of_the_suite(
         if accepted != (not schema_errors):
             disagreements.append((label, why or "validator accepts", schema_errors))
     assert checked >= 45 and not disagreements, disagreements
+
+
+def _all_tokens(markdown: str) -> list:
+    md = MarkdownIt("commonmark").enable("table")
+    out, stack = [], list(md.parse(markdown))
+    while stack:
+        token = stack.pop()
+        out.append(token)
+        stack.extend(token.children or [])
+    return out
+
+
+def test_no_tenant_value_renders_anywhere_in_the_comment(repo, tmp_path) -> None:
+    """A valid change whose free text is hostile: nothing of it renders outside a code span."""
+    import shutil
+
+    from domain import PROJECT_ROOT
+    from tenancy.automation.pr_comment import build_pr_comment
+
+    hostile = "x` @admin [a](https://evil.example) <img src=x> | #1 `y"
+    # The repository's main needs the environment file; the feature branch changes two tenants.
+    _git(repo, "checkout", "-q", "main")
+    shutil.copy(PROJECT_ROOT / "Pulumi.dev.yaml", repo / "Pulumi.dev.yaml")
+    _git(repo, "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A")
+    _git(repo, "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "env")
+    _git(repo, "checkout", "-q", "feature")
+    _git(repo, "merge", "-q", "main")
+    path = repo / "tenants" / "afijo.yaml"
+    path.write_text(
+        path.read_text().replace("display_name: Afijo", f"display_name: {json.dumps(hostile)}")
+    )
+    write_tenant(
+        repo / "tenants",
+        "newco.yaml",
+        FREE.format(id="newco").replace(
+            "display_name: Example", f"display_name: {json.dumps(hostile)}"
+        ),
+    )
+    _git(repo, "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A")
+    _git(
+        repo, "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "hostile"
+    )
+    comment = build_pr_comment("main", "dev", repo, repo / "tenants", cache_dir=tmp_path / "c")
+    text = comment.markdown
+    assert "afijo" in text and "newco" in text
+    for token in _all_tokens(text):
+        if token.type in ("code_inline", "fence", "code_block", "inline"):
+            continue  # code renders literally; an inline token's content is its source
+        assert "@admin" not in token.content and "evil.example" not in token.content, token
+        assert token.type not in ("link_open", "image"), token
+        assert "<img" not in token.content, token

@@ -482,3 +482,22 @@ def test_validate_base_refuses_a_downgrade_naming_file_and_field(registry_repo) 
     assert result.exit_code == 1
     assert "robinhood.yaml:4: tier:" in result.output
     assert "downgrade enterprise -> standard has no safe path" in result.output
+
+
+def test_upgrade_standard_to_enterprise_is_judged_per_resource(sample_plan, head_dir) -> None:
+    """The tier component changes (NamespaceTenant -> DedicatedCluster), so every URN of the
+    tenant's stack changes: today the stateful resources would be recreated, and the verdict
+    says so (docs/lifecycle.md: a real path needs aliases and a data move)."""
+    edit(
+        head_dir,
+        "stripe",
+        "tier: standard",
+        "tier: enterprise\ncustom_domain: pay.stripe.example\nnetwork_cidr: 10.40.0.0/20",
+    )
+    edit(head_dir, "stripe", "placement: pool-a\n", "")
+    base, head = subset(sample_plan, ["stripe"]), plan_of(head_dir, ["stripe"])
+    stripe = transition(SAMPLE_TENANTS, head_dir, base, head).entry("stripe")
+    assert stripe.kind == Kind.UPGRADE and not stripe.safe
+    assert any("Pulumi would delete it" in r and "stripe-postgres-1" in r for r in stripe.reasons)
+    # Its identity is not among them: it stays in the platform stack.
+    assert not any("identity" in r for r in stripe.reasons)

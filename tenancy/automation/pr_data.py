@@ -37,6 +37,21 @@ from tenancy.plan.incremental import Keys, check_cached, plan_cached
 MANDATORY = "mandatory"
 
 
+def _doc(tenant) -> dict[str, Any] | None:
+    """The tenant file's mapping (parsed again only for the few files that changed)."""
+    from domain.yamlio import MAX_BYTES, parse_yaml_text
+
+    if tenant.doc is not None:
+        return tenant.doc
+    if len(tenant.data) > MAX_BYTES:
+        return None
+    try:
+        doc = parse_yaml_text(tenant.data.decode("utf-8"))
+    except Exception:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def tenant_changes(base: Keys, head: Keys) -> list[TenantChange]:
     changes = []
     for tenant_id in sorted(set(base.tenants) | set(head.tenants)):
@@ -46,8 +61,8 @@ def tenant_changes(base: Keys, head: Keys) -> list[TenantChange]:
         changes.append(
             TenantChange(
                 tenant_id,
-                old.doc if old is not None else None,
-                new.doc if new is not None else None,
+                _doc(old) if old is not None else None,
+                _doc(new) if new is not None else None,
             )
         )
     return changes
@@ -155,8 +170,12 @@ def gather(
     ):
         base_root = tree / project_rel
         base_tenants = base_root / tenants_rel
-        head_keys = Keys.of(project_root, env, tenants_dir)
-        base_keys = Keys.of(base_root, env, base_tenants)
+        head_keys = (
+            Keys.of_registry(project_root, env, registry)
+            if registry is not None
+            else Keys.of(project_root, env, tenants_dir)
+        )
+        base_keys = Keys.of(base_root, env, base_tenants, like=head_keys)
         ctx.tenant_changes = tenant_changes(base_keys, head_keys)
         names = sorted(set(head_keys.stacks) | set(base_keys.stacks))
         changed = [n for n in names if head_keys.stacks.get(n) != base_keys.stacks.get(n)]
@@ -165,11 +184,24 @@ def gather(
 
         # The base side, in the background, by the base's own code.
         base_job = None
+        base_cached: dict[str, PlanStack] = {}
         base_json = Path(tmp) / "base.json"
         if not (base_root / "tenancy" / "cli.py").exists():
             ctx.base_plan = Plan([])
             ctx.base_note = (
                 "_The base has no `tenancy` CLI yet, so it is compared as an empty plan._"
+            )
+        elif cache is not None and all(
+            (hit := cache.get_plan(base_keys.stacks[n], n)) is not None
+            and base_cached.setdefault(n, hit) is not None
+            for n in base_changed
+        ):
+            # Every base stack needed is cached under the base's own content key (which names
+            # the base's code): the base's plans, without starting the base's CLI.
+            ctx.base_plan = Plan(
+                [base_cached[n] for n in base_changed],
+                environment=env,
+                selection=Selection(all=False, stacks=tuple(base_changed)),
             )
         elif base_changed:
             args = ["plan", "--env", env, "--tenants", str(base_tenants), "--json", str(base_json)]

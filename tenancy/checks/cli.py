@@ -61,17 +61,29 @@ def check(
         "--allow-undecided",
         help="Do not fail on mandatory policies that cannot decide offline.",
     ),
+    cache_dir: Path | None = typer.Option(
+        None,
+        "--cache-dir",
+        help="Plan cache (default: $TENANCY_CACHE_DIR, else build/plan-cache).",
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Plan and evaluate every stack; read and write no cache."
+    ),
 ) -> None:
-    """Evaluate the policy pack against the offline plan; exit 1 on any mandatory violation."""
-    from tenancy.checks.engine import (
-        evaluate,
-    )  # heavy (pulumi_policy, the pack): only when checking
+    """Evaluate the policy pack against the offline plan; exit 1 on any mandatory violation.
 
+    Plans and policy results are cached by content key: only stacks whose plan or whose registry
+    facts changed are planned and evaluated again."""
     settings, registry = _load_inputs(env, tenants)
-    the_plan = _load_plan(plan, settings, registry, tenant or [])
     config = _load_policy_config(policy_config)
+    cache = None
+    if not no_cache:
+        from tenancy.plan.cache import PlanCache, default_cache_dir
+
+        directory = cache_dir or default_cache_dir(PROJECT_ROOT)
+        cache = PlanCache(directory) if directory is not None else None
     try:
-        report = evaluate(the_plan, settings, registry, policy_config=config)
+        report = _cached_report(plan, settings, registry, tenant or [], tenants, cache, config)
     except ValueError as exc:  # e.g. an enforcement level the engine does not know
         _input_error(f"policy config: {exc}")
     print_report(report, allow_undecided)
@@ -79,6 +91,62 @@ def check(
         json_out.write_text(json.dumps(report.to_json(), indent=1) + "\n", encoding="utf-8")
     if report.failed(allow_undecided):
         raise typer.Exit(EXIT_BLOCKED)
+
+
+def _cached_report(
+    path: Path | None,
+    settings: EnvironmentSettings,
+    registry: Registry,
+    tenant_ids: list[str],
+    tenants: Path,
+    cache,
+    config: dict | None,
+) -> CheckReport:
+    """The report, with each stack's results read from the cache when its policy key is there.
+
+    From a plan file, a stack's results are keyed by the stack's own content (a file may have been
+    edited); planned now, by its content key (tenancy.plan.keys)."""
+    from domain.stacks import StackSelectionError, select_stacks
+    from tenancy.checks.engine import CheckReport, CheckResult
+    from tenancy.plan.incremental import Keys, check_cached, content_key, plan_cached
+
+    keys = Keys.of_registry(PROJECT_ROOT, settings.environment, registry)
+    if path is not None:
+        the_plan = _load_plan(path, settings, registry, tenant_ids)
+        stacks = {s.name: s for s in the_plan.stacks}
+        keys.stacks = {name: content_key(stack) for name, stack in stacks.items()}
+
+        def plans(names: list[str]):
+            return {n: stacks[n] for n in names}
+
+        names = list(stacks)
+    else:
+        try:
+            specs = select_stacks(registry, settings.environment, tenant_ids)
+        except StackSelectionError as exc:
+            _input_error(str(exc))
+        by_name = {s.name: s for s in specs}
+
+        def plans(names: list[str]):
+            try:
+                planned = plan_cached(
+                    [by_name[n] for n in names], settings, registry, keys.stacks, cache
+                )
+            except Exception as exc:
+                _input_error(f"the offline plan failed: {type(exc).__name__}: {exc}")
+            return {s.name: s for s in planned.stacks}
+
+        names = [s.name for s in sorted(specs, key=lambda s: (s.kind != "platform", s.name))]
+    per_stack = check_cached(plans, names, keys, settings, registry, cache, config)
+    report = CheckReport(stacks=len(names))
+    for stack_results in per_stack:
+        report.resources += stack_results.resources
+        for raw in stack_results.results:
+            report.add(CheckResult(**{k: raw[k] for k in (*_RESULT_FIELDS, "undecided")}))
+    return report
+
+
+_RESULT_FIELDS = ("policy", "level", "stack", "tenant", "urn", "message")
 
 
 def _input_error(message: str) -> None:

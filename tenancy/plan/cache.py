@@ -81,11 +81,12 @@ class PlanCache:
 
     # --- policy results ---
 
-    def get_results(self, key: str) -> list[dict[str, Any]] | None:
+    def get_results(self, key: str) -> tuple[list[dict[str, Any]], int] | None:
+        """(results, resources checked) stored under the policy key."""
         data = self._read("checks", key)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             return None
-        return data["results"]
+        return data["results"], int(data.get("resources", 0))
 
-    def put_results(self, key: str, results: list[dict[str, Any]]) -> None:
-        self._write("checks", key, {"results": results})
+    def put_results(self, key: str, results: list[dict[str, Any]], resources: int) -> None:
+        self._write("checks", key, {"results": results, "resources": resources})

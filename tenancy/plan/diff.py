@@ -137,6 +137,8 @@ def diff_stacks(base: PlanStack | None, head: PlanStack | None) -> StackDiff:
     diff = StackDiff(
         name, stack_added=base is None, stack_removed=head is None, base=base, head=head
     )
+    if base is not None and head is not None and base.key and base.key == head.key:
+        return diff  # same content key: the same inputs, so the same plan
     old = base.by_urn() if base else {}
     new = head.by_urn() if head else {}
     diff.added = [new[u] for u in sorted(set(new) - set(old))]

@@ -20,6 +20,7 @@ from tenancy.plan.keys import (
     TenantInput,
     facts_digest,
     policy_key,
+    registry_inputs,
     stack_keys,
     tenant_inputs,
 )
@@ -34,10 +35,27 @@ class Keys:
     tenants: dict[str, TenantInput] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, project_root: Path, env: str, tenants_dir: Path) -> Keys:
-        tenants = tenant_inputs(tenants_dir)
+    def of(cls, project_root: Path, env: str, tenants_dir: Path, like: Keys | None = None) -> Keys:
+        """Keys from the files; a file with the same bytes as in ``like`` is not parsed again."""
+        tenants = tenant_inputs(tenants_dir, like.tenants if like is not None else None)
         inputs = KeyInputs.of(project_root, env)
         return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
+
+    @classmethod
+    def of_registry(cls, project_root: Path, env: str, registry: Registry) -> Keys:
+        """The same keys from a loaded registry (no second parse of the tenant files)."""
+        tenants = registry_inputs(registry)
+        inputs = KeyInputs.of(project_root, env)
+        return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
+
+
+def content_key(stack: PlanStack) -> str:
+    """A key of the stack's plan content itself (for plans read from a file)."""
+    import hashlib
+    import json
+
+    text = json.dumps(stack.to_dict() | {"key": None}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(("plan-content/1\0" + text).encode()).hexdigest()
 
 
 def git_ref(project_root: Path) -> str | None:
@@ -68,8 +86,6 @@ def plan_cached(
     ref: str | None = None,
 ) -> Plan:
     """Like ``plan_stacks``, with cached stacks read instead of planned; fresh ones are stored."""
-    from tenancy.plan.engine import plan_stacks
-
     found: dict[str, PlanStack] = {}
     missing: list[StackSpec] = []
     for spec in specs:
@@ -82,6 +98,8 @@ def plan_cached(
         if on_stack:
             on_stack(stack)
     if missing:
+        from tenancy.plan.engine import plan_stacks  # the SDK's imports: only when planning
+
         fresh = plan_stacks(missing, settings, registry, on_stack=on_stack, workers=workers)
         for stack in fresh.stacks:
             stack.key = (keys or {}).get(stack.name)
@@ -102,6 +120,7 @@ class StackResults:
     stack: str
     results: list[dict[str, Any]]  # CheckResult.to_json() plus "undecided"
     cached: bool
+    resources: int = 0
 
 
 def check_cached(
@@ -115,8 +134,6 @@ def check_cached(
 ) -> list[StackResults]:
     """Policy results per stack: from the cache where the policy key is known, else evaluated on
     the stack's plan (``plans(names)`` returns the plans of the stacks that need evaluating)."""
-    from tenancy.checks.engine import evaluate
-
     found: dict[str, StackResults] = {}
     pkeys: dict[str, str] = {}
     for name in stack_names:
@@ -126,9 +143,11 @@ def check_cached(
         pkeys[name] = policy_key(stack_key, keys.facts, policy_config)
         cached = cache.get_results(pkeys[name])
         if cached is not None:
-            found[name] = StackResults(name, cached, True)
+            found[name] = StackResults(name, cached[0], True, cached[1])
     todo = [n for n in stack_names if n not in found]
     if todo:
+        from tenancy.checks.engine import evaluate  # the pack's imports: only when evaluating
+
         stacks = plans(todo)
         report = evaluate(
             Plan([stacks[n] for n in todo]), settings, registry, policy_config=policy_config
@@ -137,7 +156,8 @@ def check_cached(
         for result in [*report.violations, *report.undecided]:
             per_stack[result.stack].append({**result.to_json(), "undecided": result.undecided})
         for name in todo:
-            found[name] = StackResults(name, per_stack[name], False)
+            count = len(stacks[name].resources)
+            found[name] = StackResults(name, per_stack[name], False, count)
             if cache is not None and name in pkeys:
-                cache.put_results(pkeys[name], per_stack[name])
+                cache.put_results(pkeys[name], per_stack[name], count)
     return [found[n] for n in stack_names]

@@ -106,32 +106,59 @@ class TenantInput:
     doc: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
-def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
-    """Each tenant file's id, tier and bytes (parsed only as far as the key needs)."""
+def tenant_inputs(
+    tenants_dir: Path, known: dict[str, TenantInput] | None = None
+) -> dict[str, TenantInput]:
+    """Each tenant file's id, tier and bytes (parsed only as far as the key needs). A file whose
+    bytes equal a ``known`` input of the same file name takes its id, tier and status."""
+    by_file = {t.file: t for t in (known or {}).values()}
     from domain.yamlio import MAX_BYTES, parse_yaml_text
 
     found: dict[str, TenantInput] = {}
     directory = Path(tenants_dir)
     if not directory.is_dir():
         return found
+    root = directory.resolve()
     for path in sorted(directory.glob("*.yaml")):
-        # Never follow a link out of the registry, never read without bound: validation refuses
-        # such files, so no plan is made from them; the key only has to differ.
+        # Read what the registry reads: a link only to a file inside the registry (the key must
+        # follow the target's content), never without bound. Anything else is refused by
+        # validation, so no plan is made from it; its key only has to differ.
         doc: Any = None
-        if path.is_symlink() or not path.is_file():
-            data = b"(not a regular file)"
-        else:
-            try:
-                with path.open("rb") as handle:
+        data = b"(not a regular file)"
+        try:
+            target = path.resolve(strict=True)
+            if target.is_relative_to(root) and target.is_file():
+                with target.open("rb") as handle:
                     data = handle.read(MAX_BYTES + 1)
-                doc = parse_yaml_text(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
-            except Exception:  # unreadable or not YAML: validation reports it
-                data, doc = data if "data" in locals() else b"(unreadable)", None
+                same = by_file.get(path.name)
+                if same is not None and same.data == data:
+                    found[same.tenant_id] = same
+                    continue
+                if len(data) <= MAX_BYTES:
+                    doc = parse_yaml_text(data.decode("utf-8"))
+        except Exception:  # unreadable, a loop, or not YAML: validation reports it
+            doc = None
         doc = doc if isinstance(doc, dict) else None
         tenant_id = str((doc or {}).get("id") or path.stem)
         tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
         found[tenant_id] = TenantInput(
             tenant_id, str(tier) if tier else None, str(status), data, path.name, doc
+        )
+    return found
+
+
+def registry_inputs(registry: Any) -> dict[str, TenantInput]:
+    """The same as ``tenant_inputs`` for a registry already loaded (and so valid): no second
+    parse, only each file's bytes are read again."""
+    from domain.yamlio import MAX_BYTES
+
+    found: dict[str, TenantInput] = {}
+    for tenant in registry.tenants:
+        path = Path(registry.files[tenant.id])
+        with path.resolve(strict=True).open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        found[tenant.id] = TenantInput(
+            tenant.id, tenant.tier.value, tenant.status.value, data, path.name, None
         )
     return found
 
