@@ -4,10 +4,10 @@ Each case is a git repository whose ``main`` holds the sample registry and the d
 with the hostile change on top. Every command must end without a Python traceback, with its
 documented exit code, and with a message that names the file (and the field, where there is one).
 
-Exit codes (README, "Commands"): ``validate``, ``plan``, ``new`` and ``pr-comment`` exit 1 when the
-registry was read and fails validation; ``check`` and ``preview`` exit 2 for any input they cannot
-use (their docstrings); every command exits 2 when the environment file is missing or invalid,
-except ``pr-comment``, which reports the problem in the comment it writes and exits 1.
+Exit codes (README, "Commands"): ``validate``, ``plan``, ``cost``, ``new`` and ``pr-comment`` exit 1
+when the registry was read and fails validation; ``check`` and ``preview`` exit 2 for any input
+they cannot use (their docstrings); every command exits 2 when the environment file is missing or
+invalid, except ``pr-comment``, which reports the problem in the comment it writes and exits 1.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ CASES = [
     Case("environment laughs", env(LAUGHS), "Pulumi.dev.yaml", environment=True),
 ]
 
-COMMANDS = ["validate", "validate --base", "plan", "check", "new", "preview", "pr-comment"]
+COMMANDS = ["validate", "validate --base", "plan", "check", "cost", "new", "preview", "pr-comment"]
 
 
 def _git(root: Path, *args: str) -> None:
@@ -233,6 +233,7 @@ def run(command: str, root: Path, tmp_path: Path):
         "validate --base": ["validate", "--tenants", tenants, "--base", "main"],
         "plan": ["plan", "--tenants", tenants, "--json", str(tmp_path / "plan.json")],
         "check": ["check", "--tenants", tenants, "--json", str(tmp_path / "check.json")],
+        "cost": ["cost", "--tenants", tenants, "--json", str(tmp_path / "cost.json")],
         "new": ["new", "newcomer", "--tier", "free", "--tenants", tenants],
         "preview": ["preview", "--tenants", tenants],
         "pr-comment": ["pr-comment", "--base", "main", "--output", str(tmp_path / "comment.md")],

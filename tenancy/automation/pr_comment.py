@@ -38,7 +38,6 @@ from tenancy.automation.registry_diff import pull_request_problems
 from tenancy.plan.markdown import Details, cell, code
 
 MARKER = "<!-- tenancy-pr-comment -->"
-COST_NOTE = "Cost estimate: not yet available (tracked separately)."
 GITHUB_LIMIT = 65_536  # GitHub refuses a comment longer than this many characters
 MAX_CHARS = GITHUB_LIMIT - 536  # room for the workflow's own additions
 EXCERPT_LINES = 30
@@ -190,6 +189,12 @@ class CommentContext:
     policy: dict[str, Any] | None = None
     policy_failure: str | None = None
     policy_missing: bool = False
+    # Every head stack by name (from the plan cache, or planned) and the changed ones: the cost
+    # section needs whole plans, since shares depend on every tenant of a cluster.
+    all_stacks: list[str] = field(default_factory=list)
+    changed_stacks: list[str] = field(default_factory=list)
+    load_head_stacks: Callable[[list[str]], dict[str, PlanStack]] | None = None
+    cost: Any = None  # tenancy.cost.section.CostComparison, once the Cost section is built
 
     def tenant_stack(self, tenant_id: str) -> tuple[PlanStack | None, int | None]:
         """The stack holding a tenant on the head side (or base, if gone) and its resource count."""
@@ -541,7 +546,18 @@ def build_policy(ctx: CommentContext) -> Section:
 
 
 def build_cost(ctx: CommentContext) -> Section:
-    return Section("Cost", "later", "not yet available", COST_NOTE)
+    from tenancy.cost.section import pr_cost_section
+
+    return pr_cost_section(ctx)
+
+
+def _tenant_cost(ctx: CommentContext, change: TenantChange) -> str | None:
+    from tenancy.cost.section import tenant_cost_cell
+
+    return tenant_cost_cell(ctx, change.tenant_id)
+
+
+tenant_cost_change = _tenant_cost
 
 
 # Reading order. Other sections (transitions, cost) plug in here.
@@ -641,7 +657,6 @@ def empty_plan_file(path: Path) -> None:
 
 
 __all__ = [
-    "COST_NOTE",
     "MARKER",
     "SECTION_BUILDERS",
     "CommentContext",

@@ -237,6 +237,9 @@ def gather(
             except Exception as exc:
                 ctx.head_run = _failure(plan_args, exc)
             if ctx.head_run.ok:
+                ctx.all_stacks = [n for n in names if n in specs]
+                ctx.changed_stacks = changed
+                ctx.load_head_stacks = plans_of
                 ctx.head_plan = Plan(
                     [head_stacks[n] for n in changed if n in head_stacks],
                     environment=env,

@@ -7,7 +7,6 @@ environment, the catalogue, an --assume pair, a plan that cannot be read or made
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -77,9 +76,9 @@ def cost(
     ),
 ) -> None:
     """Estimate the monthly cost (USD) of the plan per resource, tenant, tier and stack."""
-    from domain.plan_model import Plan, PlanFormatError
+    from domain.plan_model import PlanFormatError
     from tenancy.cost.catalogue import CatalogueError, load_catalogue, parse_assumptions
-    from tenancy.cost.estimate import estimate
+    from tenancy.cost.estimate import dumps, estimate, read_plan
 
     problems = check_paths(plan, json_out, tenants)
     if problems:
@@ -91,7 +90,7 @@ def cost(
         _input_error(exc.problems)
     if plan is not None:
         try:
-            the_plan = Plan.read(plan)
+            the_plan = read_plan(plan)
         except PlanFormatError as exc:
             _input_error([str(exc)])
     else:
@@ -102,9 +101,10 @@ def cost(
         if unknown:
             _input_error([f"--tenant {t}: not in the plan" for t in unknown])
         result = result.only(tenant)
+    data = result.to_json()
     if json_out is not None:
-        json_out.write_text(json.dumps(result.to_json(), indent=1) + "\n", encoding="utf-8")
-    print_estimate(result, verbose=bool(tenant))
+        json_out.write_text(dumps(data), encoding="utf-8")
+    print_estimate(result, data, verbose=bool(tenant))
     if result.unpriced:
         raise typer.Exit(EXIT_INCOMPLETE)
 
@@ -140,8 +140,10 @@ def usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
-def print_estimate(result, verbose: bool = False) -> None:
-    data = result.to_json()
+MAX_TENANT_ROWS = 30
+
+
+def print_estimate(result, data: dict, verbose: bool = False) -> None:
     table = Table(
         title=f"monthly estimate (USD, prices of {data['catalogue_date']})",
         title_justify="left",
@@ -149,7 +151,11 @@ def print_estimate(result, verbose: bool = False) -> None:
     )
     for column in ("tenant", "tier", "dedicated", "shared", "total"):
         table.add_column(column, justify="left" if column in ("tenant", "tier") else "right")
-    for row in data["tenants"]:
+    rows = data["tenants"]
+    if len(rows) > MAX_TENANT_ROWS:  # a long registry: the most expensive, the rest in --json
+        rows = sorted(rows, key=lambda r: -r["monthly_usd"])[:10]
+        table.title = f"{table.title}: the 10 most expensive of {len(data['tenants'])} tenants"
+    for row in rows:
         table.add_row(
             row["tenant"],
             row["tier"],
@@ -172,6 +178,18 @@ def print_estimate(result, verbose: bool = False) -> None:
                 usd(row["average_per_tenant_usd"]),
             )
     out.print(tiers)
+    if len(data["stacks"]) <= 12:
+        stacks = Table(title="per stack", title_justify="left", show_edge=False)
+        for column in ("stack", "tenant", "total", "platform's own"):
+            stacks.add_column(column, justify="left" if column in ("stack", "tenant") else "right")
+        for row in data["stacks"]:
+            stacks.add_row(
+                row["stack"],
+                row["tenant"] or "-",
+                usd(row["monthly_usd"]),
+                usd(row["platform_usd"]),
+            )
+        out.print(stacks)
     if result.selected is None:
         out.print(
             f"platform's own (tenant null): {usd(result.platform_total)};"

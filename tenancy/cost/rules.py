@@ -122,6 +122,15 @@ def zones_of(location: str | None, node_locations: Any) -> int:
     return 3 if location and REGION.match(location) and not REGION.match(location).group(2) else 1
 
 
+def machine_shape(machine: str) -> tuple[int, int] | None:
+    """(vCPUs, GB) of a predefined standard/highmem/highcpu machine type."""
+    _, _, rest = machine.partition("-")
+    shape, _, size = rest.rpartition("-")
+    if shape in MEMORY_PER_VCPU and size.isdigit():
+        return int(size), int(size) * MEMORY_PER_VCPU[shape]
+    return None
+
+
 def node_count(inputs: dict, cluster: dict, ctx: Context) -> tuple[float, str]:
     location = inputs.get("location") or cluster.get("location")
     zones = zones_of(location, inputs.get("nodeLocations") or cluster.get("nodeLocations"))
@@ -139,6 +148,20 @@ def node_count(inputs: dict, cluster: dict, ctx: Context) -> tuple[float, str]:
         fixed = inputs.get("nodeCount") or inputs.get("initialNodeCount") or 1
         nodes = float(fixed) * zones
         return nodes, f"{number(nodes)} node(s) ({fixed} per zone x {zones} zone(s))"
+    demand = ctx.quota_demand(str(inputs.get("cluster") or ""))
+    machine = str((inputs.get("nodeConfig") or {}).get("machineType") or "")
+    shape = machine_shape(machine)
+    if demand is not None and shape is not None:
+        # Sized to the namespaces' quotas on the cluster: what their pods would request.
+        share = ctx.assume("quota_requested_share")
+        want_cpu, want_mem = demand[0] * share, demand[1] * share
+        wanted = max(math.ceil(want_cpu / shape[0]), math.ceil(want_mem / shape[1]))
+        nodes = float(min(max(wanted, low), high))
+        return nodes, (
+            f"{number(nodes)} node(s): {share:g} of the namespaces' quota ({number(demand[0])}"
+            f" CPU, {number(demand[1])} GiB) on {machine} ({shape[0]} vCPU, {shape[1]} GB) ="
+            f" {wanted}, within autoscaling {number(low)}-{number(high)} {scope}"
+        )
     nodes = low + fill * (high - low)
     return (
         nodes,
@@ -532,6 +555,29 @@ def volume_claim(
     return size_gib * per, f"{number(size_gib)} GiB {kind} x {rate(per)}"
 
 
+def neo4j_compute(resources: dict, r: PlanResource, ctx: Context) -> str:
+    """Neo4j's share of the nodes, valued but not added: the node lines already carry it."""
+    ask = f"its {resources.get('cpu')} vCPU / {resources.get('memory')} run on the nodes"
+    pool = ctx.node_pool_of(r)
+    try:
+        machine = str(((pool.inputs.get("nodeConfig") or {}).get("machineType")) if pool else "")
+        shape = machine_shape(machine)
+        if pool is None or shape is None:
+            raise Unpriced("no node pool")
+        hourly, _ = machine_hourly(machine, ctx.region(pool, pool.inputs.get("location")), ctx)
+        share = (
+            0.5 * cpu(resources.get("cpu", 0)) / shape[0]
+            + 0.5 * gib(resources.get("memory", 0)) / shape[1]
+        )
+    except (Unpriced, ValueError):
+        return ask + " (in the node or namespace-share lines, not added twice)"
+    value = hourly * share * ctx.assume("hours_per_month")
+    return (
+        f"{ask}: {share:.1%} of a {machine} node = {money(value)} of node capacity, already in"
+        " the node or namespace-share lines (not added twice)"
+    )
+
+
 def helm_release(r: PlanResource, ctx: Context) -> Priced | None:
     values = r.inputs.get("values") or {}
     parts: list[tuple[float, str]] = []
@@ -548,13 +594,7 @@ def helm_release(r: PlanResource, ctx: Context) -> Priced | None:
         parts.append((cost, f"data volume {basis} = {money(cost)}"))
         resources = (values.get("neo4j") or {}).get("resources") or {}
         if resources:
-            parts.append(
-                (
-                    0.0,
-                    f"its {resources.get('cpu')} vCPU / {resources.get('memory')} run on the nodes "
-                    "(in the node or namespace-share lines, not added twice)",
-                )
-            )
+            parts.append((0.0, neo4j_compute(resources, r, ctx)))
     if not parts:
         return None
     total = sum(cost for cost, _ in parts)

@@ -19,7 +19,6 @@ from domain import PROJECT_ROOT
 from domain.registry import load_registry
 from tenancy.automation import cli as automation_cli
 from tenancy.automation.pr_comment import (
-    COST_NOTE,
     MARKER,
     PrComment,
     build_pr_comment,
@@ -28,6 +27,7 @@ from tenancy.automation.pr_comment import (
 
 PROJECT_PARTS = [
     "tenancy",
+    "pricing",
     "components",
     "policies",
     "migrations",
@@ -57,14 +57,15 @@ def copy_project(target) -> None:
 
 @pytest.fixture(scope="module")
 def pr_repo(tmp_path_factory) -> GitRepo:
-    """This project's code and four tenants on main; a feature branch gives globex a subdomain."""
+    """This project's code and four tenants on main; a feature branch gives globex a subdomain
+    and a larger storage quota (50 -> 80 GB)."""
     repo = GitRepo(tmp_path_factory.mktemp("pr") / "repo")
     copy_project(repo.path)
     write_tenants(repo.path / "tenants")
     repo.commit("base")
     repo.git("checkout", "-q", "-b", "feature")
-    repo.append("tenants/globex.yaml", "subdomain: globex-app\n")
-    repo.commit("globex gets its own subdomain")
+    repo.append("tenants/globex.yaml", "subdomain: globex-app\nlimits:\n  storage_quota_gb: 80\n")
+    repo.commit("globex gets its own subdomain and more storage")
     return repo
 
 
@@ -89,9 +90,18 @@ def test_the_document_is_marked_and_has_every_section_in_order(comment):
         assert re.search(rf"^\| {re.escape(title)} \| ", text, re.M)
 
 
-def test_cost_is_plainly_marked_as_coming_later(comment):
+def test_cost_compares_base_and_head_without_blocking(comment):
     cost = section(comment, "Cost")
-    assert cost.body == COST_NOTE and cost.status == "later" and not cost.blocking
+    assert cost.status == "passed" and not cost.blocking, cost.body
+    # Only globex changed: 30 GB more quota, half of it used (storage_used_share 0.5) at
+    # $0.020/GiB-month in us-central1 = +$0.30; the subdomain changes no price.
+    assert cost.headline == "+$0.30 a month (1 tenant(s) changed)"
+    row = next(line for line in cost.body.splitlines() if line.startswith("| `globex`"))
+    assert row.endswith("| +$0.30 |") and "| `standard` |" in row
+    assert "`initech`" not in cost.body and "**Total**" in cost.body
+    # The summary's tenant line carries the same change.
+    summary = next(x for x in comment.markdown.splitlines() if x.startswith("| `globex` |"))
+    assert summary.endswith("(+$0.30) |")
 
 
 def test_a_valid_change_passes_validation(comment):

@@ -10,165 +10,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from cost_plans import ASSUME, HOURS, Builder, platform_stack, sql, standard_stack
 
-from domain.plan_model import Plan, PlanOptions, PlanResource, PlanStack
+from domain.plan_model import Plan, PlanOptions, PlanResource
 from tenancy.cost.catalogue import load_catalogue, parse_assumptions
 from tenancy.cost.estimate import estimate
-
-HOURS = 730
-KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: pool\n"
-# Usage fixed here so the hand arithmetic does not depend on the catalogue's defaults.
-ASSUME = [
-    "hours_per_month=730",
-    "node_pool_fill=0.5",
-    "storage_used_share=0.5",
-    "gcs_class_a_ops_per_month=0",
-    "gcs_class_b_ops_per_month=0",
-    "sql_disk_used_share=0.5",
-    "sql_backup_daily_change=0.02",
-    "temporal_actions_per_month.standard=1000000",
-    "temporal_active_storage_gb.standard=1",
-    "temporal_closed_history_gb_per_day.standard=0.1",
-]
-
-
-class Builder:
-    def __init__(self, name: str, tenant: str | None = None, tier: str | None = None):
-        self.stack = PlanStack(name, tenant, tier)
-        self.root = self.add(
-            "pulumi:pulumi:Stack", f"tenancy-{name}", {}, custom=False, parent=None
-        )
-        self.gcp = self.add("pulumi:providers:gcp", "gcp", {"region": "us-central1"})
-        self.k8s = self.add("pulumi:providers:kubernetes", "k8s", {"kubeconfig": KUBECONFIG})
-
-    def add(self, rtype, name, inputs, custom=True, parent="root", provider=None) -> str:
-        urn = f"urn:pulumi:{self.stack.name}::tenancy::{rtype}::{name}"
-        parent_urn = self.root if parent == "root" else parent
-        self.stack.resources.append(
-            PlanResource(urn, rtype, name, custom, parent_urn, [], provider, inputs, PlanOptions())
-        )
-        return urn
-
-
-def quota(b: Builder, namespace: str, cpu: str, memory: str) -> None:
-    b.add(
-        "kubernetes:core/v1:ResourceQuota",
-        f"{namespace}-quota",
-        {
-            "metadata": {"namespace": namespace},
-            "spec": {"hard": {"requests.cpu": cpu, "requests.memory": memory}},
-        },
-        provider=b.k8s,
-    )
-
-
-def sql(settings: dict, **extra) -> dict:
-    base = {
-        "tier": "db-custom-2-7680",
-        "edition": "ENTERPRISE",
-        "availabilityType": "ZONAL",
-        "diskType": "PD_SSD",
-    }
-    return {"region": "us-central1", "settings": {**base, **settings}, **extra}
-
-
-def platform_stack() -> PlanStack:
-    b = Builder("t")
-    b.add(
-        "gcp:container/cluster:Cluster",
-        "pool-cluster",
-        {"name": "pool", "location": "us-central1", "removeDefaultNodePool": True},
-    )
-    b.add(
-        "gcp:container/nodePool:NodePool",
-        "pool-general",
-        {
-            "cluster": "pool",
-            "location": "us-central1",
-            "autoscaling": {"totalMinNodeCount": 2, "totalMaxNodeCount": 4},
-            "nodeConfig": {
-                "machineType": "e2-standard-4",
-                "diskSizeGb": 100,
-                "diskType": "pd-balanced",
-            },
-        },
-    )
-    quota(b, "free-tier", "6", "12Gi")
-    for tid in ("fa", "fb"):
-        b.add(
-            "kubernetes:core/v1:ConfigMap",
-            f"{tid}-limits",
-            {
-                "metadata": {
-                    "labels": {
-                        "tenancy.io/limits": "free",
-                        "tenancy.io/tenant": tid,
-                        "tenancy.io/tier": "free",
-                    }
-                },
-                "data": {"storage_quota_gb": "1"},
-            },
-            provider=b.k8s,
-        )
-        b.add("gcp:identityplatform/tenant:Tenant", f"{tid}-identity-idp", {"displayName": tid})
-    component = b.add("tenancy:blocks:PostgresSet", "free-tier-postgres", {}, custom=False)
-    b.add(
-        "gcp:sql/databaseInstance:DatabaseInstance",
-        "shared-postgres",
-        sql(
-            {
-                "diskSize": 100,
-                "backupConfiguration": {
-                    "enabled": True,
-                    "backupRetentionSettings": {"retainedBackups": 7},
-                },
-            }
-        ),
-        parent=component,
-    )
-    b.add(
-        "gcp:storage/bucket:Bucket",
-        "free-uploads",
-        {
-            "name": "shared-uploads",
-            "location": "US-CENTRAL1",
-            "labels": {"tenant": "shared", "tier": "free"},
-        },
-    )
-    return b.stack
-
-
-def standard_stack() -> PlanStack:
-    b = Builder("t.std", "std", "standard")
-    quota(b, "tenant-std", "2", "4Gi")
-    b.add(
-        "gcp:sql/databaseInstance:DatabaseInstance",
-        "std-postgres-1",
-        sql({"tier": "db-custom-1-3840", "availabilityType": "REGIONAL", "diskSize": 20}),
-    )
-    b.add(
-        "gcp:sql/databaseInstance:DatabaseInstance",
-        "std-postgres-1-replica",
-        sql({"tier": "db-custom-1-3840", "diskSize": 20}, masterInstanceName="std-postgres-1"),
-    )
-    b.add(
-        "temporalcloud:index/namespace:Namespace",
-        "std-temporal",
-        {"name": "t-std", "retentionDays": 10, "regions": ["gcp-us-central1", "gcp-us-east1"]},
-    )
-    b.add(
-        "kubernetes:core/v1:ConfigMap",
-        "std-app-values",
-        {"data": {"BUCKET": "std-uploads", "STORAGE_QUOTA_GB": "100"}},
-        provider=b.k8s,
-    )
-    b.add(
-        "gcp:storage/bucket:Bucket",
-        "std-uploads",
-        {"name": "std-uploads", "location": "US-CENTRAL1"},
-    )
-    b.add("gcp:projects/iAMMember:IAMMember", "std-grant", {"role": "roles/cloudsql.client"})
-    return b.stack
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +30,10 @@ def result(catalogue):
 
 # --- the hand arithmetic -------------------------------------------------------------------------
 
-# Node pool: fill 0.5 between 2 and 4 nodes = 3 nodes; e2-standard-4 $0.13402284/h; 100 GB
-# pd-balanced boot disk at $0.10/GB-month.
+# Node pool, the cluster's only one, sized to 1.5 x the namespaces' quota on it (free-tier 6 CPU /
+# 12 GiB + tenant-std 2 CPU / 4 GiB = 8 CPU / 16 GiB): 12 vCPU / 4 per e2-standard-4 = 3 nodes,
+# 24 GiB / 16 GB = 2 nodes; the larger, 3, is within autoscaling 2-4. Each node $0.13402284/h
+# and a 100 GB pd-balanced boot disk at $0.10/GB-month.
 POOL = 3 * (0.13402284 * HOURS + 100 * 0.10)
 # Quotas on "pool": free-tier 6 CPU / 12 GiB, tenant-std 2 CPU / 4 GiB; half CPU, half memory.
 STD_SHARE = 0.5 * 2 / 8 + 0.5 * 4 / 16  # = 0.25
@@ -324,14 +172,64 @@ def test_a_region_without_prices_is_unpriced_not_priced_at_us_rates(catalogue) -
 
 def test_assumptions_change_the_estimate(catalogue) -> None:
     plan = Plan([platform_stack(), standard_stack()])
-    at_max = estimate(plan, catalogue, parse_assumptions(catalogue, [*ASSUME, "node_pool_fill=1"]))
-    # 4 nodes instead of 3.
-    assert by_tenant(at_max)["std"]["shared_usd"] == pytest.approx(
-        POOL / 3 * 4 * STD_SHARE, abs=1e-3
+    more = estimate(
+        plan, catalogue, parse_assumptions(catalogue, [*ASSUME, "quota_requested_share=2"])
     )
+    # 2 x 8 CPU = 16 vCPU / 4 = 4 nodes instead of 3.
+    assert by_tenant(more)["std"]["shared_usd"] == pytest.approx(POOL / 3 * 4 * STD_SHARE, abs=1e-3)
 
 
 def test_only_reports_the_selected_tenants(result) -> None:
     only = result.only(["std"])
     assert [row["tenant"] for row in only.to_json()["tenants"]] == ["std"]
     assert {line.tenant for line in only.lines} == {"std"}
+
+
+def test_neo4j_volume_is_priced_and_its_compute_valued_not_added(catalogue) -> None:
+    platform, std = platform_stack(), standard_stack()
+
+    def append(stack, rtype, name, inputs, provider=None) -> None:
+        urn = f"urn:pulumi:{stack.name}::tenancy::{rtype}::{name}"
+        stack.resources.append(
+            PlanResource(urn, rtype, name, True, None, [], provider, inputs, PlanOptions())
+        )
+
+    append(
+        platform,
+        "kubernetes:storage.k8s.io/v1:StorageClass",
+        "retained-ssd",
+        {"metadata": {"name": "retained-ssd"}, "parameters": {"type": "pd-ssd"}},
+    )
+    append(
+        std,
+        "kubernetes:helm.sh/v3:Release",
+        "std-neo4j",
+        {
+            "chart": "neo4j",
+            "values": {
+                "neo4j": {"resources": {"cpu": "1", "memory": "4Gi"}},
+                "volumes": {
+                    "data": {
+                        "dynamic": {
+                            "requests": {"storage": "20Gi"},
+                            "storageClassName": "retained-ssd",
+                        }
+                    }
+                },
+            },
+        },
+        provider="urn:pulumi:t.std::tenancy::pulumi:providers:kubernetes::k8s",
+    )
+    result = estimate(Plan([platform, std]), catalogue, parse_assumptions(catalogue, ASSUME))
+    neo4j = next(line for line in result.lines if line.urn.endswith("std-neo4j"))
+    # 20 GiB of pd-ssd at $0.17 is the only cost added.
+    assert neo4j.monthly_usd == pytest.approx(20 * 0.17)
+    assert neo4j.kind == "dedicated"
+    # 1 vCPU of 4 and 4 GiB of 16 on an e2-standard-4 node: half each = 25%, valued at
+    # 0.25 x $0.13402284/h x 730 h = $24.46, which the namespace's node share already carries.
+    assert "25.0% of a e2-standard-4 node = $24.46" in neo4j.basis
+    assert "not added twice" in neo4j.basis
+    row = by_tenant(result)["std"]
+    assert row["dedicated_usd"] == pytest.approx(
+        STD_SQL + STD_REPLICA + STD_TEMPORAL + STD_BUCKET + 20 * 0.17, abs=1e-3
+    )
