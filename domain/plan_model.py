@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,16 @@ RESOURCE_KEYS = (
 OPTION_KEYS = ("protect", "retain_on_delete", "ignore_changes", "delete_before_replace")
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
+# Version of the plan JSON (docs/plan-format.md). Plans written before it existed have none.
+FORMAT_VERSION = 2
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 @dataclass
@@ -45,7 +55,25 @@ class PlanResource:
     options: PlanOptions
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict (its generic deep copy dominated writing big plans); the inputs
+        # are still copied, so a caller changing the dict cannot change the plan.
+        o = self.options
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "parent": self.parent,
+            "dependencies": list(self.dependencies),
+            "provider": self.provider,
+            "inputs": _copy(self.inputs),
+            "options": {
+                "protect": o.protect,
+                "retain_on_delete": o.retain_on_delete,
+                "ignore_changes": list(o.ignore_changes),
+                "delete_before_replace": o.delete_before_replace,
+            },
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanResource:
@@ -72,14 +100,32 @@ class PlanStack:
     tenant: str | None
     tier: str | None
     resources: list[PlanResource] = field(default_factory=list)
+    # Content key of everything the stack's plan depends on (tenancy.plan.keys); None if unknown.
+    key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "tenant": self.tenant,
             "tier": self.tier,
             "resources": [r.to_dict() for r in self.resources],
         }
+        if self.key is not None:
+            data["key"] = self.key
+        return data
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> PlanStack:
+        for key in ("name", "tenant", "tier", "resources"):
+            if key not in raw:
+                raise PlanFormatError(f"stack {raw.get('name', '?')} lacks key {key!r}")
+        return cls(
+            raw["name"],
+            raw["tenant"],
+            raw["tier"],
+            [PlanResource.from_dict(r) for r in raw["resources"]],
+            raw.get("key"),
+        )
 
     def by_urn(self) -> dict[str, PlanResource]:
         return {r.urn: r for r in self.resources}
@@ -88,16 +134,52 @@ class PlanStack:
         return dict(sorted(Counter(r.type for r in self.resources).items()))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which stacks a plan was asked for: every stack, or the ones named."""
+
+    all: bool = True
+    stacks: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"all": self.all, "stacks": list(self.stacks)}
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Selection | None:
+        if not isinstance(raw, dict):
+            return None
+        return cls(bool(raw.get("all")), tuple(raw.get("stacks") or ()))
+
+    def describe(self) -> str:
+        if self.all:
+            return "every stack"
+        return "the stacks " + ", ".join(self.stacks) if self.stacks else "no stack"
+
+
 @dataclass
 class Plan:
     stacks: list[PlanStack] = field(default_factory=list)
+    # Metadata (format version 2). Absent from older plans: None.
+    environment: str | None = None
+    selection: Selection | None = None
+    git_ref: str | None = None
+    format_version: int | None = FORMAT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stacks": [s.to_dict() for s in self.stacks]}
+        data: dict[str, Any] = {"format_version": self.format_version}
+        if self.environment is not None:
+            data["environment"] = self.environment
+        if self.selection is not None:
+            data["selection"] = self.selection.to_dict()
+        if self.git_ref is not None:
+            data["git_ref"] = self.git_ref
+        data["stacks"] = [s.to_dict() for s in self.stacks]
+        return data
 
     def write(self, path: Path) -> None:
+        # Compact: the indenting encoder is pure Python and several times slower on big plans.
         Path(path).write_text(
-            json.dumps(self.to_dict(), indent=1, sort_keys=False) + "\n", encoding="utf-8"
+            json.dumps(self.to_dict(), separators=(",", ":")) + "\n", encoding="utf-8"
         )
 
     def stack(self, name: str) -> PlanStack | None:
@@ -111,20 +193,18 @@ class Plan:
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         if not isinstance(data, dict) or not isinstance(data.get("stacks"), list):
             raise PlanFormatError('a plan is a JSON object {"stacks": [...]}')
-        stacks = []
-        for raw in data["stacks"]:
-            for key in ("name", "tenant", "tier", "resources"):
-                if key not in raw:
-                    raise PlanFormatError(f"stack {raw.get('name', '?')} lacks key {key!r}")
-            stacks.append(
-                PlanStack(
-                    raw["name"],
-                    raw["tenant"],
-                    raw["tier"],
-                    [PlanResource.from_dict(r) for r in raw["resources"]],
-                )
+        version = data.get("format_version")
+        if version is not None and (not isinstance(version, int) or version > FORMAT_VERSION):
+            raise PlanFormatError(
+                f"plan format version {version!r} is newer than this tool reads ({FORMAT_VERSION})"
             )
-        return cls(stacks)
+        return cls(
+            [PlanStack.from_dict(raw) for raw in data["stacks"]],
+            environment=data.get("environment"),
+            selection=Selection.from_dict(data.get("selection")),
+            git_ref=data.get("git_ref"),
+            format_version=version,
+        )
 
     @classmethod
     def read(cls, path: Path) -> Plan:

@@ -15,7 +15,40 @@ from domain import PROJECT_ROOT
 from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
 from domain.registry import Registry, RegistryError, load_registry
 
-app = typer.Typer(
+
+class _Tenancy(typer.Typer):
+    """The app; run as a program it leaves without the interpreter's teardown.
+
+    Tearing down a process that planned thousands of resources means a full garbage collection
+    and freeing every object one by one: 0.5-1 s of nothing. Output is flushed first, and only
+    the real program exits this way (tests invoke the command object, not the app)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            super().__call__(*args, **kwargs)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        fast_exit(code)
+
+
+def fast_exit(code: object) -> None:
+    import os
+
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+app = _Tenancy(
     name="tenancy",
     help="Tenant registry, offline plan and operations of the multi-tenant platform.",
     no_args_is_help=True,
@@ -170,10 +203,51 @@ def new(
     out.print(f"[green]✓[/] wrote {path}")
 
 
+CacheDirOpt = typer.Option(
+    None,
+    "--cache-dir",
+    help="Plan cache directory (default: $TENANCY_CACHE_DIR, else build/plan-cache).",
+)
+NoCacheOpt = typer.Option(False, "--no-cache", help="Plan every stack; read and write no cache.")
+StackOpt = typer.Option(None, "--stack", help="Only this stack, by name (repeatable).")
+
+
+def plan_cache(cache_dir: Path | None, no_cache: bool):
+    """The plan cache the options ask for (None: no cache)."""
+    from tenancy.plan.cache import PlanCache, default_cache_dir
+
+    if no_cache:
+        return None
+    directory = cache_dir or default_cache_dir(PROJECT_ROOT)
+    return PlanCache(directory) if directory is not None else None
+
+
+def select(registry: Registry, env: str, tenant: list[str] | None, stack: list[str] | None):
+    """Stacks chosen by --tenant and --stack (every stack without either), and the selection."""
+    from domain.plan_model import Selection
+    from domain.stacks import StackSelectionError, all_stacks, select_stacks
+
+    try:
+        specs = select_stacks(registry, env, tenant) if tenant or not stack else []
+    except StackSelectionError as exc:
+        fail([str(exc)], "cannot select stacks")
+    if stack:
+        known = {s.name: s for s in all_stacks(registry, env)}
+        unknown = [name for name in stack if name not in known]
+        if unknown:
+            fail([f"unknown stack(s): {', '.join(unknown)}"], "cannot select stacks")
+        chosen = {s.name for s in specs} | set(stack)
+        specs = [s for s in known.values() if s.name in chosen]
+    if not tenant and not stack:
+        return specs, Selection(all=True)
+    return specs, Selection(all=False, stacks=tuple(s.name for s in specs))
+
+
 @app.command()
 def plan(
     env: str = EnvOpt,
     tenant: list[str] | None = TenantOpt,
+    stack: list[str] | None = StackOpt,
     json_path: Path | None = typer.Option(
         None, "--json", help="Write the plan JSON here (docs/plan-format.md)."
     ),
@@ -181,18 +255,21 @@ def plan(
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="Processes for tenant stacks (default: by size)."
     ),
+    cache_dir: Path | None = CacheDirOpt,
+    no_cache: bool = NoCacheOpt,
 ) -> None:
-    """Run the real program offline under the Pulumi mock runtime and show what it would create."""
+    """Run the real program offline under the Pulumi mock runtime and show what it would create.
+
+    Each stack's plan is cached under a content key of everything it depends on; a stack whose
+    key is cached is read, not planned again."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from domain.stacks import StackSelectionError, select_stacks
-    from tenancy.plan.engine import plan_stacks
+    from tenancy.plan.incremental import Keys, git_ref, plan_cached
 
     settings, registry = load(tenants, env)
-    try:
-        specs = select_stacks(registry, env, tenant)
-    except StackSelectionError as exc:
-        fail([str(exc)], "cannot select stacks")
+    specs, selection = select(registry, env, tenant, stack)
+    cache = plan_cache(cache_dir, no_cache)
+    keys = Keys.of(PROJECT_ROOT, env, tenants)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]planning"),
@@ -210,14 +287,26 @@ def plan(
                 task, advance=1, description=f"{stack.name} ({len(stack.resources)} resources)"
             )
 
-        result = plan_stacks(specs, settings, registry, on_stack=on_stack, workers=workers)
+        result = plan_cached(
+            specs,
+            settings,
+            registry,
+            keys.stacks,
+            cache,
+            on_stack=on_stack,
+            workers=workers,
+            selection=selection,
+            ref=git_ref(PROJECT_ROOT),
+        )
     elapsed = time.perf_counter() - started
     if json_path is not None:
         result.write(json_path)
     _print_plan(result, verbose=len(result.stacks) <= 12)
+    reused = f", {cache.hits} from the cache" if cache is not None and cache.hits else ""
     out.print(
-        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s), planned "
-        f"offline in {elapsed:.1f}s" + (f"; JSON written to {json_path}" if json_path else "")
+        f"[green]✓[/] {result.resource_count} resources in {len(result.stacks)} stack(s){reused}, "
+        f"planned offline in {elapsed:.1f}s"
+        + (f"; JSON written to {json_path}" if json_path else "")
     )
 
 
@@ -295,10 +384,12 @@ def _register_subcommands() -> None:
     from tenancy.checks.cli import register as register_checks
     from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
+    from tenancy.upgrade.cli import register as register_upgrade
 
     register_checks(app)
     register_cost(app)
     register_automation(app)
+    register_upgrade(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(
         "migrate-data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,20 @@ from support import SAMPLE_TENANTS, free_port
 
 from domain.environment import EnvironmentSettings, load_environment
 from domain.registry import Registry, load_registry
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plan_cache_dir(tmp_path_factory) -> Path:
+    """Plans made by tests (in-process or by a `tenancy` subprocess) are cached here, never in the
+    project's build/ (entries are content-addressed, so sharing them across tests is safe)."""
+    directory = tmp_path_factory.mktemp("plan-cache")
+    previous = os.environ.get("TENANCY_CACHE_DIR")
+    os.environ["TENANCY_CACHE_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("TENANCY_CACHE_DIR", None)
+    else:
+        os.environ["TENANCY_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

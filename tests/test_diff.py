@@ -44,7 +44,9 @@ def test_markdown_is_fit_for_a_pull_request(sample_plan) -> None:
     text = render_markdown(sample_plan, mutated(sample_plan))
     assert text.startswith("## Offline plan diff")
     assert "| `dev.coinbase` | 1 | 1 | 1 |" in text
-    assert "`inputs.versioning.enabled`" in text
+    # Old -> new values, under the component that owns the resource.
+    assert "`versioning.enabled`: `true` → `false`" in text
+    assert "**TenantBucket `coinbase-uploads`**" in text
     assert "(stack removed)" in text
     assert (
         "protected: removal will fail until offboarding lifts protection" in text
@@ -68,3 +70,47 @@ def test_diff_command_reads_two_plan_files(sample_plan, tmp_path) -> None:
     (tmp_path / "bad.json").write_text('{"nope": 1}')
     bad = CliRunner().invoke(app, ["diff", str(tmp_path / "bad.json"), str(head)])
     assert bad.exit_code == 1 and 'a plan is a JSON object {"stacks": [...]}' in bad.output
+
+
+def test_deleting_stateful_resources_raises_a_banner_first(sample_plan) -> None:
+    text = render_markdown(sample_plan, mutated(sample_plan))
+    banner = text.index("**Stateful resource deleted**: 7 resource(s) in `dev.stripe`")
+    assert banner < text.index("| stack | added | removed | changed |")
+    assert text.count("<details>") == text.count("</details>")
+
+
+def test_lifting_protection_raises_a_banner(sample_plan) -> None:
+    head = Plan.from_dict(copy.deepcopy(sample_plan.to_dict()))
+    for resource in head.stack("dev.coinbase").resources:
+        resource.options.protect = False
+    text = render_markdown(sample_plan, head)
+    assert "**Protection lifted**" in text
+    assert "`options.protect`: `true` → `false`" in text
+
+
+def test_a_changed_stateful_name_is_a_replacement(sample_plan) -> None:
+    head = Plan.from_dict(copy.deepcopy(sample_plan.to_dict()))
+    sql = next(
+        r
+        for r in head.stack("dev.coinbase").resources
+        if r.type == "gcp:sql/databaseInstance:DatabaseInstance"
+    )
+    sql.inputs["region"] = "europe-west1"
+    text = render_markdown(sample_plan, head)
+    assert "**Stateful resource replaced (data is not carried over)**" in text
+    assert "changes `region`" in text
+
+
+def test_different_selections_warn_instead_of_reporting_removed_stacks(sample_plan) -> None:
+    from domain.plan_model import Selection
+
+    base = Plan.from_dict(copy.deepcopy(sample_plan.to_dict()))
+    base.selection = Selection(all=True)
+    head = Plan(
+        [s for s in base.stacks if s.name == "dev.coinbase"],
+        selection=Selection(all=False, stacks=("dev.coinbase",)),
+    )
+    text = render_markdown(base, head)
+    assert "different stack selections" in text
+    assert "(stack removed)" not in text
+    assert "No changes in 1 stack(s)." in text

@@ -42,13 +42,33 @@ def test_json_format_has_exactly_the_documented_keys(sample_plan, tmp_path) -> N
     path = tmp_path / "plan.json"
     sample_plan.write(path)
     data = json.loads(path.read_text())
-    assert list(data) == ["stacks"]
+    assert list(data) == ["format_version", "stacks"]
     for stack in data["stacks"]:
         assert list(stack) == ["name", "tenant", "tier", "resources"]
         for resource in stack["resources"]:
             assert tuple(resource) == RESOURCE_KEYS
             assert tuple(resource["options"]) == OPTION_KEYS
     assert Plan.read(path).to_dict() == data  # round trip
+
+
+def test_the_plan_command_writes_metadata_and_reuses_cached_stacks(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from domain.plan_model import FORMAT_VERSION
+    from tenancy.cli import app
+
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    args = ["plan", "--tenant", "coinbase", "--stack", "dev", "--cache-dir", str(tmp_path / "c")]
+    ran = CliRunner().invoke(app, [*args, "--json", str(first)])
+    assert ran.exit_code == 0, ran.output
+    data = json.loads(first.read_text())
+    assert list(data) == ["format_version", "environment", "selection", "git_ref", "stacks"]
+    assert data["format_version"] == FORMAT_VERSION and data["environment"] == "dev"
+    assert data["selection"] == {"all": False, "stacks": ["dev", "dev.coinbase"]}
+    assert all(len(stack["key"]) == 64 for stack in data["stacks"])
+    again = CliRunner().invoke(app, [*args, "--json", str(second)])
+    assert again.exit_code == 0 and "2 from the cache" in again.output
+    assert json.loads(second.read_text()) == data
 
 
 def test_secrets_never_reach_the_plan_file(sample_plan, tmp_path) -> None:

@@ -255,14 +255,26 @@ def pr_comment(
         Path | None, typer.Option("--output", metavar="FILE", help="Write here instead of stdout.")
     ] = None,
     tenants: TenantsOption = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            metavar="DIR",
+            help="Plan cache (default: $TENANCY_CACHE_DIR, else build/plan-cache).",
+        ),
+    ] = None,
 ) -> None:
-    """Write the pull-request report (validation, plan diff, policy, cost) as one markdown
-    document."""
+    """Write the pull-request report (validation, plan diff, policy, cost) as one markdown document.
+
+    Only stacks whose content key differs between base and head are planned; the rest, and their
+    policy results, come from the plan cache."""
     from tenancy.automation.pr_comment import ICONS, build_pr_comment
 
     console = Console(stderr=True)
     try:
-        comment = build_pr_comment(base, env, PROJECT_ROOT, tenants or PROJECT_ROOT / "tenants")
+        comment = build_pr_comment(
+            base, env, PROJECT_ROOT, tenants or PROJECT_ROOT / "tenants", cache_dir=cache_dir
+        )
     except GitError as exc:
         raise _fail(console, [str(exc)]) from None
     if output is not None:

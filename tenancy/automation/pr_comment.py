@@ -1,9 +1,20 @@
 """``tenancy pr-comment``: one markdown document for a pull request.
 
-Sections: registry validation, the offline plan diff per stack (base → head), the policy result
-and cost (not yet available). Each side's plan is made by that side's own code: the head with the
-working tree, the base from a temporary ``git worktree`` of the merge base, both through
-``python -m tenancy.cli`` so neither side imports the other's modules.
+The document is a list of sections, each made by a *section builder*: a function that takes the
+``CommentContext`` (both sides' registries and plans, the stack diffs, the policy results) and
+returns a ``Section`` or None. ``SECTION_BUILDERS`` lists them in reading order; a new section
+(transitions, cost, ...) is one builder added to that list.
+
+Reading order: a summary (one line per changed tenant, the result of every section, the banners
+a reviewer must not miss), then the sections. The comment fits GitHub's limit: the plan details
+are shortened first; the summary and every section marked ``essential`` are never cut, and every
+``<details>`` is closed.
+
+Each side's plan is made by that side's own code: the head in this process (``pr-comment`` runs
+from the head's checkout), the base by its own ``python -m tenancy.cli plan`` in a temporary
+``git worktree`` of the merge base. Only the stacks whose content key differs between the sides
+are planned (``tenancy.plan.keys``); everything else comes from the plan cache
+(``tenancy.plan.cache``), policy results included.
 """
 
 from __future__ import annotations
@@ -13,23 +24,28 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from domain.environment import EnvironmentConfigError, load_environment
-from domain.registry import RegistryError, load_registry
+from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
+from domain.plan_model import Plan, PlanStack
+from domain.registry import Registry, RegistryError, load_registry
 from tenancy.automation import git
-from tenancy.automation.markdown import code
 from tenancy.automation.orchestrator import excerpt
 from tenancy.automation.registry_diff import pull_request_problems
+from tenancy.plan.markdown import Details, cell, code
 
 MARKER = "<!-- tenancy-pr-comment -->"
 COST_NOTE = "Cost estimate: not yet available (tracked separately)."
-MAX_CHARS = 60_000  # GitHub refuses comments over 65,536 characters
+GITHUB_LIMIT = 65_536  # GitHub refuses a comment longer than this many characters
+MAX_CHARS = GITHUB_LIMIT - 536  # room for the workflow's own additions
 EXCERPT_LINES = 30
 COMMAND_TIMEOUT = 900
 EMPTY_PLAN = {"stacks": []}
+# Rows per stack's details, tried in turn until the comment fits (None: every row).
+DETAIL_STEPS: tuple[int | None, ...] = (None, 60, 25, 10, 3, 0)
 
 
 @dataclass
@@ -39,6 +55,16 @@ class Section:
     headline: str
     body: str
     blocking: bool = False
+    # Never shortened: the reviewer's verdict depends on it (validation, policy, transitions).
+    essential: bool = False
+    # Collapsible detail after the body: the first thing shortened when the comment is too long.
+    details: list[Details] = field(default_factory=list)
+
+    def render(self, max_rows: int | None = None) -> str:
+        parts = [f"### {self.title}", "", self.body]
+        for block in self.details:
+            parts += ["", block.render(max_rows)]
+        return "\n".join(parts)
 
 
 @dataclass
@@ -83,23 +109,22 @@ def nested(markdown: str) -> str:
     )
 
 
-def cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+def _command_env(root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
 
 
 def run_tenancy(root: Path, args: list[str], python: str = sys.executable) -> CommandRun:
     """``python -m tenancy.cli ARGS`` with ``root``'s own code first on the import path."""
     if not (root / "tenancy" / "cli.py").exists():
         return CommandRun(args, 127, "", "tenancy/cli.py does not exist", missing=True)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
-    }
     try:
         done = subprocess.run(
             [python, "-m", "tenancy.cli", *args],
             cwd=root,
-            env=env,
+            env=_command_env(root),
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT,
@@ -109,6 +134,169 @@ def run_tenancy(root: Path, args: list[str], python: str = sys.executable) -> Co
         return CommandRun(args, 124, "", f"timed out after {COMMAND_TIMEOUT}s")
     missing = done.returncode == 2 and "No such command" in done.stderr
     return CommandRun(args, done.returncode, done.stdout, done.stderr, missing=missing)
+
+
+# --- what the builders read ----------------------------------------------------------------------
+
+
+@dataclass
+class TenantChange:
+    """One changed tenant file, base → head (None: absent on that side)."""
+
+    tenant_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self.after if self.after is not None else (self.before or {})
+
+    def field_changes(self) -> list[tuple[str, Any, Any]]:
+        """(dotted field, old, new) for every field whose value differs."""
+        found: list[tuple[str, Any, Any]] = []
+
+        def walk(old: Any, new: Any, prefix: str) -> None:
+            if isinstance(old, dict) and isinstance(new, dict):
+                for key in sorted(set(old) | set(new), key=str):
+                    walk(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+            elif old != new:
+                found.append((prefix, old, new))
+
+        walk(self.before or {}, self.after or {}, "")
+        return found
+
+
+@dataclass
+class CommentContext:
+    env: str
+    base_ref: str
+    base_commit: str
+    head_commit: str
+    project_root: Path
+    tenants_dir: Path
+    settings: EnvironmentSettings | None = None
+    head_registry: Registry | None = None
+    validation_problems: list[str] = field(default_factory=list)
+    tenant_changes: list[TenantChange] = field(default_factory=list)
+    # The plans of the stacks compared (only the changed ones when keys are known).
+    base_plan: Plan | None = None
+    head_plan: Plan | None = None
+    base_run: CommandRun | None = None  # None: the base had no CLI (compared as empty)
+    head_run: CommandRun | None = None
+    base_note: str = ""
+    stack_diffs: list[Any] = field(default_factory=list)  # tenancy.plan.diff.StackDiff
+    unchanged_stacks: int = 0  # stacks whose content key is the same on both sides
+    # Policy results (CheckResult.to_json dicts); "preexisting" marks unchanged stacks.
+    policy: dict[str, Any] | None = None
+    policy_failure: str | None = None
+    policy_missing: bool = False
+
+    def tenant_stack(self, tenant_id: str) -> tuple[PlanStack | None, int | None]:
+        """The stack holding a tenant on the head side (or base, if gone) and its resource count."""
+        for plan in (self.head_plan, self.base_plan):
+            if plan is None:
+                continue
+            for stack in plan.stacks:
+                if stack.tenant == tenant_id:
+                    return stack, len(stack.resources)
+            platform = next((s for s in plan.stacks if s.tenant is None), None)
+            if platform is not None:
+                count = _free_tenant_resources(platform, tenant_id)
+                if count:
+                    return platform, count
+        return None, None
+
+
+def _free_tenant_resources(platform: PlanStack, tenant_id: str) -> int:
+    """Resources of a free tenant in the platform stack: its identity component (and children)
+    and its limits ConfigMap, by their logical names."""
+    mine = {f"{tenant_id}-identity", f"{tenant_id}-limits"}
+    by_urn = platform.by_urn()
+    count = 0
+    for r in platform.resources:
+        parent = by_urn.get(r.parent) if r.parent else None
+        if r.name in mine or (parent is not None and parent.name == f"{tenant_id}-identity"):
+            count += 1
+    return count
+
+
+SectionBuilder = Callable[[CommentContext], "Section | None"]
+# What a tenant line shows in its cost column; None until `tenancy cost` provides one.
+TenantCost = Callable[[CommentContext, TenantChange], "str | None"]
+tenant_cost_change: TenantCost | None = None
+
+
+# --- the summary ---------------------------------------------------------------------------------
+
+TIER_RANK = {"free": 0, "standard": 1, "enterprise": 2}
+
+
+def what_happens(change: TenantChange) -> str:
+    """The transition in a word (until `tenancy transitions` names them)."""
+    before, after = change.before, change.after
+    if before is None:
+        return "onboards"
+    if after is None:
+        return "is removed"
+    old_tier, new_tier = before.get("tier"), after.get("tier")
+    if old_tier != new_tier:
+        up = TIER_RANK.get(str(new_tier), -1) > TIER_RANK.get(str(old_tier), -1)
+        return f"{'upgrades' if up else 'downgrades'} ({code(old_tier)} → {code(new_tier)})"
+    old_status, new_status = before.get("status", "active"), after.get("status", "active")
+    if old_status != new_status:
+        return {"suspended": "suspends", "offboarding": "offboards", "active": "resumes"}.get(
+            str(new_status), f"status {code(old_status)} → {code(new_status)}"
+        )
+    return "changes"
+
+
+def placement_of(doc: dict[str, Any]) -> str:
+    tier = doc.get("tier")
+    if tier == "standard":
+        return f"shared cluster {code(doc.get('placement', '?'))}"
+    if tier == "enterprise":
+        return "dedicated cluster" + (", own project" if doc.get("dedicated_project") else "")
+    if tier == "free":
+        return "shared pool"
+    return "–"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return code(text if len(text) <= 60 else text[:59] + "…")
+
+
+def tenant_lines(ctx: CommentContext) -> list[str]:
+    if not ctx.tenant_changes:
+        return []
+    with_cost = tenant_cost_change is not None
+    header = "| tenant | what happens | tier | placement | resources |" + (
+        " monthly cost |" if with_cost else ""
+    )
+    lines = [header, "|---|---|---|---|---:|" + ("---:|" if with_cost else "")]
+    for change in ctx.tenant_changes:
+        doc = change.doc
+        _, count = ctx.tenant_stack(change.tenant_id)
+        row = (
+            f"| {code(change.tenant_id)} | {what_happens(change)} | {code(doc.get('tier', '?'))} | "
+            f"{placement_of(doc)} | {count if count is not None else '–'} |"
+        )
+        if with_cost:
+            row += f" {cell(tenant_cost_change(ctx, change) or '–')} |"
+        lines.append(row)
+    # Old -> new for every changed field of changed (not new, not removed) tenants.
+    changed = [c for c in ctx.tenant_changes if c.before is not None and c.after is not None]
+    for change in changed:
+        fields = change.field_changes()
+        if fields:
+            shown = "; ".join(
+                f"{code(path)} {_value(old)} → {_value(new)}" for path, old, new in fields[:12]
+            )
+            more = f"; and {len(fields) - 12} more" if len(fields) > 12 else ""
+            lines.append(f"\n- {code(change.tenant_id)}: {shown}{more}")
+    return lines
 
 
 # --- sections ------------------------------------------------------------------------------------
@@ -127,6 +315,10 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
         problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
+    return _validation(env, problems)
+
+
+def _validation(env: str, problems: list[str]) -> Section:
     if not problems:
         return Section(
             "Registry validation",
@@ -134,18 +326,29 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
             "passed",
             f"Every tenant file is valid for environment `{env}`, and no tenant file was deleted "
             "without first passing through `offboarding`.",
+            essential=True,
         )
     body = "\n".join(f"- {code(p)}" for p in problems)
     return Section(
-        "Registry validation", "failed", f"{len(problems)} problem(s)", body, blocking=True
+        "Registry validation",
+        "failed",
+        f"{len(problems)} problem(s)",
+        body,
+        blocking=True,
+        essential=True,
     )
 
 
-def plan_diff_section(
-    base: CommandRun | None, head: CommandRun, diff: CommandRun | None, base_note: str
-) -> Section:
+def build_validation(ctx: CommentContext) -> Section:
+    return _validation(ctx.env, ctx.validation_problems)
+
+
+def build_plan_diff(ctx: CommentContext) -> Section:
+    from tenancy.plan.diff import stack_details
+
     title = "Plan diff (base → head)"
-    if not head.ok:
+    head = ctx.head_run
+    if head is not None and not head.ok:
         return Section(
             title,
             "unavailable" if head.missing else "failed",
@@ -153,6 +356,7 @@ def plan_diff_section(
             "The head plan could not be made. " + head.failure(),
             blocking=True,
         )
+    base = ctx.base_run
     if base is not None and not base.ok:
         return Section(
             title,
@@ -161,73 +365,127 @@ def plan_diff_section(
             "The base plan could not be made, so there is nothing to compare with. "
             + base.failure(),
         )
-    if diff is None or not diff.ok:
-        failure = diff.failure() if diff is not None else "not run"
-        return Section(
-            title,
-            "unavailable" if diff is None or diff.missing else "failed",
-            "diff unavailable",
-            "The plans were made but could not be compared. " + failure,
-            blocking=True,
+    changed = [d for d in ctx.stack_diffs if not d.empty]
+    intro = [ctx.base_note] if ctx.base_note else []
+    if ctx.unchanged_stacks:
+        intro.append(
+            f"{ctx.unchanged_stacks} stack(s) have the same content key on both sides (same "
+            "tenant file, environment, code and dependencies), so their plans cannot differ and "
+            "are not compared."
         )
-    body = (base_note + "\n\n" if base_note else "") + (
-        nested(diff.stdout.strip()) or "No stack changes."
-    )
-    return Section(title, "passed", "computed", body)
-
-
-def policy_section(check: CommandRun | None, check_json: Path) -> Section:
-    title = "Policy"
-    if check is None:
-        return Section(
-            title,
-            "unavailable",
-            "not run",
-            "Not run: there is no head plan to check.",
-            blocking=True,
+    if not changed:
+        return Section(title, "passed", "no changes", "\n\n".join([*intro, "No stack changes."]))
+    table = ["| stack | added | removed | changed |", "|---|---:|---:|---:|"]
+    for d in changed:
+        note = " (new stack)" if d.stack_added else " (stack removed)" if d.stack_removed else ""
+        table.append(
+            f"| {code(d.name)}{note} | {len(d.added)} | {len(d.removed)} | {len(d.changed)} |"
         )
-    try:
-        result = json.loads(check_json.read_text(encoding="utf-8"))
-        summary = result["summary"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return Section(
-            title,
-            "unavailable" if check.missing else "failed",
-            "not available" if check.missing else "check failed",
-            "The policy pack could not be evaluated. " + check.failure(),
-            blocking=True,
-        )
-    mandatory, advisory, undecided = (
-        int(summary.get(k, 0)) for k in ("mandatory", "advisory", "undecided")
-    )
-    headline = f"{mandatory} mandatory, {advisory} advisory, {undecided} undecided"
-    rows = [("violation", v) for v in result.get("violations", [])] + [
-        ("undecided", v) for v in result.get("undecided", [])
-    ]
-    if not rows:
-        return Section(title, "passed", headline, "No policy violations.")
-    lines = [
-        f"**{headline}**",
-        "",
-        "| kind | level | policy | stack | tenant | resource | message |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for kind, v in rows:
-        resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
-        values = [v.get(k) for k in ("level", "policy", "stack", "tenant")] + [resource]
-        lines.append(
-            f"| {kind} | "
-            + " | ".join(code(x, table=True) for x in [*values, v.get("message")])
-            + " |"
-        )
-    failed = mandatory > 0 or check.returncode != 0
+    total = sum(len(d.added) + len(d.removed) + len(d.changed) for d in changed)
     return Section(
-        title, "failed" if failed else "passed", headline, "\n".join(lines), blocking=failed
+        title,
+        "passed",
+        f"{len(changed)} stack(s), {total} resource change(s)",
+        "\n\n".join([*intro, "\n".join(table)]),
+        details=[stack_details(d) for d in changed],
     )
 
 
-def cost_section() -> Section:
+POLICY_COLUMNS = "| level | policy | stack | tenant | resource | message |"
+
+
+def _policy_row(v: dict[str, Any]) -> str:
+    resource = str(v.get("urn") or "").rsplit("::", 1)[-1]
+    return (
+        "| "
+        + " | ".join(
+            code(x)
+            for x in (v.get("level"), v.get("policy"), v.get("stack"), v.get("tenant"), resource)
+        )
+        + f" | {code(v.get('message'))} |"
+    )
+
+
+def build_policy(ctx: CommentContext) -> Section:
+    title = "Policy"
+    if ctx.policy is None:
+        missing = ctx.policy_missing
+        return Section(
+            title,
+            "unavailable" if missing else "failed",
+            "not run" if missing else "check failed",
+            ctx.policy_failure or "Not run: there is no head plan to check.",
+            blocking=True,
+            essential=True,
+        )
+    results = ctx.policy
+    rows = [("violation", v) for v in results.get("violations", [])] + [
+        ("undecided", v) for v in results.get("undecided", [])
+    ]
+    new = [(k, v) for k, v in rows if not v.get("preexisting")]
+    old = [(k, v) for k, v in rows if v.get("preexisting")]
+
+    def count(kind: str, level: str | None, items) -> int:
+        return sum(1 for k, v in items if k == kind and (level is None or v.get("level") == level))
+
+    mandatory = count("violation", "mandatory", rows)
+    headline = (
+        f"{mandatory} mandatory, {count('violation', 'advisory', rows)} advisory, "
+        f"{count('undecided', None, rows)} undecided"
+    )
+    if not rows:
+        return Section(title, "passed", headline, "No policy violations.", essential=True)
+    lines = [f"**{headline}**"]
+    if new:
+        lines += [
+            "",
+            f"In the stacks this change touches ({len(new)}):",
+            "",
+            "| kind " + POLICY_COLUMNS,
+            "|---|---|---|---|---|---|---|",
+            *(f"| {k} {_policy_row(v)}" for k, v in new),
+        ]
+    if old:
+        # Already there before this change: one row per policy, so 1,000 stacks stay readable.
+        by_policy: dict[tuple[str, str, str], list[dict]] = {}
+        for kind, v in old:
+            by_policy.setdefault((kind, str(v.get("level")), str(v.get("policy"))), []).append(v)
+        lines += [
+            "",
+            f"Already there before this change, in stacks it does not touch ({len(old)}):",
+            "",
+            "| kind | level | policy | results | stacks | example |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for (kind, level, policy), items in sorted(by_policy.items()):
+            stacks = sorted({str(v.get("stack")) for v in items})
+            example = f"{stacks[0]}: {items[0].get('message')}"
+            lines.append(
+                f"| {kind} | {code(level)} | {code(policy)} | {len(items)} | {len(stacks)} | "
+                f"{code(example[:160])} |"
+            )
+    failed = mandatory > 0 or bool(results.get("failed"))
+    return Section(
+        title,
+        "failed" if failed else "passed",
+        headline,
+        "\n".join(lines),
+        blocking=failed,
+        essential=True,
+    )
+
+
+def build_cost(ctx: CommentContext) -> Section:
     return Section("Cost", "later", "not yet available", COST_NOTE)
+
+
+# Reading order. Other sections (transitions, cost) plug in here.
+SECTION_BUILDERS: list[SectionBuilder] = [
+    build_validation,
+    build_plan_diff,
+    build_policy,
+    build_cost,
+]
 
 
 # --- the document --------------------------------------------------------------------------------
@@ -235,96 +493,94 @@ def cost_section() -> Section:
 ICONS = {"passed": "✅", "failed": "❌", "unavailable": "⚠️", "later": "⏳"}
 
 
-def render(
-    sections: list[Section], base_ref: str, base_commit: str, head_commit: str, env: str
-) -> str:
+def render_summary(ctx: CommentContext, sections: list[Section]) -> str:
+    from tenancy.plan.diff import alerts, render_alerts
+
     lines = [
         MARKER,
         "## Tenancy pull-request report",
         "",
-        f"Base `{base_ref}` (`{base_commit[:12]}`) → head `{head_commit[:12]}`, environment "
-        f"`{env}`.",
+        f"Base `{ctx.base_ref}` (`{ctx.base_commit[:12]}`) → head `{ctx.head_commit[:12]}`, "
+        f"environment `{ctx.env}`.",
         "",
-        "| check | result |",
-        "|---|---|",
     ]
+    lines += render_alerts(alerts([d for d in ctx.stack_diffs if not d.empty]))
+    tenants = tenant_lines(ctx)
+    if tenants:
+        lines += [*tenants, ""]
+    elif ctx.stack_diffs:
+        lines += ["No tenant file changed.", ""]
+    lines += ["| check | result |", "|---|---|"]
     lines += [f"| {s.title} | {ICONS[s.status]} {cell(s.headline)} |" for s in sections]
+    return "\n".join(lines)
+
+
+def render(ctx: CommentContext, sections: list[Section], limit: int = MAX_CHARS) -> str:
+    """The whole document within ``limit``: plan details shortened first, essentials never."""
+    summary = render_summary(ctx, sections)
+    for step in DETAIL_STEPS:
+        text = "\n\n".join([summary, *(s.render(step) for s in sections)]) + "\n"
+        if len(text) <= limit:
+            return text
+    # Still too long: drop the non-essential sections' bodies, keeping their headline.
+    parts = [summary]
     for s in sections:
-        lines += ["", f"### {s.title}", "", s.body]
-    text = "\n".join(lines) + "\n"
-    if len(text) > MAX_CHARS:
-        note = (
-            "\n\n_(report truncated: too long for one comment; run `tenancy pr-comment` "
-            "locally for all of it)_\n"
-        )
-        text = text[: MAX_CHARS - len(note)] + note
-    return text
+        if s.essential:
+            parts.append(s.render(0))
+        else:
+            parts.append(
+                f"### {s.title}\n\n_{cell(s.headline)}: left out to fit one comment; run "
+                "`tenancy pr-comment` locally for all of it._"
+            )
+    return "\n\n".join(parts) + "\n"
+
+
+def build_sections(ctx: CommentContext) -> list[Section]:
+    return [s for s in (builder(ctx) for builder in SECTION_BUILDERS) if s is not None]
 
 
 def build_pr_comment(
-    base_ref: str, env: str, project_root: Path, tenants_dir: Path, python: str = sys.executable
-) -> PrComment:
-    project_root = Path(project_root).resolve()
-    tenants_dir = Path(tenants_dir).resolve()
-    root = git.repo_root(project_root)
-    base_commit = git.merge_base(base_ref, root)
-    head_commit = git.run_git(["rev-parse", "HEAD"], root).strip()
-    project_rel = git.relative_to_repo(project_root, root)
-    tenants_rel = (
-        tenants_dir.relative_to(project_root)
-        if tenants_dir.is_relative_to(project_root)
-        else Path("tenants")
-    )
-
-    sections = [validation_section(env, project_root, tenants_dir, base_ref)]
-    with tempfile.TemporaryDirectory(prefix="tenancy-pr-") as tmp:
-        base_json, head_json, check_json = (
-            Path(tmp) / n for n in ("base.json", "head.json", "check.json")
-        )
-        head = run_tenancy(
-            project_root,
-            ["plan", "--env", env, "--tenants", str(tenants_dir), "--json", str(head_json)],
-            python,
-        )
-        base, base_note = _base_plan(
-            base_commit, root, project_rel, tenants_rel, env, base_json, python
-        )
-        diff = None
-        if head.ok and (base is None or base.ok):
-            diff = run_tenancy(project_root, ["diff", str(base_json), str(head_json)], python)
-        sections.append(plan_diff_section(base, head, diff, base_note))
-        check = (
-            run_tenancy(
-                project_root,
-                ["check", "--env", env, "--plan", str(head_json), "--json", str(check_json)],
-                python,
-            )
-            if head.ok
-            else None
-        )
-        sections.append(policy_section(check, check_json))
-    sections.append(cost_section())
-    return PrComment(render(sections, base_ref, base_commit, head_commit, env), sections)
-
-
-def _base_plan(
-    base_commit: str,
-    root: Path,
-    project_rel: str,
-    tenants_rel: Path,
+    base_ref: str,
     env: str,
-    out: Path,
-    python: str,
-) -> tuple[CommandRun | None, str]:
-    """The base's plan, by the base's own code. A base without the CLI had nothing planned."""
-    with git.temporary_worktree(base_commit, root) as tree:
-        base_root = tree / project_rel
-        if not (base_root / "tenancy" / "cli.py").exists():
-            out.write_text(json.dumps(EMPTY_PLAN), encoding="utf-8")
-            return None, "_The base has no `tenancy` CLI yet, so it is compared as an empty plan._"
-        run = run_tenancy(
-            base_root,
-            ["plan", "--env", env, "--tenants", str(base_root / tenants_rel), "--json", str(out)],
-            python,
-        )
-        return run, ""
+    project_root: Path,
+    tenants_dir: Path,
+    python: str = sys.executable,
+    cache_dir: Path | None = None,
+) -> PrComment:
+    from tenancy.automation.pr_data import gather
+
+    ctx = gather(base_ref, env, Path(project_root), Path(tenants_dir), python, cache_dir)
+    sections = build_sections(ctx)
+    return PrComment(render(ctx, sections), sections)
+
+
+def plan_with_base_code(
+    base_root: Path, args: list[str], python: str
+) -> tuple[CommandRun, Plan | None, str]:
+    """Run the base's own ``tenancy plan`` and read what it wrote (the last ``--json`` arg)."""
+    out = Path(args[args.index("--json") + 1])
+    run = run_tenancy(base_root, args, python)
+    if not run.ok:
+        return run, None, ""
+    from domain.plan_model import PlanFormatError
+
+    try:
+        return run, Plan.read(out), ""
+    except PlanFormatError as exc:
+        return CommandRun(args, 1, "", str(exc)), None, ""
+
+
+def empty_plan_file(path: Path) -> None:
+    path.write_text(json.dumps(EMPTY_PLAN), encoding="utf-8")
+
+
+__all__ = [
+    "COST_NOTE",
+    "MARKER",
+    "SECTION_BUILDERS",
+    "CommentContext",
+    "PrComment",
+    "Section",
+    "build_pr_comment",
+    "validation_section",
+]

@@ -141,6 +141,41 @@ def status_command(
         raise typer.Exit(code=1)
 
 
+@db_app.command("freeze")
+def freeze_command(
+    tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
+    dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
+) -> None:
+    """Refuse the tenant's writes in this database (waits for the writes in flight). Idempotent."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.datamove import check_tenant_id
+    from tenancy.db.freeze import freeze
+
+    with _failures_exit_non_zero(dsn):
+        check_tenant_id(tenant)
+        state = freeze(dsn, tenant)
+    _out().print(
+        Text(f"tenant {tenant} is {state.state} in {describe_dsn(dsn)} (freeze {state.freeze_id})")
+    )
+
+
+@db_app.command("unfreeze")
+def unfreeze_command(
+    tenant: str = typer.Argument(..., help="tenant id, as in tenants/<id>.yaml"),
+    dsn: str = typer.Option(..., "--dsn", help=_DSN_HELP),
+) -> None:
+    """Accept the tenant's writes again in this database. An export taken under the freeze can
+    no longer be purged (its rows may change from now on)."""
+    from tenancy.db.connection import describe_dsn
+    from tenancy.db.datamove import check_tenant_id
+    from tenancy.db.freeze import unfreeze
+
+    with _failures_exit_non_zero(dsn):
+        check_tenant_id(tenant)
+        state = unfreeze(dsn, tenant)
+    _out().print(Text(f"tenant {tenant} is {state.state} in {describe_dsn(dsn)}"))
+
+
 def _print_table_result(result: TableResult) -> None:
     verbs = {
         "copied": "copied and verified",
@@ -183,6 +218,11 @@ def migrate_data_command(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="show what would be copied and write nothing"
     ),
+    freeze: bool = typer.Option(
+        False,
+        "--freeze",
+        help="freeze the tenant's writes in the source first (a real run needs the freeze)",
+    ),
 ) -> None:
     """Copy one tenant's rows from the shared database to its dedicated one (Free→Standard)."""
     from tenancy.db.connection import describe_dsn
@@ -196,7 +236,13 @@ def migrate_data_command(
     )
     with _failures_exit_non_zero(from_dsn, to_dsn):
         report = migrate_data(
-            tenant, from_dsn, to_dsn, resume=resume, dry_run=dry_run, on_table=_print_table_result
+            tenant,
+            from_dsn,
+            to_dsn,
+            resume=resume,
+            dry_run=dry_run,
+            on_table=_print_table_result,
+            freeze=freeze,
         )
     _print_migration_summary(report)
 

@@ -9,6 +9,12 @@ How it stays safe:
   verified or not touched. ``resume`` skips tables recorded earlier after re-verifying them.
 * Everything that can be checked before writing is checked before writing: the DSNs, the tenant,
   the schema versions and column lists on both sides, and an empty target.
+* The tenant must be frozen in the source (migration 0005: ``tenancy db freeze``, or
+  ``freeze=True``): the database refuses its writes, so the snapshot is the live data. At the end
+  every table is fingerprinted again, live, under a lock that keeps the freeze in place, and only
+  if all match is the export recorded, with its freeze id and per-table fingerprints (what the
+  purge compares). The target's tenant record is held frozen under the same freeze until the
+  upgrade opens it.
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ from tenancy.db.catalog import Fingerprint, TenantTable
 from tenancy.db.connection import connect, describe_dsn, set_tenant
 from tenancy.db.errors import (
     InvalidTenant,
+    NotFrozen,
     SameDatabase,
     SchemaMismatch,
     TargetNotEmpty,
     UnknownTenant,
     VerificationFailed,
 )
+from tenancy.db.freeze import freeze as write_freeze
+from tenancy.db.freeze import read_state
 
 BATCH_ROWS = 1000
 _TENANT_ID = re.compile(ID_PATTERN)
@@ -55,6 +64,8 @@ class DataMigrationReport:
     target: str
     dry_run: bool
     tables: list[TableResult] = field(default_factory=list)
+    freeze_id: str | None = None
+    export_id: int | None = None
 
     @property
     def total_rows(self) -> int:
@@ -76,7 +87,10 @@ def migrate_data(
     resume: bool = False,
     dry_run: bool = False,
     on_table: Callable[[TableResult], None] | None = None,
+    freeze: bool = False,
 ) -> DataMigrationReport:
+    """Copy, verify and record. ``freeze`` freezes the tenant in the source first; without it a
+    real run refuses a tenant that is not frozen (a dry run does not need the freeze)."""
     check_tenant_id(tenant)
     report = DataMigrationReport(tenant, describe_dsn(from_dsn), describe_dsn(to_dsn), dry_run)
     with connect(from_dsn, "source") as src, connect(to_dsn, "target") as dst:
@@ -84,20 +98,29 @@ def migrate_data(
         set_tenant(src, tenant)
         set_tenant(dst, tenant)
         tables = _matching_schema(src, dst)
+        if freeze and not dry_run:
+            _require_tenant(src, tenant)
+            write_freeze(from_dsn, tenant, role="source")
         src.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         src.read_only = True
         with src.transaction():
             _require_tenant(src, tenant)
             _refuse_other_tenants(dst, tables, tenant)
+            if not dry_run:
+                report.freeze_id = _require_frozen(src, tenant)
             recorded = _copy_records(dst, tenant)
             _refuse_unexpected_target_rows(dst, tables, tenant, recorded, resume)
+            if not dry_run:
+                with dst.transaction():
+                    _ensure_tenant_record(src, dst, tenant)
+                    _hold_target_frozen(dst, tenant, report.freeze_id, bool(recorded))
             for table in tables:
                 result = _migrate_table(src, dst, table, tenant, recorded, dry_run, report.source)
                 report.tables.append(result)
                 if on_table:
                     on_table(result)
         if not dry_run:
-            _record_export(src, tenant, report)
+            _record_export(src, tables, tenant, report)
     return report
 
 
@@ -163,6 +186,34 @@ def _require_tenant(src: psycopg.Connection, tenant: str) -> None:
     row = src.execute("SELECT 1 FROM public.tenants WHERE id = %s", [tenant]).fetchone()
     if row is None:
         raise UnknownTenant(f"tenant '{tenant}' does not exist in the source database")
+
+
+def _require_frozen(src: psycopg.Connection, tenant: str) -> str:
+    state = read_state(src, tenant)
+    if state.state == "open" or state.freeze_id is None:
+        raise NotFrozen(
+            f"tenant '{tenant}' is not frozen in the source database: its services could write "
+            f"during the copy. Freeze it first (`tenancy db freeze {tenant} --dsn ...`, or "
+            "migrate-data --freeze); a dry run needs no freeze"
+        )
+    return state.freeze_id
+
+
+def _hold_target_frozen(
+    dst: psycopg.Connection, tenant: str, freeze_id: str | None, has_copies: bool
+) -> None:
+    """Nothing may write to the copy before the upgrade opens it: the target's record is held
+    under the source's freeze (a record that provisioning created open is frozen too)."""
+    if has_copies and read_state(dst, tenant).accepts_writes:
+        raise TargetNotEmpty(
+            f"the target's copy of tenant '{tenant}' accepts writes: it is live, and is never "
+            "copied over"
+        )
+    dst.execute(
+        "UPDATE public.tenants SET write_state = 'frozen', write_freeze_id = %s::uuid, "
+        "write_state_since = now() WHERE id = %s AND write_state <> 'moved'",
+        [freeze_id, tenant],
+    )
 
 
 def _copy_records(dst: psycopg.Connection, tenant: str) -> dict[str, Fingerprint]:
@@ -258,7 +309,6 @@ def _migrate_table(
         return TableResult(table.display, source.rows, source.checksum, "would-copy")
 
     with dst.transaction():
-        _ensure_tenant_record(src, dst, tenant)
         _copy_rows(src, dst, table, tenant)
         target = catalog.fingerprint(dst, table, tenant)
         if target != source:
@@ -331,13 +381,46 @@ def _stream_as_text(
 
 
 # --- after everything verified ------------------------------------------------------------------
-def _record_export(src: psycopg.Connection, tenant: str, report: DataMigrationReport) -> None:
-    """Tell the source that this tenant has a verified copy: purge-tenant-data requires it."""
+def _record_export(
+    src: psycopg.Connection, tables: list[TenantTable], tenant: str, report: DataMigrationReport
+) -> None:
+    """Verify the copy against the live source, still under the same freeze, then tell the source
+    that this tenant has a verified copy: purge-tenant-data requires it and compares with it."""
     src.read_only = False
     src.isolation_level = None
+    copied = {t.table: Fingerprint(t.rows, t.checksum) for t in report.tables}
     with src.transaction():
-        src.execute(
-            "INSERT INTO tenancy_ops.tenant_exports (tenant_id, target, table_count, row_count) "
-            "VALUES (%s, %s, %s, %s)",
-            [tenant, report.target, len(report.tables), report.total_rows],
-        )
+        # FOR SHARE: nobody unfreezes the tenant until this export is recorded.
+        state = read_state(src, tenant, lock="FOR SHARE")
+        if state.freeze_id != report.freeze_id or state.state == "open":
+            raise NotFrozen(
+                f"tenant '{tenant}' was unfrozen or re-frozen during the copy (freeze "
+                f"{report.freeze_id}, now {state.state} {state.freeze_id}); nothing was recorded"
+            )
+        live = {t.display: catalog.fingerprint(src, t, tenant) for t in tables}
+        differ = sorted(name for name in live if live[name] != copied.get(name))
+        if differ:
+            raise VerificationFailed(
+                f"the live rows of tenant '{tenant}' differ from the copy in: {', '.join(differ)}"
+            )
+        existing = src.execute(
+            "SELECT id FROM tenancy_ops.tenant_exports WHERE tenant_id = %s AND target = %s "
+            "AND freeze_id = %s::uuid AND purged_at IS NULL ORDER BY id DESC LIMIT 1",
+            [tenant, report.target, report.freeze_id],
+        ).fetchone()
+        if existing is not None:  # a re-run under the same freeze: the rows cannot have changed
+            report.export_id = int(existing[0])
+            return
+        row = src.execute(
+            "INSERT INTO tenancy_ops.tenant_exports "
+            "(tenant_id, target, table_count, row_count, freeze_id) "
+            "VALUES (%s, %s, %s, %s, %s::uuid) RETURNING id",
+            [tenant, report.target, len(report.tables), report.total_rows, report.freeze_id],
+        ).fetchone()
+        report.export_id = int(row[0])  # type: ignore[index]
+        with src.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO tenancy_ops.tenant_export_tables "
+                "(export_id, table_name, row_count, checksum) VALUES (%s, %s, %s, %s)",
+                [(report.export_id, name, f.rows, f.checksum) for name, f in live.items()],
+            )

@@ -44,3 +44,7 @@ class SameDatabase(DatabaseToolError):
 
 class PurgeRefused(DatabaseToolError):
     pass
+
+
+class NotFrozen(DatabaseToolError):
+    pass

@@ -35,7 +35,7 @@ def test_register_adds_the_commands_with_their_options(app):
     assert options["preview"] == options["up"] == common
     assert options["refresh"] == common | {"--preview-only"}
     assert options["destroy"] == common | {"--destroy-platform"}
-    assert options["pr-comment"] == {"--base", "--env", "--output", "--tenants"}
+    assert options["pr-comment"] == {"--base", "--env", "--output", "--tenants", "--cache-dir"}
 
 
 def test_up_runs_the_selected_stacks_and_prints_the_summary(app, fake, tenants_dir):

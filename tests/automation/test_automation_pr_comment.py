@@ -7,6 +7,7 @@ The plan-diff and policy tests run the project's real ``tenancy plan``, ``tenanc
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -15,6 +16,7 @@ from automation_fakes import GitRepo, write_tenants
 from typer.testing import CliRunner
 
 from domain import PROJECT_ROOT
+from domain.registry import load_registry
 from tenancy.automation import cli as automation_cli
 from tenancy.automation.pr_comment import (
     COST_NOTE,
@@ -69,7 +71,7 @@ def section(comment: PrComment, title: str):
     return next(s for s in comment.sections if s.title == title)
 
 
-# --- the document ---------------------------------------------------------------------------------
+# --- the document --------------------------------------------------------------------------------
 
 
 def test_the_document_is_marked_and_has_every_section_in_order(comment):
@@ -102,7 +104,7 @@ def test_the_policy_result_comes_from_tenancy_check(comment):
     assert re.fullmatch(r"\d+ mandatory, \d+ advisory, \d+ undecided", policy.headline)
 
 
-# --- validation -----------------------------------------------------------------------------------
+# --- validation ----------------------------------------------------------------------------------
 
 
 def test_deleting_an_active_tenant_fails_validation(project_repo):
@@ -120,7 +122,7 @@ def test_registry_problems_are_listed(project_repo):
     assert result.status == "failed" and "broken.yaml" in result.body
 
 
-# --- a tree without the commands ------------------------------------------------------------------
+# --- a tree without the commands -----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -157,3 +159,131 @@ def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
     monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
     result = CliRunner().invoke(app, ["pr-comment", "--base", "origin/nowhere"])
     assert result.exit_code == 2 and "origin/nowhere" in result.output
+
+
+# --- reading order, limits and the cache ---------------------------------------------------------
+
+
+def test_the_changed_tenant_comes_first_with_its_old_and_new_values(comment):
+    text = comment.markdown
+    row = next(x for x in text.splitlines() if x.startswith("| `globex` |"))
+    assert "| changes | `standard` | shared cluster `pool-a` | 82 |" in row
+    assert "`subdomain` (unset) → `globex-app`" in text
+    assert text.index("| `globex` |") < text.index("| check | result |")
+
+
+def test_a_warm_cache_gives_the_same_comment_as_a_cold_one(pr_repo, tmp_path):
+    cold_dir = tmp_path / "cache"
+    cold = build_pr_comment(
+        "main", "dev", pr_repo.path, pr_repo.path / "tenants", cache_dir=cold_dir
+    )
+    stored = sorted(p.name for p in cold_dir.rglob("*.json"))
+    assert stored, "the cold run fills the cache"
+    warm = build_pr_comment(
+        "main", "dev", pr_repo.path, pr_repo.path / "tenants", cache_dir=cold_dir
+    )
+    assert warm.markdown == cold.markdown
+    assert sorted(p.name for p in cold_dir.rglob("*.json")) == stored  # nothing new was planned
+
+
+def test_only_stacks_whose_key_differs_are_compared(comment):
+    plan = section(comment, "Plan diff (base → head)")
+    assert "have the same content key on both sides" in plan.body
+    assert "dev.initech" not in plan.body and "`dev`" not in plan.body
+
+
+def test_policy_results_of_untouched_stacks_are_marked_as_already_there(pr_repo, tmp_path):
+    from tenancy.automation.pr_data import gather
+
+    ctx = gather("main", "dev", pr_repo.path, pr_repo.path / "tenants", cache_dir=tmp_path / "c")
+    results = ctx.policy["violations"] + ctx.policy["undecided"]
+    assert results, "the sample has at least one advisory or undecided result"
+    for result in results:
+        assert result["preexisting"] == (result["stack"] != "dev.globex")
+
+
+@pytest.fixture(scope="module")
+def sample_plan():
+    """The sample registry's coinbase stack, planned once (a template for new tenants)."""
+    from support import SAMPLE_TENANTS
+
+    from domain.environment import load_environment
+    from domain.stacks import select_stacks
+    from tenancy.plan.engine import plan_stacks
+
+    settings = load_environment("dev")
+    sample = load_registry(SAMPLE_TENANTS, settings)
+    return plan_stacks(select_stacks(sample, "dev", ["coinbase"]), settings, sample, workers=1)
+
+
+def _many_new_tenants_context(sample_plan, count: int):
+    """A context as `gather` makes it for `count` new standard tenants, without planning them."""
+    import copy
+
+    from domain.plan_model import Plan
+    from tenancy.automation.pr_comment import CommentContext, TenantChange
+    from tenancy.plan.diff import diff_stacks
+
+    template = sample_plan.stack("dev.coinbase")
+    stacks, changes = [], []
+    for i in range(count):
+        tid = f"newco{i:02d}"
+        data = copy.deepcopy(template.to_dict())
+        text = json.dumps(data).replace("coinbase", tid)
+        stack = Plan.from_dict({"stacks": [json.loads(text)]}).stacks[0]
+        stacks.append(stack)
+        changes.append(
+            TenantChange(tid, None, {"id": tid, "tier": "standard", "placement": "pool-a"})
+        )
+    ctx = CommentContext("dev", "main", "a" * 40, "b" * 40, PROJECT_ROOT, PROJECT_ROOT / "tenants")
+    ctx.tenant_changes = changes
+    ctx.head_plan = Plan(stacks)
+    ctx.base_plan = Plan([])
+    ctx.stack_diffs = [diff_stacks(None, s) for s in stacks]
+    violations = [
+        {
+            "policy": "gcs-require-versioning",
+            "level": "advisory",
+            "stack": s.name,
+            "tenant": s.tenant,
+            "urn": s.resources[0].urn,
+            "message": "versioning is off",
+            "preexisting": False,
+        }
+        for s in stacks
+    ]
+    ctx.policy = {"violations": violations, "undecided": [], "failed": False}
+    return ctx
+
+
+def test_31_new_tenants_fit_one_comment_without_cutting_what_matters(sample_plan):
+    from tenancy.automation.pr_comment import GITHUB_LIMIT, build_sections, render
+
+    ctx = _many_new_tenants_context(sample_plan, 31)
+    sections = build_sections(ctx)
+    text = render(ctx, sections)
+    assert len(text) <= GITHUB_LIMIT
+    assert text.count("<details>") == text.count("</details>") > 0
+    # The summary, validation and policy sections are whole; the details were shortened.
+    assert sum(1 for line in text.splitlines() if line.startswith("| `newco")) == 31
+    policy = next(s for s in sections if s.title == "Policy")
+    assert policy.render() in text
+    validation = next(s for s in sections if s.title == "Registry validation")
+    assert validation.render() in text
+    assert "shortened to fit one comment" in text
+    full = "\n\n".join(s.render() for s in sections)
+    assert len(full) > GITHUB_LIMIT, "the test must exercise shortening"
+
+
+def test_when_even_no_details_is_too_long_only_non_essential_sections_go(sample_plan):
+    from tenancy.automation.pr_comment import build_sections, render
+
+    ctx = _many_new_tenants_context(sample_plan, 3)
+    sections = build_sections(ctx)
+    from tenancy.automation.pr_comment import render_summary
+
+    no_rows = "\n\n".join([render_summary(ctx, sections), *(s.render(0) for s in sections)])
+    text = render(ctx, sections, limit=len(no_rows))
+    assert "left out to fit one comment" in text
+    assert next(s for s in sections if s.title == "Policy").render() in text
+    assert text.count("<details>") == text.count("</details>")

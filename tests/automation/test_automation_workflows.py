@@ -77,6 +77,13 @@ def test_pull_request_workflow():
         if s.get("uses", "").startswith("actions/github-script@")
     )
     assert MARKER in script and "updateComment" in script and "createComment" in script
+    # The plan cache is the workflow cache, at the directory the commands use.
+    cache = next(
+        s
+        for s in workflow["jobs"]["report"]["steps"]
+        if s.get("uses", "").startswith("actions/cache@")
+    )
+    assert cache["with"]["path"] == workflow["jobs"]["report"]["env"]["TENANCY_CACHE_DIR"]
     # No cloud credentials anywhere in the pull-request path.
     text = (WORKFLOWS / "pull-request.yml").read_text()
     assert (

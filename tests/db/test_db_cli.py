@@ -20,6 +20,7 @@ def _top_level_app() -> typer.Typer:
     app = typer.Typer()
     app.command("migrate-data")(migrate_data_command)
     app.command("purge-tenant-data")(purge_tenant_data_command)
+    app.add_typer(db_app, name="db")
     return app
 
 
@@ -112,6 +113,11 @@ def test_migrate_data_dry_run_then_real_run_then_refusal(source_and_target) -> N
     assert dry.exit_code == 0, dry.output
     assert "itineraries: would copy 2 rows" in dry.output and "nothing was written" in dry.output
 
+    unfrozen = runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target])
+    assert unfrozen.exit_code == 1 and "'acme-co' is not frozen" in unfrozen.output
+
+    frozen = runner.invoke(app, ["db", "freeze", "acme-co", "--dsn", source])
+    assert frozen.exit_code == 0 and "tenant acme-co is frozen" in frozen.output, frozen.output
     real = runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target])
     assert real.exit_code == 0, real.output
     assert "comments: copied and verified 4 rows" in real.output
@@ -126,7 +132,7 @@ def test_migrate_data_dry_run_then_real_run_then_refusal(source_and_target) -> N
     )
     assert resumed.exit_code == 0, resumed.output
     assert "verified (copied earlier)" in resumed.output
-    _no_secrets(dry.output + real.output + again.output + resumed.output)
+    _no_secrets(dry.output + frozen.output + real.output + again.output + resumed.output)
 
 
 def test_migrate_data_errors_name_the_reason(source_and_target, pg_cluster) -> None:
@@ -150,10 +156,10 @@ def test_migrate_data_errors_name_the_reason(source_and_target, pg_cluster) -> N
 def test_purge_needs_confirmation_and_respects_retention(source_and_target) -> None:
     source, target = source_and_target
     app = _top_level_app()
-    assert (
-        runner.invoke(app, ["migrate-data", "acme-co", "--from", source, "--to", target]).exit_code
-        == 0
+    moved = runner.invoke(
+        app, ["migrate-data", "acme-co", "--from", source, "--to", target, "--freeze"]
     )
+    assert moved.exit_code == 0, moved.output
 
     declined = runner.invoke(
         app, ["purge-tenant-data", "acme-co", "--dsn", source], input="globex\n"

@@ -135,12 +135,31 @@ def test_policies_check_reads_and_writes_against_the_tenant_setting(
             "FROM pg_policy WHERE polrelid = %s",
             [table.oid],
         ).fetchall()
-    assert policies, f"{table.display} has no policy"
-    for command, permissive, using, with_check in policies:
+    isolation = [p for p in policies if p[1]]
+    assert isolation, f"{table.display} has no policy"
+    for command, permissive, using, with_check in isolation:
         assert command == "*" and permissive
         for expression in (using, with_check):
             assert expression and "current_setting('app.current_tenant'::text, true)" in expression
             assert "tenant_id" in expression
+
+
+def test_restrictive_policies_are_exactly_the_write_freeze(
+    db: IsolationDb, table: TenantTable
+) -> None:
+    """Migration 0005: every tenant-owned table refuses the services' writes of a frozen tenant."""
+    with db.admin() as conn:
+        restrictive = conn.execute(
+            "SELECT polcmd, pg_get_expr(coalesce(polwithcheck, polqual), polrelid), "
+            "array(SELECT rolname FROM pg_roles WHERE oid = ANY(polroles)) "
+            "FROM pg_policy WHERE polrelid = %s AND NOT polpermissive ORDER BY polcmd",
+            [table.oid],
+        ).fetchall()
+    assert [r[0] for r in restrictive] == ["a", "d", "w"], (
+        f"{table.display}: add the tenant_write_freeze_insert/update/delete policies (0005)"
+    )
+    for _, expression, roles in restrictive:
+        assert expression == "tenant_accepts_writes()" and roles == ["tenancy_app"]
 
 
 def test_app_role_does_not_own_tables_and_cannot_bypass(

@@ -29,7 +29,9 @@ def _rows(pg_cluster, db: str, tenant: str) -> dict[str, int]:
 
 def _migrated(pg_cluster, create_migrated_database, shared: str, days_ago: int) -> None:
     target = create_migrated_database("purge_target")
-    migrate_data(GONE, pg_cluster.migrator_dsn(shared), pg_cluster.migrator_dsn(target))
+    migrate_data(
+        GONE, pg_cluster.migrator_dsn(shared), pg_cluster.migrator_dsn(target), freeze=True
+    )
     with pg_cluster.admin(shared) as conn:
         conn.execute(
             "UPDATE tenancy_ops.tenant_exports SET verified_at = now() - make_interval(days => %s)",

@@ -1,0 +1,91 @@
+"""The plan cache: each stack's plan stored under its content key, its policy results under the
+policy key (``tenancy.plan.keys``).
+
+A key names the content of everything a plan depends on, so an entry is never stale: changed
+inputs make a different key. Entries are written atomically (temporary file + rename), so
+concurrent writers (two sides of a pull request, parallel CI jobs) never leave half a file.
+
+Location: ``--cache-dir``, else ``$TENANCY_CACHE_DIR``, else ``build/plan-cache`` in the project
+(gitignored). In CI the workflow caches the directory (``.github/workflows/pull-request.yml``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from domain.plan_model import PlanFormatError, PlanStack
+
+ENV_VAR = "TENANCY_CACHE_DIR"
+DISABLE_VALUES = {"", "0", "off", "none"}
+
+
+def default_cache_dir(project_root: Path) -> Path | None:
+    """``$TENANCY_CACHE_DIR`` (``off`` disables the cache), else ``build/plan-cache``."""
+    configured = os.environ.get(ENV_VAR)
+    if configured is not None:
+        return None if configured.strip().lower() in DISABLE_VALUES else Path(configured)
+    return Path(project_root) / "build" / "plan-cache"
+
+
+class PlanCache:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / f"{key}.json"
+
+    def _read(self, kind: str, key: str) -> Any | None:
+        try:
+            text = self._path(kind, key).read_text(encoding="utf-8")
+            return json.loads(text)
+        except (OSError, ValueError):
+            return None  # absent or unreadable: planned again, and overwritten
+
+    def _write(self, kind: str, key: str, data: Any) -> None:
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    # --- plans ---
+
+    def get_plan(self, key: str, name: str) -> PlanStack | None:
+        data = self._read("plans", key)
+        if not isinstance(data, dict) or data.get("name") != name:
+            self.misses += 1
+            return None
+        try:
+            stack = PlanStack.from_dict(data)
+        except (PlanFormatError, KeyError, TypeError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        stack.key = key
+        return stack
+
+    def put_plan(self, key: str, stack: PlanStack) -> None:
+        data = stack.to_dict()
+        data["key"] = key
+        self._write("plans", key, data)
+
+    # --- policy results ---
+
+    def get_results(self, key: str) -> list[dict[str, Any]] | None:
+        data = self._read("checks", key)
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            return None
+        return data["results"]
+
+    def put_results(self, key: str, results: list[dict[str, Any]]) -> None:
+        self._write("checks", key, {"results": results})

@@ -1,0 +1,191 @@
+"""Content keys: one hash per stack of everything its offline plan depends on.
+
+A stack's plan is a pure function of
+- its tenant file (the platform stack: every free tenant's file, since it builds them all),
+- the environment file ``Pulumi.<env>.yaml`` and the project file ``Pulumi.yaml``,
+- the code: the program, components, domain, policies, migrations and the plan engine
+  (``tenancy/plan``, ``tenancy/checks``), and ``__main__.py``,
+- the pinned dependency versions (``pyproject.toml``) and the versions actually installed,
+- the Python version and this key scheme's version.
+
+Two stacks with the same key have the same plan, so a cached plan can be reused and a stack whose
+key is the same on the base and head sides of a pull request cannot have changed. The policy key
+adds what the policy pack reads besides the stack's own resources (``policy_key``).
+
+Keys are computed from files only (no planning), by the head's code for both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SCHEME = "tenancy-plan-key/1"
+# Directories (relative to the project root) whose files are code the plan depends on.
+CODE_DIRS = (
+    "program",
+    "components",
+    "domain",
+    "policies",
+    "migrations",
+    "tenancy/plan",
+    "tenancy/checks",
+)
+CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
+# Installed distributions whose behaviour the plan depends on (their versions join the key).
+DISTRIBUTIONS = (
+    "pulumi",
+    "pulumi-gcp",
+    "pulumi-kubernetes",
+    "pulumi-temporalcloud",
+    "pulumi-random",
+    "pulumi-policy",
+    "pydantic",
+    "ruamel.yaml",
+    "protobuf",
+)
+_SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+def _digest(parts: Iterable[bytes | str]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))  # length-prefixed: no two framings collide
+        h.update(data)
+    return h.hexdigest()
+
+
+def _code_files(root: Path) -> list[Path]:
+    files: list[Path] = []
+    for relative in CODE_DIRS:
+        top = root / relative
+        for directory, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+            files += [Path(directory, n) for n in sorted(names) if not n.endswith(_SKIP_SUFFIXES)]
+    files += [root / name for name in CODE_FILES if (root / name).exists()]
+    return files
+
+
+def code_digest(root: Path) -> str:
+    """Every code file's path and bytes (a change anywhere in the code changes every key)."""
+    root = Path(root)
+    parts: list[bytes | str] = [SCHEME]
+    for path in _code_files(root):
+        parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return _digest(parts)
+
+
+@lru_cache(maxsize=1)
+def installed_versions() -> str:
+    from importlib import metadata
+
+    found = []
+    for name in DISTRIBUTIONS:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}==absent")
+    return ";".join([*found, f"python=={sys.version_info.major}.{sys.version_info.minor}"])
+
+
+@dataclass(frozen=True)
+class TenantInput:
+    tenant_id: str
+    tier: str | None  # None: the file has no readable tier (the registry refuses it anyway)
+    status: str | None
+    data: bytes
+    file: str
+    doc: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+
+def tenant_inputs(tenants_dir: Path) -> dict[str, TenantInput]:
+    """Each tenant file's id, tier and bytes (parsed only as far as the key needs)."""
+    from domain.yamlio import MAX_BYTES, parse_yaml_text
+
+    found: dict[str, TenantInput] = {}
+    directory = Path(tenants_dir)
+    if not directory.is_dir():
+        return found
+    for path in sorted(directory.glob("*.yaml")):
+        # Never follow a link out of the registry, never read without bound: validation refuses
+        # such files, so no plan is made from them; the key only has to differ.
+        doc: Any = None
+        if path.is_symlink() or not path.is_file():
+            data = b"(not a regular file)"
+        else:
+            try:
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_BYTES + 1)
+                doc = parse_yaml_text(data.decode("utf-8")) if len(data) <= MAX_BYTES else None
+            except Exception:  # unreadable or not YAML: validation reports it
+                data, doc = data if "data" in locals() else b"(unreadable)", None
+        doc = doc if isinstance(doc, dict) else None
+        tenant_id = str((doc or {}).get("id") or path.stem)
+        tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
+        found[tenant_id] = TenantInput(
+            tenant_id, str(tier) if tier else None, str(status), data, path.name, doc
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class KeyInputs:
+    """What every key of one side shares, computed once."""
+
+    env: str
+    shared: str  # digest of environment file, code and dependencies
+
+    @classmethod
+    def of(cls, project_root: Path, env: str) -> KeyInputs:
+        root = Path(project_root)
+        env_file = root / f"Pulumi.{env}.yaml"
+        env_bytes = env_file.read_bytes() if env_file.exists() else b"(no environment file)"
+        shared = _digest([SCHEME, env, env_bytes, code_digest(root), installed_versions()])
+        return cls(env, shared)
+
+
+def stack_keys(
+    project_root: Path, env: str, tenants: dict[str, TenantInput], inputs: KeyInputs | None = None
+) -> dict[str, str]:
+    """stack name → content key, for every stack the registry has (platform stack included)."""
+    from domain.stacks import platform_stack_name, tenant_stack_name
+
+    inputs = inputs or KeyInputs.of(project_root, env)
+    keys: dict[str, str] = {}
+    free: list[bytes | str] = []
+    for tenant_id in sorted(tenants):
+        tenant = tenants[tenant_id]
+        if tenant.tier in ("standard", "enterprise"):
+            name = tenant_stack_name(env, tenant_id)
+            keys[name] = _digest([inputs.shared, name, tenant.file, tenant.data])
+        else:  # free, or unknown: the platform stack is the one that would read it
+            free += [tenant.file, tenant.data]
+    platform = platform_stack_name(env)
+    keys[platform] = _digest([inputs.shared, platform, *free])
+    return dict(sorted(keys.items()))
+
+
+def facts_digest(tenants: dict[str, TenantInput]) -> str:
+    """What policies read about other tenants: ids, tiers and statuses (see policies/lib/facts;
+    tests/test_plan_cache.py proves the pack reads nothing else of another tenant)."""
+    parts: list[str] = []
+    for tenant_id in sorted(tenants):
+        tenant = tenants[tenant_id]
+        parts += [tenant_id, str(tenant.tier), str(tenant.status)]
+    return _digest(parts)
+
+
+def policy_key(stack_key: str, facts: str, policy_config: Any = None) -> str:
+    """Key of a stack's policy results: its plan, the registry facts and the policy config."""
+    import json
+
+    config = json.dumps(policy_config, sort_keys=True, default=str)
+    return _digest([SCHEME, "policy", stack_key, facts, config])
