@@ -48,7 +48,8 @@ DESTRUCTIVE_OPS = frozenset(
 class UpgradeDeps:
     """Everything the steps talk to. ``dedicated_*`` give the tenant's own database, Firestore
     database and bucket once its stack exists. ``before_step(step, tenant)`` runs at the start of
-    every step and compensation (tests inject failures with it)."""
+    every step and compensation, ``after_step`` once its work is done, before it reports back
+    (tests inject failures with them: a failure after the work is a completion that got lost)."""
 
     operations: StackOperations
     shared_dsn: str
@@ -59,6 +60,7 @@ class UpgradeDeps:
     dedicated_objects: Callable[[str], ObjectStore]
     routing: Routing
     before_step: Callable[[str, str], None] | None = None
+    after_step: Callable[[str, str], None] | None = None
 
 
 def _refuse(message: str) -> ApplicationError:
@@ -92,6 +94,8 @@ class UpgradeActivities:
             result.detail,
             extra={"tenant": args.tenant, "step": step},
         )
+        if self.deps.after_step is not None:
+            self.deps.after_step(step, args.tenant)
         return result
 
     # --- where an earlier run got to --------------------------------------------------------------
@@ -134,7 +138,8 @@ class UpgradeActivities:
             model.FREEZE_SHARED,
             args,
             StepResult(
-                f"writes of {args.tenant} refused in the shared database (freeze {state.freeze_id})",
+                f"writes of {args.tenant} refused in the shared database "
+                f"(freeze {state.freeze_id})",
                 freeze_id=state.freeze_id,
             ),
         )
@@ -234,7 +239,7 @@ class UpgradeActivities:
         )
         # A retry after a switch that went through sees the new route as "before": keep the
         # original from the first attempt if the workflow passed it back in.
-        previous = args.previous_route or asdict(before)
+        previous: dict | None = args.previous_route or asdict(before)
         if previous == asdict(route):
             previous = None
         return self._done(
@@ -392,7 +397,7 @@ class UpgradeActivities:
                 raise _refuse(
                     f"{args.tenant} is live on its dedicated database: the shared side stays frozen"
                 )
-        state = unfreeze(self.deps.shared_dsn, args.tenant, expect_freeze_id=args.freeze_id)
+        unfreeze(self.deps.shared_dsn, args.tenant, expect_freeze_id=args.freeze_id)
         return self._done(
             model.UNFREEZE_SHARED,
             args,

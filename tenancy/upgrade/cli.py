@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -27,7 +28,7 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     _err().print(Text("error: ", style="bold red") + Text(message))
     raise typer.Exit(code)
 
@@ -134,9 +135,10 @@ def _check_registry(tenant: str, env: str, tenants: Path | None) -> None:
     entry = registry.get(tenant)
     if entry is None:
         _fail(f"tenant {tenant!r} is not in the registry", 2)
-    if entry.tier.value != "standard":
+    tier = str(getattr(entry, "tier", ""))
+    if tier != "standard":
         _fail(
-            f"tenant {tenant!r} has tier {entry.tier.value} in the registry: merge the pull request "
+            f"tenant {tenant!r} has tier {tier} in the registry: merge the pull request "
             "that sets `tier: standard` first (the upgrade builds the stack the registry declares)",
             1,
         )
@@ -149,6 +151,21 @@ async def _client(target):
         return await connect(target)
     except Exception as exc:
         _fail(f"cannot reach Temporal at {target.address} ({target.namespace}): {exc}", 2)
+
+
+async def _work(target, deps) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tenancy.upgrade.runtime import make_worker
+
+    client = await _client(target)
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="upgrade-step") as executor:
+        worker = make_worker(client, target.task_queue, deps, executor)
+        _out().print(
+            f"worker for upgrades on {target.address}, namespace {target.namespace}, "
+            f"task queue {target.task_queue}"
+        )
+        await worker.run()
 
 
 async def _show_status(target, env: str, tenant: str) -> None:

@@ -30,7 +30,7 @@ class StoreError(Exception):
     pass
 
 
-# --- objects ---------------------------------------------------------------------------------------
+# --- objects -------------------------------------------------------------------------------------
 class ObjectStore(Protocol):
     def list(self, prefix: str) -> dict[str, str]:
         """{object name: md5 hex} of every object whose name starts with ``prefix``."""
@@ -88,7 +88,7 @@ class DirectoryObjectStore:
         self._path(name).unlink(missing_ok=True)
 
 
-# --- documents -------------------------------------------------------------------------------------
+# --- documents -----------------------------------------------------------------------------------
 class DocumentStore(Protocol):
     def list_tree(self, path: str) -> dict[str, dict[str, Any]]:
         """{document path: fields} of the document at ``path`` and every document below it."""

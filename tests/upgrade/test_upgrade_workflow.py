@@ -10,8 +10,10 @@ A failure injected at each step compensates back to a working free tenant, and a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import time
 
 import pytest
 import typer
@@ -27,9 +29,9 @@ from upgrade_harness import (
 )
 
 from tenancy.automation.adapter import OperationResult, ResourceChange
-from tenancy.upgrade.cli import register
 from tenancy.db.purge import purge_tenant
 from tenancy.upgrade import model
+from tenancy.upgrade.cli import register
 from tenancy.upgrade.routing import free_route, standard_route
 from tenancy.upgrade.runtime import upgrade_status
 from tenancy.upgrade.stores import document_digest
@@ -62,17 +64,12 @@ def task_queue(request) -> str:
 
 
 def _wait_for(condition, what: str) -> None:
+    """Wait for another thread to get somewhere (a bound, not a timing assertion)."""
     for _ in range(4000):
         if condition():
             return
-        threading_sleep()
+        time.sleep(0.005)
     raise AssertionError(f"gave up waiting for {what}")
-
-
-def threading_sleep() -> None:
-    import time
-
-    time.sleep(0.005)
 
 
 def _start_writers(world: World) -> tuple[AppWriter, AppWriter]:
@@ -234,6 +231,26 @@ def test_a_failure_at_each_step_leaves_a_working_free_tenant_and_a_rerun_complet
     _assert_moved_completely(world, moving)
 
 
+@pytest.mark.parametrize("step", model.STEPS)
+def test_every_step_is_idempotent_a_lost_completion_is_retried_without_harm(
+    world: World, temporal_endpoint: str, task_queue: str, step: str
+) -> None:
+    """The step did its work, then failed before reporting back: Temporal runs it again, and the
+    second run finds its work done and reports the same."""
+    world.faults.lost_completions.add(step)
+    outcome, error = upgrade(temporal_endpoint, world, task_queue)
+    assert error is None, error
+    assert outcome is not None and outcome.result == "upgraded"
+    assert world.faults.seen.count(step) == 2 and not world.faults.lost_completions
+    writer = AppWriter(world, MOVING)  # no writes: the shared and dedicated rows are the same
+    _assert_moved_completely(world, writer)
+    assert world.fingerprints("dedicated", MOVING) == world.fingerprints("shared", MOVING)
+    assert len(world.routing.history()) == 1
+    with world.cluster.admin(world.shared_db) as conn:
+        exports = conn.execute("SELECT count(*) FROM tenancy_ops.tenant_exports").fetchone()
+    assert exports == (1,)
+
+
 def test_a_transient_failure_is_retried_with_backoff(
     world: World, temporal_endpoint: str, task_queue: str, caplog
 ) -> None:
@@ -304,3 +321,56 @@ def test_cli_status_of_an_upgrade_never_started(temporal_endpoint: str) -> None:
         _app(), ["upgrade", "never-started", "--status", "--temporal-address", temporal_endpoint]
     )
     assert result.exit_code == 1 and "no upgrade of tenant 'never-started'" in result.output
+
+
+def test_worker_needs_its_environment(monkeypatch) -> None:
+    for name in ("TENANCY_SHARED_DSN", "TENANCY_DEDICATED_DSN", "TENANCY_OBJECTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(_app(), ["worker"])
+    assert result.exit_code == 2
+    assert "TENANCY_SHARED_DSN, TENANCY_DEDICATED_DSN" in result.output
+
+
+def test_the_commands_start_an_upgrade_that_the_worker_runs(
+    world: World, temporal_endpoint: str, task_queue: str, tmp_path
+) -> None:
+    """`tenancy upgrade ID --to standard` against a running worker (the `tenancy worker` loop,
+    with the test's connections instead of the environment's)."""
+    import threading
+
+    from tenancy.upgrade import cli as upgrade_cli
+    from tenancy.upgrade.runtime import TemporalTarget
+
+    tenants = tmp_path / "registry"
+    tenants.mkdir()
+    (tenants / f"{MOVING}.yaml").write_text(
+        f"id: {MOVING}\ndisplay_name: Acme\ntier: standard\nregion: us-central1\n"
+        f"contact_email: ops@acme.example\nplacement: pool-a\n"
+    )
+    target = TemporalTarget(temporal_endpoint, "default", task_queue)
+    stop = threading.Event()
+
+    def worker() -> None:
+        async def main() -> None:
+            task = asyncio.create_task(upgrade_cli._work(target, world.deps()))
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    try:
+        args = ["--tenants", str(tenants), "--temporal-address", temporal_endpoint]
+        result = CliRunner().invoke(
+            _app(), ["upgrade", MOVING, "--to", "standard", "--task-queue", task_queue, *args]
+        )
+    finally:
+        stop.set()
+        thread.join(30)
+    assert result.exit_code == 0, result.output
+    assert f"tenant {MOVING} is upgraded to standard" in result.output
+    assert world.write_state("dedicated", MOVING) == ("open", "standard")

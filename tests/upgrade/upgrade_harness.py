@@ -53,6 +53,13 @@ class Faults:
         self.failures: dict[str, int] = {}
         self.waits: dict[str, Callable[[], bool]] = {}
         self.seen: list[str] = []
+        self.lost_completions: set[str] = set()
+
+    def after(self, step: str, tenant: str) -> None:
+        """Fail once after the step did its work: as if its completion were lost."""
+        if step in self.lost_completions:
+            self.lost_completions.discard(step)
+            raise RuntimeError(f"injected loss of the completion of {step} of {tenant}")
 
     def __call__(self, step: str, tenant: str) -> None:
         self.seen.append(step)
@@ -168,6 +175,7 @@ class World:
             dedicated_objects=self.dedicated_objects,
             routing=self.routing,
             before_step=self.faults,
+            after_step=self.faults.after,
         )
 
     # --- sample content --------------------------------------------------------------------------
