@@ -127,7 +127,7 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     registry = load_registry(tenants, settings)
     stacks = all_stacks(registry, "dev")
     chosen = [stacks[0], *[s for s in stacks if s.kind == "tenant"][: sample_stacks - 1]]
-    platform_outputs = offline_platform_outputs(settings)
+    platform_outputs = offline_platform_outputs(settings, registry.tenants)
 
     def bare(spec) -> int:
         engine._reset_runtime()

@@ -168,6 +168,11 @@ def subdomain_host(subdomain: str, app_domain: str) -> str:
     return f"{subdomain}.{app_domain}"
 
 
+def maintenance_url(app_domain: str, tenant_id: str) -> str:
+    """Where a suspended tenant's hosts redirect: the platform's maintenance page."""
+    return f"https://{app_domain}/maintenance?tenant={tenant_id}"
+
+
 # Shared (platform) names
 def platform_network(env: str) -> str:
     return f"{env}-platform"

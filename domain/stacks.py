@@ -59,6 +59,13 @@ def has_own_stack(tenant: TenantBase) -> bool:
     return tenant.tier in (Tier.STANDARD, Tier.ENTERPRISE)
 
 
+def runs_migrations(spec: StackSpec) -> bool:
+    """Whether the stack's program builds a MigrationJob from ``migrations/``: the platform stack
+    (the free tier's shared database) and every tenant stack (TenantServices). A test holds this
+    to the offline plan."""
+    return spec.kind in ("platform", "tenant")
+
+
 def all_stacks(registry: Registry, env: str) -> list[StackSpec]:
     stacks = [StackSpec(platform_stack_name(env), env, "platform")]
     stacks += [

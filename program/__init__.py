@@ -40,7 +40,12 @@ def build(spec: StackSpec, settings: EnvironmentSettings, registry: Registry) ->
         from components.tiers.shared_pool import SharedPool, SharedPoolArgs
 
         pool = SharedPool(
-            "shared-pool", SharedPoolArgs(settings=settings, free_tenants=registry.by_tier("free"))
+            "shared-pool",
+            SharedPoolArgs(
+                settings=settings,
+                free_tenants=registry.by_tier("free"),
+                identity_tenants=list(registry.tenants),
+            ),
         )
         return pool.stack_outputs()
     platform = pulumi.StackReference(settings.platform_stack_ref)

@@ -104,8 +104,8 @@ def validate(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Git ref to compare with (pull requests): tenants removed without offboarding are "
-        "errors.",
+        help="Git ref to compare with (pull requests): tenants removed without offboarding, and "
+        "tier changes with no safe path (downgrades), are errors.",
     ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
@@ -119,9 +119,11 @@ def validate(
     if base is not None:
         from tenancy.automation.git import GitError
         from tenancy.automation.registry_diff import pull_request_problems
+        from tenancy.lifecycle.guards import tier_changes_without_path
 
         try:
             problems.extend(pull_request_problems(base, tenants))
+            problems.extend(tier_changes_without_path(base, tenants))
         except GitError as exc:
             fail([str(exc)], f"cannot compare the registry with {base!r}", EXIT_SETUP)
     if problems:
@@ -384,11 +386,13 @@ def _register_subcommands() -> None:
     from tenancy.checks.cli import register as register_checks
     from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
+    from tenancy.lifecycle.cli import register as register_lifecycle
     from tenancy.upgrade.cli import register as register_upgrade
 
     register_checks(app)
     register_cost(app)
     register_automation(app)
+    register_lifecycle(app)
     register_upgrade(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(

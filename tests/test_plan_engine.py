@@ -136,7 +136,7 @@ def test_tenant_stacks_read_the_platform_stack_by_reference(sample_plan) -> None
 
 def test_offline_platform_outputs_equal_the_real_platform_run(settings, registry) -> None:
     real = run_stack(StackSpec("dev", "dev", "platform"), settings, registry, None).outputs
-    assert real == offline_platform_outputs(settings)
+    assert real == offline_platform_outputs(settings, registry.tenants)
 
 
 def test_offboarding_lifts_protection(tenants_dir, settings) -> None:

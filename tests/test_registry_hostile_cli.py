@@ -5,9 +5,9 @@ with the hostile change on top. Every command must end without a Python tracebac
 documented exit code, and with a message that names the file (and the field, where there is one).
 
 Exit codes (README, "Commands"): ``validate``, ``plan``, ``new`` and ``pr-comment`` exit 1 when the
-registry was read and fails validation; ``check`` exits 2 for any input it cannot use (its
-docstring); every command exits 2 when the environment file is missing or invalid, except
-``pr-comment``, which reports the problem in the comment it writes and exits 1.
+registry was read and fails validation; ``check`` and ``preview`` exit 2 for any input they cannot
+use (their docstrings); every command exits 2 when the environment file is missing or invalid,
+except ``pr-comment``, which reports the problem in the comment it writes and exits 1.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ CASES = [
     Case("environment laughs", env(LAUGHS), "Pulumi.dev.yaml", environment=True),
 ]
 
-COMMANDS = ["validate", "validate --base", "plan", "check", "new", "pr-comment"]
+COMMANDS = ["validate", "validate --base", "plan", "check", "new", "preview", "pr-comment"]
 
 
 def _git(root: Path, *args: str) -> None:
@@ -234,6 +234,7 @@ def run(command: str, root: Path, tmp_path: Path):
         "plan": ["plan", "--tenants", tenants, "--json", str(tmp_path / "plan.json")],
         "check": ["check", "--tenants", tenants, "--json", str(tmp_path / "check.json")],
         "new": ["new", "newcomer", "--tier", "free", "--tenants", tenants],
+        "preview": ["preview", "--tenants", tenants],
         "pr-comment": ["pr-comment", "--base", "main", "--output", str(tmp_path / "comment.md")],
     }[command]
     return CliRunner().invoke(app, args)
@@ -242,7 +243,7 @@ def run(command: str, root: Path, tmp_path: Path):
 def expected_exit(case: Case, command: str) -> int:
     if command == "pr-comment":
         return 1  # the comment is written and says what blocks
-    if case.environment or command == "check":
+    if case.environment or command in ("check", "preview"):
         return 2
     return 1
 

@@ -139,9 +139,11 @@ def test_shared_pool_free_tier_services(sample_plan, registry) -> None:
     shared_ns = one(dev, "temporalcloud:index/namespace:Namespace", "free-tier-temporal-namespace")
     assert shared_ns.inputs["name"] == "dev-free-tier"
     free = registry.by_tier("free")
+    # Every tenant's identity lives here, whatever its tier (a tier change keeps it).
     idps = of_type(dev, "gcp:identityplatform/tenant:Tenant")
-    assert sorted(i.inputs["displayName"] for i in idps) == sorted(t.id for t in free)
+    assert sorted(i.inputs["displayName"] for i in idps) == sorted(t.id for t in registry.tenants)
     assert all(i.inputs["allowPasswordSignup"] is True for i in idps)
+    assert all(i.options.protect and i.inputs["disableAuth"] is False for i in idps)
     for tenant in free:
         limits = k8s_named(dev, "ConfigMap", f"tenant-{tenant.id}-limits")
         assert limits.inputs["metadata"]["namespace"] == "free-tier"
@@ -238,9 +240,8 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     assert k8s_named(stack, "Secret", f"{tenant_id}-app-secrets").inputs["stringData"] == "[secret]"
     record = one(stack, "gcp:dns/recordSet:RecordSet", f"{tenant_id}-host")
     assert record.inputs["name"] == f"{host}." and record.inputs["managedZone"] == "dev-app"
-    assert (
-        of_type(stack, "gcp:identityplatform/tenant:Tenant")[0].inputs["displayName"] == tenant_id
-    )
+    assert not of_type(stack, "gcp:identityplatform/tenant:Tenant")  # in the platform stack
+    assert values["IDENTITY_PLATFORM_TENANT"].endswith(f"/tenants/{tenant_id}-a1b2c")
 
 
 def test_standard_overrides_reach_the_resources(sample_plan) -> None:
@@ -308,7 +309,10 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
         temporal["regions"] == ["gcp-us-east1", "gcp-us-central1"]
         and temporal["retentionDays"] == 60
     )
-    idp = of_type(stack, "gcp:identityplatform/tenant:Tenant")[0]
+    assert not of_type(stack, "gcp:identityplatform/tenant:Tenant")
+    idp = one(
+        sample_plan.stack("dev"), "gcp:identityplatform/tenant:Tenant", "robinhood-identity-idp"
+    )
     assert idp.inputs["project"] == PROJECT  # the control plane stays shared
 
 

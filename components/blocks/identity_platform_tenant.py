@@ -1,4 +1,9 @@
-"""An Identity Platform tenant: the tenant's own user pool, email and password only (seed 002)."""
+"""An Identity Platform tenant: the tenant's own user pool, email and password only (seed 002).
+
+Every tenant's identity, whatever its tier, lives in the platform stack, so a tier change never
+deletes or recreates it (docs/lifecycle.md). Suspension sets ``disable_auth``: nobody signs in,
+the users stay. Protected unless the tenant is offboarding.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from components.conventions import child
 class IdentityPlatformTenantArgs:
     display_name: str
     project: pulumi.Input[str]
+    disable_auth: bool = False  # True while the tenant is suspended
+    protect: bool = True  # False only while the tenant is offboarding
 
 
 class IdentityPlatformTenant(pulumi.ComponentResource):
@@ -32,7 +39,7 @@ class IdentityPlatformTenant(pulumi.ComponentResource):
             project=args.project,
             allow_password_signup=True,
             enable_email_link_signin=False,
-            disable_auth=False,
-            opts=child(self),
+            disable_auth=args.disable_auth,
+            opts=child(self, protect=args.protect),
         )
         self.register_outputs({"name": self.tenant.name})

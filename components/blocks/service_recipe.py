@@ -65,6 +65,7 @@ class ServiceRecipeArgs:
     temporal_backend: str
     temporal_endpoint: str | None
     temporal_api_key_expiry: str
+    temporal_api_key_disabled: bool = False  # suspended: the workers' key stops working
     owner_email: str
     # Migrations
     migrations_image: str
@@ -172,6 +173,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             owner_email=args.owner_email,
             k8s_namespace=namespace.name,
             k8s_provider=args.k8s_provider,
+            api_key_disabled=args.temporal_api_key_disabled,
         ),
         on_k8s,
     )

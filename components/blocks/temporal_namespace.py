@@ -25,6 +25,7 @@ class TemporalNamespaceArgs:
     owner_email: str
     k8s_namespace: pulumi.Input[str] | None = None  # where the API key Secret goes
     k8s_provider: pulumi.ProviderResource | None = None
+    api_key_disabled: bool = False  # suspended: the workers' key stops working, nothing is deleted
 
 
 class TemporalNamespace(pulumi.ComponentResource):
@@ -81,6 +82,9 @@ class TemporalNamespace(pulumi.ComponentResource):
             owner_type="service-account",
             expiry_time=args.api_key_expiry,
             description=f"Workers of {own.tenant}",
+            # `disabled` updates in place (apikey_resource.go: not RequiresReplace), so the token
+            # the workers hold comes back when the tenant resumes.
+            disabled=args.api_key_disabled,
             opts=child(self),
         )
         if args.k8s_namespace is not None:

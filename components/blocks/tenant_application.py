@@ -28,6 +28,7 @@ class TenantApplicationArgs:
     config: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # plain settings
     secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # passwords, keys
     mode: str = "dedicated"  # "shared": the free-tier pool routes by tenant_id
+    scaled_to_zero: bool = False  # suspended: no pod runs (no serving, no background work)
 
 
 class TenantApplication(pulumi.ComponentResource):
@@ -75,6 +76,12 @@ class TenantApplication(pulumi.ComponentResource):
                 "securityContext": restricted_container_security(),
                 "service": {"type": "ClusterIP"},
                 "podLabels": own.k8s_labels(),
+                # Only while suspended, so resuming restores the chart's own replica count.
+                **(
+                    {"replicaCount": 0, "autoscaling": {"enabled": False}}
+                    if args.scaled_to_zero
+                    else {}
+                ),
             },
             opts=child(self, provider=args.k8s_provider, depends_on=dependencies),
         )

@@ -12,6 +12,10 @@ from components.blocks.ingress_controller import ISSUER_NAME
 from components.conventions import Ownership, child
 
 APP_SERVICE = "api-gateway"
+# ingress-nginx answers every request with a 302 to this URL instead of proxying to the upstream
+# (annotation reference: kubernetes.github.io/ingress-nginx, "Temporal redirect"). Used while the
+# tenant is suspended; removing it restores the routing exactly.
+TEMPORAL_REDIRECT = "nginx.ingress.kubernetes.io/temporal-redirect"
 
 
 @dataclass
@@ -24,6 +28,7 @@ class TenantIngressArgs:
     service_port: int = 80
     tls_secret: str = "tenant-tls"
     certificate_dns_names: list[str] | None = None  # default: the hosts
+    maintenance_url: str | None = None  # set while suspended: every request is redirected there
 
 
 class TenantIngress(pulumi.ComponentResource):
@@ -47,7 +52,13 @@ class TenantIngress(pulumi.ComponentResource):
         )
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata=own.k8s_meta("tenant", args.namespace),
+            metadata=own.k8s_meta(
+                "tenant",
+                args.namespace,
+                annotations={TEMPORAL_REDIRECT: args.maintenance_url}
+                if args.maintenance_url
+                else None,
+            ),
             spec=k8s.networking.v1.IngressSpecArgs(
                 ingress_class_name="nginx",
                 tls=[

@@ -9,10 +9,6 @@ from typing import Any
 
 import pulumi
 
-from components.blocks.identity_platform_tenant import (
-    IdentityPlatformTenant,
-    IdentityPlatformTenantArgs,
-)
 from components.blocks.neo4j import Neo4j, Neo4jArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
@@ -20,7 +16,7 @@ from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.conventions import Ownership, child
 from domain import names
 from domain.environment import ChartRef
-from domain.tiers import NamespaceQuota
+from domain.tiers import NamespaceQuota, Status
 
 MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
 
@@ -36,7 +32,8 @@ class TenantServicesArgs:
     platform_project: str  # names the bucket and holds the Identity Platform tenant
     project: pulumi.Input[str]  # where the tenant's data lives
     gcp_provider: pulumi.ProviderResource
-    platform_gcp_provider: pulumi.ProviderResource  # the control plane project (Identity Platform)
+    # The tenant's Identity Platform tenant: in the platform stack for every tier (lifecycle.md).
+    identity_tenant_name: pulumi.Input[str]
     k8s_provider: pulumi.ProviderResource
     network: pulumi.Input[str]  # VPC for Cloud SQL private IP
     private_services_cidr: pulumi.Input[str]
@@ -66,6 +63,8 @@ class TenantServicesArgs:
     temporal_backend: str
     temporal_endpoint: str | None
     temporal_api_key_expiry: str
+    # Suspended: where the ingress redirects every request (the platform's maintenance page).
+    maintenance_url: str | None = None
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -76,6 +75,7 @@ class TenantServices(pulumi.ComponentResource):
     ):
         super().__init__("tenancy:blocks:TenantServices", name, {}, opts)
         own, tid = args.ownership, args.tenant_id
+        suspended = args.status == Status.SUSPENDED.value
         on_k8s = child(self, args.k8s_provider)
         ksa = names.k8s_service_account(tid)
         services = compose_services(
@@ -119,6 +119,7 @@ class TenantServices(pulumi.ComponentResource):
                 owner_email=args.contact_email,
                 migrations_image=args.migrations_image,
                 app_tenants=[tid],
+                temporal_api_key_disabled=suspended,
             ),
         )
         namespace, postgres = services.namespace, services.postgres
@@ -136,14 +137,6 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
-        idp = IdentityPlatformTenant(
-            f"{tid}-identity",
-            IdentityPlatformTenantArgs(
-                display_name=names.identity_platform_display_name(tid),
-                project=args.platform_project,
-            ),
-            child(self, args.platform_gcp_provider),
-        )
 
         neo4j_host = f"{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local"
         config: dict[str, pulumi.Input[str]] = {
@@ -153,7 +146,7 @@ class TenantServices(pulumi.ComponentResource):
             "FIRESTORE_DATABASE": firestore.database.name,
             "TEMPORAL_NAMESPACE": temporal.namespace_id,
             "TEMPORAL_ADDRESS": temporal.endpoint,
-            "IDENTITY_PLATFORM_TENANT": idp.tenant.name,
+            "IDENTITY_PLATFORM_TENANT": args.identity_tenant_name,
             "NEO4J_URI": f"neo4j://{neo4j_host}:7687",
             "API_RATE_LIMIT_PER_MIN": str(args.api_rate_limit_per_min or "unlimited"),
             "STORAGE_QUOTA_GB": str(args.storage_quota_gb or "unlimited"),
@@ -176,6 +169,7 @@ class TenantServices(pulumi.ComponentResource):
                 k8s_provider=args.k8s_provider,
                 config=config,
                 secrets=secrets,
+                scaled_to_zero=suspended,
             ),
             on_k8s,
         )
@@ -186,6 +180,7 @@ class TenantServices(pulumi.ComponentResource):
                 namespace=namespace.name,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
+                maintenance_url=args.maintenance_url if suspended else None,
             ),
             on_k8s,
         )

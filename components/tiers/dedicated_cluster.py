@@ -132,7 +132,9 @@ class DedicatedCluster(pulumi.ComponentResource):
                 own,
                 project=project_id,
                 gcp_provider=tenant_gcp,
-                platform_gcp_provider=platform_gcp,
+                identity_tenant_name=args.platform.require_output("identity_tenants").apply(
+                    lambda identities: identities[tid]
+                ),
                 k8s_provider=cluster.provider,
                 network=network.network.id,
                 private_services_cidr=network.private_services_cidr,

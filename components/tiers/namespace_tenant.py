@@ -59,7 +59,9 @@ class NamespaceTenant(pulumi.ComponentResource):
                 own,
                 project=s.project,
                 gcp_provider=gcp_provider,
-                platform_gcp_provider=gcp_provider,
+                identity_tenant_name=args.platform.require_output("identity_tenants").apply(
+                    lambda identities: identities[tenant.id]
+                ),
                 k8s_provider=k8s_provider,
                 network=args.platform.require_output("network_id"),
                 private_services_cidr=args.platform.require_output("private_services_cidr"),

@@ -8,6 +8,7 @@ import pulumi
 
 from components.blocks.tenant_services import TenantServicesArgs
 from components.conventions import Ownership
+from domain import names
 from domain.environment import EnvironmentSettings
 from domain.profile import effective_profile
 from domain.registry import TenantBase
@@ -21,7 +22,7 @@ def tenant_services_args(
     *,
     project: pulumi.Input[str],
     gcp_provider: pulumi.ProviderResource,
-    platform_gcp_provider: pulumi.ProviderResource,
+    identity_tenant_name: pulumi.Input[str],
     k8s_provider: pulumi.ProviderResource,
     network: pulumi.Input[str],
     private_services_cidr: pulumi.Input[str],
@@ -43,7 +44,7 @@ def tenant_services_args(
         platform_project=settings.project,
         project=project,
         gcp_provider=gcp_provider,
-        platform_gcp_provider=platform_gcp_provider,
+        identity_tenant_name=identity_tenant_name,
         k8s_provider=k8s_provider,
         network=network,
         private_services_cidr=private_services_cidr,
@@ -71,4 +72,5 @@ def tenant_services_args(
         temporal_backend=settings.temporal.backend,
         temporal_endpoint=settings.temporal.endpoint,
         temporal_api_key_expiry=settings.temporal.api_key_expiry,
+        maintenance_url=names.maintenance_url(settings.app_domain, tenant.id),
     )

@@ -29,9 +29,10 @@ from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdenti
 from components.conventions import LIMITS_LABEL, Ownership, child
 from domain import names
 from domain.environment import EnvironmentSettings
+from domain.lifecycle import identity_component_name
 from domain.profile import effective_profile
-from domain.registry import FreeTenant
-from domain.tiers import PROFILES, NamespaceQuota, Tier
+from domain.registry import FreeTenant, TenantBase
+from domain.tiers import PROFILES, NamespaceQuota, Status, Tier
 
 # The free tier shares one namespace; its quota bounds the whole pool, not one tenant.
 FREE_POOL_QUOTA = NamespaceQuota(cpu="32", memory="64Gi", pods=300, pvcs=20, services=50)
@@ -42,6 +43,8 @@ WILDCARD_TLS_SECRET = "wildcard-tls"
 class SharedPoolArgs:
     settings: EnvironmentSettings
     free_tenants: list[FreeTenant] = field(default_factory=list)
+    # Every tenant of every tier: their identities live here (docs/lifecycle.md).
+    identity_tenants: list[TenantBase] = field(default_factory=list)
 
 
 class SharedPool(pulumi.ComponentResource):
@@ -65,6 +68,9 @@ class SharedPool(pulumi.ComponentResource):
         cluster, ingress = self._pool_clusters(self._cert_manager_identity())
         self.zone = self._dns(ingress)
         services = self._free_tier(cluster)
+        self.identities = {
+            t.id: self._identity(t) for t in sorted(args.identity_tenants, key=lambda t: t.id)
+        }
         for tenant in sorted(args.free_tenants, key=lambda t: t.id):
             self._free_tenant(tenant, cluster, services)
 
@@ -78,6 +84,7 @@ class SharedPool(pulumi.ComponentResource):
             "dns_zone": self.zone.name,
             "app_domain": s.app_domain,
             "shared_temporal_namespace": services.temporal.namespace_id,
+            "identity_tenants": self.identities,
         }
         self.register_outputs(self.outputs)
 
@@ -290,17 +297,32 @@ class SharedPool(pulumi.ComponentResource):
         )
         return services
 
+    def _identity(self, tenant: TenantBase) -> pulumi.Output[str]:
+        """Every tenant's user pool, here for all tiers so that a tier change keeps it.
+
+        A paying tenant's identity that an older program kept in its own stack is moved here by
+        `tenancy state-moves` (pulumi state move); the move leaves it under the root stack, and the
+        alias maps that URN onto this one.
+        """
+        idp = IdentityPlatformTenant(
+            identity_component_name(tenant.id),
+            IdentityPlatformTenantArgs(
+                display_name=names.identity_platform_display_name(tenant.id),
+                project=self.settings.project,
+                disable_auth=tenant.status == Status.SUSPENDED,
+                protect=tenant.status != Status.OFFBOARDING,
+            ),
+            pulumi.ResourceOptions.merge(
+                self.on_gcp,
+                pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
+            ),
+        )
+        return idp.tenant.name
+
     def _free_tenant(self, tenant: FreeTenant, cluster: GkeCluster, services: ServiceSet) -> None:
-        """Each free tenant: its own user pool and its published limits."""
+        """Each free tenant: its published limits (its identity is made with everyone's)."""
         s = self.settings
         owner = Ownership.for_tenant(s.environment, tenant)
-        IdentityPlatformTenant(
-            f"{tenant.id}-identity",
-            IdentityPlatformTenantArgs(
-                display_name=names.identity_platform_display_name(tenant.id), project=s.project
-            ),
-            self.on_gcp,
-        )
         profile = effective_profile(tenant, s.temporal)
         k8s.core.v1.ConfigMap(
             f"{tenant.id}-limits",

@@ -304,7 +304,11 @@ def registry_files(directory: Path) -> tuple[list[Path], list[Problem]]:
     def refuse(entry: Path, reason: str) -> None:
         problems.append(Problem(entry.name, "", None, reason))
 
-    for entry in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        return [], [Problem(directory.name, "", None, f"cannot list: {exc.strerror or exc}")]
+    for entry in entries:
         name = entry.name
         if entry.is_symlink():
             try:
@@ -432,9 +436,11 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
             others = ", ".join(c.file for c, _ in host_claims if c is not claim)
             problem(claim, field_name, f"host {host!r} is also used by {others}")
     for claim, network in networks:
-        others = [c.file for c, other in networks if c is not claim and network.overlaps(other)]
-        if others:
-            problem(claim, "network_cidr", f"{network} overlaps the network of {', '.join(others)}")
+        overlapping = [c.file for c, o in networks if c is not claim and network.overlaps(o)]
+        if overlapping:
+            problem(
+                claim, "network_cidr", f"{network} overlaps the network of {', '.join(overlapping)}"
+            )
 
     for claim in claims:
         placement = claim.get("placement")

@@ -3,15 +3,19 @@
 Selection (``resolve_selection``)
   - ``--tenant ID``: that tenant's stack; a free tenant selects the platform stack.
   - ``--changed-since REF`` (``git diff REF...HEAD``, deleted files included):
-      * a paying tenant's file changed → its stack;
+      * a paying tenant's file changed → its stack; also the platform stack when the tenant is
+        new, or its status or tier changed (its Identity Platform tenant lives there for every
+        tier);
       * a free tenant's file changed, or a tenant moved into or out of the free tier → the
         platform stack;
-      * a paying tenant's file deleted → nothing (its stack was destroyed during offboarding;
-        noted);
+      * a paying tenant's file deleted → the platform stack (it removes the tenant's identity);
+        its own stack was destroyed during offboarding (noted);
       * ``Pulumi.<env>.yaml`` or shared code (domain.CODE_PACKAGES, __main__.py,
         Pulumi.yaml, pyproject.toml) changed → every stack. Tenant stacks are built by the same code
         and read the environment settings through the platform stack's outputs, so either change can
-        alter any of them.
+        alter any of them;
+      * a migration under ``migrations/`` changed → every stack whose MigrationJob ships it
+        (``domain.stacks.runs_migrations``: the platform stack's free-tier job and every tenant's).
   - neither option: every stack of the environment. Both: the union.
 
 Running (``Orchestrator.run``)
@@ -48,6 +52,7 @@ from domain.stacks import (
     StackSpec,
     all_stacks,
     platform_stack_name,
+    runs_migrations,
     select_stacks,
     tenant_stack_name,
 )
@@ -62,6 +67,7 @@ from tenancy.automation.adapter import (
 from tenancy.automation.registry_diff import tenant_doc_at
 
 SHARED_CODE_DIRS = tuple(f"{package}/" for package in CODE_PACKAGES)
+MIGRATIONS_DIR = "migrations/"
 SHARED_CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
 OUTPUT_EXCERPT_LINES = 40
 
@@ -88,6 +94,7 @@ class ChangeImpact:
     """What a set of changed files means for the stacks of one environment."""
 
     every_stack: bool = False
+    migrations: bool = False  # every stack with a MigrationJob
     platform: bool = False
     tenant_ids: set[str] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
@@ -109,13 +116,17 @@ def is_shared_code(path: str) -> bool:
     return path.startswith(SHARED_CODE_DIRS) or path in SHARED_CODE_FILES
 
 
-def _tier_at(commit: str, path: str, root: Path) -> Tier | None:
-    """The tier a tenant file had at ``commit``; None if unknown (the caller is conservative)."""
+def _state_at(commit: str, path: str, root: Path) -> tuple[Tier | None, str | None]:
+    """Tier and status a tenant file had at ``commit``; None if unknown (the caller is
+    conservative)."""
     doc = tenant_doc_at(commit, path, root)
+    if doc is None:
+        return None, None
+    status = str(doc.get("status", Status.ACTIVE.value))
     try:
-        return Tier(doc.get("tier")) if doc is not None else None
+        return Tier(doc.get("tier")), status
     except ValueError:
-        return None
+        return None, status
 
 
 def changes_since(ref: str, env: str, registry: Registry, project_root: Path) -> ChangeImpact:
@@ -138,6 +149,9 @@ def changes_since(ref: str, env: str, registry: Registry, project_root: Path) ->
         if is_shared_code(path):
             impact.every_stack = True
             impact.reasons.append(f"shared code changed: {path}")
+        elif path.startswith(MIGRATIONS_DIR):
+            impact.migrations = True
+            impact.reasons.append(f"migration changed (shipped by every MigrationJob): {path}")
         elif path == env_file:
             impact.every_stack = True
             impact.reasons.append(f"environment config changed: {path}")
@@ -163,9 +177,13 @@ def _classify_tenant_file(
         return
 
     # The base version (one `git show`) matters only for a removed or a paying tenant.
-    base_tier = _tier_at(base, change.path, root) if change.status != "A" else None
+    base_tier, base_status = (
+        _state_at(base, change.path, root) if change.status != "A" else (None, None)
+    )
     if tenant is None:
+        impact.platform = True
         if base_tier in (Tier.STANDARD, Tier.ENTERPRISE):
+            impact.reasons.append(f"tenant removed, its identity leaves the platform stack: {name}")
             impact.notes.append(
                 f"{name} was deleted: stack {tenant_stack_name(env, tenant_id)} is not selected "
                 "(offboarding destroys it before the file goes)"
@@ -173,7 +191,6 @@ def _classify_tenant_file(
         else:
             # A free tenant, or an old version we cannot read: the platform stack holds free
             # tenants.
-            impact.platform = True
             impact.reasons.append(f"free tenant removed: {name}")
         return
 
@@ -182,6 +199,14 @@ def _classify_tenant_file(
     if base_tier == Tier.FREE:  # an upgrade leaves the shared pool
         impact.platform = True
         impact.reasons.append(f"tenant left the free tier: {name}")
+    elif change.status == "A" or base_tier is None:
+        impact.platform = True
+        impact.reasons.append(f"new tenant, its identity is created in the platform stack: {name}")
+    elif base_status != tenant.status.value or base_tier != tenant.tier:
+        impact.platform = True
+        impact.reasons.append(
+            f"status or tier changed, the identity in the platform stack follows: {name}"
+        )
 
 
 def resolve_selection(
@@ -210,6 +235,8 @@ def resolve_selection(
         notes += impact.notes
         if impact.every_stack:
             chosen |= {s.name for s in everything}
+        if impact.migrations:
+            chosen |= {s.name for s in everything if runs_migrations(s)}
         if impact.platform:
             chosen.add(platform_stack_name(env))
         chosen |= {tenant_stack_name(env, t) for t in impact.tenant_ids}

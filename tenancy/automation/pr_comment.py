@@ -312,7 +312,10 @@ def validation_section(env: str, project_root: Path, tenants_dir: Path, base_ref
     except RegistryError as exc:
         problems += [str(p) for p in exc.problems]
     try:
+        from tenancy.lifecycle.guards import tier_changes_without_path
+
         problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
+        problems += [str(p) for p in tier_changes_without_path(base_ref, tenants_dir)]
     except git.GitError as exc:
         problems.append(f"cannot compare with {base_ref}: {exc}")
     return _validation(env, problems)
@@ -324,8 +327,9 @@ def _validation(env: str, problems: list[str]) -> Section:
             "Registry validation",
             "passed",
             "passed",
-            f"Every tenant file is valid for environment `{env}`, and no tenant file was deleted "
-            "without first passing through `offboarding`.",
+            f"Every tenant file is valid for environment `{env}`, no tenant file was deleted "
+            "without first passing through `offboarding`, and no tier changes without a safe "
+            "path.",
             essential=True,
         )
     body = "\n".join(f"- {code(p)}" for p in problems)
@@ -406,6 +410,67 @@ def _policy_row(v: dict[str, Any]) -> str:
     )
 
 
+def build_transitions(ctx: CommentContext) -> Section:
+    """Each tenant's transition (onboard, upgrade, suspend, ...) judged on the two plans; blocking
+    when a stateful or identity resource would be lost (``tenancy transitions``,
+    docs/lifecycle.md). Stacks left out of the plans (same content key) cannot change."""
+    from domain.plan_model import Plan
+    from tenancy.lifecycle.transitions import (
+        analyse,
+        resource_lines,
+        states_at,
+        states_in_dir,
+        summary_lines,
+        table_lines,
+    )
+
+    title = "Tenant transitions"
+    unplanned = ctx.head_plan is None or (ctx.base_run is not None and not ctx.base_run.ok)
+    if unplanned or (ctx.head_run is not None and not ctx.head_run.ok):
+        return Section(
+            title,
+            "unavailable",
+            "not available",
+            "Not judged: both plans are needed (see the plan diff section).",
+            blocking=True,
+            essential=True,
+        )
+    try:
+        report = analyse(
+            states_at(ctx.base_commit, ctx.tenants_dir),
+            states_in_dir(ctx.tenants_dir),
+            ctx.base_plan or Plan([]),
+            ctx.head_plan,
+            ctx.env,
+        )
+    except git.GitError as exc:
+        return Section(title, "failed", "could not be judged", code_block(str(exc)), blocking=True)
+    unsafe = [e for e in report.entries if not e.safe]
+    if not report.shared.safe:
+        unsafe.append(report.shared)
+    headline = (
+        f"{len(unsafe)} unsafe of {len(report.entries)}"
+        if unsafe
+        else f"{len(report.entries)} tenant(s), all safe"
+    )
+    details = []
+    if report.entries or report.shared.touched:
+        blocks = [("", table_lines(report))]
+        resources = resource_lines(report)
+        if len(resources) > 2:
+            blocks.append(("Replaced, deleted and moved resources", resources))
+        details.append(Details("Transitions and resources", blocks))
+    return Section(
+        title,
+        "failed" if unsafe else "passed",
+        headline,
+        "\n".join(summary_lines(report)),
+        blocking=bool(unsafe),
+        essential=True,
+        details=details,
+    )
+
+
 def build_policy(ctx: CommentContext) -> Section:
     title = "Policy"
     if ctx.policy is None:
@@ -483,6 +548,7 @@ def build_cost(ctx: CommentContext) -> Section:
 SECTION_BUILDERS: list[SectionBuilder] = [
     build_validation,
     build_plan_diff,
+    build_transitions,
     build_policy,
     build_cost,
 ]

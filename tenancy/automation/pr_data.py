@@ -133,7 +133,12 @@ def gather(
     except RegistryError as exc:
         ctx.validation_problems += [str(p) for p in exc.problems]
     try:
+        from tenancy.lifecycle.guards import tier_changes_without_path
+
         ctx.validation_problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
+        ctx.validation_problems += [
+            str(p) for p in tier_changes_without_path(base_ref, tenants_dir)
+        ]
     except git.GitError as exc:
         ctx.validation_problems.append(f"cannot compare with {base_ref}: {exc}")
 

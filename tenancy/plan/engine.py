@@ -334,7 +334,7 @@ def plan_stacks(
     """
     from tenancy.plan.platform_outputs import offline_platform_outputs
 
-    platform_outputs = offline_platform_outputs(settings)
+    platform_outputs = offline_platform_outputs(settings, registry.tenants)
     ordered_specs = sorted(specs, key=lambda s: (s.kind != "platform", s.name))
     workers = workers if workers is not None else _default_workers(len(ordered_specs))
     if build is None and ordered_specs:

@@ -8,16 +8,22 @@ equal the real platform run's outputs, so the two cannot drift.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pulumi.runtime.mocks import MockResourceArgs
 
 from domain import names
 from domain.environment import EnvironmentSettings
+from domain.lifecycle import identity_resource_name
+from domain.registry import TenantBase
 from tenancy.plan.mocks import computed_outputs
 
 
-def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
+def offline_platform_outputs(
+    settings: EnvironmentSettings, tenants: Iterable[TenantBase] = ()
+) -> dict[str, Any]:
+    """The platform stack's outputs; ``tenants``: the registry's (their identities live there)."""
     s = settings
     env = s.environment
 
@@ -71,4 +77,12 @@ def offline_platform_outputs(settings: EnvironmentSettings) -> dict[str, Any]:
         "shared_temporal_namespace": temporal["id"]
         if s.temporal.backend == "cloud"
         else names.shared_temporal_namespace(env),
+        "identity_tenants": {
+            t.id: computed(
+                "gcp:identityplatform/tenant:Tenant",
+                identity_resource_name(t.id),
+                {"displayName": names.identity_platform_display_name(t.id), "project": s.project},
+            )["name"]
+            for t in sorted(tenants, key=lambda t: t.id)
+        },
     }

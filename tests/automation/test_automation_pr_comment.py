@@ -36,7 +36,13 @@ PROJECT_PARTS = [
     "Pulumi.dev.yaml",
     "pyproject.toml",
 ]
-TITLES = ["Registry validation", "Plan diff (base → head)", "Policy", "Cost"]
+TITLES = [
+    "Registry validation",
+    "Plan diff (base → head)",
+    "Tenant transitions",
+    "Policy",
+    "Cost",
+]
 
 
 def copy_project(target) -> None:
@@ -98,6 +104,13 @@ def test_the_plan_diff_names_the_changed_tenant_stack(comment):
     assert "dev.globex" in plan.body
 
 
+def test_the_transitions_section_names_the_tenant_and_its_verdict(comment):
+    transitions = section(comment, "Tenant transitions")
+    assert transitions.status == "passed" and not transitions.blocking, transitions.body
+    assert "every transition is safe" in transitions.body
+    assert "`globex`" in transitions.render() and "plain change" in transitions.render()
+
+
 def test_the_policy_result_comes_from_tenancy_check(comment):
     policy = section(comment, "Policy")
     assert policy.status in ("passed", "failed"), policy.body
@@ -114,6 +127,19 @@ def test_deleting_an_active_tenant_fails_validation(project_repo):
     result = validation_section("dev", project_repo.path, project_repo.path / "tenants", "main")
     assert result.status == "failed" and result.blocking
     assert "globex.yaml" in result.body and "offboarding" in result.body
+
+
+def test_a_downgrade_fails_validation(project_repo):
+    project_repo.git("checkout", "-q", "-b", "feature")
+    text = project_repo.path.joinpath("tenants/globex.yaml").read_text()
+    project_repo.write(
+        "tenants/globex.yaml",
+        text.replace("tier: standard", "tier: free").replace("placement: pool-a\n", ""),
+    )
+    project_repo.commit("globex downgrades")
+    result = validation_section("dev", project_repo.path, project_repo.path / "tenants", "main")
+    assert result.status == "failed" and result.blocking
+    assert "globex.yaml" in result.body and "downgrade standard -> free" in result.body
 
 
 def test_registry_problems_are_listed(project_repo):
@@ -140,6 +166,7 @@ def test_missing_commands_are_reported_not_hidden(bare_repo):
     assert plan.status == "unavailable" and plan.blocking
     assert "`tenancy plan` is not available in this tree" in plan.body
     assert section(comment, "Policy").status == "unavailable"
+    assert section(comment, "Tenant transitions").status == "unavailable"
     assert section(comment, "Registry validation").status == "passed"
     assert comment.blocking
 
@@ -167,7 +194,8 @@ def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
 def test_the_changed_tenant_comes_first_with_its_old_and_new_values(comment):
     text = comment.markdown
     row = next(x for x in text.splitlines() if x.startswith("| `globex` |"))
-    assert "| changes | `standard` | shared cluster `pool-a` | 82 |" in row
+    # 80: its identity lives in the platform stack (docs/lifecycle.md)
+    assert "| changes | `standard` | shared cluster `pool-a` | 80 |" in row
     assert "`subdomain` (unset) → `globex-app`" in text
     assert text.index("| `globex` |") < text.index("| check | result |")
 

@@ -102,12 +102,36 @@ def test_deleted_free_tenant_selects_the_platform_stack(project_repo):
     assert selected(project_repo).names == ["dev"]
 
 
-def test_deleted_paying_tenant_selects_nothing_and_says_why(project_repo):
+def test_deleted_paying_tenant_selects_the_platform_for_its_identity_and_says_why(project_repo):
     project_repo.rm("tenants/umbrella.yaml")
     project_repo.commit("umbrella is gone")
     selection = selected(project_repo)
-    assert selection.names == []
+    # Its own stack was destroyed while offboarding; its identity lives in the platform stack.
+    assert selection.names == ["dev"]
     assert any("umbrella.yaml" in note and "dev.umbrella" in note for note in selection.notes)
+
+
+def test_a_status_change_of_a_paying_tenant_also_selects_the_platform(project_repo):
+    project_repo.append("tenants/globex.yaml", "status: suspended\n")
+    project_repo.commit("globex suspended")
+    # disable_auth of its Identity Platform tenant changes in the platform stack.
+    assert selected(project_repo).names == ["dev", "dev.globex"]
+
+
+def test_a_new_paying_tenant_also_selects_the_platform(project_repo):
+    text = project_repo.path.joinpath("tenants/globex.yaml").read_text()
+    project_repo.write("tenants/hooli.yaml", text.replace("globex", "hooli"))
+    project_repo.commit("hooli arrives")
+    selection = selected(project_repo)
+    assert "dev" in selection.names and "dev.hooli" in selection.names
+
+
+def test_a_migration_selects_every_stack_with_a_migration_job(project_repo):
+    project_repo.write("migrations/0004_more.sql", "select 1;\n")
+    project_repo.commit("a migration")
+    selection = selected(project_repo)
+    assert selection.names == EVERY_STACK
+    assert any("migrations/0004_more.sql" in reason for reason in selection.reasons)
 
 
 def test_upgrade_from_free_selects_the_platform_and_the_new_stack(project_repo):

@@ -63,7 +63,7 @@ def test_actions_are_pinned_to_a_major_version(name):
 def test_pull_request_workflow():
     workflow = load("pull-request.yml")
     paths = workflow["on"]["pull_request"]["paths"]
-    for wanted in ("tenants/**", *(f"{package}/**" for package in CODE_PACKAGES)):
+    for wanted in ("tenants/**", "migrations/**", *(f"{package}/**" for package in CODE_PACKAGES)):
         assert wanted in paths
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
     commands = runs(workflow)
@@ -104,6 +104,10 @@ def test_deploy_workflow():
     }
     assert job["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
     assert '--changed-since "$BEFORE_SHA"' in runs(workflow) and "tenancy up" in runs(workflow)
+    # The declared state moves run before any `up` (docs/lifecycle.md).
+    commands = runs(workflow)
+    assert 'tenancy state-moves --env "$TENANCY_ENV" --execute' in commands
+    assert commands.index("tenancy state-moves") < commands.index("tenancy up")
     auth = next(
         s for s in job["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")
     )
