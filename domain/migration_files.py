@@ -57,7 +57,7 @@ def load_migrations(directory: Path | str | None = None) -> list[MigrationFile]:
     for path in sorted(
         p for p in root.iterdir() if p.suffix == ".sql" and not p.name.startswith(".")
     ):
-        match = FILE_NAME.match(path.name)
+        match = FILE_NAME.fullmatch(path.name)
         if not match:
             raise MigrationFilesError(
                 f"migration file {path.name} is not named NNNN_lowercase_name.sql"

@@ -83,7 +83,7 @@ def name_problems(kind: str, value: str) -> list[str]:
     problems = []
     if not (lo <= len(value) <= hi):
         problems.append(f"{kind} '{value}' must be {lo}-{hi} characters (got {len(value)})")
-    if not re.match(pattern, value):
+    if not re.fullmatch(pattern, value):
         problems.append(f"{kind} '{value}' does not match {pattern}")
     return problems
 

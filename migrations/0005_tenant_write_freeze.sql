@@ -24,9 +24,9 @@ ALTER TABLE tenants
     ADD CONSTRAINT tenants_freeze_id_iff_not_open
         CHECK ((write_state = 'open') = (write_freeze_id IS NULL));
 
--- Sign-up inserts a tenant record, but never its write state.
+-- Sign-up inserts a tenant record, but never its write state (nor its tier: 0004).
 REVOKE INSERT ON tenants FROM tenancy_app;
-GRANT INSERT (id, name, tier) ON tenants TO tenancy_app;
+GRANT INSERT (id, name) ON tenants TO tenancy_app;
 
 -- The migration user must not be bound by the freeze (and the function below would recurse).
 DO $$

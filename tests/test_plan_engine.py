@@ -77,7 +77,7 @@ def test_secrets_never_reach_the_plan_file(sample_plan, tmp_path) -> None:
     text = path.read_text()
     # The mocks generate every password and token as "offline-…": none may appear.
     assert "offline-" not in text
-    user = by_name(sample_plan, "dev.coinbase")["coinbase-postgres-1-user"]
+    user = by_name(sample_plan, "dev.coinbase")["coinbase-postgres-1-migrator"]
     assert user.inputs["password"] == "[secret]"
     secret = by_name(sample_plan, "dev.coinbase")["coinbase-temporal-api-key-secret"]
     assert secret.inputs["stringData"] == "[secret]"

@@ -118,8 +118,15 @@ def test_shared_pool_free_tier_services(sample_plan, registry) -> None:
     assert settings_["backupConfiguration"]["backupRetentionSettings"]["retainedBackups"] == 7
     assert settings_["backupConfiguration"]["pointInTimeRecoveryEnabled"] is True
     assert sql[0].inputs["deletionProtection"] is True and sql[0].options.protect
+    # The services log in as their IAM service account: no password, no cloudsqlsuperuser.
+    user = one(dev, "gcp:sql/user:User", "dev-shared-postgres-user").inputs
+    assert user["type"] == "CLOUD_IAM_SERVICE_ACCOUNT" and "password" not in user
+    assert user["name"] == f"{names.free_tier_service_account_id('dev')}@{PROJECT}.iam"
+    flags = {f["name"]: f["value"] for f in settings_["databaseFlags"]}
+    assert flags["cloudsql.iam_authentication"] == "on"
     assert (
-        one(dev, "gcp:sql/user:User", "dev-shared-postgres-user").inputs["password"] == "[secret]"
+        one(dev, "gcp:sql/user:User", "dev-shared-postgres-migrator").inputs["password"]
+        == "[secret]"
     )
     assert of_type(dev, "random:index/randomPassword:RandomPassword")
     bucket = one(dev, "gcp:storage/bucket:Bucket", "free-tier-uploads-bucket").inputs
@@ -189,7 +196,7 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
         r.inputs["name"] for r in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance")
     )
     assert sql == [names.postgres_instance(tenant_id, i) for i in (1, 2, 3)]
-    for role in ("cloudsql.client", "datastore.user", "secretmanager.secretAccessor"):
+    for role in ("cloudsql.client", "cloudsql.instanceUser", "datastore.user"):
         grants = [r for r in stack.resources if r.inputs.get("role") == f"roles/{role}"]
         assert grants and all(g.inputs["member"] == f"serviceAccount:{gsa}" for g in grants), role
     firestore = one(stack, "gcp:firestore/database:Database", f"{tenant_id}-firestore-database")
@@ -336,7 +343,7 @@ def test_labels_on_every_gcp_resource_that_takes_them(sample_plan) -> None:
                 )
                 if stack.tenant:
                     assert labels["tenant"] == stack.tenant, resource.urn
-    assert checked > 50
+    assert checked > 40
 
 
 def _find_label_maps(value: Any, keys: set[str]) -> Iterator[dict]:
@@ -524,7 +531,13 @@ def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_p
     assert len(migrate) == 3
     keys = []
     for container in migrate:
-        assert container["command"][-2:] == ["--grant-app-role-to", "app"]
+        iam_user = f"coinbase-workload@{PROJECT}.iam"
+        assert container["command"][-4:] == [
+            "--grant-app-role-to",
+            iam_user,
+            "--app-tenant",
+            "coinbase",
+        ]
         password = next(e for e in container["env"] if e["name"] == "PGPASSWORD")["valueFrom"][
             "secretKeyRef"
         ]
@@ -534,4 +547,4 @@ def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_p
         )  # the services never see the owner's password
     assert len(set(keys)) == 3  # each instance has its own password
     users = sorted(r.inputs["name"] for r in stack.resources if r.type == "gcp:sql/user:User")
-    assert users == ["app"] * 3 + ["migrator"] * 3
+    assert users == [iam_user] * 3 + ["migrator"] * 3

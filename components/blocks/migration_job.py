@@ -55,8 +55,12 @@ class MigrationJobArgs:
     passwords: list[pulumi.Input[str]] | None = None
     """db_user's password on each instance; the Job then keeps them in a Secret of its own that no
     workload mounts (overrides password_secret_name/key)."""
-    app_logins: list[str] = field(default_factory=list)
-    """Service logins made members of tenancy_app after migrating (they must not own tables)."""
+    app_logins: list[pulumi.Input[str]] = field(default_factory=list)
+    """Service logins made members of tenancy_app after migrating; `tenancy db migrate` refuses
+    any that could escalate (superuser, BYPASSRLS, CREATEROLE, CREATEDB, owner's member)."""
+    app_tenants: list[str] = field(default_factory=list)
+    """The tenants those logins serve (a dedicated instance's tenant); empty: every tenant (the
+    shared pool)."""
     proxy_image: str = DEFAULT_PROXY_IMAGE
     private_ip: bool = True
     migrations_dir: Path = DEFAULT_MIGRATIONS_DIR
@@ -110,6 +114,15 @@ def _password_keys(args: MigrationJobArgs) -> list[str | None]:
             f"password_secret_key lists {len(args.password_secret_key)} keys for {count} instances"
         )
     return list(args.password_secret_key)
+
+
+def _grant_args(args: MigrationJobArgs) -> list[pulumi.Input[str]]:
+    if not args.app_logins:
+        return []
+    grants = [arg for login in args.app_logins for arg in ("--grant-app-role-to", login)]
+    if not args.app_tenants:
+        return [*grants, "--all-tenants"]
+    return [*grants, *[arg for tenant in args.app_tenants for arg in ("--app-tenant", tenant)]]
 
 
 class MigrationJob(pulumi.ComponentResource):
@@ -200,7 +213,7 @@ class MigrationJob(pulumi.ComponentResource):
                     "migrate",
                     "--dsn",
                     dsn,
-                    *[arg for login in args.app_logins for arg in ("--grant-app-role-to", login)],
+                    *_grant_args(args),
                 ],
                 env=self._migrate_env(args, password_key),
                 volume_mounts=[

@@ -1,5 +1,11 @@
-"""A set of Cloud SQL PostgreSQL instances, each with a database, a user and a generated
-password kept in Secret Manager. Private IP only, TLS required, backups + PITR, logging flags."""
+"""A set of Cloud SQL PostgreSQL instances, each with a database, the schema owner's login and the
+services' login. Private IP only, TLS required, backups + PITR, logging flags.
+
+The services log in with IAM database authentication as the tenant's Workload Identity service
+account (a CLOUD_IAM_SERVICE_ACCOUNT user, no password): a user created through the Cloud SQL API
+as BUILT_IN is a member of cloudsqlsuperuser with CREATEROLE and CREATEDB, which on PostgreSQL 15
+can grant itself the owner's role and turn row-level security off (docs/data-isolation.md). The
+migration Job grants the IAM user its privileges and refuses it if it could escalate."""
 
 from __future__ import annotations
 
@@ -25,7 +31,17 @@ POSTGRES_FLAGS = {
     "log_hostname": "on",
     "log_statement": "ddl",
     "cloudsql.enable_pgaudit": "on",
+    # The services log in as their IAM service account (no password, no cloudsqlsuperuser).
+    "cloudsql.iam_authentication": "on",
 }
+IAM_SERVICE_ACCOUNT_USER = "CLOUD_IAM_SERVICE_ACCOUNT"
+
+
+def iam_login(service_account_email: str) -> str:
+    """The database user of an IAM service account: its email without .gserviceaccount.com."""
+    return service_account_email.removesuffix(".gserviceaccount.com")
+
+
 MAX_LOG_RETENTION_DAYS = 7  # Cloud SQL caps transaction log retention at 7 days
 
 
@@ -39,12 +55,11 @@ class PostgresSetArgs:
     tier: str
     disk_gb: int
     backup_retention_days: int
+    service_account_email: pulumi.Input[str]  # the services' identity: their database login
     availability: str = "ZONAL"  # REGIONAL for HA
     read_replicas: int = 0
     database: str = "app"
-    user: str = "app"  # the services' login: a member of tenancy_app, never the owner
     migrator: str = "migrator"  # owns the schema; only the migration Job uses it
-    secret_accessor: pulumi.Input[str] | None = None  # member allowed to read the passwords
     depends_on: list[pulumi.Resource] = field(
         default_factory=list
     )  # e.g. the private service connection
@@ -52,11 +67,9 @@ class PostgresSetArgs:
 
 class PostgresSet(pulumi.ComponentResource):
     instances: list[gcp.sql.DatabaseInstance]
-    password_secrets: list[gcp.secretmanager.Secret]
-    passwords: list[pulumi.Output[str]]  # the services' login, secret outputs
+    app_login: pulumi.Output[str]  # the services' IAM database user (on every instance)
     migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
     database: str
-    user: str
     migrator: str
 
     def __init__(
@@ -65,13 +78,10 @@ class PostgresSet(pulumi.ComponentResource):
         super().__init__("tenancy:blocks:PostgresSet", name, {}, opts)
         own = args.ownership
         # The migration Job logs in with these; they live here only.
-        self.database, self.user, self.migrator = args.database, args.user, args.migrator
-        self.instances, self.password_secrets, self.passwords, self.migrator_passwords = (
-            [],
-            [],
-            [],
-            [],
-        )
+        self.database, self.migrator = args.database, args.migrator
+        self.instances, self.migrator_passwords = [], []
+        users: list[gcp.sql.User] = []
+        login = pulumi.Output.from_input(args.service_account_email).apply(iam_login)
         for instance_name in args.instance_names:
             instance = gcp.sql.DatabaseInstance(
                 instance_name,
@@ -90,15 +100,12 @@ class PostgresSet(pulumi.ComponentResource):
                 project=args.project,
                 opts=child(self),
             )
-            password = random.RandomPassword(
-                f"{instance_name}-password", length=32, special=False, opts=child(self)
-            )
-            gcp.sql.User(
+            app_user = gcp.sql.User(
                 f"{instance_name}-user",
-                name=args.user,
+                name=login,
                 instance=instance.name,
                 project=args.project,
-                password=password.result,
+                type=IAM_SERVICE_ACCOUNT_USER,
                 opts=child(self),
             )
             migrator_password = random.RandomPassword(
@@ -113,31 +120,7 @@ class PostgresSet(pulumi.ComponentResource):
                 opts=child(self),
             )
             self.migrator_passwords.append(migrator_password.result)
-            secret = gcp.secretmanager.Secret(
-                f"{instance_name}-password-secret",
-                secret_id=names.postgres_password_secret(instance_name),
-                project=args.project,
-                replication=gcp.secretmanager.SecretReplicationArgs(
-                    auto=gcp.secretmanager.SecretReplicationAutoArgs()
-                ),
-                labels=own.gcp_labels(),
-                opts=child(self),
-            )
-            gcp.secretmanager.SecretVersion(
-                f"{instance_name}-password-version",
-                secret=secret.id,
-                secret_data=password.result,
-                opts=child(self),
-            )
-            if args.secret_accessor is not None:
-                gcp.secretmanager.SecretIamMember(
-                    f"{instance_name}-password-accessor",
-                    project=args.project,
-                    secret_id=secret.secret_id,
-                    role="roles/secretmanager.secretAccessor",
-                    member=args.secret_accessor,
-                    opts=child(self),
-                )
+            users.append(app_user)
             for replica in range(1, args.read_replicas + 1):
                 replica_name = names.postgres_replica(instance_name, replica)
                 gcp.sql.DatabaseInstance(
@@ -155,8 +138,8 @@ class PostgresSet(pulumi.ComponentResource):
                     opts=own.stateful(child(instance)),
                 )
             self.instances.append(instance)
-            self.password_secrets.append(secret)
-            self.passwords.append(password.result)
+        # Known once every instance has the user: what the migration Job grants tenancy_app to.
+        self.app_login = pulumi.Output.all(*[u.name for u in users]).apply(lambda n: n[0])
         self.register_outputs({"connection_names": [i.connection_name for i in self.instances]})
 
     @staticmethod

@@ -69,6 +69,7 @@ class ServiceRecipeArgs:
     owner_email: str
     # Migrations
     migrations_image: str
+    app_tenants: list[str]  # the tenants the services' login serves; [] for every tenant (free)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             availability=args.postgres_availability,
             read_replicas=args.postgres_read_replicas,
             backup_retention_days=args.postgres_backup_retention_days,
-            secret_accessor=identity.member,
+            service_account_email=identity.email,
             depends_on=args.postgres_depends_on,
         ),
         on_gcp,
@@ -185,7 +186,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             database=postgres.database,
             db_user=postgres.migrator,
             passwords=postgres.migrator_passwords,
-            app_logins=[postgres.user],
+            app_logins=[postgres.app_login],
+            app_tenants=args.app_tenants,
             image=args.migrations_image,
             labels=own.k8s_labels(),
         ),

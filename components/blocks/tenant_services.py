@@ -147,6 +147,7 @@ class TenantServices(pulumi.ComponentResource):
                 temporal_api_key_expiry=args.temporal_api_key_expiry,
                 owner_email=args.contact_email,
                 migrations_image=args.migrations_image,
+                app_tenants=[tid],
                 temporal_api_key_disabled=suspended,
             ),
         )
@@ -189,7 +190,8 @@ class TenantServices(pulumi.ComponentResource):
         secrets: dict[str, pulumi.Input[str]] = {"NEO4J_PASSWORD": neo4j.password.result}
         for index, instance in enumerate(postgres.instances, start=1):
             config[f"POSTGRES_{index}_CONNECTION"] = instance.connection_name
-            secrets[f"POSTGRES_{index}_PASSWORD"] = postgres.passwords[index - 1]
+            config[f"POSTGRES_{index}_USER"] = postgres.app_login
+        config["POSTGRES_AUTH"] = "iam"  # the Cloud SQL connector signs in as the KSA's account
         TenantApplication(
             f"{tid}-app",
             TenantApplicationArgs(

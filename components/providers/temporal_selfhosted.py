@@ -25,6 +25,7 @@ from temporalio.api.namespace.v1 import NamespaceConfig, UpdateNamespaceInfo
 from temporalio.api.operatorservice.v1 import DeleteNamespaceRequest
 from temporalio.api.workflowservice.v1 import (
     DescribeNamespaceRequest,
+    ListOpenWorkflowExecutionsRequest,
     RegisterNamespaceRequest,
     UpdateNamespaceRequest,
 )
@@ -126,7 +127,7 @@ def validation_failures(
     if endpoint is None:
         failures.append(("endpoint", "endpoint is required, as host:port of the Temporal frontend"))
     elif _known(endpoint):
-        match = _ENDPOINT.match(str(endpoint))
+        match = _ENDPOINT.fullmatch(str(endpoint))
         if not match or not 1 <= int(match["port"]) <= 65535:
             failures.append(
                 (
@@ -160,7 +161,7 @@ def validation_failures(
             )
 
     owner_email = news.get("owner_email")
-    if _known(owner_email) and owner_email and not _EMAIL.match(str(owner_email)):
+    if _known(owner_email) and owner_email and not _EMAIL.fullmatch(str(owner_email)):
         failures.append(("owner_email", f"owner_email '{owner_email}' is not an email address"))
 
     # Temporal ignores empty strings in an update, so a value once set can be changed but not
@@ -306,11 +307,61 @@ def update_namespace(spec: NamespaceSpec) -> LiveNamespace:
     return _run(update())
 
 
+class DeletionRefused(TemporalNamespaceError):
+    pass
+
+
+# The server's own namespaces: never the platform's to delete, whatever their data says.
+SERVER_NAMESPACES = frozenset({"default", "temporal-system"})
+
+
+async def _deletion_problems(client: ServiceClient, namespace: str) -> list[str]:
+    """Why ``namespace`` must not be deleted (empty: it may be, or it is already gone)."""
+    problems: list[str] = []
+    if namespace in SERVER_NAMESPACES:
+        problems.append("it is the server's own namespace")
+    try:
+        response = await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=namespace), retry=True, timeout=RPC_TIMEOUT
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return problems
+        raise
+    if response.namespace_info.state == NamespaceState.NAMESPACE_STATE_DELETED:
+        return problems
+    data = dict(response.namespace_info.data)
+    if any(data.get(key) != value for key, value in MANAGED_BY.items()):
+        problems.append(
+            "this platform did not create it (its data has no managed-by=tenancy marker)"
+        )
+    open_runs = await client.workflow_service.list_open_workflow_executions(
+        ListOpenWorkflowExecutionsRequest(namespace=namespace, maximum_page_size=1),
+        retry=True,
+        timeout=RPC_TIMEOUT,
+    )
+    if open_runs.executions:
+        problems.append(
+            "it has running workflows (for example "
+            f"{open_runs.executions[0].execution.workflow_id!r}); let them finish or terminate "
+            "them first"
+        )
+    return problems
+
+
 def delete_namespace(endpoint: str, namespace: str, tls: bool = False) -> None:
-    """Delete through the OperatorService; a namespace that is already gone is fine."""
+    """Delete through the OperatorService; a namespace that is already gone is fine. Refuses the
+    server's own namespaces, namespaces this platform did not create, and namespaces with running
+    workflows (deleting one ends its workflows and erases their history)."""
 
     async def delete() -> None:
         client = await _client(endpoint, tls)
+        problems = await _deletion_problems(client, namespace)
+        if problems:
+            raise DeletionRefused(
+                f"refusing to delete Temporal namespace '{namespace}' on {endpoint}: "
+                + "; ".join(problems)
+            )
         try:
             await client.operator_service.delete_namespace(
                 DeleteNamespaceRequest(namespace=namespace), timeout=RPC_TIMEOUT

@@ -286,6 +286,7 @@ class SharedPool(pulumi.ComponentResource):
                 temporal_api_key_expiry=s.temporal.api_key_expiry,
                 owner_email=s.acme_email,
                 migrations_image=s.migrations_image,
+                app_tenants=[],  # the shared pool's login serves every free tenant
             ),
         )
         on_primary = child(self, cluster.provider)
@@ -302,6 +303,8 @@ class SharedPool(pulumi.ComponentResource):
                 mode="shared",
                 config={
                     "POSTGRES_1_CONNECTION": postgres.instances[0].connection_name,
+                    "POSTGRES_1_USER": postgres.app_login,
+                    "POSTGRES_AUTH": "iam",
                     "BUCKET": services.bucket.bucket.name,
                     "FIRESTORE_DATABASE": services.firestore.database.name,
                     "TEMPORAL_NAMESPACE": services.temporal.namespace_id,
@@ -309,7 +312,6 @@ class SharedPool(pulumi.ComponentResource):
                     "TEMPORAL_TASK_QUEUE_PREFIX": "tenant-",
                     "TENANT_LIMITS_LABEL": f"{LIMITS_LABEL}=free",
                 },
-                secrets={"POSTGRES_1_PASSWORD": postgres.passwords[0]},
             ),
             on_primary,
         )

@@ -30,7 +30,7 @@ SERVICE_AGENT_RE = re.compile(
     r"|^serviceAccount:\d+@cloudservices\.gserviceaccount\.com$"
 )
 DEFAULT_SA_RE = re.compile(
-    r"(^|:)(\d+-compute@developer\.gserviceaccount\.com|[a-z][-a-z0-9]*@appspot\.gserviceaccount\.com)$"
+    r"(^|:)(\d+-compute@developer\.gserviceaccount\.com|[a-z][-a-z0-9]*@appspot\.gserviceaccount\.com)\Z"
 )
 
 _GSA_RE = re.compile(
@@ -62,15 +62,15 @@ class Identity:
 def parse_member(member: str) -> Identity:
     if member in PUBLIC_MEMBERS:
         return Identity(member, "public")
-    if SERVICE_AGENT_RE.match(member):
+    if SERVICE_AGENT_RE.fullmatch(member):
         return Identity(member, "service-agent")
-    if m := _GSA_RE.match(member):
+    if m := _GSA_RE.fullmatch(member):
         return Identity(member, "gsa", account_id=m["account"])
-    if m := _KSA_RE.match(member):
+    if m := _KSA_RE.fullmatch(member):
         return Identity(member, "ksa", namespace=m["ns"], ksa=m["ksa"])
-    if m := _PRINCIPAL_RE.match(member):
+    if m := _PRINCIPAL_RE.fullmatch(member):
         return Identity(member, "ksa", namespace=m["ns"], ksa=m["ksa"])
-    if m := _PRINCIPAL_SET_RE.match(member):
+    if m := _PRINCIPAL_SET_RE.fullmatch(member):
         return Identity(member, "ksa", namespace=m["ns"])
     return Identity(member, "other")
 

@@ -53,7 +53,7 @@ def number(value: float) -> str:
 
 def gib(quantity: Any) -> float:
     """A Kubernetes memory/storage quantity in GiB ("16Gi", "500M")."""
-    match = QUANTITY.match(str(quantity).strip())
+    match = QUANTITY.fullmatch(str(quantity).strip())
     if not match:
         raise Unpriced(f"cannot read the quantity {quantity!r}")
     value, unit = float(match.group(1)), match.group(2)
@@ -72,7 +72,7 @@ def cpu(quantity: Any) -> float:
 def region_of(location: Any) -> str | None:
     if not isinstance(location, str):
         return None
-    match = REGION.match(location.lower())
+    match = REGION.fullmatch(location.lower())
     return match.group(1) if match else None
 
 
@@ -119,7 +119,11 @@ def zones_of(location: str | None, node_locations: Any) -> int:
     if isinstance(node_locations, list) and node_locations:
         return len(node_locations)
     # A regional cluster spreads a per-zone count over the region's three default zones.
-    return 3 if location and REGION.match(location) and not REGION.match(location).group(2) else 1
+    return (
+        3
+        if location and REGION.fullmatch(location) and not REGION.fullmatch(location).group(2)
+        else 1
+    )
 
 
 def machine_shape(machine: str) -> tuple[int, int] | None:

@@ -70,21 +70,39 @@ def migrate_command(
         [],
         "--grant-app-role-to",
         metavar="LOGIN",
-        help="after migrating, make this service login a member of tenancy_app (repeatable); it "
-        "must not own tables",
+        help="after migrating, make this service login a member of tenancy_app (repeatable); "
+        "refused if it is a superuser, has BYPASSRLS, CREATEROLE or CREATEDB, or is a member of "
+        "the table owner or of such a role",
+    ),
+    app_tenant: list[str] = typer.Option(
+        [],
+        "--app-tenant",
+        metavar="ID",
+        help="the tenant the service login serves (a dedicated instance's); repeatable",
+    ),
+    all_tenants: bool = typer.Option(
+        False, "--all-tenants", help="the service login serves every tenant (the shared pool's)"
     ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
     from tenancy.db.connection import describe_dsn
-    from tenancy.db.migrations import grant_app_role, migrate
+    from tenancy.db.migrations import ALL_TENANTS, grant_app_role, migrate
 
+    if grant_app_role_to and bool(app_tenant) == all_tenants:
+        _err().print(
+            Text("error: ", style="bold red")
+            + Text("--grant-app-role-to needs exactly one of --app-tenant ID or --all-tenants")
+        )
+        raise typer.Exit(code=2)
+    tenants = [ALL_TENANTS] if all_tenants else app_tenant
     for one in dsn:
         with _failures_exit_non_zero(one):
             result = migrate(one, migrations_dir)
-            granted = grant_app_role(one, grant_app_role_to) if grant_app_role_to else []
+            granted = grant_app_role(one, grant_app_role_to, tenants) if grant_app_role_to else []
         where = describe_dsn(one)
+        serves = "every tenant" if all_tenants else ", ".join(app_tenant)
         for login in granted:
-            _out().print(Text(f"{login} is a member of tenancy_app in {where}"))
+            _out().print(Text(f"{login} is a member of tenancy_app in {where}, serving {serves}"))
         if result.applied:
             for name in result.applied:
                 _out().print(Text(f"applied {name} to {where}", style="green"))

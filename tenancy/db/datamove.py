@@ -73,7 +73,7 @@ class DataMigrationReport:
 
 
 def check_tenant_id(tenant: str) -> None:
-    if not _TENANT_ID.match(tenant):
+    if not _TENANT_ID.fullmatch(tenant):
         raise InvalidTenant(
             f"'{tenant}' is not a tenant id (4-20 lowercase letters, digits and single hyphens, "
             "starting with a letter)"
@@ -105,6 +105,7 @@ def migrate_data(
         src.read_only = True
         with src.transaction():
             _require_tenant(src, tenant)
+            _refuse_other_tenants(dst, tables, tenant)
             if not dry_run:
                 report.freeze_id = _require_frozen(src, tenant)
             recorded = _copy_records(dst, tenant)
@@ -222,6 +223,37 @@ def _copy_records(dst: psycopg.Connection, tenant: str) -> dict[str, Fingerprint
         [tenant],
     ).fetchall()
     return {name: Fingerprint(int(count), checksum) for name, count, checksum in rows}
+
+
+def _refuse_other_tenants(dst: psycopg.Connection, tables: list[TenantTable], tenant: str) -> None:
+    """A dedicated database holds one tenant: refuse a target that holds another's rows.
+
+    Row-level security hides other tenants' rows from the owner too (FORCE), so the count runs in
+    a transaction that lifts FORCE on the tables and is always rolled back."""
+    found: dict[str, list[str]] = {}
+    with dst.transaction(force_rollback=True):
+        targets = [(sql.Identifier("public", "tenants"), "tenants", sql.Identifier("id"))] + [
+            (t.identifier, t.display, sql.Identifier("tenant_id")) for t in tables
+        ]
+        for identifier, _, _ in targets:
+            dst.execute(sql.SQL("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY").format(identifier))
+        for identifier, display, column in targets:
+            rows = dst.execute(
+                sql.SQL("SELECT {col}, count(*) FROM {t} WHERE {col} <> %s GROUP BY 1").format(
+                    col=column, t=identifier
+                ),
+                [tenant],
+            ).fetchall()
+            for other, count in rows:
+                found.setdefault(other, []).append(f"{display} ({count} rows)")
+    if found:
+        listing = "; ".join(
+            f"tenant '{other}': {', '.join(where)}" for other, where in sorted(found.items())
+        )
+        raise TargetNotEmpty(
+            f"the target already holds rows of another tenant ({listing}); a dedicated database "
+            f"holds one tenant, so '{tenant}' is not copied into it"
+        )
 
 
 def _refuse_unexpected_target_rows(

@@ -19,6 +19,7 @@ from domain.migration_files import (  # noqa: F401  (re-exported: the tools impo
     load_migrations,
     resolve_migrations_dir,
 )
+from domain.names import id_problems
 from tenancy.db.catalog import has_migration_ledger
 from tenancy.db.connection import connect, describe_dsn
 from tenancy.db.errors import MigrationFilesError
@@ -154,45 +155,113 @@ def status(dsn: str, migrations_dir: Path | str | None = None) -> list[Migration
 
 
 APP_ROLE = "tenancy_app"
+ALL_TENANTS = "*"
+
+# Role attributes that let a login escape row-level security, and why.
+_ESCALATING = (
+    ("rolsuper", "is a superuser"),
+    ("rolbypassrls", "has BYPASSRLS: row-level security does not apply to it"),
+    (
+        "rolcreaterole",
+        "has CREATEROLE: on PostgreSQL 15 it can grant itself the owner's role and turn "
+        "row-level security off",
+    ),
+    ("rolcreatedb", "has CREATEDB"),
+)
 
 
-def grant_app_role(dsn: str, logins: list[str]) -> list[str]:
-    """Make each service login a member of the application role (idempotent).
+_NO_SUCH_ROLE = "does not exist"
+_ATTRIBUTE_NAMES = ("SUPERUSER", "BYPASSRLS", "CREATEROLE", "CREATEDB")
 
-    Services must not log in as the table owner: an owner can turn row-level security off. The
-    migration Job runs as the owner and hands the non-owner ``tenancy_app`` role to the login the
-    services use. Refuses logins that are superusers, bypass RLS or own a tenant table.
+
+def login_problems(conn: psycopg.Connection, login: str) -> list[str]:
+    """Why ``login`` must not be a service login (empty when it may be): superuser, BYPASSRLS,
+    CREATEROLE, CREATEDB, owner of a table, or a direct or indirect member of the table owner or
+    of a role with any of those attributes (a Cloud SQL built-in user is a member of
+    cloudsqlsuperuser, which has CREATEROLE and CREATEDB)."""
+    row = conn.execute(
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb "
+        "FROM pg_catalog.pg_roles WHERE rolname = %s",
+        [login],
+    ).fetchone()
+    if row is None:
+        return [_NO_SUCH_ROLE]
+    problems = [reason for (_, reason), flag in zip(_ESCALATING, row, strict=True) if flag]
+    owners = [
+        name
+        for (name,) in conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname IN ('public', 'tenancy_ops', 'tenancy_guard') "
+            "AND c.relkind IN ('r', 'p') "
+            "UNION SELECT current_user::text ORDER BY 1"
+        ).fetchall()
+    ]
+    for owner in owners:
+        if owner == login:
+            problems.append("owns the tables and could turn row-level security off")
+        elif conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [login, owner]).fetchone()[0]:
+            problems.append(
+                f"is a member of {owner!r}, which owns the tables: it can SET ROLE to it and "
+                "turn row-level security off"
+            )
+    escalating_groups = conn.execute(
+        "SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb "
+        "FROM pg_catalog.pg_roles r "
+        "WHERE r.rolname <> %s AND pg_has_role(%s, r.oid, 'MEMBER') "
+        "AND (r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb) "
+        "ORDER BY r.rolname",
+        [login, login],
+    ).fetchall()
+    for group, *flags in escalating_groups:
+        if group in owners:
+            continue  # already said
+        attributes = [name for name, flag in zip(_ATTRIBUTE_NAMES, flags, strict=True) if flag]
+        problems.append(
+            f"is a member of {group!r}, which has {', '.join(attributes)}: it can SET ROLE to it"
+        )
+    return problems
+
+
+def grant_app_role(dsn: str, logins: list[str], tenants: list[str]) -> list[str]:
+    """Make each service login a member of the application role, bound to ``tenants`` (a list of
+    tenant ids, or [ALL_TENANTS] for the shared pool's login); idempotent.
+
+    Services must not log in as anything that can turn row-level security off: every login is
+    checked first (``login_problems``) and refused with every reason at once.
     """
+    bad = [t for t in tenants if t != ALL_TENANTS and id_problems(t)]
+    if not tenants or bad:
+        raise MigrationFilesError(
+            f"cannot grant {APP_ROLE}: name the tenants the login serves (or all of them)"
+            + (f"; not tenant ids: {', '.join(repr(t) for t in bad)}" if bad else "")
+        )
     granted: list[str] = []
     with connect(dsn, "target") as conn:
+        refused = []
         for login in logins:
-            row = conn.execute(
-                "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = %s", [login]
-            ).fetchone()
-            if row is None:
-                raise MigrationFilesError(
-                    f"cannot grant {APP_ROLE}: no role {login!r} in {describe_dsn(dsn)}"
+            problems = login_problems(conn, login)
+            if problems == [_NO_SUCH_ROLE]:
+                refused.append(f"cannot grant {APP_ROLE}: no role {login!r} in {describe_dsn(dsn)}")
+            elif problems:
+                refused.append(
+                    f"refusing {login!r} as the service login in {describe_dsn(dsn)}: it "
+                    + "; it ".join(problems)
                 )
-            if row[0] or row[1]:
-                raise MigrationFilesError(
-                    f"refusing to use {login!r} as the service login: it is a superuser or "
-                    "bypasses RLS"
-                )
-            owned = conn.execute(
-                "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND "
-                "tableowner = %s",
-                [login],
-            ).fetchone()[0]
-            if owned:
-                raise MigrationFilesError(
-                    f"refusing to use {login!r} as the service login: it owns {owned} table(s) "
-                    "and could disable RLS"
-                )
+        if refused:
+            raise MigrationFilesError("\n".join(refused))
+        for login in logins:
             with conn.transaction():
                 conn.execute(
                     sql.SQL("GRANT {} TO {}").format(
                         sql.Identifier(APP_ROLE), sql.Identifier(login)
                     )
                 )
+                conn.execute("DELETE FROM tenancy_ops.login_tenants WHERE login = %s", [login])
+                for tenant in tenants:
+                    conn.execute(
+                        "INSERT INTO tenancy_ops.login_tenants (login, tenant_id) VALUES (%s, %s)",
+                        [login, tenant],
+                    )
             granted.append(login)
     return granted

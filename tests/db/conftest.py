@@ -28,6 +28,7 @@ from psycopg import sql
 from support import free_port
 
 from tenancy.db import migrate
+from tenancy.db.migrations import ALL_TENANTS, grant_app_role
 
 MIGRATOR_PASSWORD = "m1grator-S3cret!"
 APP_PASSWORD = "app-S3cret!"
@@ -231,8 +232,8 @@ def migrated_template(pg_cluster: PgCluster, create_database: Callable[[str], st
     migrating each one."""
     name = create_database("template")
     migrate(pg_cluster.migrator_dsn(name))
-    with pg_cluster.admin() as conn:
-        conn.execute("GRANT tenancy_app TO app_user")
+    # app_user plays the shared pool's login: it serves every tenant of the database.
+    grant_app_role(pg_cluster.migrator_dsn(name), ["app_user"], [ALL_TENANTS])
     return name
 
 
@@ -260,9 +261,7 @@ def _seed_tenant(
     """Insert one tenant's rows through its own context, as the application would."""
     with conn.transaction():
         conn.execute("SELECT set_config('app.current_tenant', %s, true)", [tenant])
-        conn.execute(
-            "INSERT INTO tenants (id, name, tier) VALUES (%s, %s, 'free')", [tenant, tenant.title()]
-        )
+        conn.execute("INSERT INTO tenants (id, name) VALUES (%s, %s)", [tenant, tenant.title()])
         user_id = conn.execute(
             "INSERT INTO users (firebase_uid, email) VALUES (%s, %s) RETURNING id",
             [f"uid-{tenant}", f"owner@{tenant}.example"],

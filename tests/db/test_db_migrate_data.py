@@ -152,14 +152,25 @@ def test_refuses_tenant_rows_it_did_not_copy_even_with_resume(pair: Pair, seed_t
     assert pair.fingerprints(pair.target, MOVING) == before
 
 
-def test_other_tenants_on_the_target_do_not_block_and_are_not_touched(
-    pair: Pair, seed_tenant
-) -> None:
+def test_refuses_a_target_holding_another_tenants_rows_naming_it(pair: Pair, seed_tenant) -> None:
+    """A dedicated database holds one tenant: copying a second one in would mix them
+    (issue 10, section 3). The other tenant is named, and nothing is written or changed."""
     with psycopg.connect(pair.cluster.app_dsn(pair.target), autocommit=True) as conn:
         seed_tenant(conn, "hooli", itineraries=1)
     hooli = pair.fingerprints(pair.target, "hooli")
-    migrate_data(MOVING, pair.source_dsn, pair.target_dsn)
+    for resume in (False, True):
+        with pytest.raises(
+            TargetNotEmpty,
+            match=r"already holds rows of another tenant \(tenant 'hooli': tenants \(1 rows\)",
+        ):
+            migrate_data(MOVING, pair.source_dsn, pair.target_dsn, resume=resume)
     assert pair.fingerprints(pair.target, "hooli") == hooli
+    assert pair.tenants_present(pair.target)["itineraries"] == {"hooli"}
+    with pair.admin(pair.target) as conn:  # the check's ALTER TABLE was rolled back
+        assert conn.execute(
+            "SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN "
+            "('tenants', 'users', 'itineraries')"
+        ).fetchone() == (True,)
 
 
 def _interrupt_at(monkeypatch, table_name: str) -> None:

@@ -3,14 +3,24 @@ create/read/update/delete round trips against a real Temporal dev server."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import time
 
 import dill
 import pytest
+from google.protobuf.duration_pb2 import Duration
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
+from temporalio.api.workflowservice.v1 import (
+    ListOpenWorkflowExecutionsRequest,
+    RegisterNamespaceRequest,
+)
+from temporalio.client import Client
+from temporalio.service import ConnectConfig, ServiceClient
 
 from components.providers.temporal_selfhosted import (
+    DeletionRefused,
     NamespaceAlreadyExists,
     NamespaceSpec,
     SelfHostedNamespaceProvider,
@@ -244,3 +254,73 @@ def test_an_unreachable_server_is_named(unique_namespace: str, unused_port: int)
         TemporalUnreachable, match=f"cannot reach the Temporal frontend at {endpoint}"
     ):
         read_namespace(endpoint, unique_namespace)
+
+
+# --- deletion guard (issue 10, section 3) ---------------------------------------------------------
+def test_the_servers_default_namespace_is_never_deleted(temporal_endpoint: str) -> None:
+    with pytest.raises(DeletionRefused, match=r"'default'.*the server's own namespace"):
+        delete_namespace(temporal_endpoint, "default")
+    assert read_namespace(temporal_endpoint, "default") is not None
+
+
+def test_a_namespace_the_platform_did_not_create_is_not_deleted(
+    temporal_endpoint: str, unique_namespace: str
+) -> None:
+    async def register_by_hand() -> None:
+        client = await ServiceClient.connect(ConnectConfig(target_host=temporal_endpoint))
+        await client.workflow_service.register_namespace(
+            RegisterNamespaceRequest(
+                namespace=unique_namespace,
+                workflow_execution_retention_period=Duration(seconds=86_400),
+            )
+        )
+
+    asyncio.run(register_by_hand())
+    with pytest.raises(DeletionRefused, match="did not create it"):
+        delete_namespace(temporal_endpoint, unique_namespace)
+    provider = SelfHostedNamespaceProvider()
+    with pytest.raises(DeletionRefused):
+        provider.delete(f"{temporal_endpoint}/{unique_namespace}", {})
+    assert read_namespace(temporal_endpoint, unique_namespace) is not None
+
+
+async def _open_runs(endpoint: str, namespace: str) -> int:
+    client = await ServiceClient.connect(ConnectConfig(target_host=endpoint))
+    response = await client.workflow_service.list_open_workflow_executions(
+        ListOpenWorkflowExecutionsRequest(namespace=namespace, maximum_page_size=10)
+    )
+    return len(response.executions)
+
+
+def test_a_namespace_with_running_workflows_is_not_deleted(
+    temporal_endpoint: str, unique_namespace: str
+) -> None:
+    create_namespace(
+        NamespaceSpec(endpoint=temporal_endpoint, namespace=unique_namespace, retention_days=1)
+    )
+
+    async def start_then_terminate(terminate: bool) -> None:
+        client = await Client.connect(temporal_endpoint, namespace=unique_namespace)
+        handle = client.get_workflow_handle("order-42")
+        if terminate:
+            await handle.terminate("test over")
+        else:
+            await client.start_workflow("NoWorkerRunsThis", id="order-42", task_queue="nobody")
+
+    asyncio.run(start_then_terminate(terminate=False))
+    deadline = time.monotonic() + 30  # visibility is eventually consistent: wait to see the run
+    while not asyncio.run(_open_runs(temporal_endpoint, unique_namespace)):
+        assert time.monotonic() < deadline, "the started workflow never became visible"
+        time.sleep(0.2)
+    with pytest.raises(DeletionRefused, match=r"running workflows.*'order-42'"):
+        delete_namespace(temporal_endpoint, unique_namespace)
+    assert read_namespace(temporal_endpoint, unique_namespace) is not None
+    asyncio.run(start_then_terminate(terminate=True))
+    while True:  # once nothing runs, the platform's own namespace can be deleted
+        try:
+            delete_namespace(temporal_endpoint, unique_namespace)
+            break
+        except DeletionRefused:
+            assert time.monotonic() < deadline, "the terminated workflow still shows as running"
+            time.sleep(0.5)
+    assert read_namespace(temporal_endpoint, unique_namespace) is None

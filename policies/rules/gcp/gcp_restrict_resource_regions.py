@@ -28,7 +28,7 @@ def applies(type_token: str) -> bool:
 def region_of(location: str) -> str:
     """'US-CENTRAL1' → us-central1, 'us-central1-a' → us-central1, 'gcp-us-east1' → us-east1."""
     value = location.lower().removeprefix("gcp-")
-    zone = _ZONE_RE.match(value)
+    zone = _ZONE_RE.fullmatch(value)
     return zone.group(1) if zone else value
 
 

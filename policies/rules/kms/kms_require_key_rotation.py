@@ -31,7 +31,7 @@ def check(key: Subject, report: Report, config: Config) -> None:
             f"{low}..{high} days)"
         )
         return
-    match = _DURATION_RE.match(str(period))
+    match = _DURATION_RE.fullmatch(str(period))
     if match is None:
         report.violation(
             f"{key.label}: rotationPeriod {period!r} is not a duration in seconds like '7776000s'"
