@@ -172,15 +172,25 @@ def bench_size(where: Path, size: int, args) -> None:
     tenancy(repo, comment, cache)
     measure("pr-comment, one tenant, warm", size, args.runs, lambda: tenancy(repo, comment, cache))
 
+    if size not in args.base_cold_sizes:
+        return _shared(where, repo, size, tenants, comment, args)
+    # Base cold: the cache holds the head's plans and policy results (a head-side run), nothing
+    # of the base's own: the base's version of the changed stack must be planned by the base.
+    head_only = fresh(where / f"head-only-{size}")
+    tenancy(repo, ["plan", *tenants], head_only)
+    tenancy(repo, ["check", *tenants, "--allow-undecided"], head_only)
+
     def base_cold() -> tuple[float, float, int]:
-        # The cache holds the head's plans and policy results (a head-side run), nothing of the
-        # base's own: the base's version of the changed stack must be planned by the base.
-        head_cache = fresh(where / f"head-cache-{size}")
-        tenancy(repo, ["plan", *tenants], head_cache)
-        tenancy(repo, ["check", *tenants, "--allow-undecided"], head_cache)
-        return tenancy(repo, comment, head_cache)
+        run_cache = where / f"run-cache-{size}"
+        shutil.rmtree(run_cache, ignore_errors=True)
+        shutil.copytree(head_only, run_cache)
+        return tenancy(repo, comment, run_cache)
 
     measure("pr-comment, one tenant, base cold", size, args.runs, base_cold)
+    _shared(where, repo, size, tenants, comment, args)
+
+
+def _shared(where: Path, repo: Path, size: int, tenants: list[str], comment: list[str], args):
     if size in args.cold_sizes:
         measure(
             "pr-comment, one tenant, all cold",
@@ -223,6 +233,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--cold-sizes", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--shared-sizes", type=int, nargs="*", default=[1000])
+    parser.add_argument("--base-cold-sizes", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--validate-sizes", type=int, nargs="*", default=[10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cold-runs", type=int, default=1)

@@ -185,6 +185,9 @@ class CommentContext:
     base_note: str = ""
     stack_diffs: list[Any] = field(default_factory=list)  # tenancy.plan.diff.StackDiff
     unchanged_stacks: int = 0  # stacks whose content key is the same on both sides
+    # Tier and status of every tenant file on each side (from the key inputs; None: not read).
+    base_states: dict[str, Any] | None = None
+    head_states: dict[str, Any] | None = None
     # Policy results (CheckResult.to_json dicts); "preexisting" marks unchanged stacks.
     policy: dict[str, Any] | None = None
     policy_failure: str | None = None
@@ -233,26 +236,30 @@ tenant_cost_change: TenantCost | None = None
 
 # --- the summary ---------------------------------------------------------------------------------
 
-TIER_RANK = {"free": 0, "standard": 1, "enterprise": 2}
+KIND_WORDS = {
+    "onboard": "onboards",
+    "upgrade": "upgrades",
+    "downgrade": "downgrades",
+    "suspend": "suspends",
+    "resume": "resumes",
+    "start offboarding": "starts offboarding",
+    "cancel offboarding": "cancels offboarding",
+    "delete": "is removed",
+    "plain change": "changes",
+}
 
 
 def what_happens(change: TenantChange) -> str:
-    """The transition in a word (until `tenancy transitions` names them)."""
-    before, after = change.before, change.after
-    if before is None:
-        return "onboards"
-    if after is None:
-        return "is removed"
-    old_tier, new_tier = before.get("tier"), after.get("tier")
-    if old_tier != new_tier:
-        up = TIER_RANK.get(str(new_tier), -1) > TIER_RANK.get(str(old_tier), -1)
-        return f"{'upgrades' if up else 'downgrades'} ({code(old_tier)} → {code(new_tier)})"
-    old_status, new_status = before.get("status", "active"), after.get("status", "active")
-    if old_status != new_status:
-        return {"suspended": "suspends", "offboarding": "offboards", "active": "resumes"}.get(
-            str(new_status), f"status {code(old_status)} → {code(new_status)}"
-        )
-    return "changes"
+    """The transition, as ``tenancy transitions`` names it (domain.lifecycle.classify)."""
+    from domain.lifecycle import classify
+    from tenancy.lifecycle.transitions import state_of
+
+    before, after = state_of(change.before), state_of(change.after)
+    kind = classify(before, after).value
+    words = KIND_WORDS.get(kind, kind)
+    if before is not None and after is not None and before.tier != after.tier:
+        words += f" ({code(before.tier)} → {code(after.tier)})"
+    return words
 
 
 def placement_of(doc: dict[str, Any]) -> str:
@@ -441,9 +448,12 @@ def build_transitions(ctx: CommentContext) -> Section:
             essential=True,
         )
     try:
+        # The states gather read with the content keys; git only when it did not.
         report = analyse(
-            states_at(ctx.base_commit, ctx.tenants_dir),
-            states_in_dir(ctx.tenants_dir),
+            ctx.base_states
+            if ctx.base_states is not None
+            else states_at(ctx.base_commit, ctx.tenants_dir),
+            ctx.head_states if ctx.head_states is not None else states_in_dir(ctx.tenants_dir),
             ctx.base_plan or Plan([]),
             ctx.head_plan,
             ctx.env,

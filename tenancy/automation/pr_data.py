@@ -52,6 +52,17 @@ def _doc(tenant) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def _states(keys: Keys) -> dict[str, Any]:
+    """Tier and status per tenant file, as transitions.states_in_dir reads them."""
+    from domain.lifecycle import TenantState
+
+    return {
+        t.file[: -len(".yaml")]: TenantState(t.tier, t.status or "active")
+        for t in keys.tenants.values()
+        if t.tier is not None
+    }
+
+
 def tenant_changes(base: Keys, head: Keys) -> list[TenantChange]:
     changes = []
     for tenant_id in sorted(set(base.tenants) | set(head.tenants)):
@@ -177,6 +188,7 @@ def gather(
         )
         base_keys = Keys.of(base_root, env, base_tenants, like=head_keys)
         ctx.tenant_changes = tenant_changes(base_keys, head_keys)
+        ctx.base_states, ctx.head_states = _states(base_keys), _states(head_keys)
         names = sorted(set(head_keys.stacks) | set(base_keys.stacks))
         changed = [n for n in names if head_keys.stacks.get(n) != base_keys.stacks.get(n)]
         ctx.unchanged_stacks = len(names) - len(changed)

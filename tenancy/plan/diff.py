@@ -17,29 +17,6 @@ from typing import Any
 from domain.plan_model import Plan, PlanResource, PlanStack
 from tenancy.plan.markdown import Details, code
 
-# Types that hold data (the policy pack's list, policies/lib/stateful.py) plus Neo4j's release.
-STATEFUL_TYPES = frozenset(
-    {
-        "gcp:sql/databaseInstance:DatabaseInstance",
-        "gcp:firestore/database:Database",
-        "gcp:storage/bucket:Bucket",
-        "gcp:kms/cryptoKey:CryptoKey",
-        "temporalcloud:index/namespace:Namespace",
-        "kubernetes:core/v1:PersistentVolumeClaim",
-    }
-)
-# Inputs whose change makes the provider replace a stateful resource (ForceNew / RequiresReplace
-# in the providers' schemas: terraform-provider-google 8.x, terraform-provider-temporalcloud 0.6,
-# pulumi-kubernetes). Only top-level names and locations; `tenancy transitions` knows the rest.
-REPLACE_ON = {
-    "gcp:sql/databaseInstance:DatabaseInstance": ("name", "project", "region"),
-    "gcp:firestore/database:Database": ("name", "locationId", "project", "databaseEdition"),
-    "gcp:storage/bucket:Bucket": ("name", "location", "project"),
-    "gcp:kms/cryptoKey:CryptoKey": ("keyRing", "name", "purpose"),
-    "temporalcloud:index/namespace:Namespace": ("name", "regions"),
-    "kubernetes:core/v1:PersistentVolumeClaim": ("metadata.name", "metadata.namespace"),
-    "kubernetes:helm.sh/v3:Release": ("name",),
-}
 # The order a reader builds the picture: where it runs, then identity, data, then the workload.
 COMPONENT_ORDER = (
     "tenancy:tiers:SharedPool",
@@ -67,8 +44,12 @@ VALUE_CHARS = 80  # an old or new value longer than this is shortened in the com
 MAX_VALUE_ROWS = 8  # changed inputs shown per resource before "and N more"
 
 
-def is_stateful(resource: PlanResource) -> bool:
-    if resource.type in STATEFUL_TYPES:
+def is_stateful(resource: PlanResource, by_urn: dict[str, PlanResource] | None = None) -> bool:
+    """Whether losing the resource loses data or identities (domain.replacement)."""
+    from domain.replacement import stateful_kind
+
+    parent = (by_urn or {}).get(resource.parent) if resource.parent else None
+    if stateful_kind(resource.type, parent.type if parent else None) is not None:
         return True
     chart = str(resource.inputs.get("chart") or "")
     return resource.type == "kubernetes:helm.sh/v3:Release" and chart.rsplit("/", 1)[-1] == "neo4j"
@@ -190,31 +171,31 @@ def _leaf(path: str) -> str:
 
 
 def alerts(diffs: Iterable[StackDiff]) -> list[Alert]:
+    from domain.replacement import replace_reasons
+
     found: list[Alert] = []
     for d in diffs:
+        head_urns = d.head.by_urn() if d.head else {}
+        base_urns = d.base.by_urn() if d.base else {}
         added_by_type: dict[str, list[PlanResource]] = {}
         for r in d.added:
             added_by_type.setdefault(r.type, []).append(r)
         for before, after, _ in d.changed:
             if before.options.protect and not after.options.protect:
                 found.append(Alert("protection lifted", d.name, after, "`protect` true → false"))
-            if is_stateful(after):
-                forcing = [
-                    c.path
-                    for c in d.values.get(after.urn, [])
-                    if _leaf(c.path) in REPLACE_ON.get(after.type, ())
-                ]
+            if is_stateful(after, head_urns):
+                forcing = replace_reasons(after.type, before.inputs, after.inputs)
                 if forcing:
                     found.append(
                         Alert(
                             "stateful replaced",
                             d.name,
                             after,
-                            "changes " + ", ".join(code(_leaf(p)) for p in forcing),
+                            "changes " + ", ".join(code(p) for p in forcing),
                         )
                     )
         for r in d.removed:
-            if not is_stateful(r):
+            if not is_stateful(r, base_urns):
                 continue
             twin = next(
                 (a for a in added_by_type.get(r.type, []) if a.name != r.name or a.urn != r.urn),
