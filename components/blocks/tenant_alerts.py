@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from components.blocks.monitoring_filters import hosts_regex, uptime_checks_clause
 from components.conventions import Ownership, child
 
 STORAGE_THRESHOLDS = (0.8, 1.0)
@@ -112,9 +113,7 @@ class TenantAlerts(pulumi.ComponentResource):
                 "ALIGN_MAX",
             )
         if args.uptime_check_ids:
-            ids = pulumi.Output.all(*args.uptime_check_ids).apply(
-                lambda values: " OR ".join(f'metric.label.check_id = "{v}"' for v in values)
-            )
+            ids = uptime_checks_clause(args.uptime_check_ids)
             self._threshold(
                 "certificate-expiry",
                 f"TLS certificate expires within {int(CERT_EXPIRY_DAYS)} days",
@@ -230,7 +229,7 @@ class TenantAlerts(pulumi.ComponentResource):
         )
 
     def _ingress_alerts(self) -> None:
-        hosts = "|".join(h.replace(".", "\\\\.") for h in self._args.hosts)
+        hosts = hosts_regex(self._args.hosts)
         requests = f'nginx_ingress_controller_requests{{host=~"{hosts}"'
         error_ratio = (
             f'sum(rate({requests},status=~"5.."}}[5m])) / sum(rate({requests}}}[5m])) '

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from components.blocks.monitoring_filters import hosts_regex
 from components.conventions import child
 
 TILE_WIDTH, TILE_HEIGHT, COLUMNS = 24, 16, 2
@@ -52,7 +53,7 @@ def dashboard_json(
     bucket_name: str | None,
     sql_database_ids: list[str],
 ) -> str:
-    hosts_re = "|".join(h.replace(".", "\\\\.") for h in hosts)
+    hosts_re = hosts_regex(hosts)
     widgets = [
         _chart(
             "Uptime checks passing",

@@ -107,6 +107,7 @@ class TenantServices(pulumi.ComponentResource):
         suspended = args.status == Status.SUSPENDED.value
         on_k8s = child(self, args.k8s_provider)
         ksa = names.k8s_service_account(tid)
+        prefixes = backup_prefixes(args.backup_retention_days)
         services = compose_services(
             self,
             ServiceRecipeArgs(
@@ -135,7 +136,7 @@ class TenantServices(pulumi.ComponentResource):
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
                 backup_retention_days=args.backup_retention_days,
                 versioning=True,
-                bucket_prefix_retention_days=backup_prefixes(args.backup_retention_days),
+                bucket_prefix_retention_days=prefixes,
                 cmek=args.cmek,
                 project_number=args.project_number,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
@@ -219,7 +220,7 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
-        self._operations(args, services.identity.member, bucket, postgres, neo4j)
+        self._operations(args, services.identity.member, bucket, neo4j, prefixes)
 
         self.outputs = {
             "tenant": tid,
@@ -236,7 +237,9 @@ class TenantServices(pulumi.ComponentResource):
         }
         self.register_outputs(self.outputs)
 
-    def _operations(self, args: TenantServicesArgs, member, bucket, postgres, neo4j) -> None:
+    def _operations(
+        self, args: TenantServicesArgs, member, bucket, neo4j, prefixes: dict[str, int]
+    ) -> None:
         """Monitoring, SLOs, dashboard and backups of the tenant (issue: operate it)."""
         own, tid = args.ownership, args.tenant_id
         on_gcp = child(self, args.gcp_provider)
@@ -313,7 +316,7 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
-        if EXPORT_PREFIX in backup_prefixes(args.backup_retention_days):
+        if EXPORT_PREFIX in prefixes:
             FirestoreExports(
                 f"{tid}-firestore-exports",
                 FirestoreExportsArgs(

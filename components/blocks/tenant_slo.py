@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.blocks.monitoring_filters import uptime_checks_clause
 from components.conventions import Ownership, child
 
 ROLLING_DAYS = 30
@@ -80,9 +81,7 @@ class TenantSlo(pulumi.ComponentResource):
             opts=child(self),
         )
         self.service_name = service.name
-        check_ids = pulumi.Output.all(*self.uptime_check_ids).apply(
-            lambda ids: " OR ".join(f'metric.label.check_id = "{i}"' for i in ids)
-        )
+        check_ids = uptime_checks_clause(self.uptime_check_ids)
         availability = gcp.monitoring.Slo(
             f"{name}-availability",
             project=args.project,

@@ -44,7 +44,6 @@ def _alert_kinds(alerts: list[PlanResource]) -> str:
             ("migration", "migration Job failed"),
             ("SLO", "SLO burn rate"),
             ("refused", "cross-tenant attempts"),
-            ("rows refused", "cross-tenant attempts"),
         ):
             if word in title:
                 kinds.add(kind)
