@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from domain.environment import ChartRef
+from domain.provider_facts import OCI_PREFIX
 from domain.registry import TenantBase
 from domain.tiers import Status, Tier
 
@@ -107,4 +109,20 @@ def restricted_pod_security() -> dict:
         "runAsGroup": 10001,
         "fsGroup": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def helm_chart(ref: ChartRef) -> dict:
+    """``chart``/``repository_opts`` of a helm.v3.Release for a chart reference.
+
+    An OCI registry is not a chart repository: Helm refuses ``oci://`` as ``repo``, so the full
+    ``oci://host/path/chart`` goes in ``chart`` (pulumi-kubernetes #2158, #1914). Credentials
+    for a private registry come from ``helm registry login`` on the runner.
+    """
+    if ref.repository.startswith(OCI_PREFIX):
+        return {"chart": f"{ref.repository.rstrip('/')}/{ref.chart}", "version": ref.version}
+    return {
+        "chart": ref.chart,
+        "version": ref.version,
+        "repository_opts": k8s.helm.v3.RepositoryOptsArgs(repo=ref.repository),
     }

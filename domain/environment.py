@@ -21,6 +21,12 @@ from pydantic import (
 )
 
 from domain import PROJECT_ROOT, PULUMI_PROJECT, names
+from domain.provider_facts import (
+    DATAPLANE_V2,
+    TEMPORAL_REGIONS_SOURCE,
+    gcp_region_of_temporal,
+    temporal_region_problems,
+)
 from domain.registry.models import (
     DOMAIN_PATTERN,
     EMAIL_PATTERN,
@@ -94,11 +100,30 @@ class TemporalSettings(Strict):
             raise ValueError("endpoint must be host:port")
         return value
 
+    @model_validator(mode="after")
+    def _temporal_cloud_regions(self) -> TemporalSettings:
+        # Temporal Cloud refuses unknown regions and pairs it cannot replicate between.
+        if self.backend == "cloud":
+            problems = temporal_region_problems([self.default_region, self.ha_region])
+            if problems:
+                raise ValueError(
+                    "default_region/ha_region: "
+                    + "; ".join(problems)
+                    + f" ({TEMPORAL_REGIONS_SOURCE})"
+                )
+        return self
+
 
 class ChartRef(Strict):
-    repository: str
+    repository: str = Field(
+        pattern=r"^(https://|oci://)",
+        description="A Helm repository URL, or an OCI registry path (oci://host/path).",
+    )
     chart: str
     version: str
+    image_digest: str | None = Field(
+        None, pattern=r"^sha256:[0-9a-f]{64}$", description="Digest of the chart's main image."
+    )
 
 
 class OpsImages(Strict):
@@ -142,7 +167,14 @@ class EnvironmentSettings(Strict):
     neo4j_chart: ChartRef
     ingress_chart: ChartRef
     cert_manager_chart: ChartRef
-    migrations_image: str = Field(description="Image that runs `tenancy db migrate`.")
+    migrations_image: str = Field(
+        description="Image that runs `tenancy db migrate`, pinned by digest (name@sha256:...).",
+        pattern=r"^[a-z0-9.-]+(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$",
+    )
+    gke_datapath: Literal["ADVANCED_DATAPATH", "LEGACY_DATAPATH"] = Field(
+        DATAPLANE_V2,
+        description="GKE datapath of every cluster (decides the metadata server address).",
+    )
     notifications: list[NotificationChannelSpec] = Field(
         min_length=1,
         description="The platform's on-call: every alert of the environment notifies these.",
@@ -201,6 +233,19 @@ class EnvironmentSettings(Strict):
                 f"app_domain {self.app_domain!r} must be inside platform_domain "
                 f"{self.platform_domain!r}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _temporal_regions_allowed(self) -> EnvironmentSettings:
+        # The tenants' Temporal namespaces are held to allowed_regions like every GCP resource.
+        if self.temporal.backend == "cloud":
+            for key in ("default_region", "ha_region"):
+                region = gcp_region_of_temporal(getattr(self.temporal, key))
+                if region is not None and region not in self.allowed_regions:
+                    raise ValueError(
+                        f"temporal.{key}: {getattr(self.temporal, key)!r} is in {region}, "
+                        f"which is not in allowed_regions {self.allowed_regions}"
+                    )
         return self
 
     @property

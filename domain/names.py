@@ -157,6 +157,18 @@ def uploads_bucket(env: str, project: str, tenant_id: str) -> str:
     return f"{tenant_id}-uploads-{stable_suffix(project, env, tenant_id)}"
 
 
+ACCESS_LOG_SUFFIX = "-logs"
+
+
+def access_log_bucket(bucket: str) -> str:
+    """The bucket a bucket's usage (access) logs go to."""
+    return f"{bucket}{ACCESS_LOG_SUFFIX}"
+
+
+def is_access_log_bucket(bucket: str) -> bool:
+    return bucket.endswith(ACCESS_LOG_SUFFIX) and "-uploads-" in bucket
+
+
 def gke_cluster(tenant_id: str) -> str:
     return f"{tenant_id}-gke"
 
@@ -186,6 +198,11 @@ def pool_cluster(env: str, pool: str) -> str:
 
 def app_dns_zone(env: str) -> str:
     return f"{env}-app"
+
+
+def private_googleapis_zone(network: str) -> str:
+    """The private googleapis.com. zone of one VPC (Private Google Access DNS)."""
+    return f"{network}-googleapis"
 
 
 def shared_postgres_instance(env: str) -> str:

@@ -19,7 +19,13 @@ RESOURCE_KEYS = (
     "inputs",
     "options",
 )
-OPTION_KEYS = ("protect", "retain_on_delete", "ignore_changes", "delete_before_replace")
+OPTION_KEYS = (
+    "protect",
+    "retain_on_delete",
+    "ignore_changes",
+    "delete_before_replace",
+    "custom_timeouts",
+)
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
 # Version of the plan JSON (docs/plan-format.md). Plans written before it existed have none.
@@ -40,6 +46,7 @@ class PlanOptions:
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     delete_before_replace: bool = False
+    custom_timeouts: dict[str, str] = field(default_factory=dict)  # create/update/delete: "20m"
 
 
 @dataclass
@@ -72,6 +79,7 @@ class PlanResource:
                 "retain_on_delete": o.retain_on_delete,
                 "ignore_changes": list(o.ignore_changes),
                 "delete_before_replace": o.delete_before_replace,
+                "custom_timeouts": dict(o.custom_timeouts),
             },
         }
 

@@ -10,6 +10,9 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 
 from policies.pack import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME, initial_config
 from policies.rules.gcp import (
+    gcp_order_identity_tenants_after_config,
+    gcp_order_peerings_after_service_networking,
+    gcp_order_resources_after_apis,
     gcp_require_managed_by_label,
     gcp_require_tenancy_labels,
     gcp_restrict_resource_regions,
@@ -24,6 +27,7 @@ from policies.rules.gke import (
     gke_disable_kubernetes_alpha,
     gke_disable_legacy_abac,
     gke_forbid_default_service_account,
+    gke_require_image_pull_access,
     gke_require_network_policy,
     gke_require_node_auto_upgrade_repair,
     gke_require_private_nodes,
@@ -38,21 +42,29 @@ from policies.rules.iam import (
     iam_forbid_default_service_accounts,
     iam_forbid_project_impersonation_roles,
     iam_forbid_public_principals,
+    iam_order_bindings_after_pool,
     iam_restrict_tenant_grants_to_own_identity,
 )
 from policies.rules.k8s import (
     k8s_block_host_access,
     k8s_block_privileged_containers,
+    k8s_bound_job_deadline,
     k8s_forbid_default_namespace,
     k8s_forbid_nodeport_services,
     k8s_forbid_tenant_cluster_rbac,
     k8s_forbid_tenant_loadbalancers,
+    k8s_forbid_vulnerable_charts,
+    k8s_require_datapath_metadata_server,
     k8s_require_default_deny_netpol,
+    k8s_require_image_digests,
     k8s_require_namespace_limitrange,
     k8s_require_namespace_quota,
+    k8s_require_oci_chart_reference,
     k8s_require_pod_security_labels,
+    k8s_require_private_google_dns,
 )
 from policies.rules.kms import (
+    kms_order_grants_after_service_agent,
     kms_require_key_rotation,
 )
 from policies.rules.monitoring import (
@@ -64,11 +76,13 @@ from policies.rules.sql import (
     sql_require_deletion_protection,
     sql_require_postgres_log_flags,
     sql_require_tls,
+    sql_require_user_deletion_policy,
 )
 from policies.rules.temporal import (
     temporal_bound_retention,
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,
+    temporal_restrict_cloud_regions,
 )
 from policies.rules.tenancy import (
     tenancy_forbid_cross_tenant_references,
@@ -81,6 +95,9 @@ from policies.rules.tier import (
 )
 
 REGISTERED = (
+    gcp_order_identity_tenants_after_config,
+    gcp_order_peerings_after_service_networking,
+    gcp_order_resources_after_apis,
     gcp_require_managed_by_label,
     gcp_require_tenancy_labels,
     gcp_restrict_resource_regions,
@@ -91,6 +108,7 @@ REGISTERED = (
     gke_disable_kubernetes_alpha,
     gke_disable_legacy_abac,
     gke_forbid_default_service_account,
+    gke_require_image_pull_access,
     gke_require_network_policy,
     gke_require_node_auto_upgrade_repair,
     gke_require_private_nodes,
@@ -103,17 +121,25 @@ REGISTERED = (
     iam_forbid_default_service_accounts,
     iam_forbid_project_impersonation_roles,
     iam_forbid_public_principals,
+    iam_order_bindings_after_pool,
     iam_restrict_tenant_grants_to_own_identity,
     k8s_block_host_access,
     k8s_block_privileged_containers,
+    k8s_bound_job_deadline,
     k8s_forbid_default_namespace,
     k8s_forbid_nodeport_services,
     k8s_forbid_tenant_cluster_rbac,
     k8s_forbid_tenant_loadbalancers,
+    k8s_forbid_vulnerable_charts,
+    k8s_require_datapath_metadata_server,
     k8s_require_default_deny_netpol,
+    k8s_require_image_digests,
     k8s_require_namespace_limitrange,
     k8s_require_namespace_quota,
+    k8s_require_oci_chart_reference,
     k8s_require_pod_security_labels,
+    k8s_require_private_google_dns,
+    kms_order_grants_after_service_agent,
     kms_require_key_rotation,
     monitoring_require_tenant_operations,
     sql_forbid_public_ip,
@@ -121,9 +147,11 @@ REGISTERED = (
     sql_require_deletion_protection,
     sql_require_postgres_log_flags,
     sql_require_tls,
+    sql_require_user_deletion_policy,
     temporal_bound_retention,
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,
+    temporal_restrict_cloud_regions,
     tenancy_forbid_cross_tenant_references,
     tenancy_protect_stateful_resources,
     tier_forbid_free_dedicated_resources,

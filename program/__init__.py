@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from domain import tenants_dir
+from domain import names, tenants_dir
 from domain.environment import EnvironmentSettings, load_environment
 from domain.registry import EnterpriseTenant, Registry, StandardTenant, load_registry
 from domain.stacks import StackSpec, parse_stack_name, platform_stack_name, tenant_stack_name
@@ -45,6 +45,7 @@ def build(spec: StackSpec, settings: EnvironmentSettings, registry: Registry) ->
                 settings=settings,
                 free_tenants=registry.by_tier("free"),
                 identity_tenants=list(registry.tenants),
+                tenant_hosts=tenant_hosts(registry, settings),
             ),
         )
         return pool.stack_outputs()
@@ -64,6 +65,17 @@ def build(spec: StackSpec, settings: EnvironmentSettings, registry: Registry) ->
             DedicatedClusterArgs(settings=settings, tenant=spec.tenant, platform=platform),
         )
     return tenant.stack_outputs()
+
+
+def tenant_hosts(registry: Registry, settings: EnvironmentSettings) -> list[str]:
+    """Every paying tenant's sign-in host: Identity Platform's authorized redirect domains."""
+    hosts = []
+    for tenant in registry.tenants:
+        if isinstance(tenant, StandardTenant):
+            hosts.append(names.subdomain_host(tenant.host_label, settings.app_domain))
+        elif isinstance(tenant, EnterpriseTenant):
+            hosts.append(tenant.custom_domain)
+    return sorted(hosts)
 
 
 def main() -> None:

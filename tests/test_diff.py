@@ -13,7 +13,7 @@ from tenancy.plan.diff import diff_plans, render_markdown
 def mutated(plan: Plan) -> Plan:
     head = Plan.from_dict(copy.deepcopy(plan.to_dict()))
     coinbase = head.stack("dev.coinbase")
-    bucket = next(r for r in coinbase.resources if r.type == "gcp:storage/bucket:Bucket")
+    bucket = next(r for r in coinbase.resources if r.name == "coinbase-uploads-bucket")
     bucket.inputs["versioning"] = {"enabled": False}
     removed = next(
         r for r in coinbase.resources if r.type == "gcp:monitoring/alertPolicy:AlertPolicy"

@@ -212,6 +212,30 @@ BAD_FILES = [
         "pools.yaml:9: node_pools.0: min_nodes (5) must not exceed max_nodes (2)",
     ),
     ("stray.yml", FREE.format(id="stray"), "stray.yml: tenant files end in .yaml"),
+    # Temporal Cloud's region catalogue (domain.provider_facts, docs.temporal.io/cloud/regions)
+    (
+        "nosuchregion.yaml",
+        ENTERPRISE.format(id="nosuchregion")
+        + "temporal:\n  regions: [gcp-us-east1, gcp-us-central1]\n",
+        "temporal.regions: 'gcp-us-east1' is not a Temporal Cloud region",
+    ),
+    (
+        "badpair.yaml",
+        ENTERPRISE.format(id="badpair")
+        + "temporal:\n  regions: [gcp-us-central1, gcp-europe-west3]\n",
+        "'gcp-us-central1' cannot replicate to 'gcp-europe-west3': it replicates only to "
+        "gcp-us-west1, gcp-us-east4",
+    ),
+    (
+        "nopartner.yaml",
+        ENTERPRISE.format(id="nopartner") + "temporal:\n  regions: [gcp-europe-west3]\n",
+        "temporal.regions: 'gcp-europe-west3' cannot replicate to 'gcp-us-east4'",
+    ),
+    (
+        "westonly.yaml",
+        ENTERPRISE.format(id="westonly") + "ha: false\ntemporal:\n  regions: [gcp-us-west1]\n",
+        "Temporal region 'gcp-us-west1' is in us-west1, not in the allowed regions",
+    ),
 ]
 
 

@@ -580,7 +580,8 @@ ENVIRONMENTS = [
     (
         "region outside allowed",
         lambda t: t.replace(
-            "allowed_regions: [us-central1, us-east1, europe-west1]", "allowed_regions: [us-east1]"
+            "allowed_regions: [us-central1, us-east1, us-east4, europe-west1]",
+            "allowed_regions: [us-east1]",
         ),
         "region 'us-central1', cluster 'pool-a' in 'us-central1', cluster 'pool-b' in "
         "'us-central1' not in allowed_regions",
@@ -614,7 +615,8 @@ def test_the_environment_file_is_as_strict_as_a_tenant_file(tmp_path, name, muta
 
 def test_a_region_outside_allowed_regions_is_not_blamed_on_the_tenants(tmp_path) -> None:
     text = _dev_text().replace(
-        "allowed_regions: [us-central1, us-east1, europe-west1]", "allowed_regions: [us-east1]"
+        "allowed_regions: [us-central1, us-east1, us-east4, europe-west1]",
+        "allowed_regions: [us-east1]",
     )
     root = _env_root(tmp_path, text)
     with pytest.raises(EnvironmentConfigError) as caught:
@@ -682,6 +684,9 @@ NOT_EXPRESSIBLE = {
     "elsewhere.yaml": "the cluster's region is in the environment",
     "insideapp.yaml": "the platform's domain is in the environment",
     "pools.yaml": "min_nodes <= max_nodes relates two fields",
+    "badpair.yaml": "a Temporal replica pair relates two list items",
+    "nopartner.yaml": "the HA region comes from the environment",
+    "westonly.yaml": "allowed_regions is in the environment",
     "10.30.0.1/20": "host bits need arithmetic",
     "10.10.0.0/24": "the platform's networks are in the environment",
     "10.64.0.0/16": "the platform's networks are in the environment",

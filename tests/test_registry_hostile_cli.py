@@ -176,7 +176,7 @@ CASES = [
     ),
     Case(
         "region outside allowed",
-        env(DEV.replace("[us-central1, us-east1, europe-west1]", "[us-east1]")),
+        env(DEV.replace("[us-central1, us-east1, us-east4, europe-west1]", "[us-east1]")),
         "Pulumi.dev.yaml",
         "allowed_regions",
         environment=True,

@@ -233,7 +233,9 @@ def test_namespace_tenant(sample_plan, registry, settings, tenant_id) -> None:
     assert len(account.inputs["namespaceAccesses"]) == 1
     assert k8s_named(stack, "Secret", "temporal-api-key").inputs["metadata"]["namespace"] == ns
     app = one(stack, "kubernetes:helm.sh/v3:Release", f"{tenant_id}-app-release").inputs
-    assert app["chart"] == settings.app_chart.chart and app["version"] == settings.app_chart.version
+    # An OCI registry goes in `chart` whole; Helm refuses it as a repository.
+    assert app["chart"] == f"{settings.app_chart.repository}/{settings.app_chart.chart}"
+    assert app["version"] == settings.app_chart.version and "repositoryOpts" not in app
     values = k8s_named(stack, "ConfigMap", f"{tenant_id}-app-values").inputs["data"]
     assert values["BUCKET"] == names.uploads_bucket("dev", PROJECT, tenant_id)
     assert values["TEMPORAL_NAMESPACE"].startswith(f"dev-{tenant_id}.")
@@ -296,8 +298,10 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
     assert firestore.inputs["project"] == project_id
     key = of_type(stack, "gcp:kms/cryptoKey:CryptoKey")[0]
     assert key.inputs["rotationPeriod"] == f"{90 * 86400}s" and key.options.protect
-    bucket = of_type(stack, "gcp:storage/bucket:Bucket")[0].inputs
+    bucket = one(stack, "gcp:storage/bucket:Bucket", f"{tenant.id}-uploads-bucket").inputs
     assert bucket["encryption"]["defaultKmsKeyName"]
+    # access logs go to a log bucket of the tenant's own
+    assert bucket["logging"]["logBucket"] == f"{bucket['name']}-logs"
     assert (
         k8s_named(stack, "Ingress", "tenant").inputs["spec"]["rules"][0]["host"]
         == tenant.custom_domain
@@ -311,7 +315,7 @@ def test_dedicated_cluster(sample_plan, registry) -> None:
     )
     temporal = of_type(stack, "temporalcloud:index/namespace:Namespace")[0].inputs
     assert (
-        temporal["regions"] == ["gcp-us-east1", "gcp-us-central1"]
+        temporal["regions"] == ["gcp-us-east4", "gcp-us-central1"]
         and temporal["retentionDays"] == 60
     )
     assert not of_type(stack, "gcp:identityplatform/tenant:Tenant")
@@ -548,3 +552,33 @@ def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_p
     assert len(set(keys)) == 3  # each instance has its own password
     users = sorted(r.inputs["name"] for r in stack.resources if r.type == "gcp:sql/user:User")
     assert users == [iam_user] * 3 + ["migrator"] * 3
+
+
+def test_neo4j_uri_names_a_service_that_exists_and_labels_reach_the_pods(sample_plan) -> None:
+    """Finding 18: the chart names Services after each release; in cluster mode a Service of our
+    own spans the members. Extra labels go in neo4j.labels; the LimitRange fits the volume."""
+    for tenant_id, clustered in (("robinhood", True), ("coinbase", False)):
+        stack = sample_plan.stack(f"dev.{tenant_id}")
+        values = k8s_named(stack, "ConfigMap", f"{tenant_id}-app-values").inputs["data"]
+        host = values["NEO4J_URI"].removeprefix("neo4j://").split(".", 1)[0]
+        releases = [r for r in of_type(stack, "kubernetes:helm.sh/v3:Release") if "neo4j" in r.name]
+        release_names = {r.inputs["name"] for r in releases}
+        services = {
+            r.inputs["metadata"]["name"]
+            for r in of_type(stack, "kubernetes:core/v1:Service")
+            if r.inputs.get("metadata")
+        }
+        if clustered:
+            assert host not in release_names and host in services
+            service = k8s_named(stack, "Service", host).inputs["spec"]
+            assert service["selector"] == {"helm.neo4j.com/neo4j.name": host}
+        else:
+            assert host in release_names  # the chart's <release> Service
+        for release in releases:
+            values_neo4j = release.inputs["values"]["neo4j"]
+            assert values_neo4j["labels"]["tenancy.io/tenant"] == tenant_id
+            assert "podLabels" not in release.inputs["values"]
+            storage = release.inputs["values"]["volumes"]["data"]["dynamic"]["requests"]["storage"]
+            limits = k8s_named(stack, "LimitRange", "tenant-limits").inputs["spec"]["limits"]
+            cap = next(i for i in limits if i["type"] == "PersistentVolumeClaim")["max"]["storage"]
+            assert int(storage.removesuffix("Gi")) <= int(cap.removesuffix("Gi"))

@@ -3,7 +3,7 @@ a release channel, a dedicated node service account and no client certificate or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from components.blocks.volume_snapshot_class import VolumeSnapshotClass
 from components.conventions import Ownership, child
+from domain.provider_facts import DATAPLANE_V2
 from domain.registry.models import NodePool
 
 RETAINED_STORAGE_CLASS = "tenancy-retained-ssd"
@@ -45,20 +46,31 @@ class GkeClusterArgs:
     node_pools: list[NodePool]
     ownership: Ownership
     release_channel: str = "REGULAR"
+    datapath: str = DATAPLANE_V2
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the APIs it needs
 
 
-def kubeconfig(
-    name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_certificate: pulumi.Input[str]
-) -> pulumi.Output[str]:
-    """A kubeconfig that authenticates with gke-gcloud-auth-plugin (no static credentials)."""
-    return pulumi.Output.all(name, endpoint, ca_certificate).apply(
+def dns_endpoint(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
+    """The cluster's DNS-based control-plane endpoint (<uid>.<location>.gke.goog)."""
+    return cluster.control_plane_endpoints_config.apply(
+        lambda c: c.dns_endpoint_config.endpoint if c and c.dns_endpoint_config else None
+    )
+
+
+def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A kubeconfig for the DNS-based endpoint that authenticates with gke-gcloud-auth-plugin.
+
+    The DNS endpoint serves a publicly trusted certificate, so the cluster CA is not used
+    (google-github-actions/get-gke-credentials does the same for *.gke.goog endpoints), and
+    IAM (container.clusters.connect) admits the caller from anywhere, CI runners included.
+    """
+    return pulumi.Output.all(name, endpoint).apply(
         lambda v: (
             f"""apiVersion: v1
 kind: Config
 clusters:
 - name: {v[0]}
   cluster:
-    certificate-authority-data: {v[2]}
     server: https://{v[1]}
 contexts:
 - name: {v[0]}
@@ -80,6 +92,8 @@ users:
 class GkeCluster(pulumi.ComponentResource):
     cluster: gcp.container.Cluster
     provider: k8s.Provider
+    endpoint: pulumi.Output[str]
+    node_service_account: gcp.serviceaccount.Account
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:GkeCluster", name, {}, opts)
@@ -91,6 +105,7 @@ class GkeCluster(pulumi.ComponentResource):
             display_name=f"GKE nodes of {args.cluster_name}",
             opts=child(self),
         )
+        self.node_service_account = node_sa
         grants = [
             gcp.projects.IAMMember(
                 f"{name}-nodes-{role.split('/')[1].replace('.', '-').lower()}",
@@ -111,7 +126,7 @@ class GkeCluster(pulumi.ComponentResource):
             remove_default_node_pool=True,
             initial_node_count=1,
             deletion_protection=args.ownership.protected,
-            datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2 enforces NetworkPolicy
+            datapath_provider=args.datapath,  # Dataplane V2 enforces NetworkPolicy
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             enable_kubernetes_alpha=False,
@@ -125,6 +140,13 @@ class GkeCluster(pulumi.ComponentResource):
                 enable_private_nodes=True,
                 enable_private_endpoint=False,
                 master_ipv4_cidr_block=args.master_ipv4_cidr,
+            ),
+            # CI and operators reach the control plane through the DNS-based endpoint, gated by
+            # IAM; master authorized networks still guard the IP endpoint.
+            control_plane_endpoints_config=gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+                dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+                    allow_external_traffic=True
+                )
             ),
             master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
                 cidr_blocks=[
@@ -157,7 +179,7 @@ class GkeCluster(pulumi.ComponentResource):
             # The default pool is removed at once, but its nodes still boot hardened.
             node_config=self._node_config(node_sa, "e2-small", 50, False, labels),
             resource_labels=labels,
-            opts=child(self, depends_on=grants),
+            opts=child(self, depends_on=[*grants, *args.depends_on]),
         )
         for pool in args.node_pools:
             gcp.container.NodePool(
@@ -179,11 +201,7 @@ class GkeCluster(pulumi.ComponentResource):
             )
         self.provider = k8s.Provider(
             f"{name}-k8s",
-            kubeconfig=kubeconfig(
-                self.cluster.name,
-                self.cluster.endpoint,
-                self.cluster.master_auth.apply(lambda a: a.cluster_ca_certificate),
-            ),
+            kubeconfig=kubeconfig(self.cluster.name, dns_endpoint(self.cluster)),
             enable_server_side_apply=True,
             opts=child(self),
         )
@@ -207,7 +225,8 @@ class GkeCluster(pulumi.ComponentResource):
             deletion_policy="Delete",
             opts=child(self, provider=self.provider),
         )
-        self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
+        self.endpoint = dns_endpoint(self.cluster)
+        self.register_outputs({"name": self.cluster.name, "endpoint": self.endpoint})
 
     @staticmethod
     def _node_config(node_sa, machine_type: str, disk_gb: int, spot: bool, labels: dict):

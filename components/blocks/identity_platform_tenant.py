@@ -7,7 +7,7 @@ the users stay. Protected unless the tenant is offboarding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -21,6 +21,8 @@ class IdentityPlatformTenantArgs:
     project: pulumi.Input[str]
     disable_auth: bool = False  # True while the tenant is suspended
     protect: bool = True  # False only while the tenant is offboarding
+    # The project's multi-tenant Identity Platform config (the platform stack's, or this one).
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class IdentityPlatformTenant(pulumi.ComponentResource):
@@ -40,6 +42,6 @@ class IdentityPlatformTenant(pulumi.ComponentResource):
             allow_password_signup=True,
             enable_email_link_signin=False,
             disable_auth=args.disable_auth,
-            opts=child(self, protect=args.protect),
+            opts=child(self, protect=args.protect, depends_on=args.depends_on),
         )
         self.register_outputs({"name": self.tenant.name})

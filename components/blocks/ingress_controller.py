@@ -13,6 +13,7 @@ from components.blocks.namespace_baseline import INGRESS_NAMESPACE
 from components.conventions import (
     Ownership,
     child,
+    helm_chart,
     restricted_container_security,
     restricted_pod_security,
 )
@@ -40,6 +41,8 @@ class IngressControllerArgs:
     k8s_provider: pulumi.ProviderResource
     dns01_project: pulumi.Input[str] | None = None  # Cloud DNS project for wildcard certificates
     cert_manager_gsa_email: pulumi.Input[str] | None = None  # Workload Identity for DNS-01
+    dns01_zone: pulumi.Input[str] | None = None  # the Cloud DNS zone challenges are written to
+    controller_image_digest: str | None = None  # pins the controller image beyond the chart
 
 
 class IngressController(pulumi.ComponentResource):
@@ -65,9 +68,7 @@ class IngressController(pulumi.ComponentResource):
         ingress = k8s.helm.v3.Release(
             f"{name}-ingress-nginx",
             name="ingress-nginx",
-            chart=args.ingress_chart.chart,
-            version=args.ingress_chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.ingress_chart.repository),
+            **helm_chart(args.ingress_chart),
             namespace=INGRESS_NAMESPACE,
             create_namespace=True,
             atomic=True,
@@ -92,6 +93,11 @@ class IngressController(pulumi.ComponentResource):
                     # Snippets would let one tenant's Ingress reconfigure the shared proxy.
                     "allowSnippetAnnotations": False,
                     "metrics": {"enabled": True},
+                    **(
+                        {"image": {"digest": args.controller_image_digest}}
+                        if args.controller_image_digest
+                        else {}
+                    ),
                 }
             },
             opts=on_cluster,
@@ -122,9 +128,7 @@ class IngressController(pulumi.ComponentResource):
         cert_manager = k8s.helm.v3.Release(
             f"{name}-cert-manager",
             name="cert-manager",
-            chart=args.cert_manager_chart.chart,
-            version=args.cert_manager_chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.cert_manager_chart.repository),
+            **helm_chart(args.cert_manager_chart),
             namespace=CERT_MANAGER_NAMESPACE,
             create_namespace=True,
             atomic=True,
@@ -136,7 +140,13 @@ class IngressController(pulumi.ComponentResource):
             solvers.insert(
                 0,
                 {
-                    "dns01": {"cloudDNS": {"project": args.dns01_project}},
+                    "dns01": {
+                        "cloudDNS": {
+                            "project": args.dns01_project,
+                            # its grants cover this zone only
+                            **({"hostedZoneName": args.dns01_zone} if args.dns01_zone else {}),
+                        }
+                    },
                     "selector": {"dnsNames": []},
                 },
             )

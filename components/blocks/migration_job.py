@@ -11,8 +11,9 @@ satisfies the Pod Security "restricted" profile.
 Re-running is safe: migrations already applied are skipped. A change to any migration file
 changes the ConfigMap (auto-named, so replaced) and therefore the Job's pod template, so Pulumi
 replaces the Job and the new migrations run. Pulumi waits for the Job to complete, so a failed
-migration fails ``pulumi up``. The cluster deletes a finished Job after ttlSecondsAfterFinished;
-a later refresh and up recreate it, which only re-checks (a no-op run).
+migration fails ``pulumi up``; its await timeout (customTimeouts) outlasts activeDeadlineSeconds,
+so a slow migration is reported by Kubernetes, not cut off by Pulumi. A finished Job is kept (no
+ttlSecondsAfterFinished): the cluster deleting it would show as drift on every refresh.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ class MigrationJobArgs:
     private_ip: bool = True
     migrations_dir: Path = DEFAULT_MIGRATIONS_DIR
     backoff_limit: int = 2
-    ttl_seconds_after_finished: int = 24 * 3600
+    ttl_seconds_after_finished: int | None = None  # kept: a deleted Job is drift (refresh)
     active_deadline_seconds: int = 15 * 60
+    await_timeout_seconds: int = 20 * 60  # Pulumi waits 10 minutes unless told otherwise
     migrate_resources: dict[str, dict[str, str]] = field(
         default_factory=lambda: {
             "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -137,6 +139,10 @@ class MigrationJob(pulumi.ComponentResource):
             raise ValueError(f"MigrationJob {name}: instance_connection_names is empty")
         if not args.database or not args.db_user or not args.image:
             raise ValueError(f"MigrationJob {name}: database, db_user and image are required")
+        if args.await_timeout_seconds <= args.active_deadline_seconds:
+            raise ValueError(
+                f"MigrationJob {name}: the await timeout must outlast activeDeadlineSeconds"
+            )
 
         migrations = load_migrations(args.migrations_dir)
         files = {m.file_name: m.sql for m in migrations}
@@ -263,7 +269,12 @@ class MigrationJob(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{args.await_timeout_seconds}s", update=f"{args.await_timeout_seconds}s"
+                ),
+            ),
         )
 
         self.job_name: pulumi.Output[str] = self.job.metadata.name

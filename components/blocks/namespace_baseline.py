@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.blocks.network import GOOGLE_APIS_CIDR
 from components.conventions import PSS_LEVEL, PSS_VERSION, Ownership, child
+from domain.provider_facts import DATAPLANE_V2, METADATA_SERVER, PRIVATE_GOOGLE_APIS_CIDR
 from domain.tiers import NamespaceQuota
 
 INGRESS_NAMESPACE = "ingress-nginx"
-GKE_METADATA_CIDR = "169.254.169.252/32"  # the GKE metadata server answers Workload Identity
+DEFAULT_MAX_VOLUME_GI = 500
 TEMPORAL_PORT = 7233
 SELF_HOSTED_TEMPORAL_NAMESPACE = "temporal"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes on every namespace
@@ -31,6 +31,8 @@ class NamespaceBaselineArgs:
     )  # private service access ranges
     allow_from_ingress: bool = True
     allow_temporal: bool = True  # workers reach their Temporal frontend
+    datapath: str = DATAPLANE_V2  # decides where the GKE metadata server answers
+    max_volume_gi: int = DEFAULT_MAX_VOLUME_GI  # the largest claim the tier allows (Neo4j)
 
 
 class NamespaceBaseline(pulumi.ComponentResource):
@@ -88,7 +90,8 @@ class NamespaceBaseline(pulumi.ComponentResource):
                         max={"cpu": "4", "memory": "8Gi"},
                     ),
                     k8s.core.v1.LimitRangeItemArgs(
-                        type="PersistentVolumeClaim", max={"storage": "500Gi"}
+                        type="PersistentVolumeClaim",
+                        max={"storage": f"{max(args.max_volume_gi, DEFAULT_MAX_VOLUME_GI)}Gi"},
                     ),
                 ]
             ),
@@ -166,6 +169,9 @@ class NamespaceBaseline(pulumi.ComponentResource):
                     ],
                 },
             )
+        metadata = METADATA_SERVER[args.datapath]
+        # Google APIs only through private.googleapis.com: the private googleapis.com zone
+        # (PrivateGoogleAccessDns) of the cluster's VPC makes *.googleapis.com resolve there.
         policy(
             "allow-google-apis",
             {
@@ -173,15 +179,12 @@ class NamespaceBaseline(pulumi.ComponentResource):
                 "policyTypes": ["Egress"],
                 "egress": [
                     {
-                        "to": [{"ipBlock": {"cidr": GOOGLE_APIS_CIDR}}],
+                        "to": [{"ipBlock": {"cidr": PRIVATE_GOOGLE_APIS_CIDR}}],
                         "ports": [{"protocol": "TCP", "port": 443}],
                     },
                     {
-                        "to": [{"ipBlock": {"cidr": GKE_METADATA_CIDR}}],
-                        "ports": [
-                            {"protocol": "TCP", "port": 80},
-                            {"protocol": "TCP", "port": 988},
-                        ],
+                        "to": [{"ipBlock": {"cidr": metadata.cidr}}],
+                        "ports": [{"protocol": "TCP", "port": port} for port in metadata.ports],
                     },
                 ],
             },

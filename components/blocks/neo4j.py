@@ -13,12 +13,15 @@ from components.blocks.gke_cluster import RETAINED_STORAGE_CLASS
 from components.conventions import (
     Ownership,
     child,
+    helm_chart,
     restricted_container_security,
     restricted_pod_security,
 )
 from domain.environment import ChartRef
 
 CLUSTER_MEMBERS = 3
+BOLT_PORT = 7687
+NEO4J_NAME_LABEL = "helm.neo4j.com/neo4j.name"  # on every member's pods (neo4j.name)
 
 
 @dataclass
@@ -59,9 +62,7 @@ class Neo4j(pulumi.ComponentResource):
             k8s.helm.v3.Release(
                 f"{name}-{member}" if args.cluster_mode else f"{name}-release",
                 name=member,
-                chart=args.chart.chart,
-                version=args.chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+                **helm_chart(args.chart),
                 namespace=args.namespace,
                 atomic=True,
                 values={
@@ -72,6 +73,8 @@ class Neo4j(pulumi.ComponentResource):
                         "minimumClusterSize": CLUSTER_MEMBERS if args.cluster_mode else 1,
                         "passwordFromSecret": self.auth_secret_name,
                         "resources": {"cpu": "1", "memory": "4Gi"},
+                        # the chart puts neo4j.labels on its pods and Services (not podLabels)
+                        "labels": own.k8s_labels(),
                     },
                     "volumes": {
                         "data": {
@@ -90,8 +93,25 @@ class Neo4j(pulumi.ComponentResource):
                     "services": {
                         "neo4j": {"enabled": False}
                     },  # no LoadBalancer: reachable in-namespace only
-                    "podLabels": own.k8s_labels(),
                 },
                 opts=own.stateful(child(self, provider=args.k8s_provider, depends_on=[auth])),
+            )
+        # Each release names its Services after itself (<member>, <member>-admin); in cluster mode
+        # no Service bears the release name, so one here spans the members for bolt routing.
+        self.service_name = args.release_name
+        if args.cluster_mode:
+            k8s.core.v1.Service(
+                f"{name}-service",
+                metadata=own.k8s_meta(args.release_name, args.namespace),
+                spec=k8s.core.v1.ServiceSpecArgs(
+                    type="ClusterIP",
+                    selector={NEO4J_NAME_LABEL: args.release_name},
+                    ports=[
+                        k8s.core.v1.ServicePortArgs(
+                            name="bolt", port=BOLT_PORT, target_port=BOLT_PORT
+                        )
+                    ],
+                ),
+                opts=child(self, provider=args.k8s_provider),
             )
         self.register_outputs({"releases": members})

@@ -12,8 +12,6 @@ from components.conventions import Ownership, child
 
 PODS_RANGE = "pods"
 SERVICES_RANGE = "services"
-# Google's private API VIP (private.googleapis.com) and the GKE metadata server.
-GOOGLE_APIS_CIDR = "199.36.153.8/30"
 
 
 @dataclass
@@ -162,14 +160,17 @@ class Network(pulumi.ComponentResource):
             opts=child(self),
         )
         if args.peer_network:
-            gcp.compute.NetworkPeering(
+            # One peering operation at a time per VPC: the service networking connection is a
+            # peering too, and the provider does not serialise the two ("There is a peering
+            # operation in progress"). The tenant's side stays INACTIVE until it peers back.
+            self.peering = gcp.compute.NetworkPeering(
                 f"{name}-peering",
                 name=f"{args.name}-to-tenant",
                 network=self.network.self_link,
                 peer_network=args.peer_network,
                 export_custom_routes=args.export_custom_routes,
                 import_custom_routes=False,
-                opts=child(self),
+                opts=child(self, depends_on=[self.private_services]),
             )
         self.register_outputs(
             {"network": self.network.self_link, "subnetwork": self.subnetwork.self_link}

@@ -30,11 +30,17 @@ POSTGRES_FLAGS = {
     "log_min_duration_statement": "-1",
     "log_hostname": "on",
     "log_statement": "ddl",
+    # pgAudit logs nothing until pgaudit.log is set and CREATE EXTENSION pgaudit has run (the
+    # migrations do that): https://cloud.google.com/sql/docs/postgres/pg-audit
     "cloudsql.enable_pgaudit": "on",
     # The services log in as their IAM service account (no password, no cloudsqlsuperuser).
     "cloudsql.iam_authentication": "on",
+    "pgaudit.log": "ddl,role,write",
 }
 IAM_SERVICE_ACCOUNT_USER = "CLOUD_IAM_SERVICE_ACCOUNT"
+# Users that hold SQL roles or own objects cannot be deleted through the API (pulumi-gcp
+# sql.User deletion_policy): abandon them; they go with their instance.
+USER_DELETION_POLICY = "ABANDON"
 
 
 def iam_login(service_account_email: str) -> str:
@@ -106,6 +112,7 @@ class PostgresSet(pulumi.ComponentResource):
                 instance=instance.name,
                 project=args.project,
                 type=IAM_SERVICE_ACCOUNT_USER,
+                deletion_policy=USER_DELETION_POLICY,
                 opts=child(self),
             )
             migrator_password = random.RandomPassword(
@@ -117,6 +124,7 @@ class PostgresSet(pulumi.ComponentResource):
                 instance=instance.name,
                 project=args.project,
                 password=migrator_password.result,
+                deletion_policy=USER_DELETION_POLICY,
                 opts=child(self),
             )
             self.migrator_passwords.append(migrator_password.result)

@@ -16,12 +16,17 @@ import pulumi
 from components.blocks.cloudsql_access import cloudsql_access
 from components.blocks.firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
 from components.blocks.migration_job import MigrationJob, MigrationJobArgs
-from components.blocks.namespace_baseline import NamespaceBaseline, NamespaceBaselineArgs
+from components.blocks.namespace_baseline import (
+    DEFAULT_MAX_VOLUME_GI,
+    NamespaceBaseline,
+    NamespaceBaselineArgs,
+)
 from components.blocks.postgres_set import PostgresSet, PostgresSetArgs
 from components.blocks.temporal_namespace import TemporalNamespace, TemporalNamespaceArgs
 from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
+from domain.provider_facts import DATAPLANE_V2
 from domain.tiers import NamespaceQuota
 
 
@@ -33,6 +38,11 @@ class ServiceRecipeArgs:
     k8s_provider: pulumi.ProviderResource
     gcp_depends_on: list[pulumi.Resource] = field(default_factory=list)
     # Kubernetes and identity
+    datapath: str = DATAPLANE_V2  # where pods find the GKE metadata server
+    max_volume_gi: int = DEFAULT_MAX_VOLUME_GI  # the largest claim (Neo4j) the namespace allows
+    # The cluster(s) whose creation makes <project>.svc.id.goog exist; empty when the pool
+    # already exists (the platform project, created by the platform stack).
+    workload_pool_ready: list[pulumi.Resource] = field(default_factory=list)
     namespace: str
     quota: NamespaceQuota
     ksa: str
@@ -56,7 +66,8 @@ class ServiceRecipeArgs:
     versioning: bool
     bucket_prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
-    project_number: pulumi.Input[str] | None = None
+    # a new project's storage API: the Cloud Storage agent is looked up after it
+    storage_api: list[pulumi.Resource] = field(default_factory=list)
     # Temporal
     temporal_namespace: str
     temporal_service_account: str
@@ -96,6 +107,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             quota=args.quota,
             k8s_provider=args.k8s_provider,
             database_cidrs=[args.private_services_cidr],
+            datapath=args.datapath,
+            max_volume_gi=args.max_volume_gi,
         ),
         on_k8s,
     )
@@ -109,6 +122,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             ksa_name=args.ksa,
             ownership=own,
             k8s_provider=args.k8s_provider,
+            depends_on=args.workload_pool_ready,
         ),
         on_gcp,
     )
@@ -155,7 +169,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             object_admin=identity.member,
             prefix_retention_days=args.bucket_prefix_retention_days,
             cmek=args.cmek,
-            project_number=args.project_number,
+            agent_depends_on=args.storage_api,
         ),
         on_gcp,
     )

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.conventions import (
     Ownership,
     child,
+    helm_chart,
     restricted_container_security,
     restricted_pod_security,
 )
@@ -60,9 +61,7 @@ class TenantApplication(pulumi.ComponentResource):
         k8s.helm.v3.Release(
             f"{name}-release",
             name=args.release_name,
-            chart=args.chart.chart,
-            version=args.chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart.repository),
+            **helm_chart(args.chart),
             namespace=args.namespace,
             atomic=True,
             values={

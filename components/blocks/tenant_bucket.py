@@ -1,6 +1,6 @@
 """A bucket with uniform access, public access prevention, optional versioning, lifecycle rules,
-optional CMEK (a KMS key with rotation) and per-prefix retention. Its quota alerts are
-TenantAlerts'."""
+access logs to a log bucket of its own, optional CMEK (a KMS key with rotation) and per-prefix
+retention. Its quota alerts are TenantAlerts'."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.conventions import Ownership, child
+from domain import names
 
 ROTATION_PERIOD = f"{90 * 86400}s"  # Checkov CKV_GCP_43: rotate at most every 90 days
+# Cloud Storage writes usage logs as this group (https://cloud.google.com/storage/docs/access-logs).
+USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+ACCESS_LOG_DAYS = 90
 
 
 @dataclass
@@ -27,9 +31,9 @@ class TenantBucketArgs:
     prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
     retention_days: int | None = None  # bucket retention policy (enterprise)
-    project_number: pulumi.Input[str] | None = (
-        None  # for the Cloud Storage service agent on the key
-    )
+    # What must exist before the Cloud Storage service agent is looked up (a new project's
+    # storage API); the lookup itself creates the agent.
+    agent_depends_on: list[pulumi.Resource] | None = None
 
 
 class TenantBucket(pulumi.ComponentResource):
@@ -60,16 +64,20 @@ class TenantBucket(pulumi.ComponentResource):
                 labels=own.gcp_labels(),
                 opts=own.stateful(child(self)),
             )
+            # Not the interpolated service-<number>@gs-project-accounts address: that agent does
+            # not exist in a new project until this lookup creates it (pulumi-gcp docs).
+            gcs_agent = gcp.storage.get_project_service_account_output(
+                project=args.project,
+                opts=pulumi.InvokeOutputOptions(
+                    parent=self, depends_on=list(args.agent_depends_on or [])
+                ),
+            )
             agent = gcp.kms.CryptoKeyIAMMember(
                 f"{name}-key-gcs-agent",
                 crypto_key_id=key.id,
                 role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
-                member=pulumi.Output.concat(
-                    "serviceAccount:service-",
-                    args.project_number,
-                    "@gs-project-accounts.iam.gserviceaccount.com",
-                ),
-                opts=child(self),
+                member=gcs_agent.member,
+                opts=child(self, depends_on=list(args.agent_depends_on or [])),
             )
             key_dependencies.append(agent)
             encryption = gcp.storage.BucketEncryptionArgs(default_kms_key_name=key.id)
@@ -100,6 +108,37 @@ class TenantBucket(pulumi.ComponentResource):
                     ),
                 )
             )
+        logs = gcp.storage.Bucket(
+            f"{name}-access-logs",
+            name=names.access_log_bucket(args.bucket_name),
+            project=args.project,
+            location=args.location.upper(),
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            force_destroy=not own.protected,
+            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+            lifecycle_rules=[
+                gcp.storage.BucketLifecycleRuleArgs(
+                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=ACCESS_LOG_DAYS),
+                ),
+                gcp.storage.BucketLifecycleRuleArgs(
+                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                        days_since_noncurrent_time=7, with_state="ARCHIVED"
+                    ),
+                ),
+            ],
+            labels=own.gcp_labels(),
+            opts=own.stateful(child(self)),
+        )
+        log_writer = gcp.storage.BucketIAMMember(
+            f"{name}-access-log-writer",
+            bucket=logs.name,
+            role="roles/storage.objectCreator",
+            member=USAGE_LOG_WRITER,
+            opts=child(self),
+        )
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket",
             name=args.bucket_name,
@@ -111,6 +150,7 @@ class TenantBucket(pulumi.ComponentResource):
             versioning=gcp.storage.BucketVersioningArgs(enabled=args.versioning),
             lifecycle_rules=lifecycle,
             encryption=encryption,
+            logging=gcp.storage.BucketLoggingArgs(log_bucket=logs.name),
             retention_policy=gcp.storage.BucketRetentionPolicyArgs(
                 retention_period=args.retention_days * 86400
             )
@@ -120,7 +160,7 @@ class TenantBucket(pulumi.ComponentResource):
                 retention_duration_seconds=7 * 86400
             ),
             labels=own.gcp_labels(),
-            opts=own.stateful(child(self, depends_on=key_dependencies)),
+            opts=own.stateful(child(self, depends_on=[*key_dependencies, log_writer])),
         )
         if args.object_admin is not None:
             gcp.storage.BucketIAMMember(

@@ -21,6 +21,9 @@ REQUIRED_APIS = (
     "monitoring.googleapis.com",
     "iam.googleapis.com",
     "dns.googleapis.com",
+    "storage.googleapis.com",
+    # the cluster enforces Binary Authorization (PROJECT_SINGLETON_POLICY_ENFORCE)
+    "binaryauthorization.googleapis.com",
 )
 
 
@@ -36,6 +39,7 @@ class TenantProjectArgs:
 class TenantProject(pulumi.ComponentResource):
     project: gcp.organizations.Project
     services: list[gcp.projects.Service]
+    service: dict[str, gcp.projects.Service]  # by API name
 
     def __init__(
         self, name: str, args: TenantProjectArgs, opts: pulumi.ResourceOptions | None = None
@@ -53,8 +57,8 @@ class TenantProject(pulumi.ComponentResource):
             labels=own.gcp_labels(),
             opts=own.stateful(child(self)),
         )
-        self.services = [
-            gcp.projects.Service(
+        self.service = {
+            api: gcp.projects.Service(
                 f"{name}-{api.split('.')[0]}",
                 project=self.project.project_id,
                 service=api,
@@ -62,5 +66,6 @@ class TenantProject(pulumi.ComponentResource):
                 opts=child(self),
             )
             for api in REQUIRED_APIS
-        ]
+        }
+        self.services = list(self.service.values())
         self.register_outputs({"project_id": self.project.project_id})

@@ -16,7 +16,7 @@ from components.blocks.firestore_exports import (
     FirestoreExports,
     FirestoreExportsArgs,
 )
-from components.blocks.neo4j import Neo4j, Neo4jArgs
+from components.blocks.neo4j import BOLT_PORT, Neo4j, Neo4jArgs
 from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
 from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
@@ -27,6 +27,7 @@ from components.blocks.tenant_slo import TenantSlo, TenantSloArgs
 from components.conventions import Ownership, child
 from domain import names
 from domain.environment import ChartRef
+from domain.provider_facts import DATAPLANE_V2
 from domain.tiers import NamespaceQuota, Status
 
 MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
@@ -59,8 +60,11 @@ class TenantServicesArgs:
     private_services_cidr: pulumi.Input[str]
     hosts: list[str]
     cmek: bool
-    project_number: pulumi.Input[str] | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # Set when this stack creates the Workload Identity pool (a dedicated project's cluster).
+    workload_pool_ready: list[pulumi.Resource] = field(default_factory=list)
+    storage_api: list[pulumi.Resource] = field(default_factory=list)  # a new project's API
+    datapath: str = DATAPLANE_V2
     # The tenant's effective sizing (tier profile plus its overrides).
     namespace_quota: NamespaceQuota
     postgres_instances: int
@@ -138,7 +142,10 @@ class TenantServices(pulumi.ComponentResource):
                 versioning=True,
                 bucket_prefix_retention_days=prefixes,
                 cmek=args.cmek,
-                project_number=args.project_number,
+                storage_api=args.storage_api,
+                datapath=args.datapath,
+                max_volume_gi=args.neo4j_storage_gb,
+                workload_pool_ready=args.workload_pool_ready,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
                 temporal_service_account=names.temporal_service_account(tid),
                 temporal_retention_days=args.temporal_retention_days,
@@ -168,7 +175,8 @@ class TenantServices(pulumi.ComponentResource):
             on_k8s,
         )
 
-        neo4j_host = f"{names.neo4j_release(tid)}.{names.k8s_namespace(tid)}.svc.cluster.local"
+        # The Service the chart (single) or Neo4j (cluster mode: one spanning the members) provides.
+        neo4j_host = f"{neo4j.service_name}.{names.k8s_namespace(tid)}.svc.cluster.local"
         config: dict[str, pulumi.Input[str]] = {
             "TENANT_ID": tid,
             "TIER": own.tier,
@@ -177,7 +185,7 @@ class TenantServices(pulumi.ComponentResource):
             "TEMPORAL_NAMESPACE": temporal.namespace_id,
             "TEMPORAL_ADDRESS": temporal.endpoint,
             "IDENTITY_PLATFORM_TENANT": args.identity_tenant_name,
-            "NEO4J_URI": f"neo4j://{neo4j_host}:7687",
+            "NEO4J_URI": f"neo4j://{neo4j_host}:{BOLT_PORT}",
             "API_RATE_LIMIT_PER_MIN": str(args.api_rate_limit_per_min or "unlimited"),
             "STORAGE_QUOTA_GB": str(args.storage_quota_gb or "unlimited"),
             "FEATURES": ",".join(sorted(k for k, on in args.features.items() if on)),
@@ -242,7 +250,8 @@ class TenantServices(pulumi.ComponentResource):
     ) -> None:
         """Monitoring, SLOs, dashboard and backups of the tenant (issue: operate it)."""
         own, tid = args.ownership, args.tenant_id
-        on_gcp = child(self, args.gcp_provider)
+        # A new project's Monitoring API must be on before its alerts, SLOs and dashboards.
+        on_gcp = child(self, args.gcp_provider, depends_on=args.depends_on)
         on_k8s = child(self, args.k8s_provider)
         namespace = names.k8s_namespace(tid)
         instances = names.postgres_instances(tid, args.postgres_instances)

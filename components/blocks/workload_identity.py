@@ -3,7 +3,7 @@ Workload Identity binding that names exactly that namespace and KSA."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -30,6 +30,9 @@ class WorkloadIdentityArgs:
     ownership: Ownership
     k8s_provider: pulumi.ProviderResource | None
     create_ksa: bool = True  # False when a Helm chart creates the KSA itself
+    # The Workload Identity cluster(s) whose creation makes <project>.svc.id.goog exist; empty
+    # when the pool already exists (the platform project, created by the platform stack).
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
@@ -55,7 +58,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             service_account_id=self.account.name,
             role="roles/iam.workloadIdentityUser",
             member=workload_identity_member(args.project, args.namespace_name, args.ksa_name),
-            opts=child(self),
+            opts=child(self, depends_on=args.depends_on),
         )
         if args.create_ksa:
             k8s.core.v1.ServiceAccount(

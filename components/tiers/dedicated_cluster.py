@@ -18,6 +18,10 @@ from components.blocks.notification_channels import (
     NotificationChannels,
     NotificationChannelsArgs,
 )
+from components.blocks.private_google_access_dns import (
+    PrivateGoogleAccessDns,
+    PrivateGoogleAccessDnsArgs,
+)
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
@@ -25,6 +29,7 @@ from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
 from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
+from domain.provider_facts import artifact_registry_repository
 from domain.registry import EnterpriseTenant
 
 # What an enterprise tenant's observer group may read in its own project (Cloud Monitoring and
@@ -56,6 +61,7 @@ class DedicatedCluster(pulumi.ComponentResource):
         )
 
         waits: list[pulumi.Resource] = []
+        storage_api: list[pulumi.Resource] = []
         if tenant.dedicated_project:
             project = TenantProject(
                 tid,
@@ -69,13 +75,10 @@ class DedicatedCluster(pulumi.ComponentResource):
                 child(self, platform_gcp),
             )
             project_id: pulumi.Input[str] = project.project.project_id
-            project_number: pulumi.Input[str] = project.project.number
             waits = list(project.services)
+            storage_api = [project.service["storage.googleapis.com"]]
         else:
             project_id = s.project
-            project_number = gcp.organizations.get_project_output(
-                project_id=s.project, opts=pulumi.InvokeOutputOptions(provider=platform_gcp)
-            ).number
         tenant_gcp = gcp.Provider(
             f"{tid}-gcp", project=project_id, region=tenant.region, opts=child(self)
         )
@@ -117,9 +120,35 @@ class DedicatedCluster(pulumi.ComponentResource):
                 node_pools=tenant.node_pools,
                 ownership=own,
                 release_channel="STABLE",
+                datapath=s.gke_datapath,
+                depends_on=waits,
             ),
             on_gcp,
         )
+        PrivateGoogleAccessDns(
+            f"{tid}-google-apis",
+            PrivateGoogleAccessDnsArgs(
+                zone_name=names.private_googleapis_zone(f"{tid}-vpc"),
+                project=project_id,
+                network=network.network.id,
+                ownership=own,
+                depends_on=waits,
+            ),
+            on_gcp,
+        )
+        # The migration image lives in the platform's registry: the nodes pull it as their own
+        # service account, which needs read access there (a dedicated project grants nothing).
+        repository = artifact_registry_repository(s.migrations_image)
+        if repository is not None:
+            gcp.artifactregistry.RepositoryIamMember(
+                f"{tid}-nodes-image-pull",
+                project=repository.project,
+                location=repository.location,
+                repository=repository.repository,
+                role="roles/artifactregistry.reader",
+                member=cluster.node_service_account.member,
+                opts=child(self, platform_gcp),
+            )
         ingress = IngressController(
             f"{tid}-ingress",
             IngressControllerArgs(
@@ -131,6 +160,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 acme_email=tenant.contact_email,
                 ownership=own,
                 k8s_provider=cluster.provider,
+                controller_image_digest=s.ingress_chart.image_digest,
             ),
             on_gcp,
         )
@@ -152,10 +182,11 @@ class DedicatedCluster(pulumi.ComponentResource):
                 private_services_cidr=network.private_services_cidr,
                 hosts=[tenant.custom_domain],
                 cmek=tenant.cmek,
-                project_number=project_number,
                 depends_on=[network.private_services, *waits],
                 notification_channels=channels,
                 api_server_cidrs=[DEDICATED_MASTER_CIDR],
+                workload_pool_ready=[cluster.cluster],
+                storage_api=storage_api,
             ),
             child(self),
         )
@@ -213,6 +244,16 @@ class DedicatedCluster(pulumi.ComponentResource):
                 tenant.custom_domain, " A ", ingress.address.address
             ),
             "log_sink_writer": sink_writer,
+            # The peering is one-sided: it stays INACTIVE until the tenant peers back.
+            "peering_instructions": pulumi.Output.concat(
+                "Peering stays INACTIVE until the tenant creates the reverse peering from ",
+                tenant.vpc_peering.network,
+                " to ",
+                network.network.self_link,
+                " (gcloud compute networks peerings create)",
+            )
+            if tenant.vpc_peering
+            else None,
         }
         self.register_outputs(self.outputs)
 

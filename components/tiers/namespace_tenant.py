@@ -43,14 +43,10 @@ class NamespaceTenant(pulumi.ComponentResource):
         )
         k8s_provider = k8s.Provider(
             f"{tenant.id}-k8s",
-            kubeconfig=kubeconfig(cluster["name"], cluster["endpoint"], cluster["ca_certificate"]),
+            kubeconfig=kubeconfig(cluster["name"], cluster["endpoint"]),
             enable_server_side_apply=True,
             opts=child(self),
         )
-        project_number = gcp.organizations.get_project_output(
-            project_id=s.project, opts=pulumi.InvokeOutputOptions(provider=gcp_provider)
-        ).number
-
         self.services = TenantServices(
             f"{tenant.id}-services",
             tenant_services_args(
@@ -67,7 +63,6 @@ class NamespaceTenant(pulumi.ComponentResource):
                 private_services_cidr=args.platform.require_output("private_services_cidr"),
                 hosts=[host],
                 cmek=tenant.cmek,
-                project_number=project_number,
                 notification_channels=args.platform.require_output("notification_channels"),
                 api_server_cidrs=[
                     next(c for c in s.clusters if c.name == tenant.placement).master_ipv4_cidr

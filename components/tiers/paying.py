@@ -32,8 +32,9 @@ def tenant_services_args(
     cmek: bool,
     notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]],
     api_server_cidrs: list[str],
-    project_number: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
+    workload_pool_ready: list[pulumi.Resource] | None = None,
+    storage_api: list[pulumi.Resource] | None = None,
 ) -> TenantServicesArgs:
     profile = effective_profile(tenant, settings.temporal)
     if profile.namespace_quota is None:
@@ -54,8 +55,10 @@ def tenant_services_args(
         private_services_cidr=private_services_cidr,
         hosts=hosts,
         cmek=cmek,
-        project_number=project_number,
         depends_on=depends_on or [],
+        workload_pool_ready=workload_pool_ready or [],
+        storage_api=storage_api or [],
+        datapath=settings.gke_datapath,
         namespace_quota=profile.namespace_quota,
         postgres_instances=PROFILES[tenant.tier].databases.postgres_instances,
         postgres_tier=profile.postgres_tier,

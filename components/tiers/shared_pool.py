@@ -12,7 +12,12 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.blocks.audit_trail import AuditTrail, AuditTrailArgs
+from components.blocks.dns01_grants import dns01_grants
 from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeClusterArgs
+from components.blocks.identity_platform_config import (
+    IdentityPlatformConfig,
+    IdentityPlatformConfigArgs,
+)
 from components.blocks.identity_platform_tenant import (
     IdentityPlatformTenant,
     IdentityPlatformTenantArgs,
@@ -28,11 +33,15 @@ from components.blocks.notification_channels import (
     NotificationChannels,
     NotificationChannelsArgs,
 )
+from components.blocks.private_google_access_dns import (
+    PrivateGoogleAccessDns,
+    PrivateGoogleAccessDnsArgs,
+)
 from components.blocks.service_recipe import ServiceRecipeArgs, ServiceSet, compose_services
 from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
 from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
-from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
+from components.blocks.workload_identity import workload_identity_member
 from components.conventions import LIMITS_LABEL, Ownership, child
 from domain import names
 from domain.environment import EnvironmentSettings
@@ -52,6 +61,7 @@ class SharedPoolArgs:
     free_tenants: list[FreeTenant] = field(default_factory=list)
     # Every tenant of every tier: their identities live here (docs/lifecycle.md).
     identity_tenants: list[TenantBase] = field(default_factory=list)
+    tenant_hosts: list[str] = field(default_factory=list)  # paying tenants' sign-in hosts
 
 
 class SharedPool(pulumi.ComponentResource):
@@ -82,8 +92,27 @@ class SharedPool(pulumi.ComponentResource):
         )
         self.network = self._network()
         self.private_services_cidr = self.network.private_services_cidr
-        cluster, ingress = self._pool_clusters(self._cert_manager_identity())
+        cert_manager = self._cert_manager_account()
+        cluster, ingress = self._pool_clusters(cert_manager)
         self.zone = self._dns(ingress)
+        self._cert_manager_grants(cert_manager)
+        PrivateGoogleAccessDns(
+            f"{s.environment}-google-apis",
+            PrivateGoogleAccessDnsArgs(
+                zone_name=names.private_googleapis_zone(names.platform_network(s.environment)),
+                project=s.project,
+                network=self.network.network.id,
+                ownership=self.shared,
+            ),
+            self.on_gcp,
+        )
+        self.identity_config = IdentityPlatformConfig(
+            f"{s.environment}-identity-platform",
+            IdentityPlatformConfigArgs(
+                project=s.project, authorized_domains=[s.app_domain, *args.tenant_hosts]
+            ),
+            self.on_gcp,
+        )
         services = self._free_tier(cluster)
         self.identities = {
             t.id: self._identity(t) for t in sorted(args.identity_tenants, key=lambda t: t.id)
@@ -138,39 +167,40 @@ class SharedPool(pulumi.ComponentResource):
             self.on_gcp,
         )
 
-    def _cert_manager_identity(self) -> WorkloadIdentity:
-        """cert-manager solves DNS-01 for the wildcard certificate through Cloud DNS."""
+    def _cert_manager_account(self) -> gcp.serviceaccount.Account:
+        """cert-manager solves DNS-01 for the wildcard certificate through Cloud DNS. Its account
+        comes first (its email goes into the chart values), its grants once the pool and the
+        zone exist (_cert_manager_grants)."""
         s, env = self.settings, self.settings.environment
-        identity = WorkloadIdentity(
-            f"{env}-cert-manager",
-            WorkloadIdentityArgs(
-                account_id=f"{env}-cert-manager",
-                project=s.project,
-                namespace=CERT_MANAGER_NAMESPACE,
-                namespace_name=CERT_MANAGER_NAMESPACE,
-                ksa_name="cert-manager",
-                ownership=self.shared,
-                k8s_provider=None,
-                create_ksa=False,
-            ),
-            self.on_gcp,
-        )
-        gcp.projects.IAMMember(
-            f"{env}-cert-manager-dns",
+        return gcp.serviceaccount.Account(
+            f"{env}-cert-manager-gsa",
+            account_id=f"{env}-cert-manager",
             project=s.project,
-            role="roles/dns.admin",
-            member=identity.member,
+            display_name=f"Workloads of {CERT_MANAGER_NAMESPACE}/cert-manager",
             opts=self.on_gcp,
         )
-        return identity
+
+    def _cert_manager_grants(self, account: gcp.serviceaccount.Account) -> None:
+        s, env = self.settings, self.settings.environment
+        # The <project>.svc.id.goog pool exists once a Workload Identity cluster does.
+        gcp.serviceaccount.IAMMember(
+            f"{env}-cert-manager-binding",
+            service_account_id=account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=workload_identity_member(s.project, CERT_MANAGER_NAMESPACE, "cert-manager"),
+            opts=child(self, self.gcp_provider, depends_on=self.pool_clusters),
+        )
+        # Records in the app zone only, not roles/dns.admin on the project.
+        dns01_grants(f"{env}-cert-manager", s.project, self.zone.name, account.member, self.on_gcp)
 
     def _pool_clusters(
-        self, cert_manager: WorkloadIdentity
+        self, cert_manager: gcp.serviceaccount.Account
     ) -> tuple[GkeCluster, IngressController]:
         """Every pool cell with its ingress; returns the first, which hosts the free tier."""
         s, env = self.settings, self.settings.environment
         self.clusters: dict[str, dict[str, Any]] = {}
         self.cluster_providers: list[pulumi.ProviderResource] = []
+        self.pool_clusters: list[gcp.container.Cluster] = []
         built: list[tuple[GkeCluster, IngressController]] = []
         for pool in s.clusters:
             cluster = GkeCluster(
@@ -190,9 +220,11 @@ class SharedPool(pulumi.ComponentResource):
                     ],
                     node_pools=pool.node_pools,
                     ownership=self.shared,
+                    datapath=s.gke_datapath,
                 ),
                 self.on_gcp,
             )
+            self.pool_clusters.append(cluster.cluster)
             ingress = IngressController(
                 f"{env}-{pool.name}-ingress",
                 IngressControllerArgs(
@@ -206,16 +238,15 @@ class SharedPool(pulumi.ComponentResource):
                     k8s_provider=cluster.provider,
                     dns01_project=s.project,
                     cert_manager_gsa_email=cert_manager.email,
+                    dns01_zone=names.app_dns_zone(env),
+                    controller_image_digest=s.ingress_chart.image_digest,
                 ),
                 self.on_gcp,
             )
             self.clusters[pool.name] = {
                 "name": cluster.cluster.name,
                 "location": pool.region,
-                "endpoint": cluster.cluster.endpoint,
-                "ca_certificate": cluster.cluster.master_auth.apply(
-                    lambda a: a.cluster_ca_certificate
-                ),
+                "endpoint": cluster.endpoint,  # the DNS-based endpoint
                 "ingress_ip": ingress.address.address,
                 "capacity": pool.capacity,
             }
@@ -260,6 +291,8 @@ class SharedPool(pulumi.ComponentResource):
                 ownership=self.free,
                 gcp_provider=self.gcp_provider,
                 k8s_provider=cluster.provider,
+                datapath=s.gke_datapath,
+                workload_pool_ready=self.pool_clusters,
                 namespace=names.FREE_TIER_NAMESPACE,
                 quota=FREE_POOL_QUOTA,
                 ksa=names.FREE_TIER_KSA,
@@ -363,6 +396,8 @@ class SharedPool(pulumi.ComponentResource):
                 project=self.settings.project,
                 disable_auth=tenant.status == Status.SUSPENDED,
                 protect=tenant.status != Status.OFFBOARDING,
+                # Tenants are refused until the project allows multi-tenancy.
+                depends_on=[self.identity_config.config],
             ),
             pulumi.ResourceOptions.merge(
                 self.on_gcp,

@@ -18,6 +18,12 @@ from pydantic import ValidationError
 
 from domain import names
 from domain.networks import reserved_ranges
+from domain.provider_facts import (
+    TEMPORAL_GCP_REPLICAS,
+    TEMPORAL_REGIONS_SOURCE,
+    gcp_region_of_temporal,
+    temporal_region_problems,
+)
 from domain.registry.models import (
     NOT_ALLOWED,
     TIER_MODELS,
@@ -27,6 +33,9 @@ from domain.registry.models import (
 )
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
 from domain.yamlio import Lines, load_yaml_fast, to_plain
+
+# The GCP regions Temporal Cloud replicates among (the others have no replica on GCP).
+US_REPLICA_SET = frozenset(r for r, partners in TEMPORAL_GCP_REPLICAS.items() if partners)
 
 if TYPE_CHECKING:
     from domain.environment import EnvironmentSettings
@@ -372,6 +381,64 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     return Registry(directory, tenants, files)
 
 
+def _temporal_regions(claim: Claim, settings: EnvironmentSettings) -> list[str] | None:
+    """The regions the tenant's namespace would ask Temporal Cloud for: its own, or the default,
+    plus the environment's ha_region for an HA enterprise tenant (domain.profile's rule)."""
+    temporal = claim.get("temporal")
+    explicit = temporal.get("regions") if isinstance(temporal, dict) else None
+    if explicit is not None and not (
+        isinstance(explicit, list) and all(isinstance(r, str) for r in explicit)
+    ):
+        return None  # the model reports the type error
+    regions = list(explicit or [settings.temporal.default_region])
+    ha = claim.tier == Tier.ENTERPRISE and claim.get("ha") is not False
+    if ha and len(regions) == 1 and settings.temporal.ha_region != regions[0]:
+        regions.append(settings.temporal.ha_region)
+    return regions
+
+
+def _temporal_problems(claim: Claim, settings: EnvironmentSettings) -> list[Problem]:
+    """The namespace regions must exist in Temporal Cloud, replicate to each other and lie in
+    the allowed regions; the message says how to fix it."""
+    regions = _temporal_regions(claim, settings)
+    if regions is None:
+        return []
+    temporal = claim.get("temporal")
+    explicit = isinstance(temporal, dict) and bool(temporal.get("regions"))
+    field_name = "temporal.regions" if explicit else ("ha" if len(regions) > 1 else "temporal")
+    line = (
+        claim.lines(("temporal", "regions"))
+        if explicit
+        else claim.lines((field_name,)) or claim.lines(("id",))
+    )
+    env_file = f"Pulumi.{settings.environment}.yaml"
+    how = (
+        f"Temporal Cloud replicates on GCP only among {', '.join(sorted(US_REPLICA_SET))}; "
+        f"set temporal.regions to a valid pair such as [{settings.temporal.default_region}, "
+        f"{settings.temporal.ha_region}] (or ha: false) — {TEMPORAL_REGIONS_SOURCE}"
+    )
+    problems = [
+        Problem(claim.file, field_name, line, f"{problem}; {how}")
+        for problem in temporal_region_problems(regions)
+    ]
+    if problems:
+        return problems
+    for region in regions:
+        gcp_region = gcp_region_of_temporal(region)
+        if gcp_region is not None and gcp_region not in settings.allowed_regions:
+            problems.append(
+                Problem(
+                    claim.file,
+                    field_name,
+                    line,
+                    f"Temporal region {region!r} is in {gcp_region}, not in the allowed regions "
+                    f"{settings.allowed_regions} of environment {settings.environment!r}; choose "
+                    f"other temporal.regions or add {gcp_region} to allowed_regions in {env_file}",
+                )
+            )
+    return problems
+
+
 def _in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -441,6 +508,11 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
             problem(
                 claim, "network_cidr", f"{network} overlaps the network of {', '.join(overlapping)}"
             )
+
+    if settings.temporal.backend == "cloud":
+        for claim in claims:
+            if claim.tier is not None:
+                problems.extend(_temporal_problems(claim, settings))
 
     for claim in claims:
         placement = claim.get("placement")

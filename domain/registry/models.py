@@ -28,6 +28,7 @@ from pydantic import (
 
 from domain import names
 from domain.networks import PRIVATE_RANGES
+from domain.provider_facts import TEMPORAL_REGIONS
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Status, Tier
 
 # ASCII local part of RFC 5322 atoms (what email-validator accepts without quoting or SMTPUTF8),
@@ -157,7 +158,15 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
             )  # type: ignore[valid-type]
         return str | None, Field(None, pattern=POSTGRES_TIER_PATTERN, description=knob.description)
     if path == "temporal.regions":
-        region = Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]
+        # The schema lists Temporal Cloud's catalogue (editors flag a typo); the loader refuses
+        # the same values with the valid pairs as a hint (domain.provider_facts).
+        region = Annotated[
+            str,
+            Field(
+                pattern=TEMPORAL_REGION_PATTERN,
+                json_schema_extra={"enum": sorted(TEMPORAL_REGIONS)},
+            ),
+        ]
         most = 1 if tier == Tier.STANDARD else 2
         return list[region] | None, Field(  # type: ignore[valid-type]
             None,

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pulumi_policy import PolicyComplianceFramework
 
-Framework = Literal["Checkov", "MTB", "PSS", "Tenancy"]
+Framework = Literal["Checkov", "MTB", "PSS", "Tenancy", "Provider"]
 Relation = Literal["mirrors", "related"]
 
 
@@ -45,6 +45,12 @@ def pss(control: str, level: str = "restricted") -> Anchor:
 def tenancy(reference: str, title: str) -> Anchor:
     """The platform's own isolation rules (seeds 002/003 and the tier model)."""
     return Anchor("Tenancy", reference, title)
+
+
+def provider(reference: str, source: str) -> Anchor:
+    """What a provider or API accepts, as its own source or documentation says (``source``: the
+    page or file it was read from); the deploy-readiness rules (docs/deploy-readiness.md)."""
+    return Anchor("Provider", reference, source)
 
 
 def framework_of(anchors: tuple[Anchor, ...]) -> PolicyComplianceFramework:

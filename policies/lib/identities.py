@@ -28,6 +28,8 @@ SERVICE_AGENT_RE = re.compile(
     r"^serviceAccount:service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com$"
     r"|^serviceAccount:service-\d+@gs-project-accounts\.iam\.gserviceaccount\.com$"
     r"|^serviceAccount:\d+@cloudservices\.gserviceaccount\.com$"
+    # Cloud Storage's usage-log writer (https://cloud.google.com/storage/docs/access-logs)
+    r"|^group:cloud-storage-analytics@google\.com$"
 )
 DEFAULT_SA_RE = re.compile(
     r"(^|:)(\d+-compute@developer\.gserviceaccount\.com|[a-z][-a-z0-9]*@appspot\.gserviceaccount\.com)\Z"

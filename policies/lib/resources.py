@@ -66,6 +66,9 @@ class Subject:
     parent: str | None
     dependencies: tuple[str, ...]
     provider_props: Mapping[str, Any] | None = None
+    # customTimeouts as the engine passes them, in seconds (0: the provider's default)
+    create_timeout: float = 0.0
+    update_timeout: float = 0.0
 
     @classmethod
     def from_args(cls, args: ResourceValidationArgs) -> Subject:
@@ -78,6 +81,7 @@ class Subject:
             args.opts.parent,
             (),
             args.provider.props if args.provider is not None else None,
+            *_timeouts(args.opts),
         )
 
     @classmethod
@@ -92,6 +96,7 @@ class Subject:
             parent,
             tuple(d.urn for d in resource.dependencies),
             resource.provider.props if resource.provider is not None else None,
+            *_timeouts(resource.opts),
         )
 
     def get(self, path: str, default: Any = None) -> Any:
@@ -118,6 +123,13 @@ class Subject:
         if self.stack.tenant_id is not None:
             return self.stack.tenant_id
         return declared_owner(self) or SHARED
+
+
+def _timeouts(opts: Any) -> tuple[float, float]:
+    timeouts = getattr(opts, "custom_timeouts", None)
+    if timeouts is None:
+        return 0.0, 0.0
+    return float(timeouts.create_seconds or 0), float(timeouts.update_seconds or 0)
 
 
 def declared_owner(subject: Subject) -> str | None:

@@ -15,6 +15,7 @@ How the plan's markers reach the policies:
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -113,15 +114,31 @@ def engine_props(resource: PlanResource) -> Mapping[str, Any]:
     return unknown_checking_proxy(engine_value(resource.inputs))
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def duration_seconds(text: str | None) -> float:
+    """A Pulumi custom timeout ("20m", "1h30m", "90s") in seconds; 0 when unset."""
+    if not text:
+        return 0.0
+    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
 def resource_options(resource: PlanResource) -> PolicyResourceOptions:
     opts = resource.options
+    timeouts = opts.custom_timeouts
     # The engine passes None when the program never set deleteBeforeReplace.
     return PolicyResourceOptions(
         protect=opts.protect,
         ignore_changes=list(opts.ignore_changes),
         delete_before_replace=True if opts.delete_before_replace else None,
         aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        custom_timeouts=PolicyCustomTimeouts(
+            duration_seconds(timeouts.get("create")),
+            duration_seconds(timeouts.get("update")),
+            duration_seconds(timeouts.get("delete")),
+        ),
         additional_secret_outputs=[],
         parent=resource.parent,
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from domain import names
 from domain.plan_model import PlanResource
 
 if TYPE_CHECKING:
@@ -289,6 +290,8 @@ def sql_instance(r: PlanResource, ctx: Context) -> Priced:
 def bucket(r: PlanResource, ctx: Context) -> Priced:
     inputs = r.inputs
     location = str(inputs.get("location") or "").lower()
+    if names.is_access_log_bucket(str(inputs.get("name") or "")):
+        return _access_log_bucket(location, ctx)
     quota, quota_basis = ctx.storage_quota(r)
     used = ctx.assume("storage_used_share")
     if region_of(location):
@@ -312,6 +315,23 @@ def bucket(r: PlanResource, ctx: Context) -> Priced:
         f"{quota_basis} x {used:g} used x {rate(per_gib)}/GiB = {money(storage)}; "
         f"{number(ops_a)} class A x {rate(price_a)}/10k + {number(ops_b)} class B x "
         f"{rate(price_b)}/10k = {money(ops)} -> {money(total)} (noncurrent versions not modelled)",
+    )
+
+
+def _access_log_bucket(location: str, ctx: Context) -> Priced:
+    """A bucket's usage logs: a small, assumed volume, written as one object an hour."""
+    region = region_of(location)
+    if region is None:
+        raise Unpriced(f"no Cloud Storage price for location {location or '(none)'}")
+    gib = ctx.assume("access_log_storage_gib")
+    per_gib = ctx.need("gcs.standard", location)
+    writes = ctx.assume("hours_per_month")
+    price_a = ctx.need("gcs.class_a", region)
+    total = gib * per_gib + writes / 1e4 * price_a
+    return Priced(
+        total,
+        f"access logs, assumed {gib:g} GiB x {rate(per_gib)}/GiB + {number(writes)} hourly log "
+        f"objects x {rate(price_a)}/10k -> {money(total)}",
     )
 
 

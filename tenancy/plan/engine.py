@@ -90,6 +90,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             retain_on_delete=request.retainOnDelete,
             ignore_changes=sorted(request.ignoreChanges),
             delete_before_replace=request.deleteBeforeReplace,
+            custom_timeouts={
+                op: value
+                for op in ("create", "update", "delete")
+                if (value := getattr(request.customTimeouts, op, ""))
+            },
         )
         self._record(
             response.urn, request, wire_to_plain(request.object), options, bool(request.custom)

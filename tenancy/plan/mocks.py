@@ -7,6 +7,7 @@ Outputs are the inputs plus the computed properties the program reads downstream
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +51,14 @@ def _cluster(args, settings):
     project = _project(args, settings)
     name = args.inputs.get("name", args.name)
     location = args.inputs.get("location", settings.region)
+    endpoints = dict(args.inputs.get("controlPlaneEndpointsConfig") or {})
+    dns = dict(endpoints.get("dnsEndpointConfig") or {})
+    # The DNS-based endpoint GKE assigns: <uid>.<location>.gke.goog (uid derived from the name).
+    uid = hashlib.sha256(f"{project}/{location}/{name}".encode()).hexdigest()[:12]
+    dns["endpoint"] = f"gke-{uid}.{location}.gke.goog"
+    endpoints["dnsEndpointConfig"] = dns
     return {
+        "controlPlaneEndpointsConfig": endpoints,
         "endpoint": "172.16.0.2",
         "masterAuth": {"clusterCaCertificate": _FAKE_CA},
         "selfLink": f"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}",
@@ -260,4 +268,7 @@ class PlanMocks(Mocks):
         if args.token == "gcp:secretmanager/getSecretVersion:getSecretVersion":
             # The on-call tokens live in Secret Manager; the plan never sees them.
             return {"secretData": "offline-secret", "name": args.args.get("secret", "")}
+        if args.token == "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+            email = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
+            return {"emailAddress": email, "member": f"serviceAccount:{email}"}
         return {}

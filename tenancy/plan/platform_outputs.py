@@ -49,14 +49,16 @@ def offline_platform_outputs(
                 "name": names.pool_cluster(env, pool.name),
                 "project": s.project,
                 "location": pool.region,
+                "controlPlaneEndpointsConfig": {
+                    "dnsEndpointConfig": {"allowExternalTraffic": True}
+                },
             },
         )
         address = computed("gcp:compute/address:Address", f"{env}-{pool.name}-ingress-ip", {})
         clusters[pool.name] = {
             "name": names.pool_cluster(env, pool.name),
             "location": pool.region,
-            "endpoint": cluster["endpoint"],
-            "ca_certificate": cluster["masterAuth"]["clusterCaCertificate"],
+            "endpoint": cluster["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["endpoint"],
             "ingress_ip": address["address"],
             "capacity": pool.capacity,
         }

@@ -62,6 +62,13 @@ def pr_repo(tmp_path_factory) -> GitRepo:
     repo = GitRepo(tmp_path_factory.mktemp("pr") / "repo")
     copy_project(repo.path)
     write_tenants(repo.path / "tenants")
+    # A finding main already has (an ingress chart with a known advisory, which
+    # k8s-forbid-vulnerable-charts reports on the stacks with an ingress controller), so the
+    # comment has pre-existing policy results to tell apart from the pull request's own.
+    settings = repo.path / "Pulumi.dev.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "      version: 4.15.1\n" in text
+    settings.write_text(text.replace("      version: 4.15.1\n", "      version: 4.11.3\n", 1))
     repo.commit("base")
     repo.git("checkout", "-q", "-b", "feature")
     repo.append("tenants/globex.yaml", "subdomain: globex-app\nlimits:\n  storage_quota_gb: 80\n")

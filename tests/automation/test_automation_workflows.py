@@ -93,19 +93,64 @@ def test_pull_request_workflow():
     )
 
 
+def deploy_setup_problems(workflow: dict, job_name: str) -> list[str]:
+    """What a job that runs the real program needs (issue 11 findings 10, 11 and 21)."""
+    job = workflow["jobs"][job_name]
+    problems = []
+    # Pulumi.yaml runs the program from .venv: the project must be installed there.
+    install = "\n".join(s.get("run", "") for s in job["steps"])
+    if "python -m venv .venv" not in install or ".venv/bin/python -m pip install" not in install:
+        problems.append("the project is not installed into .venv")
+    gcloud = [
+        s
+        for s in job["steps"]
+        if s.get("uses", "").startswith("google-github-actions/setup-gcloud@")
+    ]
+    if not gcloud or "gke-gcloud-auth-plugin" not in gcloud[0].get("with", {}).get(
+        "install_components", ""
+    ):
+        problems.append("gke-gcloud-auth-plugin is not installed")
+    if job["env"].get("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER") != "true":
+        problems.append("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER is not set")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("name", "job"), [("deploy.yml", "deploy"), ("nightly-drift.yml", "drift")]
+)
+def test_jobs_that_run_the_program_are_set_up_for_it(name, job):
+    assert deploy_setup_problems(load(name), job) == []
+
+
+def test_the_setup_check_catches_a_missing_piece():
+    workflow = load("deploy.yml")
+    workflow["jobs"]["deploy"]["env"].pop("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER")
+    workflow["jobs"]["deploy"]["steps"] = [
+        s for s in workflow["jobs"]["deploy"]["steps"] if "setup-gcloud" not in s.get("uses", "")
+    ]
+    assert deploy_setup_problems(workflow, "deploy") == [
+        "gke-gcloud-auth-plugin is not installed",
+        "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER is not set",
+    ]
+
+
 def test_deploy_workflow():
     workflow = load("deploy.yml")
-    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    assert workflow["on"]["push"] == {"branches": ["main"]}
     assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["permissions"]["actions"] == "read"
     job = workflow["jobs"]["deploy"]
     assert job["concurrency"] == {
         "group": "deploy-${{ matrix.environment }}",
         "cancel-in-progress": False,
     }
-    assert job["env"]["BEFORE_SHA"] == "${{ github.event.before }}"
-    assert '--changed-since "$BEFORE_SHA"' in runs(workflow) and "tenancy up" in runs(workflow)
-    # The declared state moves run before any `up` (docs/lifecycle.md).
+    # A queued run GitHub cancels must not lose its push: the range starts at the last
+    # successful deploy, not at this push's "before".
     commands = runs(workflow)
+    assert "github.event.before" not in (WORKFLOWS / "deploy.yml").read_text()
+    assert "--status success" in commands and '--changed-since "$BASE_SHA"' in commands
+    assert "tenancy up" in commands
+    # The declared state moves run before any `up` (docs/lifecycle.md).
     assert 'tenancy state-moves --env "$TENANCY_ENV" --execute' in commands
     assert commands.index("tenancy state-moves") < commands.index("tenancy up")
     auth = next(
@@ -114,6 +159,7 @@ def test_deploy_workflow():
     assert set(auth["with"]) == {"workload_identity_provider", "service_account"}
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
+    assert "helm registry login" in commands  # the OCI app chart needs credentials
 
 
 def test_nightly_drift_workflow():
@@ -127,7 +173,10 @@ def test_nightly_drift_workflow():
         and "--tenant" not in drift["run"]
     )
     assert not drift.get("continue-on-error")  # drift must fail the job
-    assert job["concurrency"]["group"] == "deploy-${{ matrix.environment }}"
+    # Its own group (sharing deploy-<env> let a pending drift check cancel a queued deploy);
+    # it waits for deploy runs instead.
+    assert job["concurrency"]["group"] == "drift-${{ matrix.environment }}"
+    assert "--workflow deploy.yml" in runs(workflow)
     assert workflow["permissions"]["id-token"] == "write"
 
 

@@ -138,7 +138,7 @@ def test_backups_are_kept_for_the_tenants_retention(sample_plan) -> None:
     bucket = next(
         r
         for r in stack(sample_plan, "dev.robinhood").resources
-        if r.type == "gcp:storage/bucket:Bucket"
+        if r.type == "gcp:storage/bucket:Bucket" and r.name == "robinhood-uploads-bucket"
     )
     kept = {
         tuple(rule["condition"].get("matchesPrefixes", [])): rule["condition"].get("age")

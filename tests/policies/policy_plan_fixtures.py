@@ -25,6 +25,12 @@ ACME = f"{ENV}.acme"
 PROJECT = "tinybug-saas-dev"
 REGION = "us-central1"
 POOL = f"{PROJECT}.svc.id.goog"
+INITECH_PROJECT = "tn-initech-1a2b3c"  # initech's dedicated project, created in its stack
+MIGRATE_IMAGE = (
+    "us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0@sha256:" + "ab" * 32
+)
+APP_CHART = "oci://us-docker.pkg.dev/tinybug-saas-dev/charts/tinybug-app"
+GCS_AGENT = "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
 PSS = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "audit", "warn")}
 PG_FLAGS = [
     {"name": k, "value": v}
@@ -85,7 +91,7 @@ def gsa_email(account_id: str) -> str:
 def restricted_container(name: str = "app") -> dict:
     return {
         "name": name,
-        "image": "us-docker.pkg.dev/tinybug-saas-dev/app:1.0",
+        "image": "us-docker.pkg.dev/tinybug-saas-dev/app:1.0@sha256:" + "cd" * 32,
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "runAsNonRoot": True,
@@ -112,6 +118,7 @@ class StackBuilder:
         deps: tuple[str, ...] = (),
         parent: str | None = None,
         provider: str | None = None,
+        timeouts: dict[str, str] | None = None,
     ) -> str:
         urn = self.urn(type_token, name)
         # Each resource owns its inputs: a mutation of one must not leak into another.
@@ -125,7 +132,7 @@ class StackBuilder:
                 list(deps),
                 provider,
                 copy.deepcopy(inputs),
-                PlanOptions(protect=protect),
+                PlanOptions(protect=protect, custom_timeouts=dict(timeouts or {})),
             )
         )
         return urn
@@ -252,7 +259,13 @@ class StackBuilder:
         )
 
     def workload_identity(
-        self, account_id: str, namespace: str, ksa: str, *, literal_account: bool
+        self,
+        account_id: str,
+        namespace: str,
+        ksa: str,
+        *,
+        literal_account: bool,
+        after: tuple[str, ...] = (),
     ) -> str:
         gsa = self.add(
             "gcp:serviceaccount/account:Account",
@@ -272,7 +285,7 @@ class StackBuilder:
                 "role": "roles/iam.workloadIdentityUser",
                 "member": f"serviceAccount:{POOL}[{namespace}/{ksa}]",
             },
-            deps=(gsa,),
+            deps=(gsa, *after),  # after: the cluster that creates the pool, when in this stack
         )
 
     def temporal(self, namespace: str, retention: int, account: str | None) -> str:
@@ -394,6 +407,28 @@ class StackBuilder:
             },
             deps=(ns,),
         )
+        self.add(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            f"{name}-allow-google-apis",
+            {
+                "metadata": meta("allow-google-apis"),
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [{"ipBlock": {"cidr": "199.36.153.8/30"}}],
+                            "ports": [{"protocol": "TCP", "port": 443}],
+                        },
+                        {  # Dataplane V2: the metadata server answers at 169.254.169.254:80
+                            "to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}],
+                            "ports": [{"protocol": "TCP", "port": 80}],
+                        },
+                    ],
+                },
+            },
+            deps=(ns,),
+        )
         return ns
 
     def deployment(self, name: str, namespace: str, ksa: str, labels: dict) -> str:
@@ -422,11 +457,57 @@ class StackBuilder:
         )
 
 
+def private_dns(b: StackBuilder, network_name: str, network: str, labels: dict) -> None:
+    """The private googleapis.com. zone that makes 199.36.153.8/30 the address of Google APIs."""
+    zone = b.add(
+        "gcp:dns/managedZone:ManagedZone",
+        f"{network_name}-googleapis",
+        {
+            "name": f"{network_name}-googleapis",
+            "dnsName": "googleapis.com.",
+            "project": PROJECT,
+            "visibility": "private",
+            "privateVisibilityConfig": {
+                "networks": [{"networkUrl": f"projects/{PROJECT}/global/networks/{network_name}"}]
+            },
+            "labels": labels,
+        },
+        deps=(network,),
+    )
+    for name, record_type, rrdatas in (
+        (
+            "private.googleapis.com.",
+            "A",
+            ["199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11"],
+        ),
+        ("*.googleapis.com.", "CNAME", ["private.googleapis.com."]),
+    ):
+        b.add(
+            "gcp:dns/recordSet:RecordSet",
+            f"{network_name}-{record_type.lower()}",
+            {
+                "name": name,
+                "type": record_type,
+                "ttl": 300,
+                "managedZone": f"{network_name}-googleapis",
+                "project": PROJECT,
+                "rrdatas": rrdatas,
+            },
+            deps=(zone,),
+        )
+
+
 def platform_stack() -> PlanStack:
     b = StackBuilder(ENV, None, None)
     shared = gcp_labels("shared", "shared")
     b.add("pulumi:providers:kubernetes", "pool-a-k8s", {"kubeconfig": "[secret]"})
-    b.cluster("pool-a", names.pool_node_service_account_id(ENV, "pool-a"), shared)
+    network = b.add(
+        "gcp:compute/network:Network",
+        "dev-vpc",
+        {"name": f"{ENV}-vpc", "project": PROJECT, "autoCreateSubnetworks": False},
+    )
+    private_dns(b, f"{ENV}-vpc", network, shared)
+    pool_a = b.cluster("pool-a", names.pool_node_service_account_id(ENV, "pool-a"), shared)
     b.sql(names.shared_postgres_instance(ENV), shared)
     b.bucket(names.shared_uploads_bucket(ENV, PROJECT), shared)
     b.firestore(names.shared_firestore_database(ENV))
@@ -462,6 +543,7 @@ def platform_stack() -> PlanStack:
         names.FREE_TIER_NAMESPACE,
         names.FREE_TIER_KSA,
         literal_account=True,
+        after=(pool_a,),
     )
     b.deployment(
         "free-tier-app",
@@ -477,14 +559,31 @@ def platform_stack() -> PlanStack:
             "name": "ingress-nginx",
             "chart": "ingress-nginx",
             "namespace": "ingress-nginx",
-            "version": "4.11.3",
+            "version": "4.15.1",
+            "repositoryOpts": {"repo": "https://kubernetes.github.io/ingress-nginx"},
         },
+    )
+    toolkit = b.add(
+        "gcp:projects/service:Service",
+        "identitytoolkit-api",
+        {"project": PROJECT, "service": "identitytoolkit.googleapis.com"},
+    )
+    idp_config = b.add(
+        "gcp:identityplatform/config:Config",
+        "identity-platform",
+        {
+            "project": PROJECT,
+            "multiTenant": {"allowTenants": True},
+            "authorizedDomains": ["app.tinybug.dev"],
+        },
+        deps=(toolkit,),
     )
     for free in ("hooli", "umbrella"):
         b.add(
             "gcp:identityplatform/tenant:Tenant",
             f"{free}-idp",
             {"displayName": free, "project": PROJECT, "allowPasswordSignup": True},
+            deps=(idp_config,),
         )
         b.add(
             "kubernetes:core/v1:ConfigMap",
@@ -579,6 +678,37 @@ def tenant_workloads(b: StackBuilder, tid: str, tier: str) -> None:
     b.add(
         "gcp:identityplatform/tenant:Tenant", f"{tid}-idp", {"displayName": tid, "project": PROJECT}
     )
+    b.add(
+        "kubernetes:helm.sh/v3:Release",
+        f"{tid}-app-release",
+        {"name": f"{tid}-app", "chart": APP_CHART, "version": "1.4.2", "namespace": ns},
+    )
+    b.add(
+        "kubernetes:batch/v1:Job",
+        f"{tid}-migrations-migrate",
+        {
+            "metadata": {"namespace": ns, "labels": kl},
+            "spec": {
+                "backoffLimit": 2,
+                "activeDeadlineSeconds": 900,
+                "template": {
+                    "spec": {
+                        "serviceAccountName": ksa,
+                        "restartPolicy": "Never",
+                        "automountServiceAccountToken": False,
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
+                        "containers": [
+                            {**restricted_container("migrate-1"), "image": MIGRATE_IMAGE}
+                        ],
+                    }
+                },
+            },
+        },
+        timeouts={"create": "20m", "update": "20m"},
+    )
 
 
 def database_set(b: StackBuilder, tid: str, tier: str) -> None:
@@ -586,7 +716,19 @@ def database_set(b: StackBuilder, tid: str, tier: str) -> None:
     member = f"serviceAccount:{gsa_email(names.workload_service_account_id(tid))}"
     instances = [names.postgres_instance(tid, i) for i in (1, 2, 3)]
     for instance in instances:
-        b.sql(instance, gl)
+        sql = b.sql(instance, gl)
+        b.add(
+            "gcp:sql/user:User",
+            f"{instance}-migrator",
+            {
+                "name": "migrator",
+                "instance": instance,
+                "project": PROJECT,
+                "password": "[secret]",
+                "deletionPolicy": "ABANDON",
+            },
+            deps=(sql,),
+        )
         secret = b.add(
             "gcp:secretmanager/secret:Secret",
             f"{instance}-password-secret",
@@ -745,13 +887,64 @@ def standard_stack(tid: str) -> PlanStack:
 
 def enterprise_stack(tid: str) -> PlanStack:
     b = StackBuilder(f"{ENV}.{tid}", tid, "enterprise")
-    b.cluster(
-        names.gke_cluster(tid), names.node_service_account_id(tid), gcp_labels(tid, "enterprise")
-    )
+    gl = gcp_labels(tid, "enterprise")
+    cluster = b.cluster(names.gke_cluster(tid), names.node_service_account_id(tid), gl)
     tenant_workloads(b, tid, "enterprise")
     database_set(b, tid, "enterprise")
     operations(b, tid, "enterprise")
+    binding = find_in(b.stack, f"{names.workload_service_account_id(tid)}-binding")
+    binding.dependencies.append(cluster)  # the cluster creates the Workload Identity pool
+    dedicated_project(b, tid, gl)
     return b.stack
+
+
+def find_in(stack: PlanStack, name: str) -> PlanResource:
+    return next(r for r in stack.resources if r.name == name)
+
+
+def dedicated_project(b: StackBuilder, tid: str, gl: dict) -> None:
+    """The tenant's uploads live in a project this stack creates: its storage API comes first,
+    then the Cloud Storage agent's key grant, then the CMEK bucket. Its VPC peers after the
+    service networking connection."""
+    project = b.add(
+        "gcp:organizations/project:Project",
+        f"{tid}-project",
+        {"projectId": INITECH_PROJECT, "name": tid.title(), "labels": gl},
+        protect=True,
+    )
+    storage = b.add(
+        "gcp:projects/service:Service",
+        f"{tid}-storage",
+        {"project": INITECH_PROJECT, "service": "storage.googleapis.com"},
+        deps=(project,),
+    )
+    bucket = find_in(b.stack, names.uploads_bucket(ENV, PROJECT, tid))
+    key = find_in(b.stack, f"{tid}-uploads-key")
+    grant = b.add(
+        "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+        f"{tid}-uploads-key-gcs-agent",
+        {
+            "cryptoKeyId": UNKNOWN,
+            "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            "member": GCS_AGENT,
+        },
+        deps=(key.urn, storage),
+    )
+    bucket.inputs["project"] = INITECH_PROJECT
+    bucket.inputs["encryption"] = {"defaultKmsKeyName": UNKNOWN}
+    bucket.dependencies += [grant, project]
+    network = f"projects/{INITECH_PROJECT}/global/networks/{tid}-vpc"
+    connection = b.add(
+        "gcp:servicenetworking/connection:Connection",
+        f"{tid}-psa",
+        {"network": network, "service": "servicenetworking.googleapis.com"},
+    )
+    b.add(
+        "gcp:compute/networkPeering:NetworkPeering",
+        f"{tid}-peering",
+        {"network": network, "peerNetwork": "projects/initech-corp/global/networks/corp"},
+        deps=(connection,),
+    )
 
 
 def good_plan() -> Plan:

@@ -29,13 +29,25 @@ SERVICES = (
     "tier",
     "monitoring",
 )
-VERBS = ("require", "forbid", "enforce", "restrict", "disable", "block", "bound", "bind", "protect")
+VERBS = (
+    "require",
+    "forbid",
+    "enforce",
+    "restrict",
+    "disable",
+    "block",
+    "bound",
+    "bind",
+    "protect",
+    "order",  # deploy readiness: what must exist before a resource is created
+)
 NAME_RE = re.compile(rf"^({'|'.join(SERVICES)})-({'|'.join(VERBS)})-[a-z0-9]+(-[a-z0-9]+)*$")
 ANCHOR_ID_RE = {
     "Checkov": re.compile(r"^CKV_(GCP|K8S)_\d+$"),
     "MTB": re.compile(r"^MTB-PL[12]-(CC|BC)-[A-Z]+-\d+$"),
     "PSS": re.compile(r"^(restricted|baseline)$"),
     "Tenancy": re.compile(r"^[a-z0-9-]+$"),
+    "Provider": re.compile(r"^[a-z0-9-]+$"),
 }
 
 
@@ -64,6 +76,8 @@ def test_policy_file_follows_the_conventions(path: Path):
     assert isinstance(module.ANCHORS, tuple) and module.ANCHORS
     for anchor in module.ANCHORS:
         assert isinstance(anchor, Anchor) and anchor.title
+        if anchor.framework == "Provider":  # the title is the source it was read from
+            assert anchor.title.startswith("https://"), anchor
         assert ANCHOR_ID_RE[anchor.framework].match(anchor.id), anchor
     assert isinstance(policy.framework, PolicyComplianceFramework)
     assert (policy.framework.name, policy.framework.reference) == (

@@ -26,7 +26,12 @@ ACME_SQL = (
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory):
     tenants = write_registry(tmp_path_factory.mktemp("pack") / "tenants")
-    env = {"TENANCY_TENANTS_DIR": str(tenants), "PATH": "/usr/bin:/bin"}
+    # The pack of this checkout, even where the installed package points at another one.
+    env = {
+        "TENANCY_TENANTS_DIR": str(tenants),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     process = subprocess.Popen(
         [sys.executable, "-u", str(PROJECT_ROOT / "policies")],
         cwd=tenants,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from deploy_readiness_cases import DEPLOY_RESOURCE_CASES, DEPLOY_TOLERATED
 from policy_plan_fixtures import (
     ACME,
     ENV,
@@ -721,6 +722,8 @@ RESOURCE_CASES = [
 ]
 
 # Variants a rule must accept: the rule is not a blunt instrument.
+RESOURCE_CASES += DEPLOY_RESOURCE_CASES
+
 TOLERATED = [
     pytest.param(
         "gke-require-network-policy",
@@ -804,6 +807,9 @@ TOLERATED = [
         id="global",
     ),
 ]
+
+
+TOLERATED += DEPLOY_TOLERATED
 
 
 @pytest.mark.parametrize("policy", ALL_POLICIES, ids=lambda p: p.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from deploy_readiness_cases import DEPLOY_STACK_CASES, DEPLOY_STACK_TOLERATED
 from policy_plan_fixtures import (
     ACME,
     ENV,
@@ -577,6 +578,8 @@ STACK_CASES = [
     ),
 ]
 
+STACK_CASES += DEPLOY_STACK_CASES
+
 STACK_TOLERATED = [
     pytest.param(
         "k8s-require-default-deny-netpol",
@@ -694,6 +697,8 @@ STACK_TOLERATED = [
         "tier-require-standard-database-set", add_stack(offboarding_stack()), id="offboarding-set"
     ),
 ]
+STACK_TOLERATED += DEPLOY_STACK_TOLERATED
+
 TOLERATED_CONFIG = {
     "knob-allowed-member": {"allowedMembers": ["group:oncall@example.com"]},
     "knob-no-extra-namespaces": {"extraNamespaces": []},

@@ -22,6 +22,9 @@ _ZONE_RE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
 
 
 def applies(type_token: str) -> bool:
+    # An IAM grant stores nothing: its location names where the granted resource already is.
+    if kinds.is_gcp_iam_grant(type_token):
+        return False
     return type_token.startswith("gcp:") or type_token == kinds.TEMPORAL_NAMESPACE
 
 

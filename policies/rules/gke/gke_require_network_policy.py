@@ -11,7 +11,15 @@ from policies.lib.resources import Subject
 from policies.lib.values import as_bool
 
 NAME = "gke-require-network-policy"
-ANCHORS = (checkov("CKV_GCP_12", "Ensure Network Policy is enabled on Kubernetes Engine Clusters"),)
+# Related, not mirrored: Checkov's CKV_GCP_12 reads only network_policy.enabled and fails
+# Dataplane V2 clusters, which this rule accepts (DPv2 enforces NetworkPolicy itself).
+ANCHORS = (
+    checkov(
+        "CKV_GCP_12",
+        "Ensure Network Policy is enabled on Kubernetes Engine Clusters",
+        related=True,
+    ),
+)
 DATAPLANE_V2 = "ADVANCED_DATAPATH"
 
 

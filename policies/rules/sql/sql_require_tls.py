@@ -10,10 +10,14 @@ from policies.lib.reporting import Report
 from policies.lib.resources import Subject
 
 NAME = "sql-require-tls"
+# Related, not mirrored: Checkov's CKV_GCP_6 passes PostgreSQL only with
+# TRUSTED_CLIENT_CERTIFICATE_REQUIRED (or the removed require_ssl); this rule also accepts
+# ENCRYPTED_ONLY, which the Cloud SQL Auth Proxy and connectors satisfy.
 ANCHORS = (
     checkov(
         "CKV_GCP_6",
         "Ensure all Cloud SQL database instance requires all incoming connections to use SSL",
+        related=True,
     ),
 )
 KNOBS = (ALLOWED_SSL_MODES,)

@@ -1,0 +1,233 @@
+"""What the providers and APIs accept, held in one place with the source of each fact.
+
+The components build from these values, the registry and settings validation refuse what they
+rule out, and the deploy-readiness policies hold the plan to them (docs/deploy-readiness.md).
+A fact changes here, with its source, or nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# --- Temporal Cloud regions --------------------------------------------------------------------
+# Source: Temporal Cloud region reference, GCP table ("Cloud API Code", "Multi-region replica"),
+# https://docs.temporal.io/cloud/regions (docs/cloud/references/regions/gcpregions.md). GCP
+# namespaces support multi-region replication between the three US regions only, and no
+# same-region replication.
+TEMPORAL_REGIONS_SOURCE = "https://docs.temporal.io/cloud/regions"
+TEMPORAL_GCP_REPLICAS: dict[str, tuple[str, ...]] = {
+    "gcp-us-central1": ("gcp-us-west1", "gcp-us-east4"),
+    "gcp-us-west1": ("gcp-us-central1", "gcp-us-east4"),
+    "gcp-us-east4": ("gcp-us-central1", "gcp-us-west1"),
+    "gcp-europe-west3": (),
+    "gcp-asia-south1": (),
+    "gcp-asia-southeast2": (),
+    "gcp-australia-southeast1": (),
+}
+# AWS regions of the same reference (docs/cloud/references/regions/awsregions.md): accepted as
+# values; the platform runs on GCP, so HA pairs are only planned on GCP.
+TEMPORAL_AWS_REGIONS = frozenset(
+    {
+        "aws-ap-northeast-1",
+        "aws-ap-northeast-2",
+        "aws-ap-south-1",
+        "aws-ap-south-2",
+        "aws-ap-southeast-1",
+        "aws-ap-southeast-2",
+        "aws-ca-central-1",
+        "aws-eu-central-1",
+        "aws-eu-west-1",
+        "aws-eu-west-2",
+        "aws-sa-east-1",
+        "aws-us-east-1",
+        "aws-us-east-2",
+        "aws-us-west-2",
+    }
+)
+TEMPORAL_REGIONS = frozenset(TEMPORAL_GCP_REPLICAS) | TEMPORAL_AWS_REGIONS
+# terraform-provider-temporalcloud docs/resources/namespace.md: "Must be one or two regions".
+TEMPORAL_MAX_REGIONS = 2
+
+
+def temporal_region_problems(regions: list[str]) -> list[str]:
+    """Why Temporal Cloud would refuse these namespace regions (empty when it accepts them)."""
+    problems = [
+        f"{r!r} is not a Temporal Cloud region; GCP regions are: "
+        + ", ".join(sorted(TEMPORAL_GCP_REPLICAS))
+        for r in regions
+        if r not in TEMPORAL_REGIONS
+    ]
+    if problems:
+        return problems
+    if len(regions) > TEMPORAL_MAX_REGIONS:
+        return [f"a namespace has one or two regions, not {len(regions)}"]
+    if len(regions) == 2:
+        first, second = regions
+        if first == second:
+            return [f"{first!r} twice: Temporal Cloud on GCP has no same-region replication"]
+        if first in TEMPORAL_GCP_REPLICAS and second not in TEMPORAL_GCP_REPLICAS[first]:
+            partners = TEMPORAL_GCP_REPLICAS[first]
+            hint = (
+                f"it replicates only to {', '.join(partners)}"
+                if partners
+                else "it has no multi-region replica on GCP"
+            )
+            return [f"{first!r} cannot replicate to {second!r}: {hint}"]
+    return []
+
+
+def gcp_region_of_temporal(region: str) -> str | None:
+    """'gcp-us-east4' → 'us-east4'; None for other clouds."""
+    return region.removeprefix("gcp-") if region.startswith("gcp-") else None
+
+
+# --- Google APIs from pods with restricted egress ------------------------------------------------
+# Source: Google Cloud, "Configure Private Google Access", DNS configuration
+# (https://cloud.google.com/vpc/docs/configure-private-google-access#config-domain), and the
+# Cloud Service Mesh egress tutorial that applies it to GKE: a private zone googleapis.com.
+# with private.googleapis.com A 199.36.153.8-11 and *.googleapis.com CNAME private.googleapis.com.
+PRIVATE_GOOGLE_ACCESS_SOURCE = (
+    "https://cloud.google.com/vpc/docs/configure-private-google-access#config-domain"
+)
+PRIVATE_GOOGLE_APIS_CIDR = "199.36.153.8/30"
+PRIVATE_GOOGLE_APIS_IPS = ("199.36.153.8", "199.36.153.9", "199.36.153.10", "199.36.153.11")
+GOOGLEAPIS_ZONE = "googleapis.com."
+PRIVATE_GOOGLEAPIS_HOST = "private.googleapis.com."
+GOOGLEAPIS_WILDCARD = "*.googleapis.com."
+
+# --- The GKE metadata server per datapath ---------------------------------------------------------
+# Source: GKE network policy docs and the Cloud Service Mesh egress tutorial's
+# allow-egress-to-metadata-server policy: Dataplane V2 evaluates policy before NAT, so pods
+# reach 169.254.169.254 (port 80); the legacy (iptables/Calico) datapath sees the DNATed
+# 169.254.169.252 on 988 (and 987).
+METADATA_SOURCE = "https://cloud.google.com/kubernetes-engine/docs/how-to/network-policy"
+DATAPLANE_V2 = "ADVANCED_DATAPATH"
+LEGACY_DATAPATH = "LEGACY_DATAPATH"
+
+
+@dataclass(frozen=True)
+class MetadataServer:
+    cidr: str
+    ports: tuple[int, ...]
+
+
+METADATA_SERVER: dict[str, MetadataServer] = {
+    DATAPLANE_V2: MetadataServer("169.254.169.254/32", (80,)),
+    LEGACY_DATAPATH: MetadataServer("169.254.169.252/32", (987, 988)),
+}
+METADATA_CIDRS = frozenset(m.cidr for m in METADATA_SERVER.values())
+
+# --- Helm chart references ---------------------------------------------------------------------
+# Source: pulumi-kubernetes Chart v4 / Release docs ("By OCI registry: chart: oci://...") and
+# issues #2158 and #1914: an oci:// URL is not a chart repository; it goes in `chart`.
+OCI_CHART_SOURCE = "https://github.com/pulumi/pulumi-kubernetes/issues/2158"
+OCI_PREFIX = "oci://"
+
+# --- Pinned charts with known vulnerabilities ----------------------------------------------------
+# Source: Kubernetes security advisory for CVE-2025-1974 (IngressNightmare),
+# https://kubernetes.io/blog/2025/03/24/ingress-nginx-cve-2025-1974/ : fixed in controller
+# v1.12.1 and v1.11.5, i.e. charts 4.12.1 and 4.11.5 (charts/ingress-nginx/changelog).
+CHART_MIN_FIXED: dict[str, tuple[tuple[tuple[int, ...], tuple[int, ...], str], ...]] = {
+    # chart: ((line, first fixed version on that line, advisory), ...); versions above every
+    # listed line are fixed.
+    "ingress-nginx": (
+        ((4, 11), (4, 11, 5), "CVE-2025-1974"),
+        ((4, 12), (4, 12, 1), "CVE-2025-1974"),
+    ),
+}
+CHART_ADVISORY_SOURCE = "https://kubernetes.io/blog/2025/03/24/ingress-nginx-cve-2025-1974/"
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    core = text.strip().removeprefix("v").split("-", 1)[0].split("+", 1)[0]
+    try:
+        return tuple(int(part) for part in core.split("."))
+    except ValueError:
+        return None
+
+
+def chart_vulnerability(chart: str, version: str) -> str | None:
+    """The advisory a pinned chart version is still exposed to, or None."""
+    lines = CHART_MIN_FIXED.get(chart.rsplit("/", 1)[-1])
+    parsed = parse_version(version)
+    if not lines or parsed is None:
+        return None
+    for line, fixed, advisory in lines:
+        if parsed[: len(line)] == line:
+            return advisory if parsed < fixed else None
+    first_line = min(line for line, _, _ in lines)
+    if parsed[: len(first_line)] < first_line:
+        return lines[0][2]
+    return None
+
+
+# --- Pulumi's await of Kubernetes Jobs -----------------------------------------------------------
+# Source: pulumi-kubernetes provider/pkg/await/job.go, DefaultJobTimeoutMins = 10; override with
+# the customTimeouts resource option.
+JOB_AWAIT_SOURCE = (
+    "https://github.com/pulumi/pulumi-kubernetes/blob/master/provider/pkg/await/job.go"
+)
+JOB_AWAIT_DEFAULT_SECONDS = 10 * 60
+
+# --- Google service agents ---------------------------------------------------------------------
+# Source: pulumi-gcp storage.get_project_service_account docstring ("Always prefer to use this
+# data source over interpolating the project ID into the well-known format ... the latter
+# approach may cause ... errors in cases where the service account does not yet exist") and
+# projects.ServiceIdentity (service agents of other APIs).
+SERVICE_AGENT_SOURCE = (
+    "https://www.pulumi.com/registry/packages/gcp/api-docs/storage/getprojectserviceaccount/"
+)
+SERVICE_AGENT_DOMAINS = (
+    "@gs-project-accounts.iam.gserviceaccount.com",
+    "@gcp-sa-",
+    "@container-engine-robot.iam.gserviceaccount.com",
+    "@compute-system.iam.gserviceaccount.com",
+)
+
+# --- APIs a resource needs enabled in its project -------------------------------------------------
+# Source: each resource's provider docs ("requires the X API"); Binary Authorization:
+# https://cloud.google.com/binary-authorization/docs/setting-up ; Identity Platform:
+# pulumi-gcp identityplatform.Config example (identitytoolkit.googleapis.com).
+API_OF_TYPE: dict[str, str] = {
+    "gcp:container/cluster:Cluster": "container.googleapis.com",
+    "gcp:sql/databaseInstance:DatabaseInstance": "sqladmin.googleapis.com",
+    "gcp:servicenetworking/connection:Connection": "servicenetworking.googleapis.com",
+    "gcp:firestore/database:Database": "firestore.googleapis.com",
+    "gcp:secretmanager/secret:Secret": "secretmanager.googleapis.com",
+    "gcp:kms/keyRing:KeyRing": "cloudkms.googleapis.com",
+    "gcp:storage/bucket:Bucket": "storage.googleapis.com",
+    "gcp:dns/managedZone:ManagedZone": "dns.googleapis.com",
+    "gcp:compute/network:Network": "compute.googleapis.com",
+    "gcp:logging/projectSink:ProjectSink": "logging.googleapis.com",
+    "gcp:monitoring/alertPolicy:AlertPolicy": "monitoring.googleapis.com",
+    "gcp:identityplatform/config:Config": "identitytoolkit.googleapis.com",
+    "gcp:identityplatform/tenant:Tenant": "identitytoolkit.googleapis.com",
+}
+BINARY_AUTHORIZATION_API = "binaryauthorization.googleapis.com"
+
+# --- Artifact Registry image references -----------------------------------------------------------
+# Source: https://cloud.google.com/artifact-registry/docs/docker/names
+# (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE). Nodes pull as their service account, which
+# needs roles/artifactregistry.reader where the image lives.
+ARTIFACT_REGISTRY_SOURCE = "https://cloud.google.com/artifact-registry/docs/docker/names"
+_AR_IMAGE = re.compile(
+    r"^(?P<location>[a-z0-9-]+)-docker\.pkg\.dev/(?P<project>[a-z][-a-z0-9]{4,28}[a-z0-9])/"
+    r"(?P<repository>[a-z0-9._-]+)/"
+)
+
+
+@dataclass(frozen=True)
+class RegistryRepository:
+    location: str
+    project: str
+    repository: str
+
+
+def artifact_registry_repository(image: str) -> RegistryRepository | None:
+    """The Artifact Registry repository an image reference points into (None elsewhere)."""
+    match = _AR_IMAGE.match(image)
+    return RegistryRepository(**match.groupdict()) if match else None
+
+
+IMAGE_DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")

@@ -1,0 +1,319 @@
+"""Mutations the deploy-readiness policies must catch: each undoes one fact the providers hold
+the plan to (docs/deploy-readiness.md), starting from the known-good fixture that keeps them."""
+
+from __future__ import annotations
+
+import pytest
+from policy_plan_fixtures import (
+    ACME,
+    APP_CHART,
+    ENV,
+    INITECH_PROJECT,
+    PROJECT,
+    add,
+    both,
+    case,
+    drop_input,
+    find,
+    gsa_email,
+    set_input,
+)
+
+from domain import names
+from domain.plan_model import Plan
+
+INITECH = f"{ENV}.initech"
+ACME_NS = names.k8s_namespace("acme")
+FREE_BINDING = f"{names.free_tier_service_account_id(ENV)}-binding"
+INITECH_BINDING = f"{names.workload_service_account_id('initech')}-binding"
+ACME_JOB = "acme-migrations-migrate"
+
+
+def drop_dependency(stack: str, name: str, on: str):
+    """Forget that ``name`` waits for ``on`` (a mutation of ordering)."""
+
+    def mutate(plan: Plan) -> None:
+        resource = find(plan, stack, name)
+        resource.dependencies = [d for d in resource.dependencies if not d.endswith(f"::{on}")]
+
+    return mutate
+
+
+def set_timeouts(stack: str, name: str, timeouts: dict[str, str]):
+    def mutate(plan: Plan) -> None:
+        find(plan, stack, name).options.custom_timeouts = dict(timeouts)
+
+    return mutate
+
+
+DEPLOY_RESOURCE_CASES = [
+    # --- provider value catalogues ----------------------------------------------------------------
+    case(
+        "temporal-restrict-cloud-regions",
+        set_input(ACME, "dev-acme", "regions", ["gcp-us-east1"]),
+        "'gcp-us-east1' is not a Temporal Cloud region",
+        id="unknown-region",
+    ),
+    case(
+        "temporal-restrict-cloud-regions",
+        set_input(ACME, "dev-acme", "regions", ["gcp-us-central1", "gcp-europe-west3"]),
+        "'gcp-us-central1' cannot replicate to 'gcp-europe-west3'",
+        id="no-replication",
+    ),
+    case(
+        "k8s-forbid-vulnerable-charts",
+        set_input(ENV, "ingress-nginx", "version", "4.11.3"),
+        "chart ingress-nginx 4.11.3 is affected by CVE-2025-1974",
+        id="ingress-nightmare",
+    ),
+    case(
+        "k8s-forbid-vulnerable-charts",
+        set_input(ENV, "ingress-nginx", "version", "4.12.0"),
+        "chart ingress-nginx 4.12.0 is affected by CVE-2025-1974",
+        id="ingress-4-12-0",
+    ),
+    # --- reference forms -------------------------------------------------------------------------
+    case(
+        "k8s-require-oci-chart-reference",
+        both(
+            set_input(ACME, "acme-app-release", "chart", "tinybug-app"),
+            set_input(
+                ACME, "acme-app-release", "repositoryOpts", {"repo": APP_CHART.rsplit("/", 1)[0]}
+            ),
+        ),
+        "Helm refuses an oci:// URL as a chart repository",
+        id="oci-as-repo",
+    ),
+    case(
+        "k8s-require-oci-chart-reference",
+        set_input(ACME, "acme-app-release", "repositoryOpts", {"repo": "https://charts.example"}),
+        "an OCI chart takes no repository",
+        id="oci-with-repo",
+    ),
+    case(
+        "k8s-require-image-digests",
+        set_input(
+            ACME,
+            ACME_JOB,
+            "spec.template.spec.containers.0.image",
+            "us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0",
+        ),
+        "a tag that can be moved",
+        id="mutable-tag",
+    ),
+    # --- awaiting ---------------------------------------------------------------------------------
+    case(
+        "k8s-bound-job-deadline",
+        set_timeouts(ACME, ACME_JOB, {}),
+        "spec.activeDeadlineSeconds is 900, but Pulumi waits only 600s",
+        id="default-await",
+    ),
+    case(
+        "k8s-bound-job-deadline",
+        set_input(ACME, ACME_JOB, "spec.ttlSecondsAfterFinished", 86400),
+        "spec.ttlSecondsAfterFinished deletes the finished Job",
+        id="ttl-drift",
+    ),
+    # --- destroy ---------------------------------------------------------------------------------
+    case(
+        "sql-require-user-deletion-policy",
+        drop_input(ACME, "acme-postgres-1-migrator", "deletionPolicy"),
+        "deletionPolicy is None",
+        id="default-delete",
+    ),
+]
+
+DEPLOY_STACK_CASES = [
+    # --- ordering --------------------------------------------------------------------------------
+    case(
+        "iam-order-bindings-after-pool",
+        drop_dependency(ENV, FREE_BINDING, "pool-a"),
+        f"IAMMember '{FREE_BINDING}': binds into {PROJECT}.svc.id.goog before Cluster 'pool-a'",
+        id="platform-binding-first",
+    ),
+    case(
+        "iam-order-bindings-after-pool",
+        drop_dependency(INITECH, INITECH_BINDING, "initech-gke"),
+        '"Identity Pool does not exist"',
+        id="dedicated-binding-first",
+    ),
+    case(
+        "kms-order-grants-after-service-agent",
+        drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-storage"),
+        "which does not exist in a new project until storage.googleapis.com is enabled",
+        id="interpolated-agent",
+    ),
+    case(
+        "kms-order-grants-after-service-agent",
+        drop_dependency(
+            INITECH, names.uploads_bucket(ENV, PROJECT, "initech"), "initech-uploads-key-gcs-agent"
+        ),
+        "the bucket must depend on the grant",
+        id="bucket-before-grant",
+    ),
+    case(
+        "gcp-order-peerings-after-service-networking",
+        drop_dependency(INITECH, "initech-peering", "initech-psa"),
+        "GCP runs one peering operation per network at a time",
+        id="concurrent-peering",
+    ),
+    case(
+        "gcp-order-resources-after-apis",
+        both(
+            drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-storage"),
+            drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-uploads-key"),
+        ),
+        "may be created before storage.googleapis.com is enabled",
+        id="bucket-before-api",
+    ),
+    case(
+        "gcp-order-resources-after-apis",
+        add(
+            INITECH,
+            "gcp:container/cluster:Cluster",
+            "initech-archive-gke",
+            {
+                "name": "initech-archive-gke",
+                "project": "tn-initech-1a2b3c",
+                "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
+            },
+        ),
+        "needs binaryauthorization.googleapis.com, which the stack never enables",
+        id="binauthz-api-missing",
+    ),
+    case(
+        "gcp-order-identity-tenants-after-config",
+        drop_dependency(ENV, "hooli-idp", "identity-platform"),
+        "Tenant 'hooli-idp': may be created before Config 'identity-platform' enables "
+        "multi-tenancy",
+        id="tenant-before-config",
+    ),
+    case(
+        "gcp-order-identity-tenants-after-config",
+        set_input(ENV, "identity-platform", "multiTenant.allowTenants", False),
+        "multiTenant.allowTenants is not true",
+        id="single-tenant-config",
+    ),
+    case(
+        "gcp-order-identity-tenants-after-config",
+        drop_dependency(ENV, "identity-platform", "identitytoolkit-api"),
+        "does not wait for identitytoolkit.googleapis.com",
+        id="config-before-api",
+    ),
+    # --- reachability ----------------------------------------------------------------------------
+    case(
+        "k8s-require-private-google-dns",
+        set_input(ENV, f"{ENV}-vpc-googleapis", "visibility", "public"),
+        f"Network '{ENV}-vpc' has no private 'googleapis.com.' zone",
+        id="no-private-zone",
+    ),
+    case(
+        "k8s-require-private-google-dns",
+        set_input(ENV, f"{ENV}-vpc-cname", "rrdatas", ["googleapis.com."]),
+        "needs *.googleapis.com. CNAME private.googleapis.com.",
+        id="wildcard-elsewhere",
+    ),
+    case(
+        "k8s-require-private-google-dns",
+        set_input(
+            ENV,
+            f"{ENV}-vpc-googleapis",
+            "privateVisibilityConfig.networks.0.networkUrl",
+            f"projects/{PROJECT}/global/networks/other-vpc",
+        ),
+        "has no private 'googleapis.com.' zone",
+        id="zone-on-another-vpc",
+    ),
+    # --- the metadata server per datapath --------------------------------------------------------
+    case(
+        "k8s-require-datapath-metadata-server",
+        set_input(
+            ACME,
+            f"{ACME_NS}-allow-google-apis",
+            "spec.egress.1.to.0.ipBlock.cidr",
+            "169.254.169.252/32",
+        ),
+        "allows the metadata server at 169.254.169.252/32, but on ADVANCED_DATAPATH pods reach "
+        "it at 169.254.169.254/32",
+        id="legacy-address-on-dpv2",
+    ),
+    case(
+        "k8s-require-datapath-metadata-server",
+        set_input(ENV, "pool-a", "datapathProvider", "LEGACY_DATAPATH"),
+        "allows the metadata server at 169.254.169.254/32, but on LEGACY_DATAPATH",
+        id="dpv2-address-on-legacy",
+    ),
+    case(
+        "k8s-require-datapath-metadata-server",
+        set_input(ACME, f"{ACME_NS}-allow-google-apis", "spec.egress.1.ports.0.port", 988),
+        "the metadata server answers on 80",
+        id="wrong-port",
+    ),
+    case(
+        "k8s-require-datapath-metadata-server",
+        set_input(
+            ACME,
+            f"{ACME_NS}-allow-google-apis",
+            "spec.egress",
+            [
+                {
+                    "to": [{"ipBlock": {"cidr": "199.36.153.8/30"}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                }
+            ],
+        ),
+        f"namespace '{ACME_NS}'",
+        id="no-metadata-allow",
+    ),
+]
+
+DEPLOY_STACK_CASES += [
+    # --- reachability of images ------------------------------------------------------------------
+    case(
+        "gke-require-image-pull-access",
+        set_input(INITECH, "initech-gke", "project", INITECH_PROJECT),
+        "pulls 'us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0@sha256:",
+        id="cross-project-pull",
+    ),
+]
+
+NODES = f"serviceAccount:{gsa_email(names.node_service_account_id('initech'))}"
+DEPLOY_STACK_TOLERATED = [
+    pytest.param(
+        "gke-require-image-pull-access",
+        both(
+            set_input(INITECH, "initech-gke", "project", INITECH_PROJECT),
+            add(
+                INITECH,
+                "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+                "initech-nodes-image-pull",
+                {
+                    "project": PROJECT,
+                    "location": "us",
+                    "repository": "platform",
+                    "role": "roles/artifactregistry.reader",
+                    "member": NODES,
+                },
+            ),
+        ),
+        id="cross-project-pull-granted",
+    ),
+]
+
+DEPLOY_TOLERATED = [
+    pytest.param(
+        "k8s-forbid-vulnerable-charts",
+        set_input(ENV, "ingress-nginx", "version", "4.11.5"),
+        id="ingress-4-11-5-fixed",
+    ),
+    pytest.param(
+        "k8s-require-image-digests",
+        set_input(
+            ACME,
+            ACME_JOB,
+            "spec.template.spec.containers.0.image",
+            "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0",
+        ),
+        id="third-party-version-pin",
+    ),
+]
