@@ -222,12 +222,15 @@ def offline_runtime():
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
     trace (source positions for the CLI) and debug log records. Together they are about a third
     of the cost of a mock registration. Restored on exit."""
+    from tenancy.sdk.fast_outputs import fast_outputs
+
     saved = (pulumi_resource_rt._get_stack_trace, pulumi.log.debug)
     empty = source_pb2.StackTrace()
     pulumi_resource_rt._get_stack_trace = lambda: empty
     pulumi.log.debug = lambda *args, **kwargs: None
     try:
-        yield
+        with fast_outputs():
+            yield
     finally:
         pulumi_resource_rt._get_stack_trace, pulumi.log.debug = saved
 
