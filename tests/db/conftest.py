@@ -224,6 +224,18 @@ def running_cluster(settings: dict[str, str] | None = None) -> Iterator[PgCluste
 
 
 @pytest.fixture(scope="session")
+def start_cluster() -> Callable[..., contextlib.AbstractContextManager[PgCluster]]:
+    """``running_cluster`` for tests that need a server of their own (tests import fixtures, not
+    this module: its name is ambiguous on the import path)."""
+    return running_cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_bindir() -> Path | None:
+    return find_postgres_bindir()
+
+
+@pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     with running_cluster() as cluster:
         yield cluster

@@ -8,10 +8,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from conftest import PgCluster, find_postgres_bindir, running_cluster
 from psycopg import sql
 
 from tenancy.db import migrate
@@ -43,7 +43,7 @@ def _ledger(conn: psycopg.Connection) -> list[str]:
 
 
 def test_without_a_loadable_library_the_migration_applies_and_says_why(
-    pg_cluster: PgCluster, create_database, tmp_path: Path
+    pg_cluster: Any, create_database, tmp_path: Path
 ) -> None:
     # The tests' server does not preload pgaudit (and the migrator is no superuser): off Cloud SQL
     # that is a NOTICE with the reason, and the migration is recorded like any other.
@@ -63,7 +63,7 @@ def test_without_a_loadable_library_the_migration_applies_and_says_why(
 
 
 def test_on_cloud_sql_a_library_it_cannot_load_fails_the_migration(
-    pg_cluster: PgCluster, create_database, tmp_path: Path
+    pg_cluster: Any, create_database, tmp_path: Path
 ) -> None:
     # cloudsqlsuperuser exists on every Cloud SQL instance; here it makes the server look like one
     # whose cloudsql.enable_pgaudit flag is off. The role is cluster-wide: dropped at once.
@@ -86,27 +86,22 @@ def test_on_cloud_sql_a_library_it_cannot_load_fails_the_migration(
     assert migrate(pg_cluster.migrator_dsn(db)).applied == [PGAUDIT]
 
 
-def _pgaudit_installed() -> bool:
-    bindir = find_postgres_bindir()
-    return bindir is not None and (bindir.parent / "lib" / "pgaudit.so").is_file()
-
-
 @pytest.fixture(scope="module")
-def audited_cluster() -> Iterator[PgCluster]:
-    if not _pgaudit_installed():
+def audited_cluster(start_cluster, postgres_bindir: Path | None) -> Iterator[Any]:
+    if postgres_bindir is None or not (postgres_bindir.parent / "lib" / "pgaudit.so").is_file():
         pytest.skip(
             "the pgaudit library is not installed for this PostgreSQL (Debian package "
             "postgresql-15-pgaudit; `make system-deps` installs it)"
         )
     # What cloudsql.enable_pgaudit=on does (loads the library at start), plus the pgaudit.log flag.
-    with running_cluster(
+    with start_cluster(
         {"shared_preload_libraries": "pgaudit", "pgaudit.log": PGAUDIT_LOG}
     ) as cluster:
         yield cluster
 
 
 def test_with_the_library_preloaded_the_extension_is_created_and_writes_are_audited(
-    audited_cluster: PgCluster, tmp_path: Path
+    audited_cluster: Any, tmp_path: Path
 ) -> None:
     cluster = audited_cluster
     with cluster.admin() as admin:
