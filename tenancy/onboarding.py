@@ -54,7 +54,7 @@ def write_new_tenant(
         tier_value = Tier(tier)
     except ValueError:
         raise OnboardingError(
-            [f"--tier: {tier!r} is not one of free, standard, enterprise"]
+            [f"--tier: {tier!r} is not one of {', '.join(t.value for t in Tier)}"]
         ) from None
     target = registry.directory / f"{tenant_id}.yaml"
     if target.exists():
@@ -89,7 +89,7 @@ def write_new_tenant(
         data["dedicated_project"] = dedicated_project
         data["ha"] = True
         # Each dedicated VPC gets a node subnet no other tenant or platform range overlaps.
-        taken = [t.network_cidr for t in registry.by_tier(Tier.ENTERPRISE)]
+        taken = [getattr(t, "network_cidr", None) for t in registry.by_tier(Tier.ENTERPRISE)]
         network = first_free_network(settings, [c for c in taken if isinstance(c, str)])
         if network is None:
             problems.append("no free /20 network left in 10.0.0.0/8 for the dedicated VPC")
