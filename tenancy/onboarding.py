@@ -54,7 +54,7 @@ def write_new_tenant(
         tier_value = Tier(tier)
     except ValueError:
         raise OnboardingError(
-            [f"--tier: {tier!r} is not one of free, standard, enterprise"]
+            [f"--tier: {tier!r} is not one of {', '.join(t.value for t in Tier)}"]
         ) from None
     target = registry.directory / f"{tenant_id}.yaml"
     if target.exists():

@@ -93,6 +93,8 @@ class Registry:
     tenants: list[TenantBase] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # id -> file
 
+    _by_id: dict[str, TenantBase] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         # Policies and selection look tenants up per resource: by id, not by scanning.
         object.__setattr__(self, "_by_id", {t.id: t for t in self.tenants})

@@ -14,7 +14,7 @@ the editor schema carries the same bounds.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -157,12 +157,12 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
         if tier == Tier.STANDARD:
             return Literal[STANDARD_POSTGRES_TIERS] | None, Field(
                 None, description=knob.description
-            )  # type: ignore[valid-type]
+            )
         return str | None, Field(None, pattern=POSTGRES_TIER_PATTERN, description=knob.description)
     if path == "temporal.regions":
         region = Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]
         most = 1 if tier == Tier.STANDARD else 2
-        return list[region] | None, Field(  # type: ignore[valid-type]
+        return list[region] | None, Field(
             None,
             min_length=1,
             max_length=most,
@@ -179,9 +179,8 @@ def _section_model(section: str, tier: Tier) -> type[StrictModel]:
         for knob in KNOBS_BY_PATH.values()
         if knob.path.startswith(section + ".")
     }
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{tier.value.title()}{section.title()}", __base__=StrictModel, **fields
-    )
+    name = f"{tier.value.title()}{section.title()}"
+    return create_model(name, __base__=StrictModel, **fields)  # type: ignore[call-overload]
 
 
 def _features_model(tier: Tier) -> type[StrictModel]:
@@ -197,9 +196,7 @@ def _features_model(tier: Tier) -> type[StrictModel]:
                 Literal[False] | None,
                 Field(None, description=f"available only for: {only}"),
             )
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{tier.value.title()}Features", __base__=StrictModel, **fields
-    )
+    return create_model(f"{tier.value.title()}Features", __base__=StrictModel, **fields)
 
 
 SECTION_MODELS: dict[Tier, dict[str, type[StrictModel]]] = {
@@ -235,6 +232,16 @@ class TenantBase(StrictModel):
         pattern=GCP_REGION_PATTERN, description="GCP region of the tenant's resources."
     )
     contact_email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+
+    if TYPE_CHECKING:
+        # Every tier model declares these (the tier as its discriminator Literal, the override
+        # sections as that tier's models generated from the knobs); the base declares them for
+        # the type checker only, so pydantic keeps reading them from each tier's model.
+        tier: Tier
+        limits: Any
+        databases: Any
+        temporal: Any
+        features: Any
 
     @field_validator("id")
     @classmethod

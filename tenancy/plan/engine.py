@@ -31,6 +31,7 @@ from domain.environment import EnvironmentSettings
 from domain.plan_model import SECRET_MASK, UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
 from domain.registry import Registry
 from domain.stacks import StackSpec
+from domain.tiers import platform_tiers, tier_spec
 from tenancy.plan.mocks import PlanMocks
 
 # Wire-format markers of the Pulumi property protocol.
@@ -300,11 +301,6 @@ PROVIDER_MODULES = (
     "pulumi_temporalcloud",
     "pulumi_random",
 )
-TIER_MODULES = {
-    "platform": "components.tiers.shared_pool",
-    "standard": "components.tiers.namespace_tenant",
-    "enterprise": "components.tiers.dedicated_cluster",
-}
 
 
 def _preimport(specs: list[StackSpec], providers: bool = True) -> None:
@@ -313,9 +309,9 @@ def _preimport(specs: list[StackSpec], providers: bool = True) -> None:
     for module in PROVIDER_MODULES if providers else ():
         importlib.import_module(module)
     for spec in specs:
-        importlib.import_module(
-            TIER_MODULES["platform" if spec.kind == "platform" else spec.tier.value]
-        )
+        tiers = platform_tiers() if spec.tenant is None else [tier_spec(spec.tenant.tier)]
+        for tier in tiers:
+            importlib.import_module(tier.component_module)
 
 
 def plan_stacks(

@@ -26,7 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from domain.tiers import TIERS
+
 SCHEME = "tenancy-plan-key/1"
+# Tiers whose tenants have a stack of their own (the rest live in the platform stack).
+OWN_STACK_TIERS = frozenset(spec.tier.value for spec in TIERS.values() if spec.own_stack)
 # Directories (relative to the project root) whose files are code the plan depends on.
 CODE_DIRS = (
     "program",
@@ -190,7 +194,7 @@ def stack_keys(
     free: list[bytes | str] = []
     for tenant_id in sorted(tenants):
         tenant = tenants[tenant_id]
-        if tenant.tier in ("standard", "enterprise"):
+        if tenant.tier in OWN_STACK_TIERS:
             name = tenant_stack_name(env, tenant_id)
             keys[name] = _digest([inputs.shared, name, tenant.file, tenant.data])
         else:  # free, or unknown: the platform stack is the one that would read it
