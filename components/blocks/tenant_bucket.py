@@ -11,8 +11,9 @@ import pulumi_gcp as gcp
 
 from components.conventions import Ownership, child
 from domain import names
+from domain.conventions import KMS_ROTATION_DAYS
 
-ROTATION_PERIOD = f"{90 * 86400}s"  # Checkov CKV_GCP_43: rotate at most every 90 days
+ROTATION_PERIOD = f"{KMS_ROTATION_DAYS[1] * 86400}s"  # Checkov CKV_GCP_43: the longest period
 # Cloud Storage writes usage logs as this group (https://cloud.google.com/storage/docs/access-logs).
 USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"
 ACCESS_LOG_DAYS = 90
@@ -152,7 +153,7 @@ class TenantBucket(pulumi.ComponentResource):
             encryption=encryption,
             logging=gcp.storage.BucketLoggingArgs(log_bucket=logs.name),
             retention_policy=gcp.storage.BucketRetentionPolicyArgs(
-                retention_period=args.retention_days * 86400
+                retention_period=str(args.retention_days * 86400)
             )
             if args.retention_days
             else None,
