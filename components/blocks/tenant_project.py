@@ -24,6 +24,10 @@ REQUIRED_APIS = (
     "storage.googleapis.com",
     # the cluster enforces Binary Authorization (PROJECT_SINGLETON_POLICY_ENFORCE)
     "binaryauthorization.googleapis.com",
+    # storage quota enforcement (components/blocks/storage_quota.py)
+    "pubsub.googleapis.com",
+    "workflows.googleapis.com",
+    "eventarc.googleapis.com",
 )
 
 
