@@ -228,6 +228,34 @@ KNOBS: tuple[Knob, ...] = (
         "Temporal Cloud regions (two for HA)",
         {Tier.FREE: None, Tier.STANDARD: ("one region",), Tier.ENTERPRISE: ("one or two regions",)},
     ),
+    # Enterprise customisation (issue 16): domain/registry/enterprise.py holds their schemas.
+    Knob(
+        "app.chart_version",
+        "Version of the environment's app chart (SemVer; repository and chart stay the "
+        "environment's)",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: ("any SemVer",)},
+    ),
+    Knob(
+        "app.values",
+        "Helm values of the app chart: replicaCount, resources, autoscaling, nodeSelector "
+        "(own node pool), config (CUSTOM_* settings)",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: ("the allowed keys",)},
+    ),
+    Knob(
+        "identity.group",
+        "The tenant's own Google group, granted the roles of identity.grants",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: ("a group email",)},
+    ),
+    Knob(
+        "identity.custom_roles",
+        "Custom IAM roles created in the tenant's project (no guardrailed permission)",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: ("up to 300",)},
+    ),
+    Knob(
+        "identity.grants",
+        "Roles granted to the group on its project, bucket, logs or dashboards",
+        {Tier.FREE: None, Tier.STANDARD: None, Tier.ENTERPRISE: ("allowed roles, own roles",)},
+    ),
     Knob(
         "features.<flag>",
         "Feature toggles (only flags available to the tier)",
