@@ -11,12 +11,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# PostgreSQL 15 server binaries for the database tests (Debian packages).
+# PostgreSQL 15 server binaries and pgAudit for the database tests (Debian packages).
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/lib/pgaudit.so >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
-	  else echo "PostgreSQL 15 server binaries are missing: install the postgresql-15 package" >&2; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-pgaudit >/dev/null; \
+	  else echo "PostgreSQL 15 server binaries are missing: install the postgresql-15 and postgresql-15-pgaudit packages" >&2; fi; \
 	fi
 
 setup: $(STAMP) system-deps

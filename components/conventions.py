@@ -14,13 +14,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from domain.conventions import LIMITS_LABEL, TENANT_LABEL, TIER_LABEL
 from domain.registry import TenantBase
 from domain.tiers import Status, Tier
 
 SHARED = "shared"
-LIMITS_LABEL = "tenancy.io/limits"  # free tenants' limits ConfigMaps, read by the shared services
-TENANT_LABEL = "tenancy.io/tenant"
-TIER_LABEL = "tenancy.io/tier"
+__all__ = ["LIMITS_LABEL", "TENANT_LABEL", "TIER_LABEL", "Ownership", "child"]
 PSS_LEVEL = "restricted"
 PSS_VERSION = "latest"
 

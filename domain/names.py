@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from domain.tiers import MAX_POSTGRES_INSTANCES, MAX_READ_REPLICAS
+
 # --- the tenant id ---------------------------------------------------------------------------
 ID_MIN, ID_MAX = 4, 20
 ID_PATTERN = r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,18}[a-z0-9]$"
@@ -213,7 +215,9 @@ def pool_node_service_account_id(env: str, cluster: str) -> str:
 
 
 def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str, str]]:
-    """Every per-tenant physical name, as {label: (kind, value)}; used by tests and docs."""
+    """Every per-tenant physical name, as {label: (kind, value)}; used by tests and docs. Counts
+    are the most any tier gives (the tier table), so the longest names are all checked."""
+    instances = range(1, MAX_POSTGRES_INSTANCES + 1)
     return {
         "namespace": ("k8s_namespace", k8s_namespace(tenant_id)),
         "ksa": ("k8s_name", k8s_service_account(tenant_id)),
@@ -224,21 +228,21 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
         "temporal_namespace": ("temporal_namespace", temporal_namespace(env, tenant_id)),
         **{
             f"postgres_{i}": ("cloudsql_instance", postgres_instance(tenant_id, i))
-            for i in (1, 2, 3)
+            for i in instances
         },
         **{
             f"postgres_{i}_replica": (
                 "cloudsql_instance",
-                postgres_replica(postgres_instance(tenant_id, i), 3),
+                postgres_replica(postgres_instance(tenant_id, i), MAX_READ_REPLICAS),
             )
-            for i in (1, 2, 3)
+            for i in instances
         },
         **{
             f"postgres_{i}_secret": (
                 "secret_id",
                 postgres_password_secret(postgres_instance(tenant_id, i)),
             )
-            for i in (1, 2, 3)
+            for i in instances
         },
         "neo4j": ("helm_release", neo4j_release(tenant_id)),
         "firestore": ("firestore_database", firestore_database(tenant_id)),

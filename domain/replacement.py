@@ -98,7 +98,8 @@ def _true_to_false(old: Any, new: Any, before: Inputs, after: Inputs) -> bool:
 
 def _cidr_not_contained(old: Any, new: Any, before: Inputs, after: Inputs) -> bool:
     try:
-        return not ipaddress.ip_network(str(old)).subnet_of(ipaddress.ip_network(str(new)))
+        before_net, after_net = ipaddress.ip_network(str(old)), ipaddress.ip_network(str(new))
+        return not before_net.subnet_of(after_net)  # type: ignore[arg-type]  # mixed: TypeError
     except (TypeError, ValueError):
         return True  # unknown: assume the provider replaces
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from domain import names
 from domain.registry import Registry, TenantBase
-from domain.tiers import Tier
+from domain.tiers import Tier, tier_spec
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def parse_stack_name(stack: str) -> tuple[str, str | None]:
 
 
 def has_own_stack(tenant: TenantBase) -> bool:
-    return tenant.tier in (Tier.STANDARD, Tier.ENTERPRISE)
+    return tier_spec(tenant.tier).own_stack
 
 
 def runs_migrations(spec: StackSpec) -> bool:
@@ -92,7 +92,6 @@ def select_stacks(
     chosen = set()
     for tenant_id in wanted:
         tenant = registry.get(tenant_id)
-        chosen.add(
-            tenant_stack_name(env, tenant_id) if has_own_stack(tenant) else platform_stack_name(env)
-        )
+        own = tenant is not None and has_own_stack(tenant)
+        chosen.add(tenant_stack_name(env, tenant_id) if own else platform_stack_name(env))
     return [s for s in stacks if s.name in chosen]

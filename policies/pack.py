@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from types import ModuleType
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
@@ -35,9 +36,9 @@ POLICY_MODULES: list[ModuleType] = _discover()
 ALL_POLICIES: list[Policy] = [module.POLICY for module in POLICY_MODULES]
 
 
-def initial_config() -> dict[str, dict]:
+def initial_config() -> dict[str, EnforcementLevel | dict[str, Any]]:
     """The knobs' defaults per policy, as the pack's initial configuration."""
-    config: dict[str, dict] = {}
+    config: dict[str, EnforcementLevel | dict[str, Any]] = {}
     for policy in ALL_POLICIES:
         schema = policy.config_schema
         defaults = {

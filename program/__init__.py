@@ -6,14 +6,22 @@ every free tenant), ``<env>.<tenant>`` builds that tenant's NamespaceTenant or D
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, cast
 
 import pulumi
 
 from domain import tenants_dir
 from domain.environment import EnvironmentSettings, load_environment
-from domain.registry import EnterpriseTenant, Registry, StandardTenant, load_registry
-from domain.stacks import StackSpec, parse_stack_name, platform_stack_name, tenant_stack_name
+from domain.registry import Registry, load_registry
+from domain.stacks import (
+    StackSpec,
+    has_own_stack,
+    parse_stack_name,
+    platform_stack_name,
+    tenant_stack_name,
+)
+from domain.tiers import TierSpec, platform_tiers, tier_spec
 
 
 def spec_for(stack: str, registry: Registry) -> StackSpec:
@@ -25,45 +33,46 @@ def spec_for(stack: str, registry: Registry) -> StackSpec:
         raise pulumi.RunError(
             f"stack {stack!r}: tenant {tenant_id!r} is not in the registry ({registry.directory})"
         )
-    if not isinstance(tenant, (StandardTenant, EnterpriseTenant)):
+    if not has_own_stack(tenant):
         raise pulumi.RunError(
-            f"stack {stack!r}: {tenant_id!r} is a free tenant; it lives in the platform stack "
-            f"{env!r}"
+            f"stack {stack!r}: {tenant_id!r} is a {tenant.tier.value} tenant; it lives in the "
+            f"platform stack {env!r}"
         )
     return StackSpec(tenant_stack_name(env, tenant_id), env, "tenant", tenant)
 
 
+def tier_component(spec: TierSpec) -> tuple[Any, Any]:
+    """The tier's component class and its ``<Class>Args``, imported only when built (the cloud
+    SDK modules take seconds to import). A tier whose component is missing fails loudly here."""
+    module = importlib.import_module(spec.component_module)
+    component = getattr(module, spec.component_class)
+    args = getattr(module, f"{spec.component_class}Args")
+    if not (isinstance(component, type) and issubclass(component, pulumi.ComponentResource)):
+        raise TypeError(f"tier {spec.tier.value!r}: {spec.component} is not a ComponentResource")
+    return component, args
+
+
 def build(spec: StackSpec, settings: EnvironmentSettings, registry: Registry) -> dict[str, Any]:
     """Construct the stack's components; returns the stack outputs."""
-    # Each tier is imported only when built: the cloud SDK modules take seconds to import.
     if spec.kind == "platform":
-        from components.tiers.shared_pool import SharedPool, SharedPoolArgs
-
-        pool = SharedPool(
+        (pool_tier,) = platform_tiers()  # exactly one tier lives in the platform stack
+        component, args = tier_component(pool_tier)
+        pool = component(
             "shared-pool",
-            SharedPoolArgs(
+            args(
                 settings=settings,
-                free_tenants=registry.by_tier("free"),
+                free_tenants=registry.by_tier(pool_tier.tier),
                 identity_tenants=list(registry.tenants),
             ),
         )
-        return pool.stack_outputs()
+        return cast(dict[str, Any], pool.stack_outputs())
+    tenant = spec.tenant
+    if tenant is None:
+        raise ValueError(f"stack {spec.name!r} is a tenant stack without a tenant")
     platform = pulumi.StackReference(settings.platform_stack_ref)
-    if isinstance(spec.tenant, StandardTenant):
-        from components.tiers.namespace_tenant import NamespaceTenant, NamespaceTenantArgs
-
-        tenant = NamespaceTenant(
-            spec.tenant.id,
-            NamespaceTenantArgs(settings=settings, tenant=spec.tenant, platform=platform),
-        )
-    else:
-        from components.tiers.dedicated_cluster import DedicatedCluster, DedicatedClusterArgs
-
-        tenant = DedicatedCluster(
-            spec.tenant.id,
-            DedicatedClusterArgs(settings=settings, tenant=spec.tenant, platform=platform),
-        )
-    return tenant.stack_outputs()
+    component, args = tier_component(tier_spec(tenant.tier))
+    built = component(tenant.id, args(settings=settings, tenant=tenant, platform=platform))
+    return cast(dict[str, Any], built.stack_outputs())
 
 
 def main() -> None:

@@ -182,7 +182,7 @@ class GkeCluster(pulumi.ComponentResource):
             kubeconfig=kubeconfig(
                 self.cluster.name,
                 self.cluster.endpoint,
-                self.cluster.master_auth.apply(lambda a: a.cluster_ca_certificate),
+                self.cluster.master_auth.apply(lambda a: a.cluster_ca_certificate or ""),
             ),
             enable_server_side_apply=True,
             opts=child(self),

@@ -4,6 +4,7 @@ NetworkPolicies with explicit allows (DNS, the ingress controller, databases, Go
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -95,7 +96,7 @@ class NamespaceBaseline(pulumi.ComponentResource):
             opts=opts_ns,
         )
 
-        def policy(key: str, spec: dict) -> None:
+        def policy(key: str, spec: Any) -> None:  # a NetworkPolicySpecArgs as its dict form
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{key}", metadata=own.k8s_meta(key, self.name), spec=spec, opts=opts_ns
             )

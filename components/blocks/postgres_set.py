@@ -17,23 +17,8 @@ import pulumi_random as random
 
 from components.conventions import Ownership, child
 from domain import names
+from domain.conventions import POSTGRES_FLAGS
 
-# Checkov CKV_GCP_51..57 and CKV_GCP_108..111: what PostgreSQL must log.
-POSTGRES_FLAGS = {
-    "log_checkpoints": "on",
-    "log_connections": "on",
-    "log_disconnections": "on",
-    "log_lock_waits": "on",
-    "log_min_messages": "error",
-    "log_min_error_statement": "error",
-    "log_temp_files": "0",
-    "log_min_duration_statement": "-1",
-    "log_hostname": "on",
-    "log_statement": "ddl",
-    "cloudsql.enable_pgaudit": "on",
-    # The services log in as their IAM service account (no password, no cloudsqlsuperuser).
-    "cloudsql.iam_authentication": "on",
-}
 IAM_SERVICE_ACCOUNT_USER = "CLOUD_IAM_SERVICE_ACCOUNT"
 
 

@@ -4,6 +4,7 @@ an API key stored as a Kubernetes Secret) or on a self-hosted server (dynamic pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -40,7 +41,9 @@ class TemporalNamespace(pulumi.ComponentResource):
         if args.backend == "self-hosted":
             from components.providers.temporal_selfhosted import SelfHostedNamespace
 
-            namespace = SelfHostedNamespace(
+            if args.endpoint is None:
+                raise ValueError("a self-hosted Temporal backend needs its endpoint (host:port)")
+            SelfHostedNamespace(
                 f"{name}-namespace",
                 endpoint=args.endpoint,
                 namespace=args.namespace_name,
@@ -63,7 +66,10 @@ class TemporalNamespace(pulumi.ComponentResource):
             opts=own.stateful(child(self)),
         )
         self.namespace_id = namespace.id
-        self.endpoint = namespace.endpoints.apply(lambda e: e.grpc_address if e else None)
+        # None until Temporal Cloud reports the endpoint (unknown in a preview).
+        self.endpoint = namespace.endpoints.apply(
+            lambda e: cast(str, e.grpc_address if e else None)
+        )
         account = temporalcloud.ServiceAccount(
             f"{name}-service-account",
             name=args.service_account_name,

@@ -10,8 +10,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.conventions import Ownership, child
+from domain.conventions import KMS_ROTATION_DAYS
 
-ROTATION_PERIOD = f"{90 * 86400}s"  # Checkov CKV_GCP_43: rotate at most every 90 days
+ROTATION_PERIOD = f"{KMS_ROTATION_DAYS[1] * 86400}s"  # Checkov CKV_GCP_43: the longest period
 
 
 @dataclass
@@ -43,6 +44,9 @@ class TenantBucket(pulumi.ComponentResource):
         encryption = None
         key_dependencies: list[pulumi.Resource] = []
         if args.cmek:
+            project_number = args.project_number
+            if project_number is None:
+                raise ValueError("a CMEK bucket needs project_number (the storage service agent)")
             ring = gcp.kms.KeyRing(
                 f"{name}-keyring",
                 name=f"{args.bucket_name}-ring",
@@ -66,7 +70,7 @@ class TenantBucket(pulumi.ComponentResource):
                 role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
                 member=pulumi.Output.concat(
                     "serviceAccount:service-",
-                    args.project_number,
+                    project_number,
                     "@gs-project-accounts.iam.gserviceaccount.com",
                 ),
                 opts=child(self),
@@ -112,7 +116,7 @@ class TenantBucket(pulumi.ComponentResource):
             lifecycle_rules=lifecycle,
             encryption=encryption,
             retention_policy=gcp.storage.BucketRetentionPolicyArgs(
-                retention_period=args.retention_days * 86400
+                retention_period=str(args.retention_days * 86400)
             )
             if args.retention_days
             else None,

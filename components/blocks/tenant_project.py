@@ -28,8 +28,8 @@ REQUIRED_APIS = (
 class TenantProjectArgs:
     project_id: str
     display_name: str
-    folder: str
-    billing_account: str
+    folder: str | None
+    billing_account: str | None  # the registry refuses a dedicated project without one
     ownership: Ownership
 
 

@@ -31,9 +31,11 @@ from temporalio.api.workflowservice.v1 import (
 )
 from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient
 
+from domain.conventions import TEMPORAL_RETENTION_DAYS
 from domain.names import name_problems
+from domain.registry.models import EMAIL_PATTERN
 
-RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = 1, 90  # Temporal Cloud's bounds
+RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = TEMPORAL_RETENTION_DAYS  # Temporal Cloud's bounds
 REPLACE_ON_CHANGE = ("endpoint", "namespace")
 UPDATE_IN_PLACE = ("retention_days", "description", "owner_email")
 CONNECTION_ONLY = ("tls",)  # how we reach the server: nothing to change on it
@@ -43,7 +45,7 @@ CONNECT_TIMEOUT = timedelta(seconds=10)
 _ENDPOINT = re.compile(
     r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(?P<port>\d{1,5})$"
 )
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(EMAIL_PATTERN)
 _SECONDS_PER_DAY = 86_400
 # Pulumi marks values it does not know yet (during preview) with this sentinel.
 _UNKNOWN = rpc.UNKNOWN
@@ -181,7 +183,7 @@ def plan_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> NamespaceDiff
     def differs(prop: str) -> bool:
         old, new = olds.get(prop), news.get(prop)
         if prop == "retention_days" and _known(old) and _known(new):
-            return int(old) != int(new)
+            return int(old or 0) != int(new or 0)
         if prop in ("description", "owner_email"):
             return (old or "") != (new or "")
         if prop == "tls":

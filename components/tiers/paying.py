@@ -14,7 +14,7 @@ from domain import names
 from domain.environment import EnvironmentSettings
 from domain.profile import effective_profile
 from domain.registry import TenantBase
-from domain.tiers import PROFILES
+from domain.tiers import tier_spec
 
 
 def tenant_services_args(
@@ -63,7 +63,7 @@ def tenant_services_args(
         project_number=project_number,
         depends_on=depends_on or [],
         namespace_quota=profile.namespace_quota,
-        postgres_instances=PROFILES[tenant.tier].databases.postgres_instances,
+        postgres_instances=tier_spec(tenant.tier).databases.postgres_instances,
         postgres_tier=profile.postgres_tier,
         postgres_disk_gb=profile.postgres_disk_gb,
         postgres_availability=profile.postgres_availability,

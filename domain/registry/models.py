@@ -14,7 +14,7 @@ the editor schema carries the same bounds.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -49,6 +49,9 @@ PRIVATE_CIDR_PATTERN = (
     r"/(?:[89]|1[0-9]|2[0-9])$"
 )
 MIN_PREFIX, MAX_PREFIX = 8, 29
+CONTROL_PLANE_CIDR_PATTERN = (
+    rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/28$"
+)
 
 
 def check_email(value: str) -> str:
@@ -158,12 +161,12 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
         if tier == Tier.STANDARD:
             return Literal[STANDARD_POSTGRES_TIERS] | None, Field(
                 None, description=knob.description
-            )  # type: ignore[valid-type]
+            )
         return str | None, Field(None, pattern=POSTGRES_TIER_PATTERN, description=knob.description)
     if path == "temporal.regions":
         region = Annotated[str, Field(pattern=TEMPORAL_REGION_PATTERN)]
         most = 1 if tier == Tier.STANDARD else 2
-        return list[region] | None, Field(  # type: ignore[valid-type]
+        return list[region] | None, Field(
             None,
             min_length=1,
             max_length=most,
@@ -199,11 +202,9 @@ def _section_model(section: str, tier: Tier) -> type[StrictModel]:
         for knob in KNOBS_BY_PATH.values()
         if knob.path.startswith(section + ".")
     }
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{tier.value.title()}{section.title()}",
-        __base__=SECTION_BASES.get(section, StrictModel),
-        **fields,
-    )
+    name = f"{tier.value.title()}{section.title()}"
+    base = SECTION_BASES.get(section, StrictModel)
+    return create_model(name, __base__=base, **fields)  # type: ignore[call-overload]
 
 
 def _features_model(tier: Tier) -> type[StrictModel]:
@@ -219,9 +220,7 @@ def _features_model(tier: Tier) -> type[StrictModel]:
                 Literal[False] | None,
                 Field(None, description=f"available only for: {only}"),
             )
-    return create_model(  # type: ignore[call-overload,no-any-return]
-        f"{tier.value.title()}Features", __base__=StrictModel, **fields
-    )
+    return create_model(f"{tier.value.title()}Features", __base__=StrictModel, **fields)
 
 
 SECTION_MODELS: dict[Tier, dict[str, type[StrictModel]]] = {
@@ -263,6 +262,16 @@ class TenantBase(StrictModel):
         pattern=GCP_REGION_PATTERN, description="GCP region of the tenant's resources."
     )
     contact_email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+
+    if TYPE_CHECKING:
+        # Every tier model declares these (the tier as its discriminator Literal, the override
+        # sections as that tier's models generated from the knobs); the base declares them for
+        # the type checker only, so pydantic keeps reading them from each tier's model.
+        tier: Tier
+        limits: Any
+        databases: Any
+        temporal: Any
+        features: Any
 
     @field_validator("id")
     @classmethod
@@ -352,17 +361,30 @@ class EnterpriseTenant(TenantBase):
         description="Google group given read-only access to the tenant's dashboards and logs "
         "(needs dedicated_project: the grant is on the tenant's own project).",
     )
+    # Every range of the dedicated VPC comes from the environment's address plan and is written
+    # here (`tenancy new` allocates them), so adding a tenant never moves another's ranges.
     network_cidr: str = Field(
-        "10.20.0.0/20",
         pattern=PRIVATE_CIDR_PATTERN,
-        description="Node subnet of the dedicated VPC: a private range that overlaps neither the "
-        "platform's ranges nor another tenant's.",
+        description="Node subnet of the dedicated VPC, from the address plan's nodes pool; "
+        "overlaps neither the platform's ranges nor another tenant's.",
+    )
+    pods_cidr: str = Field(
+        pattern=PRIVATE_CIDR_PATTERN,
+        description="Pods range (secondary range of the node subnet), from the address plan.",
+    )
+    services_cidr: str = Field(
+        pattern=PRIVATE_CIDR_PATTERN,
+        description="Services range (secondary range of the node subnet), from the address plan.",
+    )
+    control_plane_cidr: str = Field(
+        pattern=CONTROL_PLANE_CIDR_PATTERN,
+        description="The GKE control plane's private /28, from the address plan.",
     )
     node_pools: list[NodePool] = Field(
         default_factory=lambda: [NodePool(name="default")], min_length=1, max_length=10
     )
 
-    @field_validator("network_cidr")
+    @field_validator("network_cidr", "pods_cidr", "services_cidr", "control_plane_cidr")
     @classmethod
     def _private_network(cls, value: str) -> str:
         return check_private_network(value)

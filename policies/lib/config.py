@@ -13,6 +13,8 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema
 
 from domain import names
+from domain.conventions import KMS_ROTATION_DAYS, POLICY_POSTGRES_FLAGS, TEMPORAL_RETENTION_DAYS
+from domain.conventions import POSTGRES_FLAGS as DOMAIN_POSTGRES_FLAGS
 
 
 @dataclass(frozen=True)
@@ -86,18 +88,23 @@ ALLOWED_SSL_MODES = Knob(
 )
 
 
-def _day_bounds(key: str, what: str) -> tuple[Knob, Knob]:
-    """The knobs min<key>Days / max<key>Days bounding a period of 1..90 days (defaults: the whole
-    range)."""
-    days = {"type": "integer", "minimum": 1, "maximum": 90}
+def _day_bounds(key: str, what: str, bounds: tuple[int, int]) -> tuple[Knob, Knob]:
+    """The knobs min<key>Days / max<key>Days bounding a period of ``bounds`` days (defaults: the
+    whole range)."""
+    low, high = bounds
+    days = {"type": "integer", "minimum": low, "maximum": high}
     return (
-        Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, 1),
-        Knob(f"max{key}Days", {**days, "description": f"Longest {what}, days."}, 90),
+        Knob(f"min{key}Days", {**days, "description": f"Shortest {what}, days."}, low),
+        Knob(f"max{key}Days", {**days, "description": f"Longest {what}, days."}, high),
     )
 
 
-RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = _day_bounds("Retention", "Temporal retention")
-ROTATION_MIN_DAYS, ROTATION_MAX_DAYS = _day_bounds("Rotation", "KMS key rotation period")
+RETENTION_MIN_DAYS, RETENTION_MAX_DAYS = _day_bounds(
+    "Retention", "Temporal retention", TEMPORAL_RETENTION_DAYS
+)
+ROTATION_MIN_DAYS, ROTATION_MAX_DAYS = _day_bounds(
+    "Rotation", "KMS key rotation period", KMS_ROTATION_DAYS
+)
 POSTGRES_FLAGS = Knob(
     "requiredFlags",
     {
@@ -105,14 +112,7 @@ POSTGRES_FLAGS = Knob(
         "additionalProperties": {"type": "string"},
         "description": "database_flags every PostgreSQL instance must set, name → value.",
     },
-    {
-        "log_checkpoints": "on",
-        "log_connections": "on",
-        "log_disconnections": "on",
-        "log_lock_waits": "on",
-        "log_temp_files": "0",
-        "log_min_duration_statement": "-1",
-    },
+    {name: DOMAIN_POSTGRES_FLAGS[name] for name in POLICY_POSTGRES_FLAGS},
 )
 ALLOWED_GRANT_MEMBERS = Knob(
     "allowedMembers",

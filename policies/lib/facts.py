@@ -58,9 +58,9 @@ class Facts:
         settings = self.require_settings()
         registry = self.require_registry()  # without it no tenant name could ever be found
         hosts = {
-            t.id: [names.subdomain_host(t.host_label, settings.app_domain)]
+            t.id: [names.subdomain_host(label, settings.app_domain)]
             for t in registry.tenants
-            if isinstance(getattr(t, "host_label", None), str)
+            if isinstance(label := getattr(t, "host_label", None), str)
         }
         pools = tuple(c.name for c in settings.clusters)
         return TenantNameIndex(self.env, settings.project, self.tenant_ids, hosts, pools)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from domain import names
+from domain.conventions import TENANT_LABEL
 from policies.lib.values import get
+
+__all__ = ["TENANT_LABEL"]  # re-exported for the rules (kinds.TENANT_LABEL)
 
 # --- GCP ---------------------------------------------------------------------------------------
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -160,12 +163,11 @@ def k8s_namespace_of(type_token: str, props) -> str | None:
 
 
 # --- tenant namespaces --------------------------------------------------------------------------
-TENANT_LABEL = "tenancy.io/tenant"
 TENANT_NAMESPACE_PREFIX = names.k8s_namespace("")  # tenant-<id>
 
 
 def is_tenant_namespace_name(namespace: str | None) -> bool:
     """Namespaces tenant workloads run in: tenant-<id> and the shared free-tier namespace."""
-    return bool(namespace) and (
+    return namespace is not None and (
         namespace.startswith(TENANT_NAMESPACE_PREFIX) or namespace == names.FREE_TIER_NAMESPACE
     )

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from domain import names
+from domain.conventions import TENANT_LABEL
 from domain.stacks import tenant_stack_name
 
 _TOKEN = re.compile(r"[A-Za-z0-9._-]+")
@@ -32,7 +33,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9._-]+")
 # ownership labels (GCP ``tenant``, Kubernetes ``tenancy.io/tenant``) wherever labels live, and
 # the tenant id the platform hands the services (``TENANT_ID`` / ``tenant_id`` config keys).
 IDP_TENANT = "gcp:identityplatform/tenant:Tenant"
-TENANT_KEYS = ("tenant", "tenancy.io/tenant", "tenant_id")
+TENANT_KEYS = ("tenant", TENANT_LABEL, "tenant_id")
 
 
 # A resource's own name is compared whole with the other tenants' names of its own kind (tenant

@@ -172,7 +172,8 @@ class StackView:
     def tenant(self) -> TenantBase | None:
         """The registry entry of a tenant stack's tenant (None in the platform stack); Undecided
         when missing."""
-        return None if self.ref.is_platform else self.facts.require_tenant(self.ref.tenant_id)
+        tenant_id = self.ref.tenant_id
+        return None if tenant_id is None else self.facts.require_tenant(tenant_id)
 
     def dependencies_of(self, subject: Subject, type_token: str) -> list[Subject]:
         found = [self.by_urn[u] for u in subject.dependencies if u in self.by_urn]

@@ -51,12 +51,13 @@ from domain.registry import Registry
 from domain.stacks import (
     StackSpec,
     all_stacks,
+    has_own_stack,
     platform_stack_name,
     runs_migrations,
     select_stacks,
     tenant_stack_name,
 )
-from domain.tiers import Status, Tier
+from domain.tiers import Status, Tier, tier_spec
 from tenancy.automation import git
 from tenancy.automation.adapter import (
     OperationFailed,
@@ -124,7 +125,7 @@ def _state_at(commit: str, path: str, root: Path) -> tuple[Tier | None, str | No
         return None, None
     status = str(doc.get("status", Status.ACTIVE.value))
     try:
-        return Tier(doc.get("tier")), status
+        return Tier(str(doc.get("tier"))), status
     except ValueError:
         return None, status
 
@@ -171,7 +172,7 @@ def _classify_tenant_file(
 ) -> None:
     name = PurePosixPath(change.path).name
     tenant = None if change.deleted else registry.get(tenant_id)
-    if tenant is not None and tenant.tier == Tier.FREE:
+    if tenant is not None and not has_own_stack(tenant):
         impact.platform = True
         impact.reasons.append(f"free tenant changed: {name}")
         return
@@ -182,7 +183,7 @@ def _classify_tenant_file(
     )
     if tenant is None:
         impact.platform = True
-        if base_tier in (Tier.STANDARD, Tier.ENTERPRISE):
+        if base_tier is not None and tier_spec(base_tier).own_stack:
             impact.reasons.append(f"tenant removed, its identity leaves the platform stack: {name}")
             impact.notes.append(
                 f"{name} was deleted: stack {tenant_stack_name(env, tenant_id)} is not selected "
@@ -196,7 +197,7 @@ def _classify_tenant_file(
 
     impact.tenant_ids.add(tenant.id)
     impact.reasons.append(f"tenant changed: {name}")
-    if base_tier == Tier.FREE:  # an upgrade leaves the shared pool
+    if base_tier is not None and not tier_spec(base_tier).own_stack:  # it leaves the shared pool
         impact.platform = True
         impact.reasons.append(f"tenant left the free tier: {name}")
     elif change.status == "A" or base_tier is None:
@@ -256,7 +257,7 @@ def destroy_refusals(
     refusals: list[str] = []
     for tenant_id in requested_tenants:
         tenant = registry.get(tenant_id)
-        if tenant is not None and tenant.tier == Tier.FREE:
+        if tenant is not None and not has_own_stack(tenant):
             refusals.append(
                 f"{tenant_id} is a free tenant: it lives in the platform stack and has no stack "
                 "to destroy. "

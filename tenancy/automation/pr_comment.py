@@ -42,7 +42,7 @@ GITHUB_LIMIT = 65_536  # GitHub refuses a comment longer than this many characte
 MAX_CHARS = GITHUB_LIMIT - 536  # room for the workflow's own additions
 EXCERPT_LINES = 30
 COMMAND_TIMEOUT = 900
-EMPTY_PLAN = {"stacks": []}
+EMPTY_PLAN: dict[str, list[object]] = {"stacks": []}
 # Rows per stack's details, tried in turn until the comment fits (None: every row).
 DETAIL_STEPS: tuple[int | None, ...] = (None, 60, 25, 10, 3, 0)
 
@@ -283,7 +283,8 @@ def _value(value: Any) -> str:
 def tenant_lines(ctx: CommentContext) -> list[str]:
     if not ctx.tenant_changes:
         return []
-    with_cost = tenant_cost_change is not None
+    cost_of = tenant_cost_change  # optional: set when the cost estimate is available
+    with_cost = cost_of is not None
     header = "| tenant | what happens | tier | placement | resources |" + (
         " monthly cost |" if with_cost else ""
     )
@@ -296,7 +297,8 @@ def tenant_lines(ctx: CommentContext) -> list[str]:
             f"{placement_of(doc)} | {count if count is not None else '–'} |"
         )
         if with_cost:
-            row += f" {cell(tenant_cost_change(ctx, change) or '–')} |"
+            assert cost_of is not None
+            row += f" {cell(cost_of(ctx, change) or '–')} |"
         lines.append(row)
     # Old -> new for every changed field of changed (not new, not removed) tenants.
     changed = [c for c in ctx.tenant_changes if c.before is not None and c.after is not None]
@@ -455,7 +457,7 @@ def build_transitions(ctx: CommentContext) -> Section:
             else states_at(ctx.base_commit, ctx.tenants_dir),
             ctx.head_states if ctx.head_states is not None else states_in_dir(ctx.tenants_dir),
             ctx.base_plan or Plan([]),
-            ctx.head_plan,
+            ctx.head_plan or Plan([]),
             ctx.env,
         )
     except git.GitError as exc:

@@ -28,11 +28,12 @@ from domain.plan_model import (
     PlanResource,
     PlanStack,
 )
+from domain.tiers import Tier
 from tenancy.cost.catalogue import Catalogue, Price
 from tenancy.cost.rules import RULES, Priced, Unpriced, cpu, gib, money, node_count, region_of
 
 DEDICATED, SHARE, PLATFORM = "dedicated", "share", "platform"
-TIERS = ("free", "standard", "enterprise")
+TIERS = tuple(tier.value for tier in Tier)  # the order of the tier table
 CONTEXT = re.compile(r"^current-context:\s*(\S+)\s*$", re.M)
 NODE_POOL = "gcp:container/nodePool:NodePool"
 CLUSTER = "gcp:container/cluster:Cluster"

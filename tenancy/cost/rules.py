@@ -119,11 +119,8 @@ def zones_of(location: str | None, node_locations: Any) -> int:
     if isinstance(node_locations, list) and node_locations:
         return len(node_locations)
     # A regional cluster spreads a per-zone count over the region's three default zones.
-    return (
-        3
-        if location and REGION.fullmatch(location) and not REGION.fullmatch(location).group(2)
-        else 1
-    )
+    region = REGION.fullmatch(location) if location else None
+    return 3 if region is not None and not region.group(2) else 1
 
 
 def machine_shape(machine: str) -> tuple[int, int] | None:

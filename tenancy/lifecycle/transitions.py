@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from domain.lifecycle import (
     Kind,
@@ -257,7 +257,9 @@ def analyse(
     added: list[tuple[str, ResourceRef]] = []
 
     for d in diff_plans(base_plan, head_plan):
-        old, new = base_index.get(d.name), head_index.get(d.name)
+        # A side is None only for a stack the other side lacks, whose lists then stay empty.
+        old = cast(_StackIndex, base_index.get(d.name))
+        new = cast(_StackIndex, head_index.get(d.name))
         for r in d.removed:
             removed.append((old.tenant_of(r), old.ref(r)))
         for r in d.added:

@@ -114,9 +114,11 @@ def _resource_changes(before: PlanResource, after: PlanResource) -> list[str]:
 
 
 def diff_stacks(base: PlanStack | None, head: PlanStack | None) -> StackDiff:
-    name = (head or base).name
+    either = head or base
+    if either is None:
+        raise ValueError("diff_stacks needs at least one side")
     diff = StackDiff(
-        name, stack_added=base is None, stack_removed=head is None, base=base, head=head
+        either.name, stack_added=base is None, stack_removed=head is None, base=base, head=head
     )
     if base is not None and head is not None and base.key and base.key == head.key:
         return diff  # same content key: the same inputs, so the same plan
@@ -347,6 +349,7 @@ def render_markdown(base: Plan, head: Plan, max_rows: int = 200) -> str:
     changed = [d for d in diffs if not d.empty]
     lines = ["## Offline plan diff", ""]
     if skipped:
+        assert base.selection is not None and head.selection is not None  # they differ
         lines += [
             f"> [!NOTE]\n> The plans were made for different stack selections (base: "
             f"{base.selection.describe()}; head: {head.selection.describe()}). "

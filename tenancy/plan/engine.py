@@ -31,6 +31,7 @@ from domain.environment import EnvironmentSettings
 from domain.plan_model import SECRET_MASK, UNKNOWN, Plan, PlanOptions, PlanResource, PlanStack
 from domain.registry import Registry
 from domain.stacks import StackSpec
+from domain.tiers import platform_tiers, tier_spec
 from tenancy.plan.mocks import PlanMocks
 
 # Wire-format markers of the Pulumi property protocol.
@@ -222,12 +223,15 @@ def offline_runtime():
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
     trace (source positions for the CLI) and debug log records. Together they are about a third
     of the cost of a mock registration. Restored on exit."""
+    from tenancy.sdk.fast_outputs import fast_outputs
+
     saved = (pulumi_resource_rt._get_stack_trace, pulumi.log.debug)
     empty = source_pb2.StackTrace()
     pulumi_resource_rt._get_stack_trace = lambda: empty
     pulumi.log.debug = lambda *args, **kwargs: None
     try:
-        yield
+        with fast_outputs():
+            yield
     finally:
         pulumi_resource_rt._get_stack_trace, pulumi.log.debug = saved
 
@@ -300,11 +304,6 @@ PROVIDER_MODULES = (
     "pulumi_temporalcloud",
     "pulumi_random",
 )
-TIER_MODULES = {
-    "platform": "components.tiers.shared_pool",
-    "standard": "components.tiers.namespace_tenant",
-    "enterprise": "components.tiers.dedicated_cluster",
-}
 
 
 def _preimport(specs: list[StackSpec], providers: bool = True) -> None:
@@ -313,9 +312,9 @@ def _preimport(specs: list[StackSpec], providers: bool = True) -> None:
     for module in PROVIDER_MODULES if providers else ():
         importlib.import_module(module)
     for spec in specs:
-        importlib.import_module(
-            TIER_MODULES["platform" if spec.kind == "platform" else spec.tier.value]
-        )
+        tiers = platform_tiers() if spec.tenant is None else [tier_spec(spec.tenant.tier)]
+        for tier in tiers:
+            importlib.import_module(tier.component_module)
 
 
 def plan_stacks(

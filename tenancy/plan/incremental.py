@@ -138,7 +138,7 @@ def check_cached(
     pkeys: dict[str, str] = {}
     for name in stack_names:
         stack_key = keys.stacks.get(name) if keys else None
-        if stack_key is None or cache is None:
+        if stack_key is None or cache is None or keys is None:
             continue
         pkeys[name] = policy_key(stack_key, keys.facts, policy_config)
         cached = cache.get_results(pkeys[name])

@@ -4,7 +4,7 @@ A stack's plan is a pure function of
 - its tenant file (the platform stack: every free tenant's file, since it builds them all),
 - the environment file ``Pulumi.<env>.yaml`` and the project file ``Pulumi.yaml``,
 - the code: the program, components, domain, policies, migrations and the plan engine
-  (``tenancy/plan``, ``tenancy/checks``), and ``__main__.py``,
+  (``tenancy/plan``, ``tenancy/checks``, ``tenancy/sdk``), and ``__main__.py``,
 - the pinned dependency versions (``pyproject.toml``) and the versions actually installed,
 - the Python version and this key scheme's version.
 
@@ -26,7 +26,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from domain.tiers import TIERS
+
 SCHEME = "tenancy-plan-key/1"
+# Tiers whose tenants have a stack of their own (the rest live in the platform stack).
+OWN_STACK_TIERS = frozenset(spec.tier.value for spec in TIERS.values() if spec.own_stack)
 # Directories (relative to the project root) whose files are code the plan depends on.
 CODE_DIRS = (
     "program",
@@ -36,6 +40,7 @@ CODE_DIRS = (
     "migrations",
     "tenancy/plan",
     "tenancy/checks",
+    "tenancy/sdk",
 )
 CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
 # Installed distributions whose behaviour the plan depends on (their versions join the key).
@@ -190,7 +195,7 @@ def stack_keys(
     free: list[bytes | str] = []
     for tenant_id in sorted(tenants):
         tenant = tenants[tenant_id]
-        if tenant.tier in ("standard", "enterprise"):
+        if tenant.tier in OWN_STACK_TIERS:
             name = tenant_stack_name(env, tenant_id)
             keys[name] = _digest([inputs.shared, name, tenant.file, tenant.data])
         else:  # free, or unknown: the platform stack is the one that would read it

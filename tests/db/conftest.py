@@ -10,6 +10,7 @@ Roles, like on Cloud SQL:
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -80,6 +81,11 @@ class PgCluster:
             f"host=127.0.0.1 port={self.port} dbname={dbname} user=app_user password={APP_PASSWORD}"
         )
 
+    @property
+    def log(self) -> Path:
+        """The server's log (its stdout and stderr)."""
+        return self.root / "server.log"
+
     def admin(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.admin_dsn(dbname), autocommit=True)
 
@@ -121,8 +127,10 @@ def _wait_until_accepting(cluster: PgCluster, server: subprocess.Popen, log: Pat
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
+@contextlib.contextmanager
+def running_cluster(settings: dict[str, str] | None = None) -> Iterator[PgCluster]:
+    """A fresh cluster with the roles above, started with extra server ``settings``; removed on
+    exit. Skips the test when the server binaries are missing."""
     bindir = find_postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL server binaries (initdb, postgres) are not installed")
@@ -181,6 +189,11 @@ def pg_cluster() -> Iterator[PgCluster]:
                     "full_page_writes=off",
                     "-c",
                     "max_connections=50",
+                    *(
+                        arg
+                        for key, value in (settings or {}).items()
+                        for arg in ("-c", f"{key}={value}")
+                    ),
                 ],
                 die_with_parent="SIGQUIT",
             ),
@@ -208,6 +221,24 @@ def pg_cluster() -> Iterator[PgCluster]:
                 server.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def start_cluster() -> Callable[..., contextlib.AbstractContextManager[PgCluster]]:
+    """``running_cluster`` for tests that need a server of their own (tests import fixtures, not
+    this module: its name is ambiguous on the import path)."""
+    return running_cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_bindir() -> Path | None:
+    return find_postgres_bindir()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    with running_cluster() as cluster:
+        yield cluster
 
 
 _db_counter = itertools.count()

@@ -26,12 +26,15 @@ SHARED_TIERS = (SHARED, Tier.FREE.value)
 
 def expected_labels(view: StackView, subject: Subject) -> dict[str, tuple[str, ...]]:
     owner = subject.owner()
+    tiers: tuple[str, ...]
     if owner == SHARED:
         tiers = SHARED_TIERS
     elif view.ref.is_platform:
         tiers = (Tier.FREE.value,)  # only free tenants own resources in the platform stack
     else:
-        tiers = (view.tenant.tier.value,)  # a tenant stack's resources are all its tenant's
+        tenant = view.tenant
+        # a tenant stack's resources are all its tenant's
+        tiers = (tenant.tier.value,) if tenant is not None else ()
     return {"tenant": (owner,), "tier": tiers, "environment": (view.ref.env,)}
 
 

@@ -52,6 +52,10 @@ class Grant:
     condition: str = ""  # a project grant's IAM condition (its names are resolved per holder)
 
 
+def _owners(owner: str | None) -> frozenset[str]:
+    return frozenset() if owner is None else frozenset({owner})
+
+
 def _from_input_or_dependency(
     view: StackView, grant: Subject, key: str, dep_type: str, dep_key: str
 ) -> str:
@@ -95,7 +99,7 @@ def _bucket_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     )
     owner = index.owner_of_kind("bucket", bucket) or index.owner_of_uploads_bucket(bucket)
     for role, member in _roles_and_members(view, grant):
-        yield Grant(role, member, f"bucket {bucket}", frozenset({owner} - {None}))
+        yield Grant(role, member, f"bucket {bucket}", _owners(owner))
 
 
 def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
@@ -104,7 +108,7 @@ def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
     )[-1]
     owner = index.owner_of_kind("secret_id", secret)
     for role, member in _roles_and_members(view, grant):
-        yield Grant(role, member, f"secret {secret}", frozenset({owner} - {None}))
+        yield Grant(role, member, f"secret {secret}", _owners(owner))
 
 
 def _project_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
@@ -146,7 +150,7 @@ def _temporal_grants(view: StackView, account: Subject, index: TenantNameIndex) 
                 str(get(access, "permission", "")),
                 member,
                 f"Temporal namespace {name}",
-                frozenset({owner} - {None}),
+                _owners(owner),
             )
 
 

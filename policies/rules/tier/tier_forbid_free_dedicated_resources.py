@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.tiers import Tier
+from domain.tiers import Tier, tier_spec
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -38,7 +38,7 @@ def dedicated_owner(view: StackView, subject: Subject) -> str | None:
 def check(view: StackView, report: Report, config: Config) -> None:
     tenant = view.tenant
     if tenant is not None:
-        if tenant.tier == Tier.FREE:
+        if not tier_spec(tenant.tier).own_stack:
             report.violation(
                 f"stack {view.ref.name} exists for free tenant {tenant.id!r}; free tenants live in "
                 f"the platform stack {view.ref.env!r}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain import names
-from domain.tiers import Status, Tier
+from domain.tiers import Status, tier_spec
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -20,14 +20,16 @@ ANCHORS = (
 
 def check(view: StackView, report: Report, config: Config) -> None:
     tenant = view.tenant
-    if tenant is None or tenant.tier != Tier.ENTERPRISE or tenant.status == Status.OFFBOARDING:
+    if tenant is None or tenant.status == Status.OFFBOARDING:
+        return
+    if not tier_spec(tenant.tier).dedicated_cluster:  # the tier table says who gets one
         return
     expected = names.gke_cluster(tenant.id)
     clusters = {physical_name(c) for c in view.of_type(kinds.CLUSTER)}
     if expected not in clusters:
         found = f" (found: {', '.join(sorted(clusters))})" if clusters else ""
         report.violation(
-            f"enterprise tenant {tenant.id!r} has no GKE cluster {expected!r} in stack "
+            f"{tenant.tier.value} tenant {tenant.id!r} has no GKE cluster {expected!r} in stack "
             f"{view.ref.name}{found}"
         )
 

@@ -4,7 +4,7 @@ Firestore."""
 from __future__ import annotations
 
 from domain import names
-from domain.tiers import PROFILES, Status, Tier
+from domain.tiers import Status, Tier, tier_spec
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -37,7 +37,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
     if tenant is None or tenant.tier != Tier.STANDARD or tenant.status == Status.OFFBOARDING:
         return  # an offboarding tenant's set shrinks as it is removed
     tid = tenant.id
-    count = PROFILES[Tier.STANDARD].databases.postgres_instances
+    count = tier_spec(tenant.tier).databases.postgres_instances
     instances = view.of_type(kinds.SQL_INSTANCE)
     for replica in [i for i in instances if is_replica(i)]:
         report.violation(f"{replica.label}: standard tenants get no read replicas", replica.urn)
@@ -45,7 +45,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
         report,
         "Cloud SQL instance",
         [i for i in instances if not is_replica(i)],
-        {names.postgres_instance(tid, i) for i in range(1, count + 1)},
+        set(names.postgres_instances(tid, count)),
     )
     _compare(
         report,
