@@ -86,7 +86,7 @@ def enterprise_markdown() -> str:
         "",
         "Application roles (RBAC): with the `custom_roles` feature an enterprise tenant defines "
         "roles of its own beside owner, admin, member and readonly (`tenant_roles`, migration "
-        "0006); the database refuses them for any other tier and never lets one hold "
+        "0007); the database refuses them for any other tier and never lets one hold "
         "`tenant:delete` or `tenant:billing:manage`.",
     ]
     return "\n".join(lines) + "\n"

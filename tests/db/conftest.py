@@ -325,7 +325,7 @@ def seed_tenant() -> Callable[..., None]:
 
 
 def _seed_custom_role(conn: psycopg.Connection, tenant: str, name: str = "auditor") -> None:
-    """An enterprise tenant's custom role (0006), held by a second user of the tenant."""
+    """An enterprise tenant's custom role (0007), held by a second user of the tenant."""
     with conn.transaction():
         conn.execute("SELECT set_config('app.current_tenant', %s, true)", [tenant])
         conn.execute(

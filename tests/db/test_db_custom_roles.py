@@ -1,4 +1,4 @@
-"""Custom application roles (migration 0006) on the real PostgreSQL: enterprise tenants define them
+"""Custom application roles (migration 0007) on the real PostgreSQL: enterprise tenants define them
 beside the four standard roles; a free or standard tenant cannot; a membership names only a role of
 its own tenant; another tenant never sees them; and a role in use cannot be deleted under a
 concurrent assignment."""

@@ -68,7 +68,7 @@ def db(pg_cluster, create_migrated_database, seed_tenant, seed_custom_role) -> I
     with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:
         seed_tenant(conn, TENANT_A, itineraries=2)
         seed_tenant(conn, TENANT_B, itineraries=3)
-    # Custom roles (0006) are enterprise-only: the tier is the platform's to write, not the app's.
+    # Custom roles (0007) are enterprise-only: the tier is the platform's to write, not the app's.
     with pg_cluster.admin(name) as conn:
         conn.execute("UPDATE tenants SET tier = 'enterprise'")
     with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:

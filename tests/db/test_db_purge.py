@@ -53,7 +53,7 @@ def test_refuses_before_the_retention_period_is_over(
     before = _rows(pg_cluster, shared, GONE)
     with pytest.raises(PurgeRefused, match="the 30-day retention period is not over"):
         purge_tenant(GONE, pg_cluster.migrator_dsn(shared), retention_days=30)
-    # Nothing deleted (a free tenant has rows in every table but custom roles, 0006).
+    # Nothing deleted (a free tenant has rows in every table but custom roles, 0007).
     assert _rows(pg_cluster, shared, GONE) == before and before["itineraries"] > 0
 
 

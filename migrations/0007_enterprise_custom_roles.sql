@@ -1,4 +1,4 @@
--- 0006: custom application roles for enterprise tenants (seed 002, "Enterprise Tier: custom roles
+-- 0007: custom application roles for enterprise tenants (seed 002, "Enterprise Tier: custom roles
 -- beyond the 4 standard ones").
 --
 -- A membership's role is still one of the four standard roles, or 'custom' naming one of its own
