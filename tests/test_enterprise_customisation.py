@@ -21,6 +21,9 @@ region: us-central1
 contact_email: ops@example.com
 custom_domain: app.example.org
 network_cidr: 10.30.0.0/20
+pods_cidr: 10.140.0.0/16
+services_cidr: 10.132.32.0/20
+control_plane_cidr: 172.16.32.32/28
 dedicated_project: true
 """
 STANDARD = """
@@ -59,17 +62,17 @@ BAD_FILES = [
     # --- app -----------------------------------------------------------------------------------
     (
         ENTERPRISE.format(id="badver") + "app:\n  chart_version: latest\n",
-        "badver.yaml:10: app.chart_version: 'latest' must be a SemVer version such as 1.4.2",
+        "badver.yaml:13: app.chart_version: 'latest' must be a SemVer version such as 1.4.2",
     ),
     (
         ENTERPRISE.format(id="privy")
         + "app:\n  values:\n    securityContext: {privileged: true}\n",
-        "privy.yaml:11: app.values.securityContext: not a Helm value a tenant may set: containers "
+        "privy.yaml:14: app.values.securityContext: not a Helm value a tenant may set: containers "
         "run under the Pod Security 'restricted' profile",
     ),
     (
         ENTERPRISE.format(id="sneaky") + "app:\n  values:\n    hostPID: true\n",
-        "sneaky.yaml:11: app.values.hostPID: not an allowed Helm value (allowed: replicaCount, "
+        "sneaky.yaml:14: app.values.hostPID: not an allowed Helm value (allowed: replicaCount, "
         "resources, autoscaling, nodeSelector, config",
     ),
     (
@@ -87,13 +90,13 @@ BAD_FILES = [
     (
         ENTERPRISE.format(id="hostsel")
         + "app:\n  values:\n    nodeSelector: {kubernetes.io/hostname: node-1}\n",
-        "hostsel.yaml:11: app.values.nodeSelector: only 'cloud.google.com/gke-nodepool' may be "
+        "hostsel.yaml:14: app.values.nodeSelector: only 'cloud.google.com/gke-nodepool' may be "
         "selected on",
     ),
     (
         ENTERPRISE.format(id="nopool")
         + "app:\n  values:\n    nodeSelector: {cloud.google.com/gke-nodepool: gpu}\n",
-        "nopool.yaml:11: app.values.nodeSelector: 'gpu' is not one of the tenant's node pools "
+        "nopool.yaml:14: app.values.nodeSelector: 'gpu' is not one of the tenant's node pools "
         "(default)",
     ),
     (
@@ -133,7 +136,7 @@ BAD_FILES = [
     (
         ENTERPRISE.format(id="owner") + "identity:\n  group: g@owner.example\n  grants:\n"
         "    - {role: roles/owner, on: project}\n",
-        "owner.yaml:12: identity.grants.0: 'roles/owner' on project: not allowed on project",
+        "owner.yaml:15: identity.grants.0: 'roles/owner' on project: not allowed on project",
     ),
     (
         ENTERPRISE.format(id="nowhere") + "identity:\n  group: g@nowhere.example\n  grants:\n"
@@ -143,7 +146,7 @@ BAD_FILES = [
     (
         ENTERPRISE.format(id="undefined") + "identity:\n  group: g@undefined.example\n  grants:\n"
         "    - {role: ghost, on: project}\n",
-        "undefined.yaml:9: identity: grants[0]: 'ghost' is neither a predefined role "
+        "undefined.yaml:12: identity: grants[0]: 'ghost' is neither a predefined role "
         "(roles/...) nor the id of one of custom_roles",
     ),
     (
@@ -155,7 +158,7 @@ BAD_FILES = [
         ENTERPRISE.format(id="platproj").replace("dedicated_project: true", "")
         + "identity:\n  group: g@platproj.example\n  grants:\n"
         "    - {role: roles/logging.viewer, on: logs}\n",
-        "platproj.yaml:11: identity.grants: custom roles and project, logs or dashboard grants "
+        "platproj.yaml:14: identity.grants: custom roles and project, logs or dashboard grants "
         "needs dedicated_project: true",
     ),
 ]
