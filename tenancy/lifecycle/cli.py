@@ -24,7 +24,7 @@ EXIT_SETUP = 2
 def _fail(console: Console, title: str, lines: list[str], code: int) -> typer.Exit:
     console.print(f"[bold red]{escape(title)}[/]")
     for line in lines:
-        console.print(f"  [red]✗[/] {escape(line)}")
+        console.print(f"  [red]✗[/] {escape(line)}", soft_wrap=True)  # paths stay whole
     return typer.Exit(code)
 
 
