@@ -24,16 +24,17 @@ def _pools(settings) -> list[tuple[str, int]]:
     return [(cluster.name, cluster.capacity) for cluster in settings.clusters]
 
 
-def _networks(settings):
-    """Distinct /20 node subnets that overlap none of the platform's reserved ranges."""
-    import ipaddress
+def _ranges(settings):
+    """Every range of each new enterprise tenant, from the address plan (as `tenancy new` does)."""
+    from domain.networks import allocate, net
 
-    from domain.networks import reserved_ranges
-
-    reserved = [network for _, network in reserved_ranges(settings)]
-    for candidate in ipaddress.IPv4Network("10.0.0.0/8").subnets(new_prefix=20):
-        if not any(candidate.overlaps(r) for r in reserved):
-            yield candidate
+    taken: list = []
+    while True:
+        ranges = allocate(settings, taken)
+        if ranges is None:
+            raise RuntimeError("the address plan of Pulumi.dev.yaml is full")
+        taken += [net(cidr) for cidr in ranges.values()]
+        yield ranges
 
 
 def tier_counts(size: int, capacity: int) -> dict[str, int]:
@@ -48,7 +49,7 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
     directory.mkdir(parents=True, exist_ok=True)
     settings = _settings()
     pools = _pools(settings)
-    networks = _networks(settings)
+    ranges = _ranges(settings)
     counts = tier_counts(size, sum(capacity for _, capacity in pools))
     ids: dict[str, list[str]] = {tier: [] for tier in counts}
     placed = {name: 0 for name, _ in pools}
@@ -68,7 +69,7 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
                 extra = (
                     f"custom_domain: app.ent{i:05d}.example\n"
                     f"dedicated_project: {'true' if i % 2 == 0 else 'false'}\n"
-                    f"network_cidr: {next(networks)}\n"
+                    + "".join(f"{key}: {value}\n" for key, value in next(ranges).items())
                 )
             (directory / f"{tid}.yaml").write_text(
                 HEADER

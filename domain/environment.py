@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from domain import PULUMI_PROJECT, names
+from domain.networks import CONTROL_PLANE_PREFIX, PRIVATE_RANGES
 from domain.project import project_root
 from domain.registry.models import (
     DOMAIN_PATTERN,
@@ -69,6 +70,46 @@ class NetworkSettings(Strict):
     services_cidr: str = "10.68.0.0/20"
 
     _networks = field_validator("subnet_cidr", "pods_cidr", "services_cidr")(_ipv4_network)
+
+
+class AddressPool(Strict):
+    """Where one kind of enterprise range comes from, and the size ``tenancy new`` gives."""
+
+    cidr: str = Field(description="The pool, a private IPv4 network.")
+    prefix: int = Field(ge=8, le=29, description="Prefix length of a new tenant's range.")
+
+    _network = field_validator("cidr")(_ipv4_network)
+
+    @model_validator(mode="after")
+    def _fits(self) -> AddressPool:
+        pool = ipaddress.IPv4Network(self.cidr)
+        if not any(pool.subnet_of(r) for r in PRIVATE_RANGES):
+            raise ValueError(f"{self.cidr} is not inside a private range (RFC 1918)")
+        if self.prefix < pool.prefixlen:
+            raise ValueError(f"prefix /{self.prefix} is wider than the pool {self.cidr}")
+        return self
+
+
+class AddressPlan(Strict):
+    """The environment's address plan: every enterprise tenant's node subnet, pods and services
+    ranges and control plane come from these pools (domain.networks). Pools may contain platform
+    ranges; those are never handed out. Pods and services may share a pool."""
+
+    nodes: AddressPool = AddressPool(cidr="10.0.0.0/9", prefix=20)
+    pods: AddressPool = AddressPool(cidr="10.128.0.0/9", prefix=16)
+    services: AddressPool = AddressPool(cidr="10.128.0.0/9", prefix=20)
+    control_plane: AddressPool = AddressPool(cidr="172.16.32.0/20", prefix=CONTROL_PLANE_PREFIX)
+
+    @model_validator(mode="after")
+    def _control_plane_is_28(self) -> AddressPlan:
+        # GKE takes a /28 for a private control plane (domain.networks cites the provider).
+        if self.control_plane.prefix != CONTROL_PLANE_PREFIX:
+            raise ValueError(f"control_plane.prefix must be {CONTROL_PLANE_PREFIX} (GKE: a /28)")
+        return self
+
+    def pool(self, kind: str) -> AddressPool:
+        pool: AddressPool = getattr(self, kind)
+        return pool
 
 
 class AuthorizedNetwork(Strict):
@@ -136,6 +177,7 @@ class EnvironmentSettings(Strict):
     billing_account: str | None = Field(None, pattern=r"^[A-F0-9]{6}-[A-F0-9]{6}-[A-F0-9]{6}$")
     enterprise_folder: str | None = Field(None, pattern=r"^folders/[0-9]+$")
     network: NetworkSettings = NetworkSettings()
+    address_plan: AddressPlan = AddressPlan()
     master_authorized_networks: list[AuthorizedNetwork] = Field(min_length=1)
     clusters: list[PoolCluster] = Field(min_length=1)
     temporal: TemporalSettings = TemporalSettings()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from domain import names
 from domain.environment import EnvironmentSettings
-from domain.networks import first_free_network
+from domain.networks import allocate, registry_ranges
 from domain.registry import Registry, RegistryError, load_registry
 from domain.registry.loader import SCHEMA_HEADER
 from domain.tiers import Tier
@@ -88,12 +88,16 @@ def write_new_tenant(
         data["custom_domain"] = custom_domain
         data["dedicated_project"] = dedicated_project
         data["ha"] = True
-        # Each dedicated VPC gets a node subnet no other tenant or platform range overlaps.
-        taken = [getattr(t, "network_cidr", None) for t in registry.by_tier(Tier.ENTERPRISE)]
-        network = first_free_network(settings, [c for c in taken if isinstance(c, str)])
-        if network is None:
-            problems.append("no free /20 network left in 10.0.0.0/8 for the dedicated VPC")
-        data["network_cidr"] = network
+        # Every range of the dedicated VPC from the address plan, clear of the platform and of
+        # every other tenant; written into the file so that no later tenant can move it.
+        ranges = allocate(settings, registry_ranges(registry.by_tier(Tier.ENTERPRISE)))
+        if ranges is None:
+            problems.append(
+                f"no free range left in a pool of the address plan (address_plan in "
+                f"Pulumi.{settings.environment}.yaml)"
+            )
+        else:
+            data.update(ranges)
         data["node_pools"] = [
             {"name": "default", "machine_type": "e2-standard-4", "min_nodes": 1, "max_nodes": 3}
         ]

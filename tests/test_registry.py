@@ -33,6 +33,9 @@ region: us-central1
 contact_email: ops@example.com
 custom_domain: app.example.org
 network_cidr: 10.30.0.0/20
+pods_cidr: 10.136.0.0/16
+services_cidr: 10.132.16.0/20
+control_plane_cidr: 172.16.32.16/28
 """
 
 
@@ -209,7 +212,7 @@ BAD_FILES = [
     (
         "pools.yaml",
         ENTERPRISE.format(id="pools") + "node_pools:\n  - {name: a, min_nodes: 5, max_nodes: 2}\n",
-        "pools.yaml:9: node_pools.0: min_nodes (5) must not exceed max_nodes (2)",
+        "pools.yaml:12: node_pools.0: min_nodes (5) must not exceed max_nodes (2)",
     ),
     ("stray.yml", FREE.format(id="stray"), "stray.yml: tenant files end in .yaml"),
 ]

@@ -38,6 +38,9 @@ region: us-central1
 contact_email: ops@example.com
 custom_domain: app.{id}.example
 network_cidr: 10.30.0.0/20
+pods_cidr: 10.136.0.0/16
+services_cidr: 10.132.16.0/20
+control_plane_cidr: 172.16.32.16/28
 """
 FREE = """
 id: {id}
@@ -171,7 +174,13 @@ def _doc(tier: str, **extra) -> dict:
     if tier == "standard":
         base["placement"] = "pool-a"
     if tier == "enterprise":
-        base.update(custom_domain="app.sample.example", network_cidr="10.30.0.0/20")
+        base.update(
+            custom_domain="app.sample.example",
+            network_cidr="10.30.0.0/20",
+            pods_cidr="10.136.0.0/16",
+            services_cidr="10.132.16.0/20",
+            control_plane_cidr="172.16.32.16/28",
+        )
     base.update(extra)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -258,8 +267,10 @@ SCHEMA_SAMPLES = [
     ("cidr out of range", _doc("enterprise", network_cidr="10.999.0.0/99"), False),
     ("cidr too wide", _doc("enterprise", network_cidr="10.0.0.0/4"), False),
     ("public cidr", _doc("enterprise", network_cidr="8.8.8.0/24"), False),
-    ("cidr in 172.16/12", _doc("enterprise", network_cidr="172.20.0.0/20"), True),
-    ("cidr in 192.168/16", _doc("enterprise", network_cidr="192.168.16.0/20"), True),
+    # The plan's pools decide where a range may be (test_address_plan.py); these are the
+    # pattern's other private ranges, in pools of the dev plan.
+    ("cidr in 172.16/12", _doc("enterprise", control_plane_cidr="172.16.33.0/28"), True),
+    ("control plane not /28", _doc("enterprise", control_plane_cidr="172.16.33.0/27"), False),
     ("cidr /30", _doc("enterprise", network_cidr="10.30.0.0/30"), False),
     ("uppercase domain", _doc("enterprise", custom_domain="App.Sample.Example"), False),
     ("display name as number", _doc("free", display_name=5), False),
@@ -418,7 +429,7 @@ VALUES = [
         "network_cidr",
         "overlaps the platform pods range",
     ),
-    (ENTERPRISE, "10.30.0.0/20", "10.128.0.0/20", "network_cidr", "dedicated clusters' pods range"),
+    (ENTERPRISE, "10.30.0.0/20", "10.128.0.0/20", "network_cidr", "pods range of robinhood.yaml"),
     (
         ENTERPRISE,
         "10.30.0.0/20",
@@ -432,7 +443,7 @@ VALUES = [
         "10.30.0.0/20",
         "10.20.0.0/16",
         "network_cidr",
-        "overlaps the network of robinhood.yaml",
+        "overlaps the node subnet of robinhood.yaml",
     ),
     (
         ENTERPRISE,

@@ -24,15 +24,14 @@ from components.conventions import Ownership, child
 from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
-from domain.networks import DEDICATED_MASTER_CIDR, DEDICATED_PODS_CIDR, DEDICATED_SERVICES_CIDR
 from domain.registry import EnterpriseTenant
 
 # What an enterprise tenant's observer group may read in its own project (Cloud Monitoring and
 # Cloud Logging predefined read-only roles).
 OBSERVER_ROLES = ("roles/monitoring.viewer", "roles/logging.viewer")
 
-# The fixed ranges of a dedicated VPC live in domain.networks (the registry checks tenant subnets
-# against them); the node subnet comes from the tenant file.
+# Every range of the dedicated VPC comes from the tenant file, allocated from the environment's
+# address plan (domain.networks), so that no two tenants or the platform overlap.
 
 
 @dataclass
@@ -88,14 +87,14 @@ class DedicatedCluster(pulumi.ComponentResource):
                 project=project_id,
                 region=tenant.region,
                 subnet_cidr=tenant.network_cidr,
-                pods_cidr=DEDICATED_PODS_CIDR,
-                services_cidr=DEDICATED_SERVICES_CIDR,
+                pods_cidr=tenant.pods_cidr,
+                services_cidr=tenant.services_cidr,
                 ownership=own,
                 peer_network=tenant.vpc_peering.network if tenant.vpc_peering else None,
                 export_custom_routes=bool(
                     tenant.vpc_peering and tenant.vpc_peering.export_custom_routes
                 ),
-                master_cidrs=[DEDICATED_MASTER_CIDR],
+                master_cidrs=[tenant.control_plane_cidr],
             ),
             on_gcp,
         )
@@ -110,7 +109,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 subnetwork=network.subnetwork.id,
                 pods_range=PODS_RANGE,
                 services_range=SERVICES_RANGE,
-                master_ipv4_cidr=DEDICATED_MASTER_CIDR,
+                master_ipv4_cidr=tenant.control_plane_cidr,
                 authorized_networks=[
                     AuthorizedCidr(n.name, n.cidr) for n in s.master_authorized_networks
                 ],
@@ -155,7 +154,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 project_number=project_number,
                 depends_on=[network.private_services, *waits],
                 notification_channels=channels,
-                api_server_cidrs=[DEDICATED_MASTER_CIDR],
+                api_server_cidrs=[tenant.control_plane_cidr],
             ),
             child(self),
         )

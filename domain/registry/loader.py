@@ -8,7 +8,6 @@ that are valid, so fixing one problem does not reveal the next.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from domain import names
-from domain.networks import reserved_ranges
+from domain.networks import KIND_OF_FIELD, range_problems
 from domain.registry.models import (
     NOT_ALLOWED,
     TIER_MODELS,
@@ -43,6 +42,9 @@ PATTERN_HINTS = {
     "master_ipv4_cidr": "must be an IPv4 /28 range such as 172.16.0.0/28",
     "cidr": "must be an IPv4 range such as 10.200.0.0/24",
     "network_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
+    "pods_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
+    "services_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
+    "control_plane_cidr": "must be a private IPv4 /28 (GKE's private control plane)",
     "postgres_tier": "must be a Cloud SQL tier such as db-custom-2-7680",
     "regions": "must be a Temporal Cloud region such as gcp-us-central1",
     "name": "must be a lowercase name: letters, digits and hyphens, starting with a letter",
@@ -152,6 +154,11 @@ def field_message(err: Any, tier: Tier | None = None) -> str:
             return f"unknown feature flag {str(loc[1])!r}; known: {sorted(FEATURES)}"
         return "unknown field"
     if kind == "missing":
+        if len(loc) == 1 and str(loc[0]) in KIND_OF_FIELD:
+            return (
+                "required field is missing: every enterprise tenant holds its own ranges from "
+                "the environment's address plan (`tenancy new` allocates free ones)"
+            )
         return "required field is missing"
     if kind == "none_required" and tier is not None:
         if section == "features":
@@ -389,7 +396,7 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
         )
 
     hosts: dict[str, list[tuple[Claim, str]]] = {}
-    networks: list[tuple[Claim, ipaddress.IPv4Network]] = []
+    enterprise: list[Claim] = []
     placements: Counter = Counter()
     for claim in claims:
         region = claim.get("region")
@@ -425,24 +432,16 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
                     "dedicated_project",
                     f"environment {env!r} has no billing_account to attach a project to",
                 )
-            cidr = claim.get("network_cidr")
-            if isinstance(cidr, str):
-                network = ipaddress.IPv4Network(cidr, strict=False)
-                for what, reserved in reserved_ranges(settings):
-                    if network.overlaps(reserved):
-                        problem(claim, "network_cidr", f"{cidr} overlaps {what} ({reserved})")
-                networks.append((claim, network))
+            enterprise.append(claim)
     # Every tenant that claims a taken host or network is told who else claims it.
     for host, host_claims in hosts.items():
         for claim, field_name in host_claims if len(host_claims) > 1 else []:
             others = ", ".join(c.file for c, _ in host_claims if c is not claim)
             problem(claim, field_name, f"host {host!r} is also used by {others}")
-    for claim, network in networks:
-        overlapping = [c.file for c, o in networks if c is not claim and network.overlaps(o)]
-        if overlapping:
-            problem(
-                claim, "network_cidr", f"{network} overlaps the network of {', '.join(overlapping)}"
-            )
+    # Every range of every enterprise tenant: inside the address plan, overlapping nothing else.
+    by_file = {c.file: c for c in enterprise}
+    for found in range_problems(settings, [(c.file, c.fields) for c in enterprise]):
+        problem(by_file[found.file], found.field, found.reason)
 
     for claim in claims:
         placement = claim.get("placement")

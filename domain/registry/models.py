@@ -48,6 +48,9 @@ PRIVATE_CIDR_PATTERN = (
     r"/(?:[89]|1[0-9]|2[0-9])$"
 )
 MIN_PREFIX, MAX_PREFIX = 8, 29
+CONTROL_PLANE_CIDR_PATTERN = (
+    rf"^(?:10\.{_OCTET}|172\.(?:1[6-9]|2[0-9]|3[01])|192\.168)\.{_OCTET}\.{_OCTET}/28$"
+)
 
 
 def check_email(value: str) -> str:
@@ -322,17 +325,30 @@ class EnterpriseTenant(TenantBase):
         description="Google group given read-only access to the tenant's dashboards and logs "
         "(needs dedicated_project: the grant is on the tenant's own project).",
     )
+    # Every range of the dedicated VPC comes from the environment's address plan and is written
+    # here (`tenancy new` allocates them), so adding a tenant never moves another's ranges.
     network_cidr: str = Field(
-        "10.20.0.0/20",
         pattern=PRIVATE_CIDR_PATTERN,
-        description="Node subnet of the dedicated VPC: a private range that overlaps neither the "
-        "platform's ranges nor another tenant's.",
+        description="Node subnet of the dedicated VPC, from the address plan's nodes pool; "
+        "overlaps neither the platform's ranges nor another tenant's.",
+    )
+    pods_cidr: str = Field(
+        pattern=PRIVATE_CIDR_PATTERN,
+        description="Pods range (secondary range of the node subnet), from the address plan.",
+    )
+    services_cidr: str = Field(
+        pattern=PRIVATE_CIDR_PATTERN,
+        description="Services range (secondary range of the node subnet), from the address plan.",
+    )
+    control_plane_cidr: str = Field(
+        pattern=CONTROL_PLANE_CIDR_PATTERN,
+        description="The GKE control plane's private /28, from the address plan.",
     )
     node_pools: list[NodePool] = Field(
         default_factory=lambda: [NodePool(name="default")], min_length=1, max_length=10
     )
 
-    @field_validator("network_cidr")
+    @field_validator("network_cidr", "pods_cidr", "services_cidr", "control_plane_cidr")
     @classmethod
     def _private_network(cls, value: str) -> str:
         return check_private_network(value)

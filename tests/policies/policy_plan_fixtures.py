@@ -45,7 +45,14 @@ TENANTS: dict[str, dict[str, str]] = {
     "umbrella": {"tier": "free"},
     "acme": {"tier": "standard", "placement": "pool-a"},
     "globex": {"tier": "standard", "placement": "pool-a"},
-    "initech": {"tier": "enterprise", "custom_domain": "app.initech.example"},
+    "initech": {
+        "tier": "enterprise",
+        "custom_domain": "app.initech.example",
+        "network_cidr": "10.30.0.0/20",
+        "pods_cidr": "10.136.0.0/16",
+        "services_cidr": "10.132.16.0/20",
+        "control_plane_cidr": "172.16.32.16/28",
+    },
     "soylent": {"tier": "standard", "placement": "pool-a", "status": "offboarding"},
 }
 
