@@ -748,6 +748,53 @@ def operations(b: StackBuilder, tid: str, tier: str) -> None:
     """What operating a paying tenant needs (monitoring-require-tenant-operations)."""
     labels = gcp_labels(tid, tier)
     channels = [f"projects/{PROJECT}/notificationChannels/{ENV}-oncall-platform-oncall"]
+    deps: tuple[str, ...] = ()
+    if tier == "standard":  # a storage quota (the tier's): what withdraws writes at 100%
+        channel = b.add(
+            "gcp:monitoring/notificationChannel:NotificationChannel",
+            f"{tid}-storage-quota-channel",
+            {
+                "project": PROJECT,
+                "type": "pubsub",
+                "labels": {"topic": f"{tid}-quota"},
+                "userLabels": labels,
+            },
+        )
+        deps = (channel,)
+        channels = [*channels, f"projects/{PROJECT}/notificationChannels/{tid}-quota"]
+        b.add(
+            "gcp:iam/denyPolicy:DenyPolicy",
+            f"{tid}-storage-quota-deny",
+            {
+                "parent": f"cloudresourcemanager.googleapis.com%2Fprojects%2F{PROJECT}",
+                "name": f"{tid}-quota",
+                "rules": [
+                    {
+                        "denyRule": {
+                            "deniedPrincipals": [
+                                "principal://iam.googleapis.com/projects/-/serviceAccounts/"
+                                + gsa_email(names.workload_service_account_id(tid))
+                            ],
+                            "deniedPermissions": ["storage.googleapis.com/objects.create"],
+                            "denialCondition": {
+                                "expression": f"resource.matchTag('{PROJECT}/{tid}-quota', "
+                                "'exceeded')"
+                            },
+                        }
+                    }
+                ],
+            },
+        )
+        b.add(
+            "gcp:workflows/workflow:Workflow",
+            f"{tid}-storage-quota-workflow",
+            {
+                "project": PROJECT,
+                "name": f"{tid}-quota",
+                "region": "us-central1",
+                "labels": labels,
+            },
+        )
     b.add(
         "gcp:monitoring/alertPolicy:AlertPolicy",
         f"{tid}-alerts-storage-100",
@@ -759,6 +806,7 @@ def operations(b: StackBuilder, tid: str, tier: str) -> None:
             "notificationChannels": channels,
             "userLabels": labels,
         },
+        deps=deps,
     )
     b.add(
         "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",

@@ -574,6 +574,36 @@ STACK_CASES = [
     ),
     case(
         "monitoring-require-tenant-operations",
+        remove(ACME, "acme-storage-quota-deny"),
+        "tenant acme has a storage quota but no deny policy on "
+        "storage.googleapis.com/objects.create",
+        id="quota-without-deny",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        set_input(
+            ACME,
+            "acme-storage-quota-deny",
+            "rules",
+            [{"denyRule": {"deniedPermissions": ["storage.googleapis.com/objects.delete"]}}],
+        ),
+        "no deny policy on storage.googleapis.com/objects.create",
+        id="quota-denies-something-else",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-storage-quota-workflow"),
+        "tenant acme has a storage quota but no workflow that withdraws writes",
+        id="quota-without-workflow",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        set_input(ACME, "acme-storage-quota-channel", "type", "email"),
+        "tenant acme has a storage quota but no alert notifies a Pub/Sub channel",
+        id="quota-alert-tells-no-machine",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
         remove("dev.initech", "initech-audit-cloudsql"),
         "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
         id="enterprise-without-sql-audit",
