@@ -77,6 +77,13 @@ def temporal_region_problems(regions: list[str]) -> list[str]:
     return []
 
 
+# --- Cloud Storage usage logs -------------------------------------------------------------------
+# Source: Cloud Storage, "Usage logs & storage logs" (https://cloud.google.com/storage/docs/access-logs):
+# the log bucket grants roles/storage.objectCreator to this Google-operated group, which writes
+# the logs. It is a service, not people: tenant group rules do not apply to it.
+GCS_USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+
+
 def gcp_region_of_temporal(region: str) -> str | None:
     """'gcp-us-east4' → 'us-east4'; None for other clouds."""
     return region.removeprefix("gcp-") if region.startswith("gcp-") else None

@@ -44,6 +44,7 @@ from policies.rules.iam import (
     iam_forbid_public_principals,
     iam_order_bindings_after_pool,
     iam_restrict_tenant_grants_to_own_identity,
+    iam_restrict_tenant_group_grants,
 )
 from policies.rules.k8s import (
     k8s_block_host_access,
@@ -62,6 +63,7 @@ from policies.rules.k8s import (
     k8s_require_oci_chart_reference,
     k8s_require_pod_security_labels,
     k8s_require_private_google_dns,
+    k8s_restrict_tenant_app_values,
 )
 from policies.rules.kms import (
     kms_order_grants_after_service_agent,
@@ -122,6 +124,7 @@ REGISTERED = (
     iam_forbid_project_impersonation_roles,
     iam_forbid_public_principals,
     iam_order_bindings_after_pool,
+    iam_restrict_tenant_group_grants,
     iam_restrict_tenant_grants_to_own_identity,
     k8s_block_host_access,
     k8s_block_privileged_containers,
@@ -140,6 +143,7 @@ REGISTERED = (
     k8s_require_pod_security_labels,
     k8s_require_private_google_dns,
     kms_order_grants_after_service_agent,
+    k8s_restrict_tenant_app_values,
     kms_require_key_rotation,
     monitoring_require_tenant_operations,
     sql_forbid_public_ip,

@@ -12,10 +12,11 @@ import pulumi_gcp as gcp
 from components.conventions import Ownership, child
 from domain import names
 from domain.conventions import KMS_ROTATION_DAYS
+from domain.provider_facts import GCS_USAGE_LOG_WRITER
 
 ROTATION_PERIOD = f"{KMS_ROTATION_DAYS[1] * 86400}s"  # Checkov CKV_GCP_43: the longest period
 # Cloud Storage writes usage logs as this group (https://cloud.google.com/storage/docs/access-logs).
-USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+USAGE_LOG_WRITER = GCS_USAGE_LOG_WRITER
 ACCESS_LOG_DAYS = 90
 
 
