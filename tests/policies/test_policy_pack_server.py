@@ -32,9 +32,11 @@ def analyzer(tmp_path_factory):
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(PROJECT_ROOT),
     }
+    # Pulumi starts a policy pack in the pack's directory: the project is found above it
+    # (domain.project), the registry comes from TENANCY_TENANTS_DIR.
     process = subprocess.Popen(
         [sys.executable, "-u", str(PROJECT_ROOT / "policies")],
-        cwd=tenants,
+        cwd=PROJECT_ROOT / "policies",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
