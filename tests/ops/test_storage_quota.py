@@ -141,11 +141,12 @@ def test_an_enterprise_override_reaches_the_mechanism(settings, tenants_dir) -> 
     path.write_text(path.read_text().replace("limits:\n", "limits:\n  storage_quota_gb: 2048\n", 1))
     registry = load_registry(tenants_dir, settings)
     stacks = [s for s in all_stacks(registry, "dev") if s.name == "dev.robinhood"]
-    plan = plan_stacks(stacks, settings, registry, workers=1)
-    found = Enforcement.of(plan.stack("dev.robinhood"), "robinhood")
+    robinhood = plan_stacks(stacks, settings, registry, workers=1).stack("dev.robinhood")
+    assert robinhood is not None
+    found = Enforcement.of(robinhood, "robinhood")
     assert found.threshold_bytes == 2048 * GiB
     # Its own project: the tag key, the deny policy and the workflow live where the bucket does.
-    project = uploads_bucket(plan.stack("dev.robinhood")).inputs["project"]
+    project = uploads_bucket(robinhood).inputs["project"]
     assert found.tag_key.inputs["parent"] == f"projects/{project}"
     assert found.deny.inputs["parent"] == quote(
         f"cloudresourcemanager.googleapis.com/projects/{project}", safe=""
