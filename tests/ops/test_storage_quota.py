@@ -111,6 +111,10 @@ def test_the_quota_reaches_the_alert_that_withdraws_writes(
     stack = sample_plan.stack(name)
     found = Enforcement.of(stack, tenant)
     assert found.threshold_bytes == quota_gb * GiB
+    # total_bytes has one series per storage class: an upload in another class must not escape.
+    (aggregation,) = found.alert.inputs["conditions"][0]["conditionThreshold"]["aggregations"]
+    assert aggregation["crossSeriesReducer"] == "REDUCE_SUM"
+    assert aggregation["groupByFields"] == ["resource.label.bucket_name"]
     assert found.channel.inputs["type"] == "pubsub"
     channel_name = f"projects/{found.channel.inputs['project']}/notificationChannels/"
     assert channel_name + found.channel.name in found.alert.inputs["notificationChannels"]
