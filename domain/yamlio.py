@@ -9,6 +9,7 @@ which needs no recursion and stops at the first limit crossed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,8 +199,10 @@ class DocCache:
     SCHEME = "tenancy-yaml-doc/1"
     MAX_ENTRIES = 50_000
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, path: Path | Callable[[], Path | None]):
+        # A callable is asked on first use (the program knows its project only once it runs);
+        # None from it: no cache.
+        self._where = path
         self._entries: dict[str, Any] | None = None
         self._used: set[str] = set()
         self._added = 0
@@ -226,11 +229,20 @@ class DocCache:
 
         return hashlib.sha256(self._prefix + text.encode("utf-8", "surrogatepass")).hexdigest()
 
+    @property
+    def path(self) -> Path | None:
+        if callable(self._where):
+            found = self._where()
+            self._where = Path(found) if found is not None else None
+        return Path(self._where) if self._where is not None else None
+
     def _load(self) -> dict[str, Any]:
         if self._entries is None:
             import json
 
             try:
+                if self.path is None:
+                    raise OSError("no cache directory")
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 entries = data.get("entries") if data.get("scheme") == self.SCHEME else None
             except (OSError, ValueError, AttributeError):
@@ -254,7 +266,7 @@ class DocCache:
 
     def save(self) -> None:
         """Write the entries if any were added: this run's first, older ones while they fit."""
-        if not self._added or self._entries is None:
+        if not self._added or self._entries is None or self.path is None:
             return
         import json
         import os
