@@ -110,6 +110,10 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "databases.neo4j_storage_gb": "Neo4j volume size, GB",
     "temporal.retention_days": "Temporal namespace retention, days",
     "temporal.regions": "Temporal Cloud regions (two for HA)",
+    "network.firewall_rules": "Ingress allow rules on the tenant's VPC, from its own networks",
+    "network.policies": "Extra NetworkPolicies in the tenant namespace (IP peers only)",
+    "network.vpn": "HA VPN to the tenant's network (Cloud Router, BGP)",
+    "network.ingress": "A private ingress (internal load balancer) beside the public one",
     "features.<flag>": "Feature toggles (only flags available to the tier)",
 }
 NO_OVERRIDES: dict[str, Bounds] = dict.fromkeys(KNOB_DESCRIPTIONS)
@@ -257,6 +261,10 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 200),
             "temporal.retention_days": (1, 30),
             "temporal.regions": ("one region",),
+            "network.firewall_rules": None,
+            "network.policies": None,
+            "network.vpn": None,
+            "network.ingress": None,
             "features.<flag>": ("standard flags",),
         },
         features=STANDARD_FEATURES,
@@ -324,6 +332,10 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 10_000),
             "temporal.retention_days": (1, MAX_TEMPORAL_RETENTION_DAYS),
             "temporal.regions": ("one or two regions",),
+            "network.firewall_rules": ("up to 50 rules",),
+            "network.policies": ("up to 50 policies",),
+            "network.vpn": ("HA VPN",),
+            "network.ingress": ("private: true",),
             "features.<flag>": ("all flags",),
         },
         features=frozenset(FEATURE_FLAGS),
@@ -355,6 +367,9 @@ TIERS: dict[Tier, TierSpec] = {
   access on the tenant-owned destination by the tenant.
 - The Identity Platform tenant stays in the platform project and stack: authentication is one
   control plane.
+- Network (`network:`): the tenant's firewall rules and NetworkPolicies within the platform's
+  guardrails, an HA VPN to its network and a private ingress; every range of its VPC comes from
+  the environment's address plan ([networking](networking.md)).
 """,
     ),
 }

@@ -94,6 +94,8 @@ class TenantServicesArgs:
     neo4j_enterprise_image: str
     # Suspended: where the ingress redirects every request (the platform's maintenance page).
     maintenance_url: str | None = None
+    # Enterprise: the app is also served through this IngressClass (a private controller).
+    private_ingress_class: str | None = None
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -217,6 +219,7 @@ class TenantServices(pulumi.ComponentResource):
                 k8s_provider=args.k8s_provider,
                 rate_limit_per_min=args.api_rate_limit_per_min,
                 maintenance_url=args.maintenance_url if suspended else None,
+                private_ingress_class=args.private_ingress_class,
             ),
             on_k8s,
         )

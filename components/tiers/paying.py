@@ -34,6 +34,7 @@ def tenant_services_args(
     api_server_cidrs: list[str],
     project_number: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
+    private_ingress_class: str | None = None,
 ) -> TenantServicesArgs:
     profile = effective_profile(tenant, settings.temporal)
     if profile.namespace_quota is None:
@@ -85,4 +86,5 @@ def tenant_services_args(
         gcloud_image=settings.ops_images.gcloud,
         neo4j_enterprise_image=settings.ops_images.neo4j_enterprise,
         maintenance_url=names.maintenance_url(settings.app_domain, tenant.id),
+        private_ingress_class=private_ingress_class,
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from domain import names
-from domain.networks import KIND_OF_FIELD, range_problems
+from domain.networks import KIND_OF_FIELD, opening_problems, range_problems
 from domain.registry.models import (
     NOT_ALLOWED,
     TIER_MODELS,
@@ -24,6 +24,7 @@ from domain.registry.models import (
     StandardTenant,
     TenantBase,
 )
+from domain.registry.options import opened_ranges
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
 from domain.yamlio import Lines, load_yaml_fast, to_plain
 
@@ -215,6 +216,9 @@ class Claim:
     tier: Tier | None
     id: str | None
     fields: dict[str, Any]
+    # The file as written: the `network:` rules are checked against the other tenants range by
+    # range, even when another rule of the section is invalid.
+    raw: dict[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.fields.get(key)
@@ -226,7 +230,7 @@ def _claim(
     if tenant is not None:
         fields = tenant.model_dump()
         fields["host_label"] = getattr(tenant, "host_label", None)
-        return Claim(name, lines, tier, tenant.id, fields)
+        return Claim(name, lines, tier, tenant.id, fields, doc)
     model = TIER_MODELS[tier] if tier is not None else TenantBase
     fields = {}
     for key, spec in model.model_fields.items():
@@ -239,7 +243,7 @@ def _claim(
     tenant_id = fields.get("id") if isinstance(fields.get("id"), str) else None
     if tier == Tier.STANDARD and "subdomain" not in bad:
         fields["host_label"] = fields.get("subdomain") or tenant_id
-    return Claim(name, lines, tier, tenant_id, fields)
+    return Claim(name, lines, tier, tenant_id, fields, doc)
 
 
 def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | None]:
@@ -391,9 +395,10 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
     env = settings.environment
 
     def problem(claim: Claim, key: str, reason: str) -> None:
-        problems.append(
-            Problem(claim.file, key, claim.lines((key,)) or claim.lines(("id",)), reason)
-        )
+        # A dotted field (network.firewall_rules.0.sources) is found part by part.
+        path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+        line = claim.lines(path) or claim.lines(path[:1]) or claim.lines(("id",))
+        problems.append(Problem(claim.file, key, line, reason))
 
     hosts: dict[str, list[tuple[Claim, str]]] = {}
     enterprise: list[Claim] = []
@@ -441,6 +446,9 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
     # Every range of every enterprise tenant: inside the address plan, overlapping nothing else.
     by_file = {c.file: c for c in enterprise}
     for found in range_problems(settings, [(c.file, c.fields) for c in enterprise]):
+        problem(by_file[found.file], found.field, found.reason)
+    opened = [(c.file, c.fields, opened_ranges(c.raw.get("network"))) for c in enterprise]
+    for found in opening_problems(settings, opened):
         problem(by_file[found.file], found.field, found.reason)
 
     for claim in claims:

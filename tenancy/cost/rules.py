@@ -516,6 +516,14 @@ def firewall(r: PlanResource, ctx: Context) -> Priced:
     )
 
 
+def vpn_tunnel(r: PlanResource, ctx: Context) -> Priced:
+    hours = ctx.assume("hours_per_month")
+    per = ctx.need("vpn.tunnel")
+    return Priced(
+        per * hours, f"1 tunnel x {rate(per)}/h x {number(hours)} h = {money(per * hours)}"
+    )
+
+
 def managed_zone(r: PlanResource, ctx: Context) -> Priced:
     per = ctx.need("dns.zone")
     return Priced(per, f"1 managed zone x {rate(per)} (zones 1-25)")
@@ -635,6 +643,7 @@ RULES: dict[str, Rule] = {
     "gcp:compute/globalAddress:GlobalAddress": address,
     "gcp:compute/subnetwork:Subnetwork": subnetwork,
     "gcp:compute/firewall:Firewall": firewall,
+    "gcp:compute/vPNTunnel:VPNTunnel": vpn_tunnel,
     "gcp:dns/managedZone:ManagedZone": managed_zone,
     "gcp:dns/recordSet:RecordSet": record_set,
     "kubernetes:helm.sh/v3:Release": helm_release,
