@@ -82,8 +82,6 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     """Warm, in-process, one process: engine vs the SDK's bare mock registration."""
     import pulumi
     from pulumi.runtime import mocks as sdk_mocks
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
     from domain.environment import load_environment
     from domain.registry import load_registry
@@ -92,6 +90,8 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     from tenancy.plan import engine
     from tenancy.plan.mocks import PlanMocks
     from tenancy.plan.platform_outputs import offline_platform_outputs
+    from tenancy.sdk.runtime_state import reset_runtime, run_pulumi_func
+    from tenancy.sdk.sync_await import run_sync
 
     settings = load_environment("dev")
     registry = load_registry(tenants, settings)
@@ -100,14 +100,14 @@ def per_resource_costs(tenants: Path, sample_stacks: int) -> dict:
     platform_outputs = offline_platform_outputs(settings, registry.tenants)
 
     def bare(spec) -> int:
-        engine._reset_runtime()
+        reset_runtime()
         monitor = sdk_mocks.MockMonitor(PlanMocks(settings, platform_outputs))
         pulumi.runtime.set_mocks(
             monitor.mocks, project="tenancy", stack=spec.name, preview=True, monitor=monitor
         )
-        _sync_await(run_pulumi_func(lambda: build(spec, settings, registry)))
+        run_sync(run_pulumi_func(lambda: build(spec, settings, registry)))
         count = len(monitor.resources)
-        engine._reset_runtime()
+        reset_runtime()
         return count
 
     def ours(spec, tuned: bool) -> int:

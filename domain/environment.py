@@ -20,8 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from domain import PROJECT_ROOT, PULUMI_PROJECT, names
+from domain import PULUMI_PROJECT, names
 from domain.networks import CONTROL_PLANE_PREFIX, PRIVATE_RANGES
+from domain.project import project_root
 from domain.registry.models import (
     DOMAIN_PATTERN,
     EMAIL_PATTERN,
@@ -274,11 +275,12 @@ class EnvironmentConfigError(Exception):
         self.problems = problems
 
 
-def settings_path(env: str, root: Path = PROJECT_ROOT) -> Path:
+def settings_path(env: str, root: Path | None = None) -> Path:
+    root = root if root is not None else project_root()
     return root / f"Pulumi.{env}.yaml"
 
 
-def load_environment(env: str, root: Path = PROJECT_ROOT) -> EnvironmentSettings:
+def load_environment(env: str, root: Path | None = None) -> EnvironmentSettings:
     path = settings_path(env, root)
     env_problems = names.env_problems(env)
     if env_problems:

@@ -8,11 +8,24 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from domain import PROJECT_ROOT
+from domain.project import project_root
 
 MIGRATIONS_DIR_ENV = "TENANCY_MIGRATIONS_DIR"
-DEFAULT_MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def default_migrations_dir() -> Path:
+    """``migrations/`` of the project (looked up when called, see domain.project)."""
+    return project_root() / "migrations"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_MIGRATIONS_DIR":  # read when used: the project is found then
+        return default_migrations_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 FILE_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 
 
@@ -39,7 +52,7 @@ def resolve_migrations_dir(explicit: Path | str | None = None) -> Path:
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(MIGRATIONS_DIR_ENV)
-    return Path(from_env) if from_env else DEFAULT_MIGRATIONS_DIR
+    return Path(from_env) if from_env else default_migrations_dir()
 
 
 def checksum_of(sql: str) -> str:

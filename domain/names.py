@@ -113,6 +113,20 @@ def node_service_account_id(tenant_id: str) -> str:
     return f"{tenant_id}-nodes"
 
 
+def storage_quota_service_account_id(tenant_id: str) -> str:
+    """The account that withdraws and restores the tenant's object creation at its storage quota
+    (6-30 chars)."""
+    return f"{tenant_id}-quota"
+
+
+def storage_quota_tag_key(tenant_id: str) -> str:
+    """Short name of the tag key (in the bucket's project) whose value marks the tenant's bucket
+    as over its quota (1-63 chars); also names the quota's topic, workflow, trigger and deny
+    policy. One word after the id: ``<id>-storage-quota`` would be tenant ``<id>-storage``'s
+    ``-quota`` name."""
+    return f"{tenant_id}-quota"
+
+
 def temporal_service_account(tenant_id: str) -> str:
     return f"{tenant_id}-temporal"
 
@@ -223,6 +237,7 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
         "ksa": ("k8s_name", k8s_service_account(tenant_id)),
         "workload_sa": ("service_account_id", workload_service_account_id(tenant_id)),
         "node_sa": ("service_account_id", node_service_account_id(tenant_id)),
+        "quota_sa": ("service_account_id", storage_quota_service_account_id(tenant_id)),
         "temporal_sa": ("k8s_name", temporal_service_account(tenant_id)),
         "idp_tenant": ("identity_platform_display_name", identity_platform_display_name(tenant_id)),
         "temporal_namespace": ("temporal_namespace", temporal_namespace(env, tenant_id)),

@@ -114,7 +114,28 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "network.policies": "Extra NetworkPolicies in the tenant namespace (IP peers only)",
     "network.vpn": "HA VPN to the tenant's network (Cloud Router, BGP)",
     "network.ingress": "A private ingress (internal load balancer) beside the public one",
+    # Enterprise customisation (issue 16): domain/registry/enterprise.py holds their schemas.
+    "app.chart_version": "Version of the environment's app chart (SemVer; repository and chart "
+    "stay the environment's)",
+    "app.values": "Helm values of the app chart: replicaCount, resources, autoscaling, "
+    "nodeSelector (own node pool), config (CUSTOM_* settings)",
+    "identity.group": "The tenant's own Google group, granted the roles of identity.grants",
+    "identity.custom_roles": "Custom IAM roles created in the tenant's project (no guardrailed "
+    "permission)",
+    "identity.grants": "Roles granted to the group on its project, bucket, logs or dashboards",
     "features.<flag>": "Feature toggles (only flags available to the tier)",
+}
+# The enterprise customisation knobs (issue 16): only the enterprise tier may set them.
+ENTERPRISE_ONLY: dict[str, Bounds] = {
+    "app.chart_version": ("any SemVer",),
+    "app.values": ("the allowed keys",),
+    "identity.group": ("a group email",),
+    "identity.custom_roles": ("up to 300",),
+    "identity.grants": ("allowed roles, own roles",),
+    "network.firewall_rules": ("up to 50 rules",),
+    "network.policies": ("up to 50 policies",),
+    "network.vpn": ("HA VPN",),
+    "network.ingress": ("private: true",),
 }
 NO_OVERRIDES: dict[str, Bounds] = dict.fromkeys(KNOB_DESCRIPTIONS)
 
@@ -261,10 +282,7 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 200),
             "temporal.retention_days": (1, 30),
             "temporal.regions": ("one region",),
-            "network.firewall_rules": None,
-            "network.policies": None,
-            "network.vpn": None,
-            "network.ingress": None,
+            **dict.fromkeys(ENTERPRISE_ONLY),
             "features.<flag>": ("standard flags",),
         },
         features=STANDARD_FEATURES,
@@ -332,10 +350,7 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 10_000),
             "temporal.retention_days": (1, MAX_TEMPORAL_RETENTION_DAYS),
             "temporal.regions": ("one or two regions",),
-            "network.firewall_rules": ("up to 50 rules",),
-            "network.policies": ("up to 50 policies",),
-            "network.vpn": ("HA VPN",),
-            "network.ingress": ("private: true",),
+            **ENTERPRISE_ONLY,
             "features.<flag>": ("all flags",),
         },
         features=frozenset(FEATURE_FLAGS),

@@ -6,14 +6,18 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from domain import PROJECT_ROOT
 from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
+from domain.project import ProjectNotFoundError, project_root, set_project_dir
 from domain.registry import Registry, RegistryError, load_registry
+from domain.tiers import Tier
+from tenancy.paths import input_problems, output_problems
 
 
 class _Tenancy(typer.Typer):
@@ -24,12 +28,44 @@ class _Tenancy(typer.Typer):
     the real program exits this way (tests invoke the command object, not the app)."""
 
     def __call__(self, *args, **kwargs):
+        from domain.yamlio import use_doc_cache
+
+        docs = _doc_cache(sys.argv[1:])
+        use_doc_cache(docs)
+        code: object = 0
         try:
             super().__call__(*args, **kwargs)
-            code = 0
         except SystemExit as exc:
             code = exc.code
+        use_doc_cache(None)
+        if docs is not None:
+            docs.save()
         fast_exit(code)
+
+
+def _doc_cache(argv: list[str]):
+    """Parsed tenant files are cached next to the plans (``--cache-dir``, else
+    ``$TENANCY_CACHE_DIR``, else build/plan-cache); none with ``--no-cache`` or the cache off."""
+    from domain.yamlio import DocCache
+    from tenancy.plan.cache import default_cache_dir
+
+    if "--no-cache" in argv:
+        return None
+    chosen = None
+    for i, arg in enumerate(argv):
+        if arg == "--cache-dir" and i + 1 < len(argv):
+            chosen = Path(argv[i + 1])
+        elif arg.startswith("--cache-dir="):
+            chosen = Path(arg.split("=", 1)[1])
+
+    def where() -> Path | None:  # asked once the command runs and knows its project
+        try:
+            directory = chosen or default_cache_dir(project_root())
+        except ProjectNotFoundError:
+            return None
+        return directory / "docs.json" if directory is not None else None
+
+    return DocCache(where)
 
 
 def fast_exit(code: object) -> None:
@@ -48,8 +84,19 @@ def fast_exit(code: object) -> None:
     os._exit(code)
 
 
+class _Commands(TyperGroup):
+    """Every command: no project found (domain.project) is "could not run", exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProjectNotFoundError as exc:
+            fail([str(exc)], "no project", EXIT_SETUP)
+
+
 app = _Tenancy(
     name="tenancy",
+    cls=_Commands,
     help="Tenant registry, offline plan and operations of the multi-tenant platform.",
     no_args_is_help=True,
     add_completion=False,
@@ -58,8 +105,33 @@ app = _Tenancy(
 out = Console()
 err = Console(stderr=True)
 
-DEFAULT_TENANTS = PROJECT_ROOT / "tenants"
-TenantsOpt = typer.Option(DEFAULT_TENANTS, "--tenants", help="Tenant registry directory.")
+# Paths default to the project's (found when the command runs, see domain.project), so the
+# options' defaults are None here.
+TenantsOpt = typer.Option(
+    None, "--tenants", help="Tenant registry directory [default: tenants/ of the project]."
+)
+
+
+def tenants_or_default(tenants: Path | None) -> Path:
+    return tenants if tenants is not None else project_root() / "tenants"
+
+
+@app.callback()
+def main(
+    project_dir: Path | None = typer.Option(
+        None,
+        "--project-dir",
+        help="The project (a directory holding Pulumi.yaml) [default: the nearest one from the "
+        "working directory up].",
+    ),
+) -> None:
+    """Tenant registry, offline plan and operations of the multi-tenant platform."""
+    try:
+        set_project_dir(project_dir)
+    except ProjectNotFoundError as exc:
+        fail([str(exc)], "no project", EXIT_SETUP)
+
+
 EnvOpt = typer.Option("dev", "--env", help="Environment (reads Pulumi.<env>.yaml).")
 TenantOpt = typer.Option(None, "--tenant", help="Only this tenant's stack (repeatable).")
 
@@ -70,12 +142,25 @@ EXIT_INVALID = 1
 EXIT_SETUP = 2
 
 
-def fail(lines: list[str], title: str, code: int = EXIT_INVALID) -> None:
+def fail(lines: list[str], title: str, code: int = EXIT_INVALID) -> NoReturn:
     err.print(title, style="bold red", markup=False, highlight=False)
     for line in lines:
         err.print("  [red]✗[/] ", end="")
         err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """A bad output path stops the command before any work (exit 2)."""
+    problems = output_problems(path, option)
+    if problems:
+        fail(problems, "cannot write the output", EXIT_SETUP)
+
+
+def check_input_paths(*paths: tuple[Path, str]) -> None:
+    problems = [p for path, option in paths for p in input_problems(path, option)]
+    if problems:
+        fail(problems, "cannot read the input", EXIT_SETUP)
 
 
 def load_settings(env: str) -> EnvironmentSettings:
@@ -85,10 +170,10 @@ def load_settings(env: str) -> EnvironmentSettings:
         fail(exc.problems, f"environment {env!r} is invalid", EXIT_SETUP)
 
 
-def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
+def load(tenants: Path | None, env: str) -> tuple[EnvironmentSettings, Registry]:
     settings = load_settings(env)
     try:
-        return settings, load_registry(tenants, settings)
+        return settings, load_registry(tenants_or_default(tenants), settings)
     except RegistryError as exc:
         fail(
             [str(p) for p in exc.problems],
@@ -99,7 +184,7 @@ def load(tenants: Path, env: str) -> tuple[EnvironmentSettings, Registry]:
 
 @app.command()
 def validate(
-    tenants: Path = TenantsOpt,
+    tenants_opt: Path | None = TenantsOpt,
     env: str = EnvOpt,
     base: str | None = typer.Option(
         None,
@@ -109,9 +194,10 @@ def validate(
     ),
 ) -> None:
     """Check every tenant file and the cross-tenant rules; report every problem at once."""
+    tenants = tenants_or_default(tenants_opt)
     settings = load_settings(env)
     problems = []
-    registry = None
+    registry: Registry | None = None
     try:
         registry = load_registry(tenants, settings)
     except RegistryError as exc:
@@ -130,25 +216,30 @@ def validate(
         fail(
             [str(p) for p in sorted(problems)], f"{len(problems)} problem(s) in the tenant registry"
         )
-    counts = {tier: len(registry.by_tier(tier)) for tier in ("free", "standard", "enterprise")}
+    assert registry is not None  # no problems means the registry loaded
+    counts = ", ".join(f"{len(registry.by_tier(tier))} {tier.value}" for tier in Tier)
     out.print(
         f"[green]✓[/] {len(registry.tenants)} tenant(s) valid in {tenants} for environment "
-        f"{env!r} ({counts['free']} free, {counts['standard']} standard, {counts['enterprise']} "
-        "enterprise)"
+        f"{env!r} ({counts})"
     )
 
 
 @app.command()
 def schema(
-    output: Path = typer.Option(
-        PROJECT_ROOT / "docs" / "tenant.schema.json",
+    output_opt: Path | None = typer.Option(
+        None,
         "--output",
         "-o",
-        help="Where to write the JSON Schema ('-' for stdout).",
+        help="Where to write the JSON Schema ('-' for stdout) [default: docs/tenant.schema.json "
+        "of the project].",
     ),
 ) -> None:
     """Write the JSON Schema of tenant files (editors validate tenants/*.yaml with it)."""
     from domain.registry.schema import tenant_json_schema
+
+    output = output_opt or project_root() / "docs" / "tenant.schema.json"
+    if str(output) != "-":
+        check_output_path(output, "--output")
 
     text = json.dumps(tenant_json_schema(), indent=2) + "\n"
     if str(output) == "-":
@@ -179,7 +270,7 @@ def new(
         None, "--custom-domain", help="Enterprise only (required)."
     ),
     dedicated_project: bool = typer.Option(False, "--dedicated-project", help="Enterprise only."),
-    tenants: Path = TenantsOpt,
+    tenants: Path | None = TenantsOpt,
     env: str = EnvOpt,
 ) -> None:
     """Write a valid tenant file: the onboarding entry point."""
@@ -220,7 +311,7 @@ def plan_cache(cache_dir: Path | None, no_cache: bool):
 
     if no_cache:
         return None
-    directory = cache_dir or default_cache_dir(PROJECT_ROOT)
+    directory = cache_dir or default_cache_dir(project_root())
     return PlanCache(directory) if directory is not None else None
 
 
@@ -253,7 +344,7 @@ def plan(
     json_path: Path | None = typer.Option(
         None, "--json", help="Write the plan JSON here (docs/plan-format.md)."
     ),
-    tenants: Path = TenantsOpt,
+    tenants: Path | None = TenantsOpt,
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="Processes for tenant stacks (default: by size)."
     ),
@@ -268,10 +359,12 @@ def plan(
 
     from tenancy.plan.incremental import Keys, git_ref, plan_cached
 
+    if json_path is not None:
+        check_output_path(json_path, "--json")
     settings, registry = load(tenants, env)
     specs, selection = select(registry, env, tenant, stack)
     cache = plan_cache(cache_dir, no_cache)
-    keys = Keys.of_registry(PROJECT_ROOT, env, registry)
+    keys = Keys.of_registry(project_root(), env, registry)
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]planning"),
@@ -298,7 +391,7 @@ def plan(
             on_stack=on_stack,
             workers=workers,
             selection=selection,
-            ref=git_ref(PROJECT_ROOT),
+            ref=git_ref(project_root()),
         )
     elapsed = time.perf_counter() - started
     if json_path is not None:
@@ -351,6 +444,9 @@ def diff(
     from domain.plan_model import Plan, PlanFormatError
     from tenancy.plan.diff import render_markdown
 
+    check_input_paths((base, "BASE"), (head, "HEAD"))
+    if output:
+        check_output_path(output, "--output")
     try:
         text = render_markdown(Plan.read(base), Plan.read(head))
     except PlanFormatError as exc:

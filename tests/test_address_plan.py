@@ -127,7 +127,7 @@ RANGES = {
     "network_cidr": "10.30.0.0/20",
     "pods_cidr": "10.250.0.0/16",
     "services_cidr": "10.251.0.0/20",
-    "control_plane_cidr": "172.16.47.240/28",
+    "control_plane_cidr": "172.16.47.224/28",
 }
 
 
@@ -171,7 +171,7 @@ def _file(tid: str, **changes: str | None) -> str:
         ({"pods_cidr": "192.168.0.0/16"}, "is outside the address plan's pods pool 10.128.0.0/9"),
         ({"services_cidr": "10.64.0.0/20"}, "the platform pods range (network.pods_cidr)"),
         ({"network_cidr": "10.200.0.0/20"}, "master authorized network 'platform-vpn'"),
-        ({"control_plane_cidr": "172.16.47.240/27"}, "must be a private IPv4 /28"),
+        ({"control_plane_cidr": "172.16.47.224/27"}, "must be a private IPv4 /28"),
     ],
 )
 def test_every_range_is_checked_against_the_plan(tenants_dir, settings, changes, expected) -> None:

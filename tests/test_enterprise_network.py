@@ -24,7 +24,7 @@ custom_domain: app.umbrella.example
 network_cidr: 10.30.0.0/20
 pods_cidr: 10.250.0.0/16
 services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.240/28
+control_plane_cidr: 172.16.47.224/28
 """
 VPN = """
   vpn:
@@ -279,4 +279,4 @@ def test_the_tenants_half_is_a_stack_output(globex_run) -> None:
     peering = globex_run.outputs["peering_tenant_half"]
     assert peering["network"] == "projects/globex-corp-net/global/networks/corp"
     assert "gcloud compute networks peerings create" in peering["command"]
-    assert "10.0.0.0/20" in peering["our_ranges"]
+    assert "10.9.0.0/20" in peering["our_ranges"]

@@ -28,6 +28,7 @@ PLAN_INPUTS = [
     "migrations",
     "tenancy/plan",
     "tenancy/checks",
+    "tenancy/sdk",
     "__main__.py",
     "Pulumi.yaml",
     "Pulumi.dev.yaml",
@@ -141,6 +142,7 @@ def test_a_tier_change_moves_the_tenant_between_stacks(project):
         "policies/pack.py",
         "tenancy/plan/mocks.py",
         "tenancy/checks/engine.py",
+        "tenancy/sdk/fast_outputs.py",
         "migrations/0001_control_plane.sql",
     ],
 )

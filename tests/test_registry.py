@@ -35,7 +35,7 @@ custom_domain: app.example.org
 network_cidr: 10.30.0.0/20
 pods_cidr: 10.250.0.0/16
 services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.240/28
+control_plane_cidr: 172.16.47.224/28
 """
 
 

@@ -40,7 +40,7 @@ custom_domain: app.{id}.example
 network_cidr: 10.30.0.0/20
 pods_cidr: 10.250.0.0/16
 services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.240/28
+control_plane_cidr: 172.16.47.224/28
 """
 FREE = """
 id: {id}
@@ -179,7 +179,7 @@ def _doc(tier: str, **extra) -> dict:
             network_cidr="10.30.0.0/20",
             pods_cidr="10.250.0.0/16",
             services_cidr="10.251.0.0/20",
-            control_plane_cidr="172.16.47.240/28",
+            control_plane_cidr="172.16.47.224/28",
         )
     base.update(extra)
     return {k: v for k, v in base.items() if v is not None}

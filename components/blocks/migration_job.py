@@ -18,14 +18,16 @@ a later refresh and up recreate it, which only re-checks (a no-op run).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.conventions import restricted_container_security, restricted_pod_security
-from domain.migration_files import DEFAULT_MIGRATIONS_DIR, MIGRATIONS_DIR_ENV, load_migrations
+from domain.migration_files import MIGRATIONS_DIR_ENV, default_migrations_dir, load_migrations
 
 DEFAULT_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0"
 FIRST_PROXY_PORT = 5432
@@ -52,7 +54,7 @@ class MigrationJobArgs:
     password_secret_key: str | list[str] = "password"
     """The key in that Secret: one for every instance, or a list with one key per instance."""
     labels: dict[str, str] = field(default_factory=dict)
-    passwords: list[pulumi.Input[str]] | None = None
+    passwords: Sequence[pulumi.Input[str]] | None = None
     """db_user's password on each instance; the Job then keeps them in a Secret of its own that no
     workload mounts (overrides password_secret_name/key)."""
     app_logins: list[pulumi.Input[str]] = field(default_factory=list)
@@ -63,7 +65,7 @@ class MigrationJobArgs:
     shared pool)."""
     proxy_image: str = DEFAULT_PROXY_IMAGE
     private_ip: bool = True
-    migrations_dir: Path = DEFAULT_MIGRATIONS_DIR
+    migrations_dir: Path | None = None  # default: the project's migrations/
     backoff_limit: int = 2
     ttl_seconds_after_finished: int = 24 * 3600
     active_deadline_seconds: int = 15 * 60
@@ -85,11 +87,11 @@ class MigrationJobArgs:
 _NON_ROOT_IDS = {"runAsUser": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID}
 
 
-def _container_security() -> dict:
+def _container_security() -> Any:  # a SecurityContextArgs as its dict form
     return {**restricted_container_security(), "privileged": False, **_NON_ROOT_IDS}
 
 
-def _pod_security() -> dict:
+def _pod_security() -> Any:  # a PodSecurityContextArgs as its dict form
     return {**restricted_pod_security(), **_NON_ROOT_IDS, "fsGroup": NON_ROOT_UID}
 
 
@@ -138,7 +140,7 @@ class MigrationJob(pulumi.ComponentResource):
         if not args.database or not args.db_user or not args.image:
             raise ValueError(f"MigrationJob {name}: database, db_user and image are required")
 
-        migrations = load_migrations(args.migrations_dir)
+        migrations = load_migrations(args.migrations_dir or default_migrations_dir())
         files = {m.file_name: m.sql for m in migrations}
         size = sum(len(sql.encode()) for sql in files.values())
         if size > CONFIGMAP_LIMIT_BYTES:
@@ -199,7 +201,7 @@ class MigrationJob(pulumi.ComponentResource):
                 period_seconds=1,
                 failure_threshold=60,
             ),
-            resources=k8s.core.v1.ResourceRequirementsArgs(**args.proxy_resources),
+            resources=k8s.core.v1.ResourceRequirementsArgs(**cast(Any, args.proxy_resources)),
             security_context=_container_security(),
         )
 
@@ -222,7 +224,7 @@ class MigrationJob(pulumi.ComponentResource):
                     ),
                     k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
                 ],
-                resources=k8s.core.v1.ResourceRequirementsArgs(**args.migrate_resources),
+                resources=k8s.core.v1.ResourceRequirementsArgs(**cast(Any, args.migrate_resources)),
                 security_context=_container_security(),
             )
             for index, (dsn, password_key) in enumerate(

@@ -52,6 +52,8 @@ class TenantAlertsArgs:
     hosts: list[str] = field(default_factory=list)
     uptime_check_ids: list[pulumi.Input[str]] = field(default_factory=list)
     migration_job_prefix: str | None = None
+    # Also told at 100% of the storage quota: the channel that withdraws object creation.
+    quota_enforcement_channels: list[pulumi.Input[str]] = field(default_factory=list)
 
 
 def quantity(value: str) -> float:
@@ -94,6 +96,7 @@ class TenantAlerts(pulumi.ComponentResource):
                     share * args.storage_quota_gb * 1024**3,
                     "ALIGN_MAX",
                     severity="CRITICAL" if share >= 1 else "WARNING",
+                    extra_channels=args.quota_enforcement_channels if share >= 1 else [],
                 )
         for resource, limit in SQL_UTILISATION.items():
             for instance in args.sql_instances:
@@ -152,8 +155,14 @@ class TenantAlerts(pulumi.ComponentResource):
         condition: gcp.monitoring.AlertPolicyConditionArgs,
         severity: str = "WARNING",
         strategy: gcp.monitoring.AlertPolicyAlertStrategyArgs | None = None,
+        extra_channels: Sequence[pulumi.Input[str]] = (),
     ) -> None:
         args = self._args
+        channels: pulumi.Input[Sequence[pulumi.Input[str]]] = args.notification_channels
+        if extra_channels:
+            channels = pulumi.Output.all(
+                pulumi.Output.from_input(args.notification_channels), *extra_channels
+            ).apply(lambda found: [*found[0], *found[1:]])
         self.policies.append(
             gcp.monitoring.AlertPolicy(
                 f"{self._name}-{key}",
@@ -161,7 +170,7 @@ class TenantAlerts(pulumi.ComponentResource):
                 display_name=f"{args.tenant_id}: {title}",
                 combiner="OR",
                 conditions=[condition],
-                notification_channels=args.notification_channels,
+                notification_channels=channels,
                 severity=severity,
                 alert_strategy=strategy,
                 user_labels=args.ownership.gcp_labels(),
@@ -178,6 +187,7 @@ class TenantAlerts(pulumi.ComponentResource):
         aligner: str,
         comparison: str = "COMPARISON_GT",
         severity: str = "WARNING",
+        extra_channels: Sequence[pulumi.Input[str]] = (),
     ) -> None:
         self._policy(
             key,
@@ -197,6 +207,7 @@ class TenantAlerts(pulumi.ComponentResource):
                 ),
             ),
             severity=severity,
+            extra_channels=extra_channels,
         )
 
     def _quota(self, resource: str, metric: str, quota: float) -> None:

@@ -21,6 +21,10 @@ REQUIRED_APIS = (
     "monitoring.googleapis.com",
     "iam.googleapis.com",
     "dns.googleapis.com",
+    # storage quota enforcement (components/blocks/storage_quota.py)
+    "pubsub.googleapis.com",
+    "workflows.googleapis.com",
+    "eventarc.googleapis.com",
 )
 
 

@@ -19,6 +19,7 @@ from components.blocks.firestore_exports import (
 from components.blocks.neo4j import Neo4j, Neo4jArgs
 from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
+from components.blocks.storage_quota import StorageQuota, StorageQuotaArgs
 from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
 from components.blocks.tenant_application import TenantApplication, TenantApplicationArgs
 from components.blocks.tenant_dashboard import TenantDashboard, TenantDashboardArgs
@@ -78,6 +79,10 @@ class TenantServicesArgs:
     features: dict[str, bool]
     # What the environment provides.
     app_chart: ChartRef
+    # Enterprise: Helm values and CUSTOM_* settings from the tenant file (already validated
+    # against the allowed keys, domain/registry/enterprise.py); the platform's values win.
+    app_values: dict[str, Any] = field(default_factory=dict)
+    app_config: dict[str, str] = field(default_factory=dict)
     neo4j_chart: ChartRef
     migrations_image: str
     temporal_backend: str
@@ -204,9 +209,10 @@ class TenantServices(pulumi.ComponentResource):
                 chart=args.app_chart,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
-                config=config,
+                config={**args.app_config, **config},
                 secrets=secrets,
                 scaled_to_zero=suspended,
+                values=args.app_values,
             ),
             on_k8s,
         )
@@ -223,7 +229,7 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
-        self._operations(args, services.identity.member, bucket, neo4j, prefixes)
+        self._operations(args, services.identity, bucket, neo4j, prefixes)
 
         self.outputs = {
             "tenant": tid,
@@ -241,10 +247,12 @@ class TenantServices(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
     def _operations(
-        self, args: TenantServicesArgs, member, bucket, neo4j, prefixes: dict[str, int]
+        self, args: TenantServicesArgs, identity, bucket, neo4j, prefixes: dict[str, int]
     ) -> None:
-        """Monitoring, SLOs, dashboard and backups of the tenant (issue: operate it)."""
+        """Monitoring, SLOs, dashboard, backups and the storage quota of the tenant (issue:
+        operate it)."""
         own, tid = args.ownership, args.tenant_id
+        member = identity.member
         on_gcp = child(self, args.gcp_provider)
         on_k8s = child(self, args.k8s_provider)
         namespace = names.k8s_namespace(tid)
@@ -264,6 +272,21 @@ class TenantServices(pulumi.ComponentResource):
                 on_gcp,
             )
             uptime_checks = list(slo.uptime_check_ids)
+        enforcement: list[pulumi.Input[str]] = []
+        if args.storage_quota_gb:  # unlimited: nothing to withdraw
+            quota = StorageQuota(
+                f"{tid}-storage-quota",
+                StorageQuotaArgs(
+                    tenant_id=tid,
+                    project=args.project,
+                    region=args.region,
+                    bucket_name=bucket.bucket.name,
+                    writer_email=identity.email,
+                    ownership=own,
+                ),
+                child(self, args.gcp_provider, depends_on=args.depends_on),  # a new project's APIs
+            )
+            enforcement = [quota.channel.name]
         TenantAlerts(
             f"{tid}-alerts",
             TenantAlertsArgs(
@@ -285,6 +308,7 @@ class TenantServices(pulumi.ComponentResource):
                 hosts=args.hosts,
                 uptime_check_ids=uptime_checks,
                 migration_job_prefix=f"{tid}-migrations",
+                quota_enforcement_channels=enforcement,
             ),
             on_gcp,
         )

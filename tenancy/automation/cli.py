@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from domain import PROJECT_ROOT
 from domain.environment import EnvironmentConfigError, load_environment
+from domain.project import project_root
 from domain.registry import Registry, RegistryError, load_registry
 from domain.stacks import StackSelectionError, StackSpec, all_stacks
 from tenancy.automation.adapter import (
@@ -37,7 +37,9 @@ from tenancy.automation.orchestrator import (
     resolve_selection,
     write_step_summary,
 )
+from tenancy.paths import output_problems
 
+EXIT_INVALID = 1
 EXIT_SETUP = 2
 
 EnvOption = Annotated[str, typer.Option("--env", help="Environment: reads Pulumi.<env>.yaml.")]
@@ -88,12 +90,12 @@ def _fail(console: Console, lines: list[str], code: int = EXIT_SETUP) -> typer.E
 
 def _load(env: str, tenants_dir: Path, console: Console) -> Registry:
     try:
-        settings = load_environment(env, PROJECT_ROOT)
+        settings = load_environment(env, project_root())
         return load_registry(tenants_dir, settings)
     except EnvironmentConfigError as exc:
         raise _fail(console, exc.problems) from None
-    except RegistryError as exc:
-        raise _fail(console, [str(p) for p in exc.problems]) from None
+    except RegistryError as exc:  # read, and invalid: a finding (1), as in every command
+        raise _fail(console, [str(p) for p in exc.problems], code=EXIT_INVALID) from None
 
 
 def _select(
@@ -119,7 +121,7 @@ def _select(
         )
     else:
         try:
-            selection = resolve_selection(registry, env, tenants, changed_since, PROJECT_ROOT)
+            selection = resolve_selection(registry, env, tenants, changed_since, project_root())
         except (StackSelectionError, GitError) as exc:
             raise _fail(console, [str(exc)]) from None
     for reason in dict.fromkeys(selection.reasons):
@@ -146,7 +148,7 @@ def run_operation(
     destroy_platform: bool = False,
 ) -> None:
     console = Console()
-    tenants_dir = tenants_dir or PROJECT_ROOT / "tenants"
+    tenants_dir = tenants_dir or project_root() / "tenants"
     registry = _load(env, tenants_dir, console)
     stacks = _select(
         operation, registry, env, list(tenants or []), changed_since, destroy_platform, console
@@ -155,10 +157,10 @@ def run_operation(
         console.print("Nothing to do: no stack is affected.")
         raise typer.Exit(0)
     console.print(f"{operation.value}: {len(stacks)} stack(s): {', '.join(s.name for s in stacks)}")
-    state = resolve_backend(backend, os.environ, PROJECT_ROOT)
+    state = resolve_backend(backend, os.environ, project_root())
     console.print(f"State backend: {escape(state.display())} (from {state.source})")
     try:
-        operations = make_operations(PROJECT_ROOT, state, tenants_dir)
+        operations = make_operations(project_root(), state, tenants_dir)
     except AutomationSetupError as exc:
         raise _fail(console, [str(exc)]) from None
     report = Orchestrator(operations, parallel=parallel, console=console).run(
@@ -271,9 +273,12 @@ def pr_comment(
     from tenancy.automation.pr_comment import ICONS, build_pr_comment
 
     console = Console(stderr=True)
+    if output is not None and (problems := output_problems(output, "--output")):
+        raise _fail(console, problems)  # before any work
+    root = project_root()
     try:
         comment = build_pr_comment(
-            base, env, PROJECT_ROOT, tenants or PROJECT_ROOT / "tenants", cache_dir=cache_dir
+            base, env, root, tenants or root / "tenants", cache_dir=cache_dir
         )
     except GitError as exc:
         raise _fail(console, [str(exc)]) from None

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from domain import PROJECT_ROOT
 from domain.environment import EnvironmentConfigError, EnvironmentSettings, load_environment
 from domain.plan_model import Plan, PlanFormatError
+from domain.project import project_root
 from domain.registry import Registry, RegistryError, load_registry
+from tenancy.paths import input_problems, output_problems
 
 if TYPE_CHECKING:
     from tenancy.checks.engine import CheckReport, CheckResult
@@ -48,8 +49,8 @@ def check(
     json_out: Path | None = typer.Option(
         None, "--json", help="Also write the results as JSON (for CI)."
     ),
-    tenants: Path = typer.Option(
-        PROJECT_ROOT / "tenants", "--tenants", help="Tenant registry directory."
+    tenants_opt: Path | None = typer.Option(
+        None, "--tenants", help="Tenant registry directory [default: tenants/ of the project]."
     ),
     policy_config: Path | None = typer.Option(
         None,
@@ -74,13 +75,20 @@ def check(
 
     Plans and policy results are cached by content key: only stacks whose plan or whose registry
     facts changed are planned and evaluated again."""
+    problems = [*(input_problems(plan, "--plan") if plan else [])]
+    problems += output_problems(json_out, "--json") if json_out else []
+    if policy_config is not None:
+        problems += input_problems(policy_config, "--policy-config")
+    if problems:
+        _input_error("; ".join(problems))  # before any work
+    tenants = tenants_opt if tenants_opt is not None else project_root() / "tenants"
     settings, registry = _load_inputs(env, tenants)
     config = _load_policy_config(policy_config)
     cache = None
     if not no_cache:
         from tenancy.plan.cache import PlanCache, default_cache_dir
 
-        directory = cache_dir or default_cache_dir(PROJECT_ROOT)
+        directory = cache_dir or default_cache_dir(project_root())
         cache = PlanCache(directory) if directory is not None else None
     try:
         report = _cached_report(plan, settings, registry, tenant or [], tenants, cache, config)
@@ -110,7 +118,7 @@ def _cached_report(
     from tenancy.checks.engine import CheckReport, CheckResult
     from tenancy.plan.incremental import Keys, check_cached, content_key, plan_cached
 
-    keys = Keys.of_registry(PROJECT_ROOT, settings.environment, registry)
+    keys = Keys.of_registry(project_root(), settings.environment, registry)
     if path is not None:
         the_plan = _load_plan(path, settings, registry, tenant_ids)
         stacks = {s.name: s for s in the_plan.stacks}
@@ -149,9 +157,9 @@ def _cached_report(
 _RESULT_FIELDS = ("policy", "level", "stack", "tenant", "urn", "message")
 
 
-def _input_error(message: str) -> None:
+def _input_error(message: str, code: int = EXIT_INPUT) -> NoReturn:
     err.print(f"[bold red]tenancy check:[/] {escape(message)}")
-    raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(code)
 
 
 def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry]:
@@ -161,8 +169,8 @@ def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry
         _input_error("; ".join(exc.problems))
     try:
         return settings, load_registry(tenants, settings)
-    except RegistryError as exc:
-        _input_error(str(exc))
+    except RegistryError as exc:  # read, and invalid: a finding (1), as in every command
+        _input_error(str(exc), EXIT_BLOCKED)
 
 
 def _load_plan(

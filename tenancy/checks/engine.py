@@ -32,12 +32,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from domain.environment import EnvironmentSettings
 from domain.plan_model import UNKNOWN, Plan, PlanResource, PlanStack
 from domain.registry import Registry
+from tenancy.sdk.policy_not_applicable import NotApplicable
 
 MANDATORY = EnforcementLevel.MANDATORY.value
 ADVISORY = EnforcementLevel.ADVISORY.value
@@ -202,10 +202,14 @@ def level_and_config(
     return level, None
 
 
-def _run(validate, args, report) -> None:
+def _run(validate: Any, args: Any, report: Any) -> None:
     result = validate(args, report)
     if isawaitable(result):
-        asyncio.run(result)  # the same as the analyzer's fresh event loop per policy
+
+        async def wait() -> None:
+            await result
+
+        asyncio.run(wait())  # the same as the analyzer's fresh event loop per policy
 
 
 class _Collector:
@@ -281,14 +285,16 @@ def evaluate_stack(
     results: list[CheckResult] = []
     linked = policy_resources(stack)
     owners = _owner_lookup(stack, linked)
-    resource_policies, stack_policies = [], []
+    resource_policies: list[tuple[ResourceValidationPolicy, EnforcementLevel, Any]] = []
+    stack_policies: list[tuple[Policy, EnforcementLevel, Any]] = []
     for policy in policies:
         level, config = level_and_config(policy, policy_config)
         if level == EnforcementLevel.DISABLED:
             continue
-        (
-            resource_policies if isinstance(policy, ResourceValidationPolicy) else stack_policies
-        ).append((policy, level, config))
+        if isinstance(policy, ResourceValidationPolicy):
+            resource_policies.append((policy, level, config))
+        else:
+            stack_policies.append((policy, level, config))
     by_urn = stack.by_urn()
     for resource in stack.resources:
         # Built once per resource: policies only read them (the engine rebuilds identical ones).
@@ -306,7 +312,7 @@ def evaluate_stack(
                 _run(policy.validate, args, collector.report)
             except UnknownValueError as exc:
                 collector.unknown(exc)
-            except _NotApplicableError:
+            except NotApplicable:
                 continue
             results.extend(collector.results)
     for policy, level, config in stack_policies:
@@ -317,7 +323,7 @@ def evaluate_stack(
             _run(policy.validate, StackValidationArgs(linked, config), collector.report)
         except UnknownValueError as exc:
             collector.unknown(exc)
-        except _NotApplicableError:
+        except NotApplicable:
             continue
         results.extend(collector.results)
     return results

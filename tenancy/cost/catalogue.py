@@ -14,9 +14,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from domain import PROJECT_ROOT
+from domain.project import project_root
 
-PRICING_DIR = PROJECT_ROOT / "pricing"
 CONFIDENCE = ("official", "catalog", "secondary", "assumed")
 PRICE_KEYS = {"usd", "per", "source", "confidence", "note", "cap_vms"}
 
@@ -88,8 +87,10 @@ def _load(path: Path) -> Any:
         raise CatalogueError([f"{path.name}: cannot read: {exc}"]) from None
 
 
-def load_catalogue(directory: Path = PRICING_DIR) -> Catalogue:
-    """Read and check every file; report every problem at once."""
+def load_catalogue(directory: Path | None = None) -> Catalogue:
+    """Read and check every file of the pricing catalogue in ``directory`` (default: pricing/ of
+    the project); report every problem at once."""
+    directory = directory if directory is not None else project_root() / "pricing"
     problems: list[str] = []
     families: dict[str, dict[str, Price]] = {}
     regions: dict[str, str] = {}

@@ -7,7 +7,6 @@ environment, the catalogue, an --assume pair, a plan that cannot be read or made
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -15,7 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from domain import PROJECT_ROOT
+from domain.project import project_root
+from tenancy.paths import input_problems, output_problems
 
 EXIT_INCOMPLETE = 1
 EXIT_INPUT = 2
@@ -38,18 +38,10 @@ def _input_error(lines: list[str]) -> None:
 def check_paths(plan: Path | None, json_out: Path | None, tenants: Path) -> list[str]:
     """Every bad path, before any work."""
     problems = []
-    if plan is not None and not (plan.is_file() and os.access(plan, os.R_OK)):
-        problems.append(f"--plan {plan}: not a readable file")
+    if plan is not None:
+        problems += input_problems(plan, "--plan")
     if json_out is not None:
-        parent = json_out.parent if str(json_out.parent) else Path(".")
-        if json_out.is_dir():
-            problems.append(f"--json {json_out}: is a directory")
-        elif not parent.is_dir():
-            problems.append(f"--json {json_out}: directory {parent} does not exist")
-        elif not os.access(parent, os.W_OK) or (
-            json_out.exists() and not os.access(json_out, os.W_OK)
-        ):
-            problems.append(f"--json {json_out}: not writable")
+        problems += output_problems(json_out, "--json")
     if plan is None and not tenants.is_dir():
         problems.append(f"--tenants {tenants}: not a directory")
     return problems
@@ -71,8 +63,8 @@ def cost(
         "--assume",
         help="Change a usage assumption, KEY=VALUE (pricing/assumptions.yaml); repeatable.",
     ),
-    tenants: Path = typer.Option(
-        PROJECT_ROOT / "tenants", "--tenants", help="Tenant registry directory."
+    tenants_opt: Path | None = typer.Option(
+        None, "--tenants", help="Tenant registry directory [default: tenants/ of the project]."
     ),
 ) -> None:
     """Estimate the monthly cost (USD) of the plan per resource, tenant, tier and stack."""
@@ -80,6 +72,7 @@ def cost(
     from tenancy.cost.catalogue import CatalogueError, load_catalogue, parse_assumptions
     from tenancy.cost.estimate import dumps, estimate, read_plan
 
+    tenants = tenants_opt if tenants_opt is not None else project_root() / "tenants"
     problems = check_paths(plan, json_out, tenants)
     if problems:
         _input_error(problems)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
 
 from domain.migration_files import (  # noqa: F401  (re-exported: the tools import them from here)
-    DEFAULT_MIGRATIONS_DIR,
     MIGRATIONS_DIR_ENV,
     MigrationFile,
     checksum_of,
+    default_migrations_dir,
     load_migrations,
     resolve_migrations_dir,
 )
@@ -23,6 +23,13 @@ from domain.names import id_problems
 from tenancy.db.catalog import has_migration_ledger
 from tenancy.db.connection import connect, describe_dsn
 from tenancy.db.errors import MigrationFilesError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_MIGRATIONS_DIR":  # the project's migrations/, found when read
+        return default_migrations_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # One migrator at a time per database: a second Job waits instead of racing.
 ADVISORY_LOCK_KEY = 0x74656E616E6379  # "tenancy"
@@ -114,7 +121,7 @@ def migrate(dsn: str, migrations_dir: Path | str | None = None) -> MigrateResult
                     continue
                 with conn.transaction():
                     try:
-                        conn.execute(file.sql)  # type: ignore[arg-type]  # trusted repo SQL, no params
+                        conn.execute(file.sql)  # trusted repository SQL, no parameters
                     except psycopg.Error as exc:
                         raise MigrationFilesError(
                             f"migration {file.file_name} failed and was rolled back: "

@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from domain import PROJECT_ROOT
+from domain.project import project_root
+from tenancy.paths import output_problems
 
 EXIT_FAILED = 1
 EXIT_SETUP = 2
@@ -23,7 +24,7 @@ EXIT_SETUP = 2
 def _fail(console: Console, title: str, lines: list[str], code: int) -> typer.Exit:
     console.print(f"[bold red]{escape(title)}[/]")
     for line in lines:
-        console.print(f"  [red]✗[/] {escape(line)}")
+        console.print(f"  [red]✗[/] {escape(line)}", soft_wrap=True)  # paths stay whole
     return typer.Exit(code)
 
 
@@ -65,12 +66,17 @@ def transitions(
     from tenancy.lifecycle.transitions import render_markdown
 
     console = Console(stderr=True)
-    for path in (json_path, output):
-        if path is not None and not path.parent.is_dir():
-            raise _fail(console, "cannot write output", [f"{path}: directory does not exist"], 2)
+    problems = [
+        problem
+        for path, option in ((json_path, "--json"), (output, "--output"))
+        if path is not None
+        for problem in output_problems(path, option)
+    ]
+    if problems:  # before any work
+        raise _fail(console, "cannot write output", problems, EXIT_SETUP)
     try:
         report = compare(
-            base, env, PROJECT_ROOT, tenants or PROJECT_ROOT / "tenants", base_plan, head_plan
+            base, env, project_root(), tenants or project_root() / "tenants", base_plan, head_plan
         )
     except GitError as exc:
         raise _fail(console, f"cannot compare with {base!r}", [str(exc)], EXIT_SETUP) from None
@@ -120,15 +126,15 @@ def state_moves(
 
     console = Console(stderr=True)
     try:
-        settings = load_environment(env, PROJECT_ROOT)
-        registry = load_registry(tenants or PROJECT_ROOT / "tenants", settings)
+        settings = load_environment(env, project_root())
+        registry = load_registry(tenants or project_root() / "tenants", settings)
     except EnvironmentConfigError as exc:
         raise _fail(console, f"environment {env!r} is invalid", exc.problems, EXIT_SETUP) from None
     except RegistryError as exc:
-        raise _fail(
-            console, "the tenant registry is invalid", [str(p) for p in exc.problems], EXIT_SETUP
+        raise _fail(  # read, and invalid: a finding (1), as in every command
+            console, "the tenant registry is invalid", [str(p) for p in exc.problems], EXIT_FAILED
         ) from None
-    url = resolve_backend(backend, os.environ, PROJECT_ROOT).url
+    url = resolve_backend(backend, os.environ, project_root()).url
     try:
         results = run_moves(declared_moves(registry, env), make_runner(url), execute)
     except StateMoveError as exc:

@@ -19,6 +19,9 @@ CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 LOG_METRIC = "gcp:logging/metric:Metric"
 RATE_LIMIT = "nginx.ingress.kubernetes.io/global-rate-limit"
+DENY = "gcp:iam/denyPolicy:DenyPolicy"
+WORKFLOW = "gcp:workflows/workflow:Workflow"
+GiB = 1024**3
 
 
 def _of(stack: PlanStack, type_token: str, owner: str | None = None) -> list[PlanResource]:
@@ -68,7 +71,8 @@ def _neo4j_backup(stack: PlanStack) -> str:
 
 
 def _notified(stack: PlanStack) -> str:
-    own = _of(stack, CHANNEL)
+    # People's channels; a Pub/Sub channel feeds a machine (the storage quota's enforcement).
+    own = [c for c in _of(stack, CHANNEL) if c.inputs.get("type") != "pubsub"]
     if not own:
         return "the platform's on-call"
     if any(c.inputs.get("project") != own[0].inputs.get("project") for c in own):
@@ -77,6 +81,26 @@ def _notified(stack: PlanStack) -> str:
     return (
         f"{len(own)} channels in its own project: the platform's on-call and "
         f"{len(tenant_own)} of the tenant's"
+    )
+
+
+def _storage_quota(stack: PlanStack) -> str:
+    """What happens at 100% of the storage quota, read off the stack's plan."""
+    full = [a for a in _of(stack, ALERT) if a.name.endswith("-storage-100")]
+    if not full:
+        return "unlimited: nothing is withdrawn (an override adds the enforcement)"
+    threshold = full[0].inputs["conditions"][0]["conditionThreshold"]["thresholdValue"]
+    denied = [
+        permission
+        for policy in _of(stack, DENY)
+        for rule in policy.inputs["rules"]
+        for permission in rule["denyRule"]["deniedPermissions"]
+    ]
+    if not denied or not _of(stack, WORKFLOW):
+        return f"{threshold / GiB:g} GB: alerted only"
+    return (
+        f"{threshold / GiB:g} GB: `{', '.join(denied)}` denied to the tenant's identity "
+        "until usage falls back"
     )
 
 
@@ -99,6 +123,8 @@ def operations_markdown(plan: Plan) -> str:
         "(shared gateway, from its limits ConfigMap)",
         f"{free_limits.inputs['data']['ai_tokens_per_month']} tokens/month, "
         f"{free_limits.inputs['data']['max_concurrency']} concurrent",
+        f"{free_limits.inputs['data']['storage_quota_gb']} GB per tenant: the shared services "
+        "refuse its uploads (from its limits ConfigMap)",
         f"platform project: {len(audit)} services, {len(_of(platform, LOG_METRIC))} signals",
     ]
     for tier in (Tier.STANDARD, Tier.ENTERPRISE):
@@ -133,6 +159,7 @@ def operations_markdown(plan: Plan) -> str:
             f"{limit}/min per host at the edge" if limit else "none at the edge (custom)",
             f"{config.inputs['data']['AI_TOKENS_PER_MONTH']} tokens/month, "
             f"{config.inputs['data']['MAX_CONCURRENCY']} concurrent",
+            _storage_quota(stack),
             f"own project: {len(tenant_audit)} services, {len(_of(stack, LOG_METRIC))} signals"
             if tenant_audit
             else "in the platform project",
@@ -146,6 +173,7 @@ def operations_markdown(plan: Plan) -> str:
         "Neo4j backups",
         "API rate limit",
         "AI and concurrency caps",
+        "storage quota at 100%",
         "audit trail",
     ]
     lines = ["| | " + " | ".join(rows) + " |", "|---|" + "---|" * len(rows)]

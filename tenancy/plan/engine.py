@@ -13,18 +13,13 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as pulumi_resource_rt
-from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.settings import SETTINGS, set_root_resource
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from domain import PULUMI_PROJECT
 from domain.environment import EnvironmentSettings
@@ -33,13 +28,10 @@ from domain.registry import Registry
 from domain.stacks import StackSpec
 from domain.tiers import platform_tiers, tier_spec
 from tenancy.plan.mocks import PlanMocks
-
-# Wire-format markers of the Pulumi property protocol.
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from tenancy.sdk.runtime_state import reset_runtime, run_pulumi_func
+from tenancy.sdk.stack_traces import without_stack_traces
+from tenancy.sdk.sync_await import run_sync
+from tenancy.sdk.wire_format import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE
 
 
 def wire_to_plain(value: struct_pb2.Value | struct_pb2.Struct) -> Any:
@@ -52,7 +44,7 @@ def wire_to_plain(value: struct_pb2.Value | struct_pb2.Struct) -> Any:
     if kind == "list_value":
         return [wire_to_plain(v) for v in value.list_value.values]
     if kind == "string_value":
-        return UNKNOWN if value.string_value == _UNKNOWN_VALUE else value.string_value
+        return UNKNOWN if value.string_value == UNKNOWN_VALUE else value.string_value
     if kind == "number_value":
         number = value.number_value
         return int(number) if number.is_integer() else number
@@ -63,13 +55,13 @@ def wire_to_plain(value: struct_pb2.Value | struct_pb2.Struct) -> Any:
 
 def _struct_to_plain(struct: struct_pb2.Struct) -> Any:
     fields = struct.fields
-    if _SIG_KEY in fields:
-        sig = fields[_SIG_KEY].string_value
-        if sig == _SECRET_SIG:
+    if SIG_KEY in fields:
+        sig = fields[SIG_KEY].string_value
+        if sig == SECRET_SIG:
             return SECRET_MASK
-        if sig == _RESOURCE_SIG:
+        if sig == RESOURCE_SIG:
             return {"$resource": fields["urn"].string_value}
-        if sig == _OUTPUT_SIG:
+        if sig == OUTPUT_SIG:
             if fields.get("secret") is not None and fields["secret"].bool_value:
                 return SECRET_MASK
             return wire_to_plain(fields["value"]) if "value" in fields else UNKNOWN
@@ -133,11 +125,6 @@ class StackRun:
 Builder = Callable[[StackSpec, EnvironmentSettings, Registry], dict[str, Any]]
 
 
-def _reset_runtime() -> None:
-    set_root_resource(None)
-    SETTINGS.outputs.clear()
-
-
 def _replace_event_loop() -> None:
     """Forked workers share the parent's epoll instance; once they have run, the parent's loop
     can miss its wake-ups, so the parent continues on a fresh loop."""
@@ -170,10 +157,13 @@ def run_stack(
 ) -> StackRun:
     """Run one stack's program under the mocks and return what it would register."""
     if build is None:
-        from program import build as build  # the real program
+        from program import build as program_build  # the real program
+
+        build = program_build
+    builder: Builder = build
 
     _ensure_event_loop()
-    _reset_runtime()
+    reset_runtime()
     mocks = PlanMocks(settings, platform_outputs or {})
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(
@@ -187,11 +177,11 @@ def run_stack(
     exported: dict[str, Any] = {}
 
     def program() -> None:
-        exported.update(build(spec, settings, registry))
+        exported.update(builder(spec, settings, registry))
 
-    _sync_await(run_pulumi_func(program))
+    run_sync(run_pulumi_func(program))
     outputs = _resolve_outputs(exported)
-    _reset_runtime()
+    reset_runtime()
     # Registration order depends on async scheduling; sorting by urn makes plans comparable.
     recorded = sorted(monitor.recorded, key=lambda r: r.urn)
     plan = PlanStack(spec.name, spec.tenant_id, spec.tier.value if spec.tier else None, recorded)
@@ -212,25 +202,22 @@ def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
             values.append(SECRET_MASK if is_secret else value)
         return values
 
-    return dict(zip(keys, _sync_await(resolve()), strict=True))
+    return dict(zip(keys, run_sync(resolve()), strict=True))
 
 
 # --- offline runtime tuning ---------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def offline_runtime():
+def offline_runtime() -> Iterator[None]:
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
     trace (source positions for the CLI) and debug log records. Together they are about a third
-    of the cost of a mock registration. Restored on exit."""
-    saved = (pulumi_resource_rt._get_stack_trace, pulumi.log.debug)
-    empty = source_pb2.StackTrace()
-    pulumi_resource_rt._get_stack_trace = lambda: empty
-    pulumi.log.debug = lambda *args, **kwargs: None
-    try:
+    of the cost of a mock registration. Cheaper output routines too (tenancy/sdk/fast_outputs).
+    Restored on exit."""
+    from tenancy.sdk.fast_outputs import fast_outputs
+
+    with without_stack_traces(), fast_outputs():
         yield
-    finally:
-        pulumi_resource_rt._get_stack_trace, pulumi.log.debug = saved
 
 
 @contextlib.contextmanager

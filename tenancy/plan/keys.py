@@ -4,7 +4,7 @@ A stack's plan is a pure function of
 - its tenant file (the platform stack: every free tenant's file, since it builds them all),
 - the environment file ``Pulumi.<env>.yaml`` and the project file ``Pulumi.yaml``,
 - the code: the program, components, domain, policies, migrations and the plan engine
-  (``tenancy/plan``, ``tenancy/checks``), and ``__main__.py``,
+  (``tenancy/plan``, ``tenancy/checks``, ``tenancy/sdk``), and ``__main__.py``,
 - the pinned dependency versions (``pyproject.toml``) and the versions actually installed,
 - the Python version and this key scheme's version.
 
@@ -40,6 +40,7 @@ CODE_DIRS = (
     "migrations",
     "tenancy/plan",
     "tenancy/checks",
+    "tenancy/sdk",
 )
 CODE_FILES = ("__main__.py", "Pulumi.yaml", "pyproject.toml")
 # Installed distributions whose behaviour the plan depends on (their versions join the key).

@@ -185,6 +185,18 @@ def _log_metric(args, settings):
     return {"name": args.inputs.get("name", args.name)}
 
 
+def _pubsub_topic(args, settings):
+    project = _project(args, settings)
+    return {"id": f"projects/{project}/topics/{args.inputs.get('name', args.name)}"}
+
+
+def _workflow(args, settings):
+    project = _project(args, settings)
+    region = args.inputs.get("region", "region")
+    name = args.inputs.get("name", args.name)
+    return {"id": f"projects/{project}/locations/{region}/workflows/{name}"}
+
+
 def _service_identity(args, settings):
     service = args.inputs.get("service", "service").split(".")[0]
     email = f"service-123456789012@gcp-sa-{service}.iam.gserviceaccount.com"
@@ -217,6 +229,8 @@ _COMPUTED: dict[str, Callable[[MockResourceArgs, EnvironmentSettings], dict[str,
     "gcp:monitoring/slo:Slo": _slo,
     "gcp:logging/metric:Metric": _log_metric,
     "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
+    "gcp:pubsub/topic:Topic": _pubsub_topic,
+    "gcp:workflows/workflow:Workflow": _workflow,
 }
 
 

@@ -1,7 +1,8 @@
 """``tenancy upgrade ID --to standard`` and ``tenancy worker``.
 
 Exit codes: 0 success; 1 the upgrade failed or was refused (the message says what state the tenant
-is in); 2 it could not run (Temporal unreachable, missing environment, unknown tenant).
+is in), or the registry is invalid; 2 it could not run (Temporal unreachable, missing environment,
+unknown tenant).
 """
 
 from __future__ import annotations
@@ -124,14 +125,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _check_registry(tenant: str, env: str, tenants: Path | None) -> None:
-    from domain import PROJECT_ROOT
     from domain.environment import EnvironmentConfigError, load_environment
+    from domain.project import project_root
     from domain.registry import RegistryError, load_registry
 
     try:
-        registry = load_registry(tenants or PROJECT_ROOT / "tenants", load_environment(env))
-    except (RegistryError, EnvironmentConfigError) as exc:
-        _fail(f"cannot read the registry: {exc}", 2)
+        settings = load_environment(env)
+    except EnvironmentConfigError as exc:
+        _fail(f"cannot read the environment: {exc}", 2)
+    try:
+        registry = load_registry(tenants or project_root() / "tenants", settings)
+    except RegistryError as exc:  # read, and invalid: a finding (1), as in every command
+        _fail(f"the tenant registry is invalid: {exc}", 1)
     entry = registry.get(tenant)
     if entry is None:
         _fail(f"tenant {tenant!r} is not in the registry", 2)

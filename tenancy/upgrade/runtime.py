@@ -112,8 +112,8 @@ def deps_from_env(env_name: str, environ: Mapping[str, str] | None = None) -> Up
     """The worker's connections, from the environment (DSNs are secrets: never in files):
     TENANCY_SHARED_DSN, TENANCY_DEDICATED_DSN (with {tenant}), TENANCY_FIRESTORE_URL (or
     FIRESTORE_EMULATOR_HOST) and TENANCY_GCP_PROJECT, TENANCY_OBJECTS_DIR, TENANCY_ROUTING_FILE."""
-    from domain import PROJECT_ROOT
     from domain.names import firestore_database, shared_firestore_database
+    from domain.project import project_root
     from tenancy.automation.adapter import PulumiAutomation, resolve_backend
     from tenancy.upgrade.routing import FileRouting
     from tenancy.upgrade.stores import DirectoryObjectStore, FirestoreRestStore
@@ -141,7 +141,7 @@ def deps_from_env(env_name: str, environ: Mapping[str, str] | None = None) -> Up
     objects = Path(env["TENANCY_OBJECTS_DIR"])
     dedicated_template = env["TENANCY_DEDICATED_DSN"]
     return UpgradeDeps(
-        operations=PulumiAutomation(PROJECT_ROOT, resolve_backend(None, env, PROJECT_ROOT)),
+        operations=PulumiAutomation(project_root(), resolve_backend(None, env, project_root())),
         shared_dsn=env["TENANCY_SHARED_DSN"],
         dedicated_dsn=lambda tenant: dedicated_template.replace("{tenant}", tenant),
         shared_documents=FirestoreRestStore(

@@ -121,7 +121,8 @@ def test_refresh_preview_only_fails_on_drift_with_a_report(
 def test_an_invalid_registry_stops_before_any_operation(app, fake, tenants_dir):
     (tenants_dir / "broken.yaml").write_text("id: broken\ntier: platinum\n")
     result = invoke(app, "up", "--tenants", str(tenants_dir))
-    assert result.exit_code == 2 and "broken.yaml" in result.output
+    # the registry was read and is invalid: 1, as from validate, plan and check
+    assert result.exit_code == 1 and "broken.yaml" in result.output
     assert fake.calls == []
 
 
@@ -145,7 +146,7 @@ def test_the_passphrase_is_never_printed(app, tenants_dir, monkeypatch):
 
 
 def test_changed_since_with_nothing_affected_does_nothing(app, fake, project_repo, monkeypatch):
-    monkeypatch.setattr(automation_cli, "PROJECT_ROOT", project_repo.path)
+    monkeypatch.setattr(automation_cli, "project_root", lambda: project_repo.path)
     project_repo.write("docs/notes.md", "only docs\n")
     project_repo.commit("docs")
     result = invoke(app, "up", "--changed-since", "HEAD~1")
@@ -154,7 +155,7 @@ def test_changed_since_with_nothing_affected_does_nothing(app, fake, project_rep
 
 
 def test_changed_since_runs_the_changed_tenant(app, fake, project_repo, monkeypatch):
-    monkeypatch.setattr(automation_cli, "PROJECT_ROOT", project_repo.path)
+    monkeypatch.setattr(automation_cli, "project_root", lambda: project_repo.path)
     project_repo.append("tenants/initech.yaml", "ha: false\n")
     project_repo.commit("initech without HA")
     result = invoke(app, "up", "--changed-since", "HEAD~1")
@@ -164,6 +165,6 @@ def test_changed_since_runs_the_changed_tenant(app, fake, project_repo, monkeypa
 
 
 def test_an_unknown_ref_is_a_setup_error(app, fake, project_repo, monkeypatch):
-    monkeypatch.setattr(automation_cli, "PROJECT_ROOT", project_repo.path)
+    monkeypatch.setattr(automation_cli, "project_root", lambda: project_repo.path)
     result = invoke(app, "up", "--changed-since", "does-not-exist")
     assert result.exit_code == 2 and "does-not-exist" in result.output

@@ -184,7 +184,7 @@ def test_missing_commands_are_reported_not_hidden(bare_repo):
 def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(
     app, bare_repo, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
+    monkeypatch.setattr(automation_cli, "project_root", lambda: bare_repo.path)
     output = tmp_path / "comment.md"
     result = CliRunner().invoke(app, ["pr-comment", "--base", "main", "--output", str(output)])
     assert result.exit_code == 1, result.output
@@ -193,7 +193,7 @@ def test_the_command_writes_the_file_and_exits_1_when_a_check_did_not_pass(
 
 
 def test_an_unknown_base_is_a_setup_error(app, bare_repo, monkeypatch):
-    monkeypatch.setattr(automation_cli, "PROJECT_ROOT", bare_repo.path)
+    monkeypatch.setattr(automation_cli, "project_root", lambda: bare_repo.path)
     result = CliRunner().invoke(app, ["pr-comment", "--base", "origin/nowhere"])
     assert result.exit_code == 2 and "origin/nowhere" in result.output
 

@@ -59,8 +59,15 @@ def test_standard_tenants_are_told_through_the_platform_channels(sample_plan) ->
         for c in of_type(platform, CHANNEL)
     }
     assert len(platform_ids) == 2
-    for alert in of_type(stack(sample_plan, "dev.coinbase"), ALERT):
-        assert set(alert.inputs["notificationChannels"]) == platform_ids
+    coinbase = stack(sample_plan, "dev.coinbase")
+    # Its own channels feed machines only (the storage quota's enforcement, a Pub/Sub topic).
+    machines = {
+        f"projects/tinybug-saas-dev/notificationChannels/{c.name}"
+        for c in of_type(coinbase, CHANNEL)
+    }
+    assert {c.inputs["type"] for c in of_type(coinbase, CHANNEL)} == {"pubsub"}
+    for alert in of_type(coinbase, ALERT):
+        assert set(alert.inputs["notificationChannels"]) - machines == platform_ids
 
 
 def test_a_dedicated_project_gets_its_own_channels_and_the_tenants_oncall(sample_plan) -> None:

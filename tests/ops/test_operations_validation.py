@@ -24,7 +24,7 @@ custom_domain: app.umbrella.example
 network_cidr: 10.40.0.0/20
 pods_cidr: 10.250.0.0/16
 services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.240/28
+control_plane_cidr: 172.16.47.224/28
 {extra}
 """
 
