@@ -108,6 +108,10 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "databases.postgres_disk_gb": "Cloud SQL disk size, GB",
     "databases.postgres_read_replicas": "Read replicas per PostgreSQL instance",
     "databases.neo4j_storage_gb": "Neo4j volume size, GB",
+    "databases.postgres_cross_region_replica": "A read replica of each PostgreSQL instance in "
+    "another allowed region",
+    "databases.firestore_location": "Firestore location: a multi-region (nam5, eur3) instead of "
+    "the tenant's region",
     "temporal.retention_days": "Temporal namespace retention, days",
     "temporal.regions": "Temporal Cloud regions (two for HA)",
     "network.firewall_rules": "Ingress allow rules on the tenant's VPC, from its own networks",
@@ -132,6 +136,8 @@ ENTERPRISE_ONLY: dict[str, Bounds] = {
     "identity.group": ("a group email",),
     "identity.custom_roles": ("up to 300",),
     "identity.grants": ("allowed roles, own roles",),
+    "databases.postgres_cross_region_replica": ("an allowed region",),
+    "databases.firestore_location": ("nam5", "eur3"),
     "network.firewall_rules": ("up to 50 rules",),
     "network.policies": ("up to 50 policies",),
     "network.vpn": ("HA VPN",),
@@ -385,6 +391,8 @@ TIERS: dict[Tier, TierSpec] = {
 - Network (`network:`): the tenant's firewall rules and NetworkPolicies within the platform's
   guardrails, an HA VPN to its network and a private ingress; every range of its VPC comes from
   the environment's address plan ([networking](networking.md)).
+- Data: read replicas delivered to the app, a cross-region PostgreSQL replica and a
+  multi-region Firestore, within the allowed regions ([enterprise data](enterprise-data.md)).
 """,
     ),
 }

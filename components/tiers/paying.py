@@ -69,6 +69,10 @@ def tenant_services_args(
         postgres_disk_gb=profile.postgres_disk_gb,
         postgres_availability=profile.postgres_availability,
         postgres_read_replicas=profile.postgres_read_replicas,
+        postgres_cross_region_replica=getattr(
+            tenant.databases, "postgres_cross_region_replica", None
+        ),
+        firestore_location=getattr(tenant.databases, "firestore_location", None),
         backup_retention_days=profile.backup_retention_days,
         neo4j_storage_gb=profile.neo4j_storage_gb,
         neo4j_cluster=profile.neo4j_cluster,

@@ -26,7 +26,11 @@ from domain.registry.models import (
     StandardTenant,
     TenantBase,
 )
-from domain.registry.options import opened_ranges
+from domain.registry.options import (
+    FIRESTORE_MULTI_REGIONS,
+    FIRESTORE_PRIVATE_REGIONS,
+    opened_ranges,
+)
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
 from domain.yamlio import Lines, load_yaml_fast, to_plain
 
@@ -402,6 +406,48 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     return Registry(directory, tenants, files)
 
 
+def data_option_problems(claim: Claim, settings: EnvironmentSettings) -> list[tuple[str, str]]:
+    """(field, reason) for the enterprise data options that need the environment: where the
+    cross-region replica and Firestore's multi-region replicas keep data (residency)."""
+    found: list[tuple[str, str]] = []
+    databases = claim.get("databases")
+    databases = databases if isinstance(databases, dict) else {}
+    allowed = settings.allowed_regions
+    replica = databases.get("postgres_cross_region_replica")
+    if isinstance(replica, str):
+        if replica not in allowed:
+            found.append(
+                (
+                    "databases.postgres_cross_region_replica",
+                    f"{replica!r} is not in the allowed regions {allowed} of environment "
+                    f"{settings.environment!r} (data residency)",
+                )
+            )
+        elif replica == claim.get("region"):
+            found.append(
+                (
+                    "databases.postgres_cross_region_replica",
+                    f"{replica!r} is the tenant's own region; a cross-region replica is elsewhere",
+                )
+            )
+    location = databases.get("firestore_location")
+    if isinstance(location, str) and location in FIRESTORE_MULTI_REGIONS:
+        outside = [
+            r
+            for r in FIRESTORE_MULTI_REGIONS[location]
+            if r not in allowed and r not in FIRESTORE_PRIVATE_REGIONS
+        ]
+        if outside:
+            found.append(
+                (
+                    "databases.firestore_location",
+                    f"{location} keeps replicas in {', '.join(outside)}, not in the allowed "
+                    f"regions {allowed} (data residency)",
+                )
+            )
+    return found
+
+
 def _in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -467,6 +513,9 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
     opened = [(c.file, c.fields, opened_ranges(c.raw.get("network"))) for c in enterprise]
     for found in opening_problems(settings, opened):
         problem(by_file[found.file], found.field, found.reason)
+    for claim in enterprise:
+        for key, reason in data_option_problems(claim, settings):
+            problem(claim, key, reason)
 
     for claim in claims:
         placement = claim.get("placement")

@@ -30,6 +30,7 @@ from domain import names
 from domain.networks import PRIVATE_RANGES
 from domain.registry import enterprise
 from domain.registry.options import (
+    FIRESTORE_MULTI_REGIONS,
     FirewallRules,
     HaVpn,
     IngressOptions,
@@ -153,6 +154,8 @@ class NotificationChannelSpec(StrictModel):
 
 # Knobs whose value is a structure or a choice (domain.registry.options): type and field limits.
 OPTION_FIELDS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "databases.postgres_cross_region_replica": (str, {"pattern": GCP_REGION_PATTERN}),
+    "databases.firestore_location": (Literal[tuple(FIRESTORE_MULTI_REGIONS)], {}),
     "network.firewall_rules": (FirewallRules, {}),
     "network.policies": (NetworkPolicyRules, {}),
     "network.vpn": (HaVpn, {}),
