@@ -110,7 +110,24 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "databases.neo4j_storage_gb": "Neo4j volume size, GB",
     "temporal.retention_days": "Temporal namespace retention, days",
     "temporal.regions": "Temporal Cloud regions (two for HA)",
+    # Enterprise customisation (issue 16): domain/registry/enterprise.py holds their schemas.
+    "app.chart_version": "Version of the environment's app chart (SemVer; repository and chart "
+    "stay the environment's)",
+    "app.values": "Helm values of the app chart: replicaCount, resources, autoscaling, "
+    "nodeSelector (own node pool), config (CUSTOM_* settings)",
+    "identity.group": "The tenant's own Google group, granted the roles of identity.grants",
+    "identity.custom_roles": "Custom IAM roles created in the tenant's project (no guardrailed "
+    "permission)",
+    "identity.grants": "Roles granted to the group on its project, bucket, logs or dashboards",
     "features.<flag>": "Feature toggles (only flags available to the tier)",
+}
+# The enterprise customisation knobs (issue 16): only the enterprise tier may set them.
+ENTERPRISE_ONLY: dict[str, Bounds] = {
+    "app.chart_version": ("any SemVer",),
+    "app.values": ("the allowed keys",),
+    "identity.group": ("a group email",),
+    "identity.custom_roles": ("up to 300",),
+    "identity.grants": ("allowed roles, own roles",),
 }
 NO_OVERRIDES: dict[str, Bounds] = dict.fromkeys(KNOB_DESCRIPTIONS)
 
@@ -257,6 +274,7 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 200),
             "temporal.retention_days": (1, 30),
             "temporal.regions": ("one region",),
+            **dict.fromkeys(ENTERPRISE_ONLY),
             "features.<flag>": ("standard flags",),
         },
         features=STANDARD_FEATURES,
@@ -324,6 +342,7 @@ TIERS: dict[Tier, TierSpec] = {
             "databases.neo4j_storage_gb": (10, 10_000),
             "temporal.retention_days": (1, MAX_TEMPORAL_RETENTION_DAYS),
             "temporal.regions": ("one or two regions",),
+            **ENTERPRISE_ONLY,
             "features.<flag>": ("all flags",),
         },
         features=frozenset(FEATURE_FLAGS),

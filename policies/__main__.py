@@ -39,6 +39,7 @@ from policies.rules.iam import (
     iam_forbid_project_impersonation_roles,
     iam_forbid_public_principals,
     iam_restrict_tenant_grants_to_own_identity,
+    iam_restrict_tenant_group_grants,
 )
 from policies.rules.k8s import (
     k8s_block_host_access,
@@ -51,6 +52,7 @@ from policies.rules.k8s import (
     k8s_require_namespace_limitrange,
     k8s_require_namespace_quota,
     k8s_require_pod_security_labels,
+    k8s_restrict_tenant_app_values,
 )
 from policies.rules.kms import (
     kms_require_key_rotation,
@@ -103,6 +105,7 @@ REGISTERED = (
     iam_forbid_default_service_accounts,
     iam_forbid_project_impersonation_roles,
     iam_forbid_public_principals,
+    iam_restrict_tenant_group_grants,
     iam_restrict_tenant_grants_to_own_identity,
     k8s_block_host_access,
     k8s_block_privileged_containers,
@@ -114,6 +117,7 @@ REGISTERED = (
     k8s_require_namespace_limitrange,
     k8s_require_namespace_quota,
     k8s_require_pod_security_labels,
+    k8s_restrict_tenant_app_values,
     kms_require_key_rotation,
     monitoring_require_tenant_operations,
     sql_forbid_public_ip,

@@ -105,7 +105,9 @@ def tiers_markdown() -> str:
     lines += ["", "## Feature flags", "", "| flag | available to |", "|---|---|"]
     for flag, tiers in FEATURES.items():
         lines.append(f"| `{flag}` | {', '.join(t.value for t in tiers)} |")
-    return "\n".join(lines) + "\n\n" + tier_notes_markdown()
+    from tenancy.enterprise_docs import enterprise_markdown
+
+    return "\n".join(lines) + "\n\n" + enterprise_markdown() + "\n" + tier_notes_markdown()
 
 
 def tier_notes_markdown() -> str:

@@ -284,7 +284,7 @@ def test_validate_command_accepts_the_sample_registry() -> None:
 
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "6 tenant(s) valid" in result.output
+    assert "7 tenant(s) valid" in result.output
 
 
 def test_unknown_environment_is_a_clear_error() -> None:

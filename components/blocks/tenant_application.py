@@ -1,9 +1,11 @@
 """The application chart for one tenant (or the shared free tier): tenant values go in through a
-ConfigMap and a Secret; chart and version come from the environment config."""
+ConfigMap and a Secret; the chart comes from the environment config, at the enterprise tenant's
+pinned version if it has one, with the Helm values it may set beneath the platform's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -29,6 +31,8 @@ class TenantApplicationArgs:
     secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # passwords, keys
     mode: str = "dedicated"  # "shared": the free-tier pool routes by tenant_id
     scaled_to_zero: bool = False  # suspended: no pod runs (no serving, no background work)
+    # The tenant's own Helm values (enterprise, from the allowed keys); the platform's win.
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 class TenantApplication(pulumi.ComponentResource):
@@ -66,6 +70,7 @@ class TenantApplication(pulumi.ComponentResource):
             namespace=args.namespace,
             atomic=True,
             values={
+                **args.values,
                 "tenancy": {
                     "mode": args.mode,
                     "configMap": f"{args.release_name}-values",

@@ -79,6 +79,10 @@ class TenantServicesArgs:
     features: dict[str, bool]
     # What the environment provides.
     app_chart: ChartRef
+    # Enterprise: Helm values and CUSTOM_* settings from the tenant file (already validated
+    # against the allowed keys, domain/registry/enterprise.py); the platform's values win.
+    app_values: dict[str, Any] = field(default_factory=dict)
+    app_config: dict[str, str] = field(default_factory=dict)
     neo4j_chart: ChartRef
     migrations_image: str
     temporal_backend: str
@@ -203,9 +207,10 @@ class TenantServices(pulumi.ComponentResource):
                 chart=args.app_chart,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
-                config=config,
+                config={**args.app_config, **config},
                 secrets=secrets,
                 scaled_to_zero=suspended,
+                values=args.app_values,
             ),
             on_k8s,
         )

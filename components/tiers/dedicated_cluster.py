@@ -18,6 +18,12 @@ from components.blocks.notification_channels import (
     NotificationChannels,
     NotificationChannelsArgs,
 )
+from components.blocks.tenant_identity import (
+    GrantSpec,
+    RoleSpec,
+    TenantIdentity,
+    TenantIdentityArgs,
+)
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
@@ -168,6 +174,26 @@ class DedicatedCluster(pulumi.ComponentResource):
                     notification_channels=channels,
                     cluster_providers=[cluster.provider],
                     scope=tid,
+                ),
+                on_gcp,
+            )
+        if tenant.identity is not None:
+            # Custom roles and the group's grants, in the tenant's own project only (validation
+            # requires one for everything but predefined bucket roles).
+            identity = tenant.identity
+            TenantIdentity(
+                f"{tid}-identity",
+                TenantIdentityArgs(
+                    tenant_id=tid,
+                    project=project_id,
+                    group=identity.group,
+                    bucket_name=self.services.outputs["bucket"],
+                    ownership=own,
+                    custom_roles=[
+                        RoleSpec(r.id, r.title, list(r.permissions), r.description)
+                        for r in identity.custom_roles or []
+                    ],
+                    grants=[GrantSpec(g.role, g.on) for g in identity.grants or []],
                 ),
                 on_gcp,
             )

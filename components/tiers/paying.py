@@ -36,6 +36,12 @@ def tenant_services_args(
     depends_on: list[pulumi.Resource] | None = None,
 ) -> TenantServicesArgs:
     profile = effective_profile(tenant, settings.temporal)
+    # Enterprise customisation: the environment's chart at the tenant's version, its values.
+    app = getattr(tenant, "app", None)
+    app_chart = settings.app_chart
+    if app is not None and app.chart_version is not None:
+        app_chart = app_chart.model_copy(update={"version": app.chart_version})
+    values = app.values if app is not None else None
     if profile.namespace_quota is None:
         raise ValueError(f"tier {tenant.tier.value!r} gives tenants no namespace quota")
     return TenantServicesArgs(
@@ -70,7 +76,9 @@ def tenant_services_args(
         api_rate_limit_per_min=profile.api_rate_limit_per_min,
         storage_quota_gb=profile.storage_quota_gb,
         features=profile.features,
-        app_chart=settings.app_chart,
+        app_chart=app_chart,
+        app_values=values.helm_values() if values is not None else {},
+        app_config=dict(values.config or {}) if values is not None else {},
         neo4j_chart=settings.neo4j_chart,
         migrations_image=settings.migrations_image,
         temporal_backend=settings.temporal.backend,

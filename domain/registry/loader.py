@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from domain import names
 from domain.networks import KIND_OF_FIELD, range_problems
+from domain.registry.enterprise import refused_value_reason
 from domain.registry.models import (
     NOT_ALLOWED,
     TIER_MODELS,
     TIER_ONLY_FIELDS,
+    EnterpriseTenant,
     StandardTenant,
     TenantBase,
 )
@@ -54,6 +56,12 @@ PATTERN_HINTS = {
     "machine_type": "must be a GCE machine type such as e2-standard-4",
     "destination": "must be a Cloud Logging sink destination such as storage.googleapis.com/BUCKET",
     "network": "must be projects/PROJECT/global/networks/NETWORK",
+    "chart_version": "must be a SemVer version such as 1.4.2",
+    "id": "must be a custom role id: 3-64 letters, digits, underscores and dots (no hyphens)",
+    "group": "must be a Google group email address",
+    "certificate_secret": "must be a Secret Manager secret id (letters, digits, _ and -)",
+    "cpu": "must be a Kubernetes quantity such as 500m or 2",
+    "memory": "must be a Kubernetes quantity such as 512Mi or 2Gi",
 }
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../docs/tenant.schema.json"
@@ -147,11 +155,15 @@ def field_message(err: Any, tier: Tier | None = None) -> str:
     kind = err["type"]
     value = err.get("input")
     path = ".".join(str(p) for p in loc[:2])
-    knob = KNOBS_BY_PATH.get(path) if tier is not None else None
+    # The knob's own bounds speak for the knob itself, not for fields nested inside it
+    # (app.values.replicaCount has its own).
+    knob = KNOBS_BY_PATH.get(path) if tier is not None and len(loc) == 2 else None
     section = loc[0] if loc else None
     if kind == "extra_forbidden":
         if section == "features" and len(loc) == 2:
             return f"unknown feature flag {str(loc[1])!r}; known: {sorted(FEATURES)}"
+        if loc[:2] == ("app", "values"):
+            return refused_value_reason(tuple(str(p) for p in loc[2:]))
         return "unknown field"
     if kind == "missing":
         if len(loc) == 1 and str(loc[0]) in KIND_OF_FIELD:
@@ -295,6 +307,11 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | N
             del data[key]
     tenant, model_problems, bad = _validate(name, lines, model, data, tier)
     problems.extend(model_problems)
+    if isinstance(tenant, EnterpriseTenant):
+        for key, reason in tenant.customisation_problems():
+            path = tuple(key.split("."))
+            problems.append(Problem(name, key, lines(path) or lines(path[:1]), reason))
+            bad.add(path[0])
     if problems:
         return None, problems, _claim(name, lines, tier, data, None, bad)
     return tenant, [], _claim(name, lines, tier, data, tenant, bad)

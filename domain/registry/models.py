@@ -28,6 +28,7 @@ from pydantic import (
 
 from domain import names
 from domain.networks import PRIVATE_RANGES
+from domain.registry import enterprise
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Status, Tier
 
 # ASCII local part of RFC 5322 atoms (what email-validator accepts without quoting or SMTPUTF8),
@@ -144,7 +145,7 @@ class NotificationChannelSpec(StrictModel):
 
 # --- the override sections, one model per tier, from the override matrix ---------------------
 
-SECTIONS = ("limits", "databases", "temporal")
+SECTIONS = ("limits", "databases", "temporal", "app", "identity")
 NOT_ALLOWED = "tier '{tier}' may not override this (see docs/tiers.md)"
 
 
@@ -153,6 +154,9 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
     bounds = knob.bounds[tier]
     if bounds is None:  # the tier may not set it: only null (absent) is valid
         return None, Field(None, description=f"{knob.description}. {NOT_ALLOWED}".format(tier=tier))
+    if path in enterprise.KNOB_TYPES:  # a schema of its own (domain/registry/enterprise.py)
+        annotation, settings = enterprise.KNOB_TYPES[path]
+        return annotation | None, Field(None, description=knob.description, **settings)
     if path == "databases.postgres_tier":
         if tier == Tier.STANDARD:
             return Literal[STANDARD_POSTGRES_TIERS] | None, Field(
@@ -173,6 +177,25 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
     return kind | None, Field(None, ge=lo, le=hi, description=f"{knob.description} ({lo}..{hi}).")
 
 
+class IdentitySection(StrictModel):
+    """Checks across the fields of ``identity`` (grants name roles of the file, a group)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IdentitySection:
+        group = getattr(self, "group", None)
+        if group is not None:
+            check_email(group)
+        problems = enterprise.identity_problems(
+            group, getattr(self, "custom_roles", None), getattr(self, "grants", None)
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+SECTION_BASES: dict[str, type[StrictModel]] = {"identity": IdentitySection}
+
+
 def _section_model(section: str, tier: Tier) -> type[StrictModel]:
     fields = {
         knob.path.split(".", 1)[1]: _knob_field(knob.path, tier)
@@ -180,7 +203,8 @@ def _section_model(section: str, tier: Tier) -> type[StrictModel]:
         if knob.path.startswith(section + ".")
     }
     name = f"{tier.value.title()}{section.title()}"
-    return create_model(name, __base__=StrictModel, **fields)  # type: ignore[call-overload]
+    base = SECTION_BASES.get(section, StrictModel)
+    return create_model(name, __base__=base, **fields)  # type: ignore[call-overload]
 
 
 def _features_model(tier: Tier) -> type[StrictModel]:
@@ -211,14 +235,20 @@ FreeLimits = SECTION_MODELS[Tier.FREE]["limits"]
 FreeDatabases = SECTION_MODELS[Tier.FREE]["databases"]
 FreeTemporal = SECTION_MODELS[Tier.FREE]["temporal"]
 FreeFeatures = SECTION_MODELS[Tier.FREE]["features"]
+FreeApp = SECTION_MODELS[Tier.FREE]["app"]
+FreeIdentity = SECTION_MODELS[Tier.FREE]["identity"]
 StandardLimits = SECTION_MODELS[Tier.STANDARD]["limits"]
 StandardDatabases = SECTION_MODELS[Tier.STANDARD]["databases"]
 StandardTemporal = SECTION_MODELS[Tier.STANDARD]["temporal"]
 StandardFeatures = SECTION_MODELS[Tier.STANDARD]["features"]
+StandardApp = SECTION_MODELS[Tier.STANDARD]["app"]
+StandardIdentity = SECTION_MODELS[Tier.STANDARD]["identity"]
 EnterpriseLimits = SECTION_MODELS[Tier.ENTERPRISE]["limits"]
 EnterpriseDatabases = SECTION_MODELS[Tier.ENTERPRISE]["databases"]
 EnterpriseTemporal = SECTION_MODELS[Tier.ENTERPRISE]["temporal"]
 EnterpriseFeatures = SECTION_MODELS[Tier.ENTERPRISE]["features"]
+EnterpriseApp = SECTION_MODELS[Tier.ENTERPRISE]["app"]
+EnterpriseIdentity = SECTION_MODELS[Tier.ENTERPRISE]["identity"]
 
 
 class TenantBase(StrictModel):
@@ -271,6 +301,8 @@ class FreeTenant(TenantBase):
     databases: FreeDatabases | None = None  # type: ignore[valid-type]
     temporal: FreeTemporal | None = None  # type: ignore[valid-type]
     features: FreeFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
+    app: FreeApp | None = None  # type: ignore[valid-type]
+    identity: FreeIdentity | None = None  # type: ignore[valid-type]
 
 
 class StandardTenant(TenantBase):
@@ -279,6 +311,8 @@ class StandardTenant(TenantBase):
     databases: StandardDatabases | None = None  # type: ignore[valid-type]
     temporal: StandardTemporal | None = None  # type: ignore[valid-type]
     features: StandardFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
+    app: StandardApp | None = None  # type: ignore[valid-type]
+    identity: StandardIdentity | None = None  # type: ignore[valid-type]
     subdomain: str | None = Field(
         None,
         pattern=r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$",
@@ -302,6 +336,8 @@ class EnterpriseTenant(TenantBase):
     databases: EnterpriseDatabases | None = None  # type: ignore[valid-type]
     temporal: EnterpriseTemporal | None = None  # type: ignore[valid-type]
     features: EnterpriseFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
+    app: EnterpriseApp | None = None  # type: ignore[valid-type]
+    identity: EnterpriseIdentity | None = None  # type: ignore[valid-type]
     custom_domain: str = Field(
         pattern=DOMAIN_PATTERN,
         max_length=253,
@@ -370,6 +406,38 @@ class EnterpriseTenant(TenantBase):
         if len(names_seen) != len(set(names_seen)):
             raise ValueError("oncall channel names must be unique")
         return self
+
+    def customisation_problems(self) -> list[tuple[str, str]]:
+        """(field, reason) for enterprise customisation that depends on the rest of the file
+        (issue 16); the loader reports each with its line."""
+        problems: list[tuple[str, str]] = []
+        own = "needs dedicated_project: true ({why}, never in the platform's)"
+        identity = self.identity
+        if (
+            identity is not None
+            and not self.dedicated_project
+            and enterprise.needs_own_project(identity.custom_roles, identity.grants)
+        ):
+            where = "identity.custom_roles" if identity.custom_roles else "identity.grants"
+            problems.append(
+                (
+                    where,
+                    "custom roles and project, logs or dashboard grants "
+                    + own.format(why="they are created in the tenant's own project"),
+                )
+            )
+        values = self.app.values if self.app is not None else None
+        if values is not None and values.nodeSelector:
+            pool = values.nodeSelector.get(enterprise.NODE_POOL_LABEL)
+            pools = [p.name for p in self.node_pools]
+            if pool not in pools:
+                problems.append(
+                    (
+                        "app.values.nodeSelector",
+                        f"{pool!r} is not one of the tenant's node pools ({', '.join(pools)})",
+                    )
+                )
+        return problems
 
     @field_validator("node_pools")
     @classmethod

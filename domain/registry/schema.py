@@ -17,7 +17,7 @@ def tenant_json_schema() -> dict[str, Any]:
     # The id's rules in schema form: the pattern (ECMA-262 regex), the length and the reserved ids.
     for model in schema.get("$defs", {}).values():
         props = model.get("properties", {})
-        if "id" in props:
+        if "id" in props and "tier" in props:  # the tenant models (not a custom role's id)
             props["id"].update(
                 {
                     "type": "string",

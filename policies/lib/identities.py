@@ -152,3 +152,15 @@ def _policy_bindings(policy: Any) -> list[dict]:
     except json.JSONDecodeError:
         raise Undecided("policyData is not valid JSON") from None
     return list(get(data, "bindings", []) or [])
+
+
+def tenant_groups(registry: Any) -> dict[str, str]:
+    """``group:<email>`` → tenant id, for every enterprise tenant's own group (identity.group)
+    and observer group: the people a tenant file names, who hold roles on its resources only."""
+    owners: dict[str, str] = {}
+    for tenant in registry.tenants:
+        identity = getattr(tenant, "identity", None)
+        for group in (getattr(identity, "group", None), getattr(tenant, "observer_group", None)):
+            if group:
+                owners[f"group:{group}"] = tenant.id
+    return owners

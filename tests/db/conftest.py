@@ -322,3 +322,28 @@ def seed_tenant() -> Callable[..., None]:
     """seed_tenant(conn, tenant, itineraries=3, comments_each=2): a tenant record, an owner user
     with its membership, itineraries and comments, inserted within the tenant's context."""
     return _seed_tenant
+
+
+def _seed_custom_role(conn: psycopg.Connection, tenant: str, name: str = "auditor") -> None:
+    """An enterprise tenant's custom role (0007), held by a second user of the tenant."""
+    with conn.transaction():
+        conn.execute("SELECT set_config('app.current_tenant', %s, true)", [tenant])
+        conn.execute(
+            "INSERT INTO tenant_roles (name, description, permissions) VALUES (%s, %s, %s)",
+            [name, f"{name} of {tenant}", ["tenant:data:read", "tenant:audit:read"]],
+        )
+        user_id = conn.execute(
+            "INSERT INTO users (firebase_uid, email) VALUES (%s, %s) RETURNING id",
+            [f"uid-{name}-{tenant}", f"{name}@{tenant}.example"],
+        ).fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            "INSERT INTO user_tenants (user_id, role, custom_role) VALUES (%s, 'custom', %s)",
+            [user_id, name],
+        )
+
+
+@pytest.fixture(scope="session")
+def seed_custom_role() -> Callable[..., None]:
+    """seed_custom_role(conn, tenant, name='auditor'): a custom role of an enterprise tenant and a
+    user holding it, inserted within the tenant's context (the tenant must be enterprise)."""
+    return _seed_custom_role

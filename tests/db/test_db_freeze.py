@@ -19,11 +19,16 @@ FROZEN, OTHER = "acme-co", "globex"
 
 
 @pytest.fixture
-def shared(pg_cluster, create_migrated_database, seed_tenant) -> str:
+def shared(pg_cluster, create_migrated_database, seed_tenant, seed_custom_role) -> str:
     name = create_migrated_database("freeze")
     with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:
         seed_tenant(conn, FROZEN, itineraries=2)
         seed_tenant(conn, OTHER, itineraries=2)
+    # The frozen tenant has a row in every table, custom roles (enterprise only, 0007) included.
+    with pg_cluster.admin(name) as conn:
+        conn.execute("UPDATE tenants SET tier = 'enterprise' WHERE id = %s", [FROZEN])
+    with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:
+        seed_custom_role(conn, FROZEN)
     return name
 
 

@@ -63,11 +63,17 @@ def _session(dsn: str, tenant: str | None) -> psycopg.Connection:
 
 
 @pytest.fixture(scope="module")
-def db(pg_cluster, create_migrated_database, seed_tenant) -> IsolationDb:
+def db(pg_cluster, create_migrated_database, seed_tenant, seed_custom_role) -> IsolationDb:
     name = create_migrated_database("isolation")
     with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:
         seed_tenant(conn, TENANT_A, itineraries=2)
         seed_tenant(conn, TENANT_B, itineraries=3)
+    # Custom roles (0007) are enterprise-only: the tier is the platform's to write, not the app's.
+    with pg_cluster.admin(name) as conn:
+        conn.execute("UPDATE tenants SET tier = 'enterprise'")
+    with psycopg.connect(pg_cluster.app_dsn(name), autocommit=True) as conn:
+        for tenant in (TENANT_A, TENANT_B):
+            seed_custom_role(conn, tenant)
     with pg_cluster.admin(name) as conn:
         tables = tables_by_name(tenant_owned_tables(conn))
     return IsolationDb(pg_cluster, name, tables)

@@ -32,6 +32,16 @@ def _migrations_before_pgaudit(tmp_path: Path) -> Path:
     return target
 
 
+def _migrations_through_pgaudit(tmp_path: Path) -> Path:
+    """The migrations up to pgAudit's, so later ones do not join the result."""
+    target = tmp_path / "through-pgaudit"
+    target.mkdir(exist_ok=True)
+    for path in sorted(DEFAULT_MIGRATIONS_DIR.glob("*.sql")):
+        if path.name <= PGAUDIT:
+            shutil.copy(path, target / path.name)
+    return target
+
+
 def _has_pgaudit(conn: psycopg.Connection) -> bool:
     return conn.execute(
         "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pgaudit')"
@@ -55,7 +65,7 @@ def test_without_a_loadable_library_the_migration_applies_and_says_why(
         conn.execute((DEFAULT_MIGRATIONS_DIR / PGAUDIT).read_text())  # type: ignore[arg-type]
         assert not _has_pgaudit(conn)
     assert len(notices) == 1 and notices[0].startswith("pgaudit not created: "), notices
-    result = migrate(pg_cluster.migrator_dsn(db))
+    result = migrate(pg_cluster.migrator_dsn(db), _migrations_through_pgaudit(tmp_path))
     assert result.applied == [PGAUDIT]
     with pg_cluster.admin(db) as conn:
         assert _ledger(conn)[-1] == "0006"
@@ -73,7 +83,7 @@ def test_on_cloud_sql_a_library_it_cannot_load_fails_the_migration(
         admin.execute("CREATE ROLE cloudsqlsuperuser NOLOGIN")
         try:
             with pytest.raises(MigrationFilesError) as failure:
-                migrate(pg_cluster.migrator_dsn(db))
+                migrate(pg_cluster.migrator_dsn(db), _migrations_through_pgaudit(tmp_path))
         finally:
             admin.execute("DROP ROLE cloudsqlsuperuser")
     message = str(failure.value)
@@ -83,7 +93,9 @@ def test_on_cloud_sql_a_library_it_cannot_load_fails_the_migration(
         assert "0006" not in _ledger(conn)
         assert not _has_pgaudit(conn)
     # The other state: off Cloud SQL the same database migrates.
-    assert migrate(pg_cluster.migrator_dsn(db)).applied == [PGAUDIT]
+    assert migrate(pg_cluster.migrator_dsn(db), _migrations_through_pgaudit(tmp_path)).applied == [
+        PGAUDIT
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +126,7 @@ def test_with_the_library_preloaded_the_extension_is_created_and_writes_are_audi
     with cluster.admin() as admin:
         admin.execute("ALTER ROLE migrator SUPERUSER")
         try:
-            assert migrate(dsn).applied == [PGAUDIT]
+            assert migrate(dsn, _migrations_through_pgaudit(tmp_path)).applied == [PGAUDIT]
         finally:
             admin.execute("ALTER ROLE migrator NOSUPERUSER")
     with cluster.admin("audited") as conn:

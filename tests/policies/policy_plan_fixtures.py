@@ -40,7 +40,7 @@ PG_FLAGS = [
 
 
 # The test registry: what sets each tenant apart (tenant_data adds the fields they share).
-TENANTS: dict[str, dict[str, str]] = {
+TENANTS: dict[str, dict[str, Any]] = {
     "hooli": {"tier": "free"},
     "umbrella": {"tier": "free"},
     "acme": {"tier": "standard", "placement": "pool-a"},
@@ -52,12 +52,24 @@ TENANTS: dict[str, dict[str, str]] = {
         "pods_cidr": "10.136.0.0/16",
         "services_cidr": "10.132.16.0/20",
         "control_plane_cidr": "172.16.32.16/28",
+        "dedicated_project": True,
+        "identity": {
+            "group": "admins@initech.example",
+            "custom_roles": [
+                {"id": "initechReader", "title": "Reader", "permissions": ["storage.objects.get"]}
+            ],
+            "grants": [
+                {"role": "initechReader", "on": "project"},
+                {"role": "roles/logging.viewer", "on": "logs"},
+                {"role": "roles/storage.objectViewer", "on": "bucket"},
+            ],
+        },
     },
     "soylent": {"tier": "standard", "placement": "pool-a", "status": "offboarding"},
 }
 
 
-def tenant_data(tid: str) -> dict[str, str]:
+def tenant_data(tid: str) -> dict[str, Any]:
     return {
         "id": tid,
         "display_name": tid.title(),
@@ -586,6 +598,78 @@ def tenant_workloads(b: StackBuilder, tid: str, tier: str) -> None:
     b.add(
         "gcp:identityplatform/tenant:Tenant", f"{tid}-idp", {"displayName": tid, "project": PROJECT}
     )
+    b.add(
+        "kubernetes:helm.sh/v3:Release",
+        f"{tid}-app-release",
+        {
+            "name": f"{tid}-app",
+            "chart": "tinybug-app",
+            "version": "1.4.2",
+            "namespace": ns,
+            "values": app_values(tid, ksa, kl),
+        },
+    )
+
+
+def app_values(tid: str, ksa: str, labels: dict) -> dict:
+    """The app release's Helm values as TenantApplication sets them (enterprise: with a tenant's
+    own sizing and placement, domain/registry/enterprise.py)."""
+    values = {
+        "tenancy": {"mode": "dedicated", "configMap": f"{tid}-app-values", "secret": None},
+        "serviceAccount": {"create": False, "name": ksa},
+        "podSecurityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "runAsNonRoot": True,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "service": {"type": "ClusterIP"},
+        "podLabels": labels,
+    }
+    if TENANTS[tid]["tier"] == "enterprise":
+        values["replicaCount"] = 3
+        values["resources"] = {"requests": {"cpu": "500m", "memory": "1Gi"}}
+        values["nodeSelector"] = {"cloud.google.com/gke-nodepool": "default"}
+    return values
+
+
+def enterprise_identity(b: StackBuilder, tid: str) -> None:
+    """TenantIdentity: a custom role in the tenant's own project and its group's grants."""
+    project = names.dedicated_project_id(ENV, tid)
+    group = f"group:{TENANTS[tid]['identity']['group']}"
+    role = b.add(
+        "gcp:projects/iAMCustomRole:IAMCustomRole",
+        f"{tid}-identity-role-reader",
+        {
+            "project": project,
+            "roleId": f"{tid}Reader",
+            "title": "Reader",
+            "permissions": ["storage.objects.get"],
+            "stage": "GA",
+        },
+        protect=True,
+    )
+    b.add(
+        "gcp:projects/iAMMember:IAMMember",
+        f"{tid}-identity-group-project-reader",
+        {"project": project, "role": f"projects/{project}/roles/{tid}Reader", "member": group},
+        deps=(role,),
+    )
+    b.add(
+        "gcp:projects/iAMMember:IAMMember",
+        f"{tid}-identity-group-logs-logging-viewer",
+        {"project": project, "role": "roles/logging.viewer", "member": group},
+    )
+    b.add(
+        "gcp:storage/bucketIAMMember:BucketIAMMember",
+        f"{tid}-identity-group-bucket-storage-objectviewer",
+        {
+            "bucket": names.uploads_bucket(ENV, PROJECT, tid),
+            "role": "roles/storage.objectViewer",
+            "member": group,
+        },
+    )
 
 
 def database_set(b: StackBuilder, tid: str, tier: str) -> None:
@@ -664,6 +748,53 @@ def operations(b: StackBuilder, tid: str, tier: str) -> None:
     """What operating a paying tenant needs (monitoring-require-tenant-operations)."""
     labels = gcp_labels(tid, tier)
     channels = [f"projects/{PROJECT}/notificationChannels/{ENV}-oncall-platform-oncall"]
+    deps: tuple[str, ...] = ()
+    if tier == "standard":  # a storage quota (the tier's): what withdraws writes at 100%
+        channel = b.add(
+            "gcp:monitoring/notificationChannel:NotificationChannel",
+            f"{tid}-storage-quota-channel",
+            {
+                "project": PROJECT,
+                "type": "pubsub",
+                "labels": {"topic": f"{tid}-quota"},
+                "userLabels": labels,
+            },
+        )
+        deps = (channel,)
+        channels = [*channels, f"projects/{PROJECT}/notificationChannels/{tid}-quota"]
+        b.add(
+            "gcp:iam/denyPolicy:DenyPolicy",
+            f"{tid}-storage-quota-deny",
+            {
+                "parent": f"cloudresourcemanager.googleapis.com%2Fprojects%2F{PROJECT}",
+                "name": f"{tid}-quota",
+                "rules": [
+                    {
+                        "denyRule": {
+                            "deniedPrincipals": [
+                                "principal://iam.googleapis.com/projects/-/serviceAccounts/"
+                                + gsa_email(names.workload_service_account_id(tid))
+                            ],
+                            "deniedPermissions": ["storage.googleapis.com/objects.create"],
+                            "denialCondition": {
+                                "expression": f"resource.matchTag('{PROJECT}/{tid}-quota', "
+                                "'exceeded')"
+                            },
+                        }
+                    }
+                ],
+            },
+        )
+        b.add(
+            "gcp:workflows/workflow:Workflow",
+            f"{tid}-storage-quota-workflow",
+            {
+                "project": PROJECT,
+                "name": f"{tid}-quota",
+                "region": "us-central1",
+                "labels": labels,
+            },
+        )
     b.add(
         "gcp:monitoring/alertPolicy:AlertPolicy",
         f"{tid}-alerts-storage-100",
@@ -675,6 +806,7 @@ def operations(b: StackBuilder, tid: str, tier: str) -> None:
             "notificationChannels": channels,
             "userLabels": labels,
         },
+        deps=deps,
     )
     b.add(
         "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig",
@@ -758,6 +890,7 @@ def enterprise_stack(tid: str) -> PlanStack:
     tenant_workloads(b, tid, "enterprise")
     database_set(b, tid, "enterprise")
     operations(b, tid, "enterprise")
+    enterprise_identity(b, tid)
     return b.stack
 
 

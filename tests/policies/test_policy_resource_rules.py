@@ -718,6 +718,48 @@ RESOURCE_CASES = [
         "NodePool 'pool-a-general': nodeConfig.resourceLabels.managed-by is None",
         id="node-pool",
     ),
+    # --- a tenant's app release (issue 16: enterprise Helm values) ---------------------------
+    case(
+        "k8s-restrict-tenant-app-values",
+        set_input(ACME, "acme-app-release", "values.hostNetwork", True),
+        "sets Helm values ['hostNetwork'] that are neither the platform's nor allowed",
+        id="unknown-value",
+    ),
+    case(
+        "k8s-restrict-tenant-app-values",
+        set_input("dev.initech", "initech-app-release", "values.serviceAccount.name", "default"),
+        "runs as service account 'default', not the namespace's own 'tenant-initech-sa'",
+        id="other-service-account",
+    ),
+    case(
+        "k8s-restrict-tenant-app-values",
+        set_input(ACME, "acme-app-release", "values.service.type", "LoadBalancer"),
+        "service.type is 'LoadBalancer', must be ClusterIP",
+        id="load-balancer",
+    ),
+    case(
+        "k8s-restrict-tenant-app-values",
+        set_input(
+            "dev.initech",
+            "initech-app-release",
+            "values.nodeSelector",
+            {"kubernetes.io/hostname": "platform-node-1"},
+        ),
+        "nodeSelector on ['kubernetes.io/hostname']",
+        id="node-selector",
+    ),
+    case(
+        "k8s-restrict-tenant-app-values",
+        set_input("dev.initech", "initech-app-release", "values.securityContext.privileged", True),
+        "securityContext must set allowPrivilegeEscalation: false and not privileged",
+        id="privileged",
+    ),
+    case(
+        "k8s-restrict-tenant-app-values",
+        drop_input(ACME, "acme-app-release", "values.podSecurityContext.runAsNonRoot"),
+        "podSecurityContext.runAsNonRoot must be true",
+        id="root",
+    ),
 ]
 
 # Variants a rule must accept: the rule is not a blunt instrument.

@@ -53,6 +53,9 @@ def clear_dependencies(stack: str, name: str):
     return mutate
 
 
+INITECH = f"{ENV}.initech"
+INITECH_GROUP = "group:admins@initech.example"
+
 STACK_CASES = [
     # --- per-namespace guardrails -----------------------------------------------------------------
     case(
@@ -571,9 +574,145 @@ STACK_CASES = [
     ),
     case(
         "monitoring-require-tenant-operations",
+        remove(ACME, "acme-storage-quota-deny"),
+        "tenant acme has a storage quota but no deny policy on "
+        "storage.googleapis.com/objects.create",
+        id="quota-without-deny",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        set_input(
+            ACME,
+            "acme-storage-quota-deny",
+            "rules",
+            [{"denyRule": {"deniedPermissions": ["storage.googleapis.com/objects.delete"]}}],
+        ),
+        "no deny policy on storage.googleapis.com/objects.create",
+        id="quota-denies-something-else",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove(ACME, "acme-storage-quota-workflow"),
+        "tenant acme has a storage quota but no workflow that withdraws writes",
+        id="quota-without-workflow",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
+        set_input(ACME, "acme-storage-quota-channel", "type", "email"),
+        "tenant acme has a storage quota but no alert notifies a Pub/Sub channel",
+        id="quota-alert-tells-no-machine",
+    ),
+    case(
+        "monitoring-require-tenant-operations",
         remove("dev.initech", "initech-audit-cloudsql"),
         "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
         id="enterprise-without-sql-audit",
+    ),
+    # --- an enterprise tenant's own people and roles (issue 16) ------------------------------
+    case(
+        "iam-restrict-tenant-group-grants",
+        add(
+            "dev",
+            "gcp:projects/iAMMember:IAMMember",
+            "initech-admins-platform",
+            {"project": PROJECT, "role": "roles/logging.viewer", "member": INITECH_GROUP},
+        ),
+        "tenant 'initech''s group, in the platform stack",
+        id="group-on-platform",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(INITECH, "initech-identity-group-logs-logging-viewer", "project", PROJECT),
+        f"on project {PROJECT!r}, not tenant 'initech''s own project",
+        id="group-on-platform-project",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        add(
+            ACME,
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            "acme-foreign-group",
+            {
+                "bucket": names.uploads_bucket(ENV, PROJECT, "acme"),
+                "role": "roles/storage.objectViewer",
+                "member": INITECH_GROUP,
+            },
+        ),
+        "(tenant 'initech''s group) in tenant 'acme''s stack",
+        id="group-in-another-tenant",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(
+            INITECH, "initech-identity-group-logs-logging-viewer", "member", "user:eve@evil.example"
+        ),
+        "(not a group of the tenant file)",
+        id="stranger",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(
+            INITECH,
+            "initech-identity-group-logs-logging-viewer",
+            "role",
+            "roles/resourcemanager.projectIamAdmin",
+        ),
+        "roles/resourcemanager.projectIamAdmin is not a role a tenant's group may hold",
+        id="admin-role",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(
+            INITECH,
+            "initech-identity-group-project-reader",
+            "role",
+            f"projects/{PROJECT}/roles/platformOperator",
+        ),
+        f"custom role projects/{PROJECT}/roles/platformOperator is not from tenant 'initech''s",
+        id="platform-custom-role",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(
+            INITECH,
+            "initech-identity-role-reader",
+            "permissions",
+            ["storage.objects.get", "resourcemanager.projects.setIamPolicy"],
+        ),
+        "permission resourcemanager.projects.setIamPolicy is refused: changes who has access",
+        id="escalating-permission",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(INITECH, "initech-identity-role-reader", "project", PROJECT),
+        f"custom role in project {PROJECT!r}, not tenant 'initech''s own project",
+        id="role-in-platform-project",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        set_input(
+            INITECH,
+            "initech-identity-group-bucket-storage-objectviewer",
+            "bucket",
+            names.uploads_bucket(ENV, PROJECT, "acme"),
+        ),
+        "not tenant 'initech''s own bucket",
+        id="another-tenants-bucket",
+    ),
+    case(
+        "iam-restrict-tenant-group-grants",
+        add(
+            INITECH,
+            "gcp:secretmanager/secretIamMember:SecretIamMember",
+            "initech-group-secret",
+            {
+                "secretId": "initech-db",
+                "role": "roles/secretmanager.secretAccessor",
+                "member": INITECH_GROUP,
+            },
+        ),
+        "a tenant's group is granted only on its project and bucket",
+        id="group-on-secret",
     ),
 ]
 

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from policies.lib import kinds
 from policies.lib.anchors import mtb, tenancy
 from policies.lib.config import ALLOWED_GRANT_MEMBERS, Config
-from policies.lib.identities import identity_owner, parse_member, roles_and_members
+from policies.lib.identities import (
+    identity_owner,
+    parse_member,
+    roles_and_members,
+    tenant_groups,
+)
 from policies.lib.names_index import TenantNameIndex
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
@@ -169,12 +174,15 @@ def member_owner(member: str, env: str, index: TenantNameIndex) -> str | None:
 def check(view: StackView, report: Report, config: Config) -> None:
     index, env = view.facts.names, view.ref.env
     allowed = set(config["allowedMembers"])
+    # An enterprise tenant's own group is its identity too (iam-restrict-tenant-group-grants
+    # holds where and what it may be granted).
+    groups = tenant_groups(view.facts.require_registry())
     for subject in view.subjects:
         with report.deciding(subject.label, subject.urn):
             for grant in grants_of(view, subject, index):
                 if grant.member in allowed or parse_member(grant.member).kind == "service-agent":
                     continue
-                holder = member_owner(grant.member, env, index)
+                holder = groups.get(grant.member) or member_owner(grant.member, env, index)
                 owners = (
                     index.tenants_in(grant.condition, holder) if grant.condition else grant.owners
                 )

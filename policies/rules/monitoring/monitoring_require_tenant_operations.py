@@ -2,13 +2,15 @@
 
 Alerting that notifies someone, an SLO service with its SLOs, a dashboard, uptime checks, the
 Neo4j backup, the Firestore backup schedule, and (enterprise, which has a project of its own) the
-Data Access audit configuration. Seed 002 promises per-tier SLAs, alerts on quotas and
-degradation, per-tenant dashboards and backups of every database; seed 003 asks that cross-tenant
-access attempts be logged and audited.
+Data Access audit configuration, and for a tenant with a storage quota what withdraws object
+creation at 100% of it (components/blocks/storage_quota.py). Seed 002 promises per-tier SLAs,
+alerts on quotas and degradation, per-tenant dashboards and backups of every database; seed 003
+asks that cross-tenant access attempts be logged and audited.
 """
 
 from __future__ import annotations
 
+from domain.profile import effective_profile
 from domain.tiers import Status, Tier
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -29,6 +31,10 @@ DASHBOARD = "gcp:monitoring/dashboard:Dashboard"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 FIRESTORE_BACKUPS = "gcp:firestore/backupSchedule:BackupSchedule"
 AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+CHANNEL = "gcp:monitoring/notificationChannel:NotificationChannel"
+DENY_POLICY = "gcp:iam/denyPolicy:DenyPolicy"
+WORKFLOW = "gcp:workflows/workflow:Workflow"
+OBJECT_CREATE = "storage.googleapis.com/objects.create"
 # What every paying stack must hold, at least this many of each.
 REQUIRED = {
     ALERT_POLICY: (1, "alert policy"),
@@ -59,6 +65,8 @@ def check(view: StackView, report: Report, config: Config) -> None:
     ]
     if not backups:
         report.violation(f"tenant {tenant.id} has no scheduled Neo4j backup")
+    if effective_profile(tenant, view.facts.require_settings().temporal).storage_quota_gb:
+        _check_storage_quota(view, report, tenant.id)
     if tenant.tier == Tier.ENTERPRISE:
         audited = {s.get("service") for s in view.of_type(AUDIT_CONFIG)}
         for service in DATA_AUDIT_SERVICES:
@@ -66,15 +74,48 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 report.violation(f"tenant {tenant.id}: no Data Access audit logs for {service}")
 
 
+def _check_storage_quota(view: StackView, report: Report, tenant_id: str) -> None:
+    """At 100% of the quota something must withdraw object creation: a deny policy on it, the
+    workflow that binds its tag, and an alert that tells that workflow (a Pub/Sub channel)."""
+    denies = [
+        policy
+        for policy in view.of_type(DENY_POLICY)
+        for rule in policy.get("rules") or []
+        if OBJECT_CREATE in ((rule or {}).get("denyRule") or {}).get("deniedPermissions", [])
+    ]
+    if not denies:
+        report.violation(
+            f"tenant {tenant_id} has a storage quota but no deny policy on {OBJECT_CREATE}: "
+            "nothing happens at 100%"
+        )
+    if not view.of_type(WORKFLOW):
+        report.violation(
+            f"tenant {tenant_id} has a storage quota but no workflow that withdraws writes"
+        )
+    # The channel's name is known only once it exists: the alert's dependency on it says it all.
+    told = any(
+        channel.get("type") == "pubsub"
+        for policy in view.of_type(ALERT_POLICY)
+        for channel in view.dependencies_of(policy, CHANNEL)
+    )
+    if not told:
+        report.violation(
+            f"tenant {tenant_id} has a storage quota but no alert notifies a Pub/Sub channel "
+            "that enforces it"
+        )
+
+
 POLICY = stack_policy(
     name=NAME,
     description="A paying tenant's stack holds alert policies that notify someone, uptime checks, "
     "an SLO service with its availability and request-success SLOs, a dashboard, a scheduled "
     "Neo4j backup and a Firestore backup schedule; an enterprise stack also enables Data Access "
-    "audit logs for Cloud Storage and Cloud SQL.",
+    "audit logs for Cloud Storage and Cloud SQL; a tenant with a storage quota has the deny "
+    "policy, workflow and Pub/Sub-notified alert that withdraw object creation at 100%.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
     remediation="Build tenants with TenantServices, which adds TenantAlerts, TenantSlo, "
-    "TenantDashboard and Neo4jBackup; give the environment at least one notification channel.",
+    "TenantDashboard, Neo4jBackup and StorageQuota; give the environment at least one "
+    "notification channel.",
 )
