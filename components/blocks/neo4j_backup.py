@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.blocks.gke_cluster import SNAPSHOT_CLASS
+from components.blocks.gke_cluster import RETAINED_STORAGE_CLASS, SNAPSHOT_CLASS
 from components.conventions import (
     Ownership,
     child,
@@ -232,3 +232,40 @@ class Neo4jBackup(pulumi.ComponentResource):
 def data_volume_claim(release: str) -> str:
     """The chart's StatefulSet (named after the release) claims ``data`` per member."""
     return f"data-{release}-0"
+
+
+def restore_claim(release: str, namespace: str, snapshot: str, size_gb: int) -> dict:
+    """Step 3 of the standard restore (docs/operations.md): a claim provisioned from a
+    VolumeSnapshot (Kubernetes "Volume Snapshots": ``dataSource`` of kind VolumeSnapshot), on the
+    retained class, so its volume outlives the claim and can be swapped in."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": f"{data_volume_claim(release)}-restore", "namespace": namespace},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": RETAINED_STORAGE_CLASS,
+            "resources": {"requests": {"storage": f"{size_gb}Gi"}},
+            "dataSource": {
+                "apiGroup": "snapshot.storage.k8s.io",
+                "kind": "VolumeSnapshot",
+                "name": snapshot,
+            },
+        },
+    }
+
+
+def swapped_data_claim(release: str, namespace: str, volume: str, size_gb: int) -> dict:
+    """Step 4: the member's data claim again, bound to the restored volume by name (the volume's
+    ``claimRef`` must be cleared first: it is Released once the restore claim is deleted)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": data_volume_claim(release), "namespace": namespace},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": RETAINED_STORAGE_CLASS,
+            "resources": {"requests": {"storage": f"{size_gb}Gi"}},
+            "volumeName": volume,
+        },
+    }
