@@ -4,7 +4,7 @@ For each registry size (default 10, 100, 1,000, 5,000) it builds a throwaway git
 this project's code and a synthetic registry (``benchmarks/registry.py``), then times, as cold
 ``python -m tenancy.cli`` processes:
 
-- ``validate``;
+- ``validate``: without a cache, and with the parsed tenant files cached;
 - ``plan`` of every stack: cold (empty cache) and warm (every stack cached);
 - ``plan --tenant`` of one standard tenant: cold and warm cache;
 - ``check --plan`` of the full plan (policy results not cached: the pack's own speed);
@@ -154,6 +154,14 @@ def fresh(cache: Path) -> Path:
     return cache
 
 
+def validate_warm(root: Path, tenants: list[str], cache: Path, size: int, runs: int) -> None:
+    """``validate`` with the parsed files cached (a previous run on the same registry)."""
+    tenancy(root, ["validate", *tenants], fresh(cache))
+    measure(
+        "validate, warm cache", size, runs, lambda: tenancy(root, ["validate", *tenants], cache)
+    )
+
+
 def bench_size(where: Path, size: int, args) -> None:
     repo = make_repo(where, size)
     tenants = ["--tenants", str(repo / "tenants")]
@@ -164,6 +172,7 @@ def bench_size(where: Path, size: int, args) -> None:
     print(f"\n{size} tenants", flush=True)
 
     measure("validate", size, args.runs, lambda: tenancy(repo, ["validate", *tenants], None))
+    validate_warm(repo, tenants, where / f"docs-{size}", size, args.runs)
     plan = ["plan", *tenants, "--json", str(plan_json)]
     if size in args.cold_sizes:
         measure(
@@ -266,6 +275,9 @@ def main() -> None:
                 size,
                 args.runs,
                 lambda t=tenants: tenancy(ROOT, ["validate", "--tenants", str(t)], None),
+            )
+            validate_warm(
+                ROOT, ["--tenants", str(tenants)], where / f"docs-v{size}", size, args.runs
             )
         for size in args.sizes:
             bench_size(where, size, args)
