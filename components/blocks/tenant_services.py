@@ -69,6 +69,8 @@ class TenantServicesArgs:
     postgres_disk_gb: int
     postgres_availability: str
     postgres_read_replicas: int
+    postgres_cross_region_replica: str | None = None
+    firestore_location: str | None = None
     backup_retention_days: int
     neo4j_storage_gb: int
     neo4j_cluster: bool
@@ -99,6 +101,8 @@ class TenantServicesArgs:
     neo4j_enterprise_image: str
     # Suspended: where the ingress redirects every request (the platform's maintenance page).
     maintenance_url: str | None = None
+    # Enterprise: the app is also served through this IngressClass (a private controller).
+    private_ingress_class: str | None = None
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -137,6 +141,8 @@ class TenantServices(pulumi.ComponentResource):
                 ),
                 postgres_availability=args.postgres_availability,
                 postgres_read_replicas=args.postgres_read_replicas,
+                postgres_cross_region_replica=args.postgres_cross_region_replica,
+                firestore_location=args.firestore_location,
                 firestore_database=names.firestore_database(tid),
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
                 backup_retention_days=args.backup_retention_days,
@@ -197,6 +203,12 @@ class TenantServices(pulumi.ComponentResource):
         for index, instance in enumerate(postgres.instances, start=1):
             config[f"POSTGRES_{index}_CONNECTION"] = instance.connection_name
             config[f"POSTGRES_{index}_USER"] = postgres.app_login
+            # Read replicas for reporting (same IAM login, no password): connection names only.
+            replicas = postgres.replicas[index - 1]
+            if replicas:
+                config[f"POSTGRES_{index}_REPLICAS"] = pulumi.Output.all(
+                    *[r.connection_name for r in replicas]
+                ).apply(",".join)
         config["POSTGRES_AUTH"] = "iam"  # the Cloud SQL connector signs in as the KSA's account
         TenantApplication(
             f"{tid}-app",
@@ -223,6 +235,7 @@ class TenantServices(pulumi.ComponentResource):
                 k8s_provider=args.k8s_provider,
                 rate_limit_per_min=args.api_rate_limit_per_min,
                 maintenance_url=args.maintenance_url if suspended else None,
+                private_ingress_class=args.private_ingress_class,
             ),
             on_k8s,
         )
@@ -298,6 +311,11 @@ class TenantServices(pulumi.ComponentResource):
                     names.postgres_replica(i, n)
                     for i in instances
                     for n in range(1, args.postgres_read_replicas + 1)
+                ]
+                + [
+                    names.postgres_cross_region_replica(i)
+                    for i in instances
+                    if args.postgres_cross_region_replica is not None
                 ],
                 namespace=namespace,
                 quota_cpu_cores=quantity(args.namespace_quota.cpu),

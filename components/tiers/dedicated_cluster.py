@@ -27,6 +27,11 @@ from components.blocks.tenant_identity import (
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
+from components.tiers.enterprise_network import (
+    build_connectivity,
+    direct_access,
+    private_ingress_class,
+)
 from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
@@ -161,10 +166,24 @@ class DedicatedCluster(pulumi.ComponentResource):
                 depends_on=[network.private_services, *waits],
                 notification_channels=channels,
                 api_server_cidrs=[tenant.control_plane_cidr],
+                private_ingress_class=private_ingress_class(tenant),
             ),
             child(self),
         )
 
+        connectivity = build_connectivity(
+            self,
+            s,
+            tenant,
+            own,
+            project_id=project_id,
+            network=network,
+            namespace=self.services.outputs["namespace"],
+            k8s_provider=cluster.provider,
+            on_gcp=on_gcp,
+            public_ingress=ingress,
+            direct_db_access=direct_access(tenant) is not None,
+        )
         if tenant.dedicated_project:
             AuditTrail(
                 f"{tid}-audit",
@@ -238,6 +257,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 tenant.custom_domain, " A ", ingress.address.address
             ),
             "log_sink_writer": sink_writer,
+            **connectivity.outputs,
         }
         self.register_outputs(self.outputs)
 
