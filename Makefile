@@ -42,7 +42,7 @@ docs: setup
 	$(VENV)/bin/tenancy docs
 
 benchmark: setup
-	$(PY) benchmarks/plan_scale.py
+	$(PY) benchmarks/pr_scale.py
 
 clean:
 	rm -rf build .pytest_cache
