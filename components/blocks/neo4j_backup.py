@@ -196,16 +196,23 @@ class Neo4jBackup(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-snapshotter-egress",
             metadata=own.k8s_meta(f"{service_account}-egress", args.namespace),
-            spec={
-                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "neo4j-backup"}},
-                "policyTypes": ["Egress"],
-                "egress": [
-                    {
-                        "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.api_server_cidrs],
-                        "ports": [{"protocol": "TCP", "port": 443}],
-                    }
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": "neo4j-backup"}
+                ),
+                policy_types=["Egress"],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
+                            )
+                            for cidr in args.api_server_cidrs
+                        ],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=443)],
+                    )
                 ],
-            },
+            ),
             opts=on_k8s,
         )
         return k8s.core.v1.ContainerArgs(

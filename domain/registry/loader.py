@@ -318,9 +318,9 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | N
     problems.extend(model_problems)
     if isinstance(tenant, EnterpriseTenant):
         for key, reason in tenant.customisation_problems():
-            path = tuple(key.split("."))
-            problems.append(Problem(name, key, lines(path) or lines(path[:1]), reason))
-            bad.add(path[0])
+            field_path = tuple(key.split("."))
+            problems.append(Problem(name, key, lines(field_path) or lines(field_path[:1]), reason))
+            bad.add(field_path[0])
     if problems:
         return None, problems, _claim(name, lines, tier, data, None, bad)
     return tenant, [], _claim(name, lines, tier, data, tenant, bad)

@@ -318,6 +318,8 @@ class TenantBase(StrictModel):
         return features.model_dump(exclude_none=True) if features is not None else {}
 
 
+# The section models (FreeLimits, ...) are generated from the tier table with create_model, so
+# mypy cannot use them as types: each such field carries "type: ignore[valid-type]".
 class FreeTenant(TenantBase):
     tier: Literal[Tier.FREE]
     limits: FreeLimits | None = None  # type: ignore[valid-type]
