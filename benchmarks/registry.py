@@ -18,7 +18,8 @@ PREFIXES = {"free": "free", "standard": "std", "enterprise": "ent"}
 def _settings():
     from domain.environment import load_environment
 
-    return load_environment("dev")
+    # This checkout's environment, wherever the benchmark is started from.
+    return load_environment("dev", Path(__file__).resolve().parent.parent)
 
 
 def _pools(settings) -> list[tuple[str, int]]:

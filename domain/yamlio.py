@@ -202,7 +202,7 @@ class DocCache:
     def __init__(self, path: Path | Callable[[], Path | None]):
         # A callable is asked on first use (the program knows its project only once it runs);
         # None from it: no cache.
-        self._where = path
+        self._where: Path | Callable[[], Path | None] | None = path
         self._entries: dict[str, Any] | None = None
         self._used: set[str] = set()
         self._added = 0
@@ -231,10 +231,11 @@ class DocCache:
 
     @property
     def path(self) -> Path | None:
-        if callable(self._where):
-            found = self._where()
-            self._where = Path(found) if found is not None else None
-        return Path(self._where) if self._where is not None else None
+        where = self._where
+        if callable(where):
+            found = where()
+            where = self._where = Path(found) if found is not None else None
+        return Path(where) if where is not None else None
 
     def _load(self) -> dict[str, Any]:
         if self._entries is None:

@@ -88,6 +88,7 @@ from policies.rules.temporal import (
 )
 from policies.rules.tenancy import (
     tenancy_forbid_cross_tenant_references,
+    tenancy_forbid_network_openings,
     tenancy_protect_stateful_resources,
 )
 from policies.rules.tier import (
@@ -157,6 +158,7 @@ REGISTERED = (
     temporal_require_namespace_auth,
     temporal_restrict_cloud_regions,
     tenancy_forbid_cross_tenant_references,
+    tenancy_forbid_network_openings,
     tenancy_protect_stateful_resources,
     tier_forbid_free_dedicated_resources,
     tier_require_enterprise_cluster,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from support import write_tenant
 
+from components.conventions import helm_chart
 from domain import names
 from domain.iam_guardrails import ALLOWED_PREDEFINED_ROLES, permission_refusal
 from domain.plan_model import PlanResource, PlanStack
@@ -257,7 +258,8 @@ def _app_release(stack: PlanStack) -> PlanResource:
 def test_globex_runs_its_pinned_chart_with_its_values(sample_plan, settings) -> None:
     release = _app_release(_stack(sample_plan, "dev.globex"))
     assert release.inputs["version"] == "1.5.0" != settings.app_chart.version
-    assert release.inputs["chart"] == settings.app_chart.chart  # the environment's chart
+    # the environment's chart, in the form Helm takes it (an OCI reference names the chart)
+    assert release.inputs["chart"] == helm_chart(settings.app_chart)["chart"]
     values = release.inputs["values"]
     assert values["replicaCount"] == 4
     assert values["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}

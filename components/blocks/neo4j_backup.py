@@ -76,6 +76,7 @@ class Neo4jBackupArgs:
     api_server_cidrs: list[str]  # the control plane's private endpoint: the snapshotter calls it
     ownership: Ownership
     k8s_provider: pulumi.ProviderResource | None
+    schedule: str = SCHEDULE  # an enterprise tenant's `databases.exports.schedule`
 
 
 class Neo4jBackup(pulumi.ComponentResource):
@@ -94,7 +95,7 @@ class Neo4jBackup(pulumi.ComponentResource):
             f"{name}-cronjob",
             metadata=own.k8s_meta(f"{args.release_name}-backup", args.namespace),
             spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=SCHEDULE,
+                schedule=args.schedule,
                 concurrency_policy="Forbid",
                 successful_jobs_history_limit=3,
                 failed_jobs_history_limit=3,
@@ -195,16 +196,23 @@ class Neo4jBackup(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-snapshotter-egress",
             metadata=own.k8s_meta(f"{service_account}-egress", args.namespace),
-            spec={
-                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "neo4j-backup"}},
-                "policyTypes": ["Egress"],
-                "egress": [
-                    {
-                        "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.api_server_cidrs],
-                        "ports": [{"protocol": "TCP", "port": 443}],
-                    }
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": "neo4j-backup"}
+                ),
+                policy_types=["Egress"],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
+                            )
+                            for cidr in args.api_server_cidrs
+                        ],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=443)],
+                    )
                 ],
-            },
+            ),
             opts=on_k8s,
         )
         return k8s.core.v1.ContainerArgs(

@@ -32,6 +32,8 @@ class TenantIngressArgs:
     # Requests per minute across all of the Ingress's hosts, counted by every controller replica
     # in one store (global rate limiting, keyed by host); None: no limit at the edge.
     rate_limit_per_min: int | None = None
+    # Also serve the hosts through this IngressClass (an enterprise tenant's private controller).
+    private_ingress_class: str | None = None
 
 
 def rate_limit_annotations(per_minute: int | None) -> dict[str, str] | None:
@@ -67,47 +69,55 @@ class TenantIngress(pulumi.ComponentResource):
             },
             opts=child(self, provider=args.k8s_provider),
         )
-        k8s.networking.v1.Ingress(
-            f"{name}-ingress",
-            metadata=own.k8s_meta(
-                "tenant",
-                args.namespace,
-                annotations={
-                    **(rate_limit_annotations(args.rate_limit_per_min) or {}),
-                    **({TEMPORAL_REDIRECT: args.maintenance_url} if args.maintenance_url else {}),
-                }
-                or None,
-            ),
-            spec=k8s.networking.v1.IngressSpecArgs(
-                ingress_class_name="nginx",
-                tls=[
-                    k8s.networking.v1.IngressTLSArgs(
-                        hosts=list(args.hosts), secret_name=args.tls_secret
-                    )
-                ],
-                rules=[
-                    k8s.networking.v1.IngressRuleArgs(
-                        host=host,
-                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
-                            paths=[
-                                k8s.networking.v1.HTTPIngressPathArgs(
-                                    path="/",
-                                    path_type="Prefix",
-                                    backend=k8s.networking.v1.IngressBackendArgs(
-                                        service=k8s.networking.v1.IngressServiceBackendArgs(
-                                            name=args.service_name,
-                                            port=k8s.networking.v1.ServiceBackendPortArgs(
-                                                number=args.service_port
-                                            ),
-                                        )
-                                    ),
-                                )
-                            ]
+        classes = [("ingress", "tenant", "nginx")]
+        if args.private_ingress_class is not None:
+            classes.append(("private-ingress", "tenant-private", args.private_ingress_class))
+        for key, object_name, ingress_class in classes:
+            k8s.networking.v1.Ingress(
+                f"{name}-{key}",
+                metadata=own.k8s_meta(
+                    object_name,
+                    args.namespace,
+                    annotations={
+                        **(rate_limit_annotations(args.rate_limit_per_min) or {}),
+                        **(
+                            {TEMPORAL_REDIRECT: args.maintenance_url}
+                            if args.maintenance_url
+                            else {}
                         ),
-                    )
-                    for host in args.hosts
-                ],
-            ),
-            opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
-        )
+                    }
+                    or None,
+                ),
+                spec=k8s.networking.v1.IngressSpecArgs(
+                    ingress_class_name=ingress_class,
+                    tls=[
+                        k8s.networking.v1.IngressTLSArgs(
+                            hosts=list(args.hosts), secret_name=args.tls_secret
+                        )
+                    ],
+                    rules=[
+                        k8s.networking.v1.IngressRuleArgs(
+                            host=host,
+                            http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                                paths=[
+                                    k8s.networking.v1.HTTPIngressPathArgs(
+                                        path="/",
+                                        path_type="Prefix",
+                                        backend=k8s.networking.v1.IngressBackendArgs(
+                                            service=k8s.networking.v1.IngressServiceBackendArgs(
+                                                name=args.service_name,
+                                                port=k8s.networking.v1.ServiceBackendPortArgs(
+                                                    number=args.service_port
+                                                ),
+                                            )
+                                        ),
+                                    )
+                                ]
+                            ),
+                        )
+                        for host in args.hosts
+                    ],
+                ),
+                opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
+            )
         self.register_outputs({"hosts": list(args.hosts)})

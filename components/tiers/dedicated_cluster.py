@@ -31,6 +31,11 @@ from components.blocks.tenant_identity import (
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
+from components.tiers.enterprise_network import (
+    build_connectivity,
+    direct_access,
+    private_ingress_class,
+)
 from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
@@ -192,10 +197,24 @@ class DedicatedCluster(pulumi.ComponentResource):
                 api_server_cidrs=[tenant.control_plane_cidr],
                 workload_pool_ready=[cluster.cluster],
                 storage_api=storage_api,
+                private_ingress_class=private_ingress_class(tenant),
             ),
             child(self),
         )
 
+        connectivity = build_connectivity(
+            self,
+            s,
+            tenant,
+            own,
+            project_id=project_id,
+            network=network,
+            namespace=self.services.outputs["namespace"],
+            k8s_provider=cluster.provider,
+            on_gcp=on_gcp,
+            public_ingress=ingress,
+            direct_db_access=direct_access(tenant) is not None,
+        )
         if tenant.dedicated_project:
             AuditTrail(
                 f"{tid}-audit",
@@ -269,16 +288,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 tenant.custom_domain, " A ", ingress.address.address
             ),
             "log_sink_writer": sink_writer,
-            # The peering is one-sided: it stays INACTIVE until the tenant peers back.
-            "peering_instructions": pulumi.Output.concat(
-                "Peering stays INACTIVE until the tenant creates the reverse peering from ",
-                tenant.vpc_peering.network,
-                " to ",
-                network.network.self_link,
-                " (gcloud compute networks peerings create)",
-            )
-            if tenant.vpc_peering
-            else None,
+            **connectivity.outputs,
         }
         self.register_outputs(self.outputs)
 
