@@ -154,3 +154,59 @@ def test_the_region_policy_judges_a_multi_region_by_its_regions(globex) -> None:
     assert any(
         "'eur3' keeps replicas in europe-west4, europe-north1" in m for m in _region_findings(stack)
     )
+
+
+# --- scheduled exports ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("databases", "field", "reason"),
+    [
+        ('  exports: {schedule: "61 * * * *"}\n', "databases.exports.schedule", "outside 0..59"),
+        ('  exports: {schedule: "@daily"}\n', "databases.exports.schedule", "five cron fields"),
+        ('  exports: {schedule: "0 2 * * MON"}\n', "databases.exports.schedule", "not a cron"),
+    ],
+)
+def test_a_bad_export_schedule_is_refused(tenants_dir, settings, databases, field, reason) -> None:
+    found = problems(tenants_dir, settings, BASE + databases)
+    assert any(field in p and reason in p for p in found), "\n".join(found)
+
+
+def test_exports_need_the_feature_flag_on(tenants_dir, settings) -> None:
+    body = BASE + '  exports: {schedule: "0 2 * * *"}\nfeatures:\n  scheduled_exports: false\n'
+    found = problems(tenants_dir, settings, body)
+    assert any("databases.exports: features.scheduled_exports is false" in p for p in found)
+
+
+def test_every_database_is_exported_on_the_tenants_schedule(globex) -> None:
+    jobs = {r.name: r.inputs for r in of_type(globex, "kubernetes:batch/v1:CronJob")}
+    expected = {
+        "globex-firestore-exports-cronjob",
+        "globex-neo4j-backup-cronjob",
+        *(f"globex-postgres-exports-{i}-cronjob" for i in names.postgres_instances("globex", 3)),
+    }
+    assert expected <= set(jobs)
+    assert {jobs[j]["spec"]["schedule"] for j in expected} == {"30 1 * * *"}
+    pod = jobs["globex-postgres-exports-globex-postgres-2-cronjob"]["spec"]["jobTemplate"]["spec"][
+        "template"
+    ]["spec"]
+    proxy, dump = pod["initContainers"]
+    assert proxy["restartPolicy"] == "Always"  # a native sidecar beside the dump
+    assert proxy["args"][-1] == "tn-globex-764ba2:us-central1:globex-postgres-2"
+    assert "--auto-iam-authn" in proxy["args"]
+    assert "--enable-row-security" in dump["command"]
+    assert {"name": "PGOPTIONS", "value": "-c app.current_tenant=globex"} in dump["env"]
+    assert pod["serviceAccountName"] == names.k8s_service_account("globex")
+    upload = pod["containers"][0]["command"][-1]
+    assert "gcloud storage cp /dump/globex-postgres-2.dump" in upload
+    assert "/postgres-exports/globex-postgres-2/" in upload
+
+
+def test_the_bucket_keeps_exports_for_the_retention(globex) -> None:
+    bucket = of_type(globex, "gcp:storage/bucket:Bucket")[0]
+    prefixes = {
+        p
+        for rule in bucket.inputs["lifecycleRules"]
+        for p in (rule["condition"].get("matchesPrefixes") or [])
+    }
+    assert {"postgres-exports/", "firestore-exports/"} <= prefixes

@@ -13,6 +13,7 @@ tunnel."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,10 @@ from components.conventions import Ownership, child
 
 # BGP sessions use link-local /30s, one per tunnel: ours is .1, the tenant's .2.
 BGP_BLOCK = "169.254.10.{}"
+
+
+def _interface_ip(interfaces: list[Any] | None, index: int) -> str | None:
+    return interfaces[index].ip_address if interfaces else None
 
 
 @dataclass
@@ -114,7 +119,8 @@ class HaVpn(pulumi.ComponentResource):
             project=args.project,
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
-        shared_secret = pulumi.Output.secret(secret.secret_data)
+        secret_data: pulumi.Output[str] = secret.apply(lambda s: s.secret_data)
+        shared_secret: pulumi.Output[str] = pulumi.Output.secret(secret_data)
         sessions = []
         for index, (ours, theirs) in enumerate(tunnel_layout(len(args.peer_gateway_ips))):
             tunnel = gcp.compute.VPNTunnel(
@@ -160,7 +166,7 @@ class HaVpn(pulumi.ComponentResource):
                     "tunnel": index,
                     # Chosen by Google when the gateway is created (unknown in a preview).
                     "google_gateway_ip": self.gateway.vpn_interfaces.apply(
-                        lambda interfaces, i=ours: interfaces[i].ip_address if interfaces else None
+                        functools.partial(_interface_ip, index=ours)
                     ),
                     "your_gateway_interface": theirs,
                     "google_bgp_ip": our_ip,

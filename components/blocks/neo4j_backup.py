@@ -76,6 +76,7 @@ class Neo4jBackupArgs:
     api_server_cidrs: list[str]  # the control plane's private endpoint: the snapshotter calls it
     ownership: Ownership
     k8s_provider: pulumi.ProviderResource | None
+    schedule: str = SCHEDULE  # an enterprise tenant's `databases.exports.schedule`
 
 
 class Neo4jBackup(pulumi.ComponentResource):
@@ -94,7 +95,7 @@ class Neo4jBackup(pulumi.ComponentResource):
             f"{name}-cronjob",
             metadata=own.k8s_meta(f"{args.release_name}-backup", args.namespace),
             spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=SCHEDULE,
+                schedule=args.schedule,
                 concurrency_policy="Forbid",
                 successful_jobs_history_limit=3,
                 failed_jobs_history_limit=3,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import Ownership, child
+from components.conventions import K8sObject, Ownership, child
 
 # Baseline policies are named default-deny-all, allow-*; tenant ones tenant-<name>.
 PREFIX = "tenant-"
@@ -39,7 +39,7 @@ class TenantNetworkPoliciesArgs:
     k8s_provider: pulumi.ProviderResource
 
 
-def policy_spec(policy: IpPolicy) -> dict:
+def policy_spec(policy: IpPolicy) -> K8sObject:
     ports = [{"protocol": p.protocol, "port": p.port} for p in policy.ports]
     spec: dict = {"podSelector": {"matchLabels": dict(policy.pod_selector)}, "policyTypes": []}
     if policy.ingress_from:

@@ -16,8 +16,12 @@ from components.blocks.firestore_exports import (
     FirestoreExports,
     FirestoreExportsArgs,
 )
+from components.blocks.firestore_exports import SCHEDULE as FIRESTORE_SCHEDULE
 from components.blocks.neo4j import Neo4j, Neo4jArgs
 from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
+from components.blocks.neo4j_backup import SCHEDULE as NEO4J_SCHEDULE
+from components.blocks.postgres_exports import EXPORT_PREFIX as POSTGRES_EXPORT_PREFIX
+from components.blocks.postgres_exports import PostgresExports, PostgresExportsArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
 from components.blocks.storage_quota import StorageQuota, StorageQuotaArgs
 from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
@@ -33,12 +37,15 @@ from domain.tiers import NamespaceQuota, Status
 MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
 
 
-def backup_prefixes(retention_days: int) -> dict[str, int]:
+def backup_prefixes(retention_days: int, exports: bool = False) -> dict[str, int]:
     """Bucket prefixes of the backups kept in the tenant bucket, with their retention. Firestore
-    exports exist only where Firestore's own schedule stops short of the retention."""
+    exports exist where Firestore's own schedule stops short of the retention, or when the tenant
+    asks for scheduled exports (which also export PostgreSQL)."""
     prefixes = {BACKUP_PREFIX: retention_days}
-    if retention_days > MAX_DAILY_BACKUP_RETENTION_DAYS:
+    if retention_days > MAX_DAILY_BACKUP_RETENTION_DAYS or exports:
         prefixes[EXPORT_PREFIX] = retention_days
+    if exports:
+        prefixes[POSTGRES_EXPORT_PREFIX] = retention_days
     return prefixes
 
 
@@ -103,6 +110,10 @@ class TenantServicesArgs:
     maintenance_url: str | None = None
     # Enterprise: the app is also served through this IngressClass (a private controller).
     private_ingress_class: str | None = None
+    # Enterprise `databases.exports`: every database exported to the bucket on this schedule.
+    export_schedule: str | None = None
+    cloud_sql_proxy_image: str = ""
+    postgres_client_image: str = ""
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -116,7 +127,7 @@ class TenantServices(pulumi.ComponentResource):
         suspended = args.status == Status.SUSPENDED.value
         on_k8s = child(self, args.k8s_provider)
         ksa = names.k8s_service_account(tid)
-        prefixes = backup_prefixes(args.backup_retention_days)
+        prefixes = backup_prefixes(args.backup_retention_days, args.export_schedule is not None)
         services = compose_services(
             self,
             ServiceRecipeArgs(
@@ -164,6 +175,7 @@ class TenantServices(pulumi.ComponentResource):
             ),
         )
         namespace, postgres = services.namespace, services.postgres
+        self.postgres = postgres
         bucket, firestore, temporal = services.bucket, services.firestore, services.temporal
         neo4j = Neo4j(
             f"{tid}-neo4j",
@@ -350,6 +362,7 @@ class TenantServices(pulumi.ComponentResource):
                 members=neo4j.members,
                 bucket_name=bucket.bucket.name,
                 retention_days=args.backup_retention_days,
+                schedule=args.export_schedule or NEO4J_SCHEDULE,
                 neo4j_image=args.neo4j_enterprise_image,
                 kubectl_image=args.kubectl_image,
                 api_server_cidrs=args.api_server_cidrs,
@@ -372,6 +385,30 @@ class TenantServices(pulumi.ComponentResource):
                     ownership=own,
                     gcp_provider=args.gcp_provider,
                     k8s_provider=args.k8s_provider,
+                    schedule=args.export_schedule or FIRESTORE_SCHEDULE,
                 ),
                 child(self),
+            )
+        if args.export_schedule is not None:
+            PostgresExports(
+                f"{tid}-postgres-exports",
+                PostgresExportsArgs(
+                    tenant_id=tid,
+                    instances=[i.connection_name for i in self.postgres.instances],
+                    instance_names=[
+                        i for i in names.postgres_instances(tid, args.postgres_instances)
+                    ],
+                    database=self.postgres.database,
+                    login=self.postgres.app_login,
+                    bucket_name=bucket.bucket.name,
+                    namespace=names.k8s_namespace(tid),
+                    service_account=names.k8s_service_account(tid),
+                    schedule=args.export_schedule,
+                    proxy_image=args.cloud_sql_proxy_image,
+                    postgres_image=args.postgres_client_image,
+                    gcloud_image=args.gcloud_image,
+                    ownership=own,
+                    k8s_provider=args.k8s_provider,
+                ),
+                child(self, args.k8s_provider),
             )

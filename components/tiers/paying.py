@@ -99,4 +99,9 @@ def tenant_services_args(
         neo4j_enterprise_image=settings.ops_images.neo4j_enterprise,
         maintenance_url=names.maintenance_url(settings.app_domain, tenant.id),
         private_ingress_class=private_ingress_class,
+        export_schedule=exports.schedule
+        if (exports := getattr(tenant.databases, "exports", None)) is not None
+        else None,
+        cloud_sql_proxy_image=settings.ops_images.cloud_sql_proxy,
+        postgres_client_image=settings.ops_images.postgres_client,
     )

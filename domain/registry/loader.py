@@ -52,6 +52,7 @@ PATTERN_HINTS = {
     "pods_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
     "services_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
     "control_plane_cidr": "must be a private IPv4 /28 (GKE's private control plane)",
+    "schedule": "must be five cron fields: minute hour day month weekday (UTC)",
     "postgres_tier": "must be a Cloud SQL tier such as db-custom-2-7680",
     "regions": "must be a Temporal Cloud region such as gcp-us-central1",
     "name": "must be a lowercase name: letters, digits and hyphens, starting with a letter",
@@ -430,6 +431,13 @@ def data_option_problems(claim: Claim, settings: EnvironmentSettings) -> list[tu
                     f"{replica!r} is the tenant's own region; a cross-region replica is elsewhere",
                 )
             )
+    features = claim.get("features")
+    if (
+        isinstance(databases.get("exports"), dict)
+        and isinstance(features, dict)
+        and features.get("scheduled_exports") is False
+    ):
+        found.append(("databases.exports", "features.scheduled_exports is false"))
     location = databases.get("firestore_location")
     if isinstance(location, str) and location in FIRESTORE_MULTI_REGIONS:
         outside = [

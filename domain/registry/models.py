@@ -31,6 +31,7 @@ from domain.networks import PRIVATE_RANGES
 from domain.registry import enterprise
 from domain.registry.options import (
     FIRESTORE_MULTI_REGIONS,
+    DataExports,
     FirewallRules,
     HaVpn,
     IngressOptions,
@@ -156,6 +157,7 @@ class NotificationChannelSpec(StrictModel):
 OPTION_FIELDS: dict[str, tuple[Any, dict[str, Any]]] = {
     "databases.postgres_cross_region_replica": (str, {"pattern": GCP_REGION_PATTERN}),
     "databases.firestore_location": (Literal[tuple(FIRESTORE_MULTI_REGIONS)], {}),
+    "databases.exports": (DataExports, {}),
     "network.firewall_rules": (FirewallRules, {}),
     "network.policies": (NetworkPolicyRules, {}),
     "network.vpn": (HaVpn, {}),
