@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 # --- Temporal Cloud regions --------------------------------------------------------------------
 # Source: Temporal Cloud region reference, GCP table ("Cloud API Code", "Multi-region replica"),
@@ -109,8 +110,8 @@ GOOGLEAPIS_WILDCARD = "*.googleapis.com."
 # reach 169.254.169.254 (port 80); the legacy (iptables/Calico) datapath sees the DNATed
 # 169.254.169.252 on 988 (and 987).
 METADATA_SOURCE = "https://cloud.google.com/kubernetes-engine/docs/how-to/network-policy"
-DATAPLANE_V2 = "ADVANCED_DATAPATH"
-LEGACY_DATAPATH = "LEGACY_DATAPATH"
+DATAPLANE_V2: Final = "ADVANCED_DATAPATH"
+LEGACY_DATAPATH: Final = "LEGACY_DATAPATH"
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,19 @@ class GkeClusterArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the APIs it needs
 
 
+def _dns_endpoint_of(config: gcp.container.outputs.ClusterControlPlaneEndpointsConfig) -> str:
+    endpoint = (
+        config.dns_endpoint_config.endpoint if config and config.dns_endpoint_config else None
+    )
+    if not endpoint:
+        # Every cluster here asks for it (control_plane_endpoints_config): its absence is an error.
+        raise ValueError("the cluster has no DNS-based control-plane endpoint")
+    return endpoint
+
+
 def dns_endpoint(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
     """The cluster's DNS-based control-plane endpoint (<uid>.<location>.gke.goog)."""
-    return cluster.control_plane_endpoints_config.apply(
-        lambda c: c.dns_endpoint_config.endpoint if c and c.dns_endpoint_config else None
-    )
+    return cluster.control_plane_endpoints_config.apply(_dns_endpoint_of)
 
 
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str]) -> pulumi.Output[str]:

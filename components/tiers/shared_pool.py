@@ -200,7 +200,7 @@ class SharedPool(pulumi.ComponentResource):
         s, env = self.settings, self.settings.environment
         self.clusters: dict[str, dict[str, Any]] = {}
         self.cluster_providers: list[pulumi.ProviderResource] = []
-        self.pool_clusters: list[gcp.container.Cluster] = []
+        self.pool_clusters: list[pulumi.Resource] = []  # they create the Workload Identity pool
         built: list[tuple[GkeCluster, IngressController]] = []
         for pool in s.clusters:
             cluster = GkeCluster(

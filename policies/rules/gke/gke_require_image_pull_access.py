@@ -41,7 +41,7 @@ def _node_accounts(view: StackView) -> set[str]:
 
 def _grants(view: StackView) -> list[tuple[str, str | None, str | None, set[str]]]:
     """(project, location, repository, members) of every reader grant; None: the whole project."""
-    found = []
+    found: list[tuple[str, str | None, str | None, set[str]]] = []
     for grant in view.of_type(*REPOSITORY_GRANTS, *kinds.PROJECT_IAM_TYPES):
         if peek(grant, "role") not in READER_ROLES:
             continue
