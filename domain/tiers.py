@@ -119,6 +119,14 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "identity.custom_roles": "Custom IAM roles created in the tenant's project (no guardrailed "
     "permission)",
     "identity.grants": "Roles granted to the group on its project, bucket, logs or dashboards",
+    "encryption.cloudsql_cmek": "Cloud SQL encrypted with the tenant's own KMS key (set at "
+    "creation: a change replaces the instances)",
+    "encryption.firestore_cmek": "Firestore encrypted with the tenant's own KMS key (set at "
+    "creation: a change replaces the database)",
+    "encryption.gke_secrets_cmek": "GKE application-layer secrets encryption with the tenant's "
+    "own KMS key",
+    "tls.certificate_secret": "Customer-provided certificate: a Secret Manager secret of the "
+    "tenant's project (instead of ACME)",
     "features.<flag>": "Feature toggles (only flags available to the tier)",
 }
 # The enterprise customisation knobs (issue 16): only the enterprise tier may set them.
@@ -128,6 +136,10 @@ ENTERPRISE_ONLY: dict[str, Bounds] = {
     "identity.group": ("a group email",),
     "identity.custom_roles": ("up to 300",),
     "identity.grants": ("allowed roles, own roles",),
+    "encryption.cloudsql_cmek": ("true or false",),
+    "encryption.firestore_cmek": ("true or false",),
+    "encryption.gke_secrets_cmek": ("true or false",),
+    "tls.certificate_secret": ("a secret id",),
 }
 NO_OVERRIDES: dict[str, Bounds] = dict.fromkeys(KNOB_DESCRIPTIONS)
 

@@ -48,6 +48,8 @@ class PostgresSetArgs:
     depends_on: list[pulumi.Resource] = field(
         default_factory=list
     )  # e.g. the private service connection
+    # The tenant's own KMS key (CMEK, issue 16): set at creation only, it forces a new instance.
+    encryption_key: pulumi.Input[str] | None = None
 
 
 class PostgresSet(pulumi.ComponentResource):
@@ -74,6 +76,7 @@ class PostgresSet(pulumi.ComponentResource):
                 project=args.project,
                 region=args.region,
                 database_version="POSTGRES_15",
+                encryption_key_name=args.encryption_key,
                 deletion_protection=own.protected,
                 settings=self._settings(args, backups=True),
                 opts=own.stateful(child(self, depends_on=args.depends_on)),
@@ -114,6 +117,7 @@ class PostgresSet(pulumi.ComponentResource):
                     project=args.project,
                     region=args.region,
                     database_version="POSTGRES_15",
+                    encryption_key_name=args.encryption_key,  # same region: the same key
                     master_instance_name=instance.name,
                     replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(
                         failover_target=False

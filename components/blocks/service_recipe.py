@@ -57,6 +57,10 @@ class ServiceRecipeArgs:
     bucket_prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
     project_number: pulumi.Input[str] | None = None
+    # The tenant's own database keys (enterprise CMEK) and the grants they wait for.
+    postgres_key: pulumi.Input[str] | None = None
+    firestore_key: pulumi.Input[str] | None = None
+    key_grants: list[pulumi.Resource] = field(default_factory=list)
     # Temporal
     temporal_namespace: str
     temporal_service_account: str
@@ -126,7 +130,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             read_replicas=args.postgres_read_replicas,
             backup_retention_days=args.postgres_backup_retention_days,
             service_account_email=identity.email,
-            depends_on=args.postgres_depends_on,
+            depends_on=[*args.postgres_depends_on, *args.key_grants],
+            encryption_key=args.postgres_key,
         ),
         on_gcp,
     )
@@ -140,6 +145,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             ownership=own,
             backup_retention_days=args.backup_retention_days,
             accessor=identity.member,
+            cmek_key=args.firestore_key,
+            depends_on=list(args.key_grants),
         ),
         on_gcp,
     )

@@ -3,7 +3,7 @@ namespace."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,6 +12,7 @@ from components.blocks.ingress_controller import ISSUER_NAME
 from components.conventions import Ownership, child
 
 APP_SERVICE = "api-gateway"
+TLS_SECRET = "tenant-tls"  # the Kubernetes TLS Secret the ingress serves (ACME or the customer's)
 # ingress-nginx answers every request with a 302 to this URL instead of proxying to the upstream
 # (annotation reference: kubernetes.github.io/ingress-nginx, "Temporal redirect"). Used while the
 # tenant is suspended; removing it restores the routing exactly.
@@ -26,12 +27,16 @@ class TenantIngressArgs:
     k8s_provider: pulumi.ProviderResource | None
     service_name: str = APP_SERVICE
     service_port: int = 80
-    tls_secret: str = "tenant-tls"
+    tls_secret: str = TLS_SECRET
     certificate_dns_names: list[str] | None = None  # default: the hosts
     maintenance_url: str | None = None  # set while suspended: every request is redirected there
     # Requests per minute across all of the Ingress's hosts, counted by every controller replica
     # in one store (global rate limiting, keyed by host); None: no limit at the edge.
     rate_limit_per_min: int | None = None
+    # False: the TLS Secret comes from elsewhere (a customer certificate, CustomerCertificate),
+    # so no cert-manager Certificate is requested; depends_on is what writes the Secret.
+    acme: bool = True
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 def rate_limit_annotations(per_minute: int | None) -> dict[str, str] | None:
@@ -54,19 +59,9 @@ class TenantIngress(pulumi.ComponentResource):
     ):
         super().__init__("tenancy:blocks:TenantIngress", name, {}, opts)
         own = args.ownership
-        certificate = k8s.apiextensions.CustomResource(
-            f"{name}-certificate",
-            api_version="cert-manager.io/v1",
-            kind="Certificate",
-            metadata=own.k8s_meta("tenant-certificate", args.namespace),
-            spec={
-                "secretName": args.tls_secret,
-                "dnsNames": list(args.certificate_dns_names or args.hosts),
-                "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
-                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
-            },
-            opts=child(self, provider=args.k8s_provider),
-        )
+        tls_ready: list[pulumi.Resource] = list(args.depends_on)
+        if args.acme:
+            tls_ready.append(self._acme_certificate(name, args))
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=own.k8s_meta(
@@ -108,6 +103,23 @@ class TenantIngress(pulumi.ComponentResource):
                     for host in args.hosts
                 ],
             ),
-            opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
+            opts=child(self, provider=args.k8s_provider, depends_on=tls_ready),
         )
         self.register_outputs({"hosts": list(args.hosts)})
+
+    def _acme_certificate(self, name: str, args: TenantIngressArgs) -> pulumi.Resource:
+        """cert-manager's Certificate for the hosts, from the ACME issuer."""
+        own = args.ownership
+        return k8s.apiextensions.CustomResource(
+            f"{name}-certificate",
+            api_version="cert-manager.io/v1",
+            kind="Certificate",
+            metadata=own.k8s_meta("tenant-certificate", args.namespace),
+            spec={
+                "secretName": args.tls_secret,
+                "dnsNames": list(args.certificate_dns_names or args.hosts),
+                "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
+                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+            },
+            opts=child(self, provider=args.k8s_provider),
+        )

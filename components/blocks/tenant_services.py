@@ -4,12 +4,14 @@ ingress. NamespaceTenant places it on a shared cluster; DedicatedCluster on the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
+from components.blocks.customer_certificate import CustomerCertificate
 from components.blocks.firestore_database import MAX_DAILY_BACKUP_RETENTION_DAYS
 from components.blocks.firestore_exports import (
     EXPORT_PREFIX,
@@ -83,6 +85,12 @@ class TenantServicesArgs:
     # against the allowed keys, domain/registry/enterprise.py); the platform's values win.
     app_values: dict[str, Any] = field(default_factory=dict)
     app_config: dict[str, str] = field(default_factory=dict)
+    # Enterprise CMEK: the tenant's own database keys and their grants (TenantKeys).
+    postgres_key: pulumi.Input[str] | None = None
+    firestore_key: pulumi.Input[str] | None = None
+    key_grants: list[pulumi.Resource] = field(default_factory=list)
+    # Enterprise: a customer-provided certificate instead of ACME (CustomerCertificate).
+    certificate: Any = None  # CustomerCertificateArgs without the namespace's own parts
     neo4j_chart: ChartRef
     migrations_image: str
     temporal_backend: str
@@ -144,6 +152,9 @@ class TenantServices(pulumi.ComponentResource):
                 bucket_prefix_retention_days=prefixes,
                 cmek=args.cmek,
                 project_number=args.project_number,
+                postgres_key=args.postgres_key,
+                firestore_key=args.firestore_key,
+                key_grants=args.key_grants,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
                 temporal_service_account=names.temporal_service_account(tid),
                 temporal_retention_days=args.temporal_retention_days,
@@ -214,9 +225,24 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
+        certificate_ready: list[pulumi.Resource] = []
+        if args.certificate is not None:
+            certificate = CustomerCertificate(
+                f"{tid}-certificate",
+                dataclasses.replace(
+                    args.certificate,
+                    namespace=namespace.name,
+                    reader_member=services.identity.member,
+                    reader_ksa=ksa,
+                ),
+                child(self),
+            )
+            certificate_ready = [certificate.ready]
         TenantIngress(
             f"{tid}-ingress",
             TenantIngressArgs(
+                acme=args.certificate is None,
+                depends_on=certificate_ready,
                 hosts=args.hosts,
                 namespace=namespace.name,
                 ownership=own,
