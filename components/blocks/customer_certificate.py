@@ -27,7 +27,8 @@ from domain.environment import ChartRef
 
 ESO_NAMESPACE = "external-secrets"
 ESO_API = "external-secrets.io/v1"
-STORE_NAME = "tenant-certificates"
+# Not "tenant-..." (the namespaces' prefix): the store's name names no tenant.
+STORE_NAME = "certificate-store"
 REFRESH = "1h"  # a renewed certificate (a new secret version) reaches the ingress within an hour
 
 

@@ -26,6 +26,7 @@ def test_cost_of_a_plan_file_writes_the_json(sample_plan, tmp_path) -> None:
         "coinbase",
         "stripe",
         "robinhood",
+        "globex",
     }
     assert "robinhood" in result.output and "per tier" in result.output
 
