@@ -26,11 +26,12 @@ plan: setup
 	$(VENV)/bin/tenancy validate --env dev
 	$(VENV)/bin/tenancy plan --env dev --json $(PLAN)
 
-# Style, formatting and the layer contracts (pyproject.toml); `test` runs them first.
+# Style, formatting, the layer contracts and types (pyproject.toml); `test` runs them first.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
 test: setup lint
@@ -41,7 +42,7 @@ docs: setup
 	$(VENV)/bin/tenancy docs
 
 benchmark: setup
-	$(PY) benchmarks/plan_scale.py
+	$(PY) benchmarks/pr_scale.py
 
 clean:
 	rm -rf build .pytest_cache

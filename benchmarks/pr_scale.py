@@ -4,7 +4,7 @@ For each registry size (default 10, 100, 1,000, 5,000) it builds a throwaway git
 this project's code and a synthetic registry (``benchmarks/registry.py``), then times, as cold
 ``python -m tenancy.cli`` processes:
 
-- ``validate``;
+- ``validate``: without a cache, and with the parsed tenant files cached;
 - ``plan`` of every stack: cold (empty cache) and warm (every stack cached);
 - ``plan --tenant`` of one standard tenant: cold and warm cache;
 - ``check --plan`` of the full plan (policy results not cached: the pack's own speed);
@@ -89,11 +89,22 @@ def shared_code_change(repo: Path) -> None:
     path.write_text(path.read_text() + "\n# a shared-code change\n")
 
 
-def tenancy(repo: Path, args: list[str], cache: Path | None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB of the largest process, exit code) of one CLI process."""
+Run = tuple[float, float, int, float]
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tenancy(repo: Path, args: list[str], cache: Path | None) -> Run:
+    """(wall seconds, peak RSS MiB of the largest process, exit code, CPU seconds) of one CLI
+    process; the CPU seconds (user + system) include its children (workers, git, the base's
+    CLI), so they hold still on a shared machine where the wall time does not."""
     env = {**os.environ, "PYTHONPATH": str(repo)}
     env["TENANCY_CACHE_DIR"] = str(cache) if cache is not None else "off"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu = _cpu()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "tenancy.cli", *args],
@@ -104,27 +115,31 @@ def tenancy(repo: Path, args: list[str], cache: Path | None) -> tuple[float, flo
         check=False,
     )
     wall = time.perf_counter() - started
+    cpu = _cpu() - cpu
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     if done.returncode not in (0, 1):
         raise SystemExit(f"tenancy {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    return wall, peak, done.returncode
+    return wall, peak, done.returncode, cpu
 
 
-RESULTS: dict[str, dict[int, tuple[float, float, int]]] = {}
+# path -> size -> (median wall s, peak RSS MiB, runs, median CPU s)
+RESULTS: dict[str, dict[int, tuple[float, float, int, float]]] = {}
 
 
-def record(path: str, size: int, runs: list[tuple[float, float, int]]) -> None:
+def record(path: str, size: int, runs: list[Run]) -> None:
     walls = [r[0] for r in runs]
+    cpus = [r[3] for r in runs]
+    peak = max(r[1] for r in runs)
     RESULTS.setdefault(path, {})[size] = (
         statistics.median(walls),
-        max(r[1] for r in runs),
+        peak,
         len(runs),
+        statistics.median(cpus),
     )
     shown = ", ".join(f"{w:.2f}" for w in walls)
-    peak = max(r[1] for r in runs)
     print(
         f"  {path:<34} {size:>6}  {statistics.median(walls):7.2f} s  "
-        f"(runs: {shown}; peak RSS {peak:.0f} MiB)",
+        f"CPU {statistics.median(cpus):7.2f} s  (runs: {shown}; peak RSS {peak:.0f} MiB)",
         flush=True,
     )
 
@@ -139,6 +154,14 @@ def fresh(cache: Path) -> Path:
     return cache
 
 
+def validate_warm(root: Path, tenants: list[str], cache: Path, size: int, runs: int) -> None:
+    """``validate`` with the parsed files cached (a previous run on the same registry)."""
+    tenancy(root, ["validate", *tenants], fresh(cache))
+    measure(
+        "validate, warm cache", size, runs, lambda: tenancy(root, ["validate", *tenants], cache)
+    )
+
+
 def bench_size(where: Path, size: int, args) -> None:
     repo = make_repo(where, size)
     tenants = ["--tenants", str(repo / "tenants")]
@@ -149,6 +172,7 @@ def bench_size(where: Path, size: int, args) -> None:
     print(f"\n{size} tenants", flush=True)
 
     measure("validate", size, args.runs, lambda: tenancy(repo, ["validate", *tenants], None))
+    validate_warm(repo, tenants, where / f"docs-{size}", size, args.runs)
     plan = ["plan", *tenants, "--json", str(plan_json)]
     if size in args.cold_sizes:
         measure(
@@ -180,7 +204,7 @@ def bench_size(where: Path, size: int, args) -> None:
     tenancy(repo, ["plan", *tenants], head_only)
     tenancy(repo, ["check", *tenants, "--allow-undecided"], head_only)
 
-    def base_cold() -> tuple[float, float, int]:
+    def base_cold() -> Run:
         run_cache = where / f"run-cache-{size}"
         shutil.rmtree(run_cache, ignore_errors=True)
         shutil.copytree(head_only, run_cache)
@@ -201,7 +225,7 @@ def _shared(where: Path, repo: Path, size: int, tenants: list[str], comment: lis
     if size in args.shared_sizes:
         branch(repo, "shared-code", shared_code_change)
 
-        def from_main() -> tuple[float, float, int]:
+        def from_main() -> Run:
             # What CI restores: the base's plans and policy results (a run on main).
             base_cache = where / f"main-cache-{size}"
             if not base_cache.exists():
@@ -252,15 +276,31 @@ def main() -> None:
                 args.runs,
                 lambda t=tenants: tenancy(ROOT, ["validate", "--tenants", str(t)], None),
             )
+            validate_warm(
+                ROOT, ["--tenants", str(tenants)], where / f"docs-v{size}", size, args.runs
+            )
         for size in args.sizes:
             bench_size(where, size, args)
     print(f"\nload average after: {Path('/proc/loadavg').read_text().split()[:3]}")
-    print("\nmedian seconds against registry size (runs in brackets where fewer than --runs):")
+    print_tables(args.runs)
+
+
+def print_tables(runs: int) -> None:
+    """Median wall and CPU seconds against registry size, as markdown for docs/performance.md
+    (a figure from fewer runs than ``--runs`` has its count in brackets)."""
     sizes = sorted({s for per in RESULTS.values() for s in per})
-    print(f"{'path':<38}" + "".join(f"{s:>10}" for s in sizes))
-    for path, per in RESULTS.items():
-        cells = "".join(f"{per[s][0]:>10.2f}" if s in per else f"{'-':>10}" for s in sizes)
-        print(f"{path:<38}{cells}")
+    for title, column in (("wall seconds (median)", 0), ("CPU seconds, user + system", 3)):
+        print(f"\n{title} against registry size:\n")
+        print("| path | " + " | ".join(f"{s:,}" for s in sizes) + " |")
+        print("|---|" + "---:|" * len(sizes))
+        for path, per in RESULTS.items():
+            cells = [
+                f"{per[s][column]:.2f}" + (f" ({per[s][2]})" if per[s][2] < runs else "")
+                if s in per
+                else ""
+                for s in sizes
+            ]
+            print(f"| {path} | " + " | ".join(cells) + " |")
     peak = max(v[1] for per in RESULTS.values() for v in per.values())
     print(f"\npeak RSS of any process: {peak:.0f} MiB")
 

@@ -1,8 +1,9 @@
 """Synthetic tenant registries for the benchmarks: ``synthetic_registry(directory, size)``.
 
 The mix is about 85% free, 13% standard and 2% enterprise, except that standard tenants never
-exceed the shared clusters' capacity in ``Pulumi.dev.yaml`` (the registry would refuse them):
-above that, the extra tenants are free. Every size passes ``tenancy validate``
+exceed the shared clusters' capacity in ``Pulumi.dev.yaml`` and enterprise tenants never exceed
+what its address plan can give ranges to (the registry would refuse them): above that, the extra
+tenants are free. Every size passes ``tenancy validate``
 (``tests/test_benchmarks.py`` checks it).
 """
 
@@ -17,24 +18,28 @@ PREFIXES = {"free": "free", "standard": "std", "enterprise": "ent"}
 def _settings():
     from domain.environment import load_environment
 
-    return load_environment("dev")
+    # This checkout's environment, wherever the benchmark is started from.
+    return load_environment("dev", Path(__file__).resolve().parent.parent)
 
 
 def _pools(settings) -> list[tuple[str, int]]:
     return [(cluster.name, cluster.capacity) for cluster in settings.clusters]
 
 
-def _ranges(settings):
-    """Every range of each new enterprise tenant, from the address plan (as `tenancy new` does)."""
+def _ranges(settings, wanted: int) -> list[dict[str, str]]:
+    """Every range of up to ``wanted`` new enterprise tenants, from the address plan (as `tenancy
+    new` does); fewer when the plan is full."""
     from domain.networks import allocate, net
 
     taken: list = []
-    while True:
+    found: list[dict[str, str]] = []
+    while len(found) < wanted:
         ranges = allocate(settings, taken)
         if ranges is None:
-            raise RuntimeError("the address plan of Pulumi.dev.yaml is full")
+            break
         taken += [net(cidr) for cidr in ranges.values()]
-        yield ranges
+        found.append(ranges)
+    return found
 
 
 def tier_counts(size: int, capacity: int) -> dict[str, int]:
@@ -49,8 +54,10 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
     directory.mkdir(parents=True, exist_ok=True)
     settings = _settings()
     pools = _pools(settings)
-    ranges = _ranges(settings)
     counts = tier_counts(size, sum(capacity for _, capacity in pools))
+    ranges = _ranges(settings, counts["enterprise"])
+    counts["free"] += counts["enterprise"] - len(ranges)
+    counts["enterprise"] = len(ranges)
     ids: dict[str, list[str]] = {tier: [] for tier in counts}
     placed = {name: 0 for name, _ in pools}
     for tier, count in counts.items():
@@ -69,7 +76,7 @@ def synthetic_registry(directory: Path, size: int) -> dict[str, list[str]]:
                 extra = (
                     f"custom_domain: app.ent{i:05d}.example\n"
                     f"dedicated_project: {'true' if i % 2 == 0 else 'false'}\n"
-                    + "".join(f"{key}: {value}\n" for key, value in next(ranges).items())
+                    + "".join(f"{key}: {value}\n" for key, value in ranges[i].items())
                 )
             (directory / f"{tid}.yaml").write_text(
                 HEADER

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -88,7 +89,13 @@ def child(
     return pulumi.ResourceOptions(parent=parent, provider=provider, **kwargs)
 
 
-def restricted_container_security() -> dict:
+# An object in the Kubernetes API's own (camelCase) form, used both as Helm values and as a Pulumi
+# input. The SDK serializes it as it does the matching *Args class, but pulumi_kubernetes' stubs
+# type nested arguments (ContainerArgs.security_context, ...) as the class only; hence Any.
+K8sObject = Any
+
+
+def restricted_container_security() -> K8sObject:
     """Pod Security Standards 'restricted' for a container."""
     return {
         "allowPrivilegeEscalation": False,
@@ -99,7 +106,7 @@ def restricted_container_security() -> dict:
     }
 
 
-def restricted_pod_security() -> dict:
+def restricted_pod_security() -> K8sObject:
     return {
         "runAsNonRoot": True,
         "runAsUser": 10001,

@@ -153,6 +153,13 @@ class OpsImages(Strict):
         "gcr.io/google.com/cloudsdktool/google-cloud-cli:536.0.1-stable",
         description="gcloud, for Firestore exports and bucket usage.",
     )
+    cloud_sql_proxy: str = Field(
+        "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.18.2",
+        description="Cloud SQL Auth Proxy, beside the PostgreSQL exports' dump.",
+    )
+    postgres_client: str = Field(
+        "postgres:15.14-alpine", description="pg_dump for the PostgreSQL exports (server 15)."
+    )
     neo4j_enterprise: str = Field(
         "neo4j:5.26.0-enterprise", description="neo4j-admin for online backups (enterprise)."
     )

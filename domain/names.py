@@ -154,6 +154,11 @@ def postgres_replica(instance: str, index: int) -> str:
     return f"{instance}-replica" if index == 1 else f"{instance}-replica-{index}"
 
 
+def postgres_cross_region_replica(instance: str) -> str:
+    """The read replica of a primary instance in another region (enterprise option)."""
+    return f"{instance}-xr"
+
+
 def postgres_password_secret(instance: str) -> str:
     """Secret Manager id holding the services' password of an instance."""
     return f"{instance}-password"
@@ -249,6 +254,13 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
             f"postgres_{i}_replica": (
                 "cloudsql_instance",
                 postgres_replica(postgres_instance(tenant_id, i), MAX_READ_REPLICAS),
+            )
+            for i in instances
+        },
+        **{
+            f"postgres_{i}_xr": (
+                "cloudsql_instance",
+                postgres_cross_region_replica(postgres_instance(tenant_id, i)),
             )
             for i in instances
         },

@@ -213,3 +213,43 @@ def registry_ranges(tenants: Iterable[object]) -> list[Net]:
             if isinstance(value, str):
                 result.append(net(value))
     return result
+
+
+def opening_problems(
+    settings: EnvironmentSettings,
+    claims: Iterable[tuple[str, Mapping[str, object], list[tuple[str, str]]]],
+) -> list[RangeProblem]:
+    """No tenant rule opens (firewall sources, NetworkPolicy peers) or routes to (VPN remote
+    ranges) another tenant's ranges or the platform's; a VPN's remote ranges also stay clear of
+    the tenant's own (BGP would not reach them). ``claims``: (file, fields, opened ranges)."""
+    claims = list(claims)
+    platform = platform_ranges(settings)
+    owned = [r for file, fields, _ in claims for r in tenant_ranges(file, fields)]
+    problems: list[RangeProblem] = []
+    for file, _, opened in claims:
+        for path, cidr in opened:
+            try:
+                network = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError:
+                continue  # the model reports it
+            if network.prefixlen == 0:
+                continue  # the model refuses /0 itself
+            own_too = path.endswith("remote_ranges")
+            clashes = [p for p in platform if network.overlaps(p.network)]
+            clashes += [
+                o for o in owned if network.overlaps(o.network) and (o.owner != file or own_too)
+            ]
+            if clashes:
+                reason = (
+                    "the tenant's network behind the VPN must not overlap "
+                    if own_too
+                    else "a tenant rule may open only the tenant's own networks, not "
+                )
+                problems.append(
+                    RangeProblem(
+                        file,
+                        path,
+                        f"{cidr}: {reason}" + "; ".join(_describe(c, file) for c in clashes),
+                    )
+                )
+    return problems

@@ -108,8 +108,18 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "databases.postgres_disk_gb": "Cloud SQL disk size, GB",
     "databases.postgres_read_replicas": "Read replicas per PostgreSQL instance",
     "databases.neo4j_storage_gb": "Neo4j volume size, GB",
+    "databases.postgres_cross_region_replica": "A read replica of each PostgreSQL instance in "
+    "another allowed region",
+    "databases.firestore_location": "Firestore location: a multi-region (nam5, eur3) instead of "
+    "the tenant's region",
+    "databases.exports": "Scheduled exports of PostgreSQL and Firestore to the tenant bucket, "
+    "and Neo4j's backup, on the tenant's cron schedule",
     "temporal.retention_days": "Temporal namespace retention, days",
     "temporal.regions": "Temporal Cloud regions (two for HA)",
+    "network.firewall_rules": "Ingress allow rules on the tenant's VPC, from its own networks",
+    "network.policies": "Extra NetworkPolicies in the tenant namespace (IP peers only)",
+    "network.vpn": "HA VPN to the tenant's network (Cloud Router, BGP)",
+    "network.ingress": "A private ingress (internal load balancer) beside the public one",
     # Enterprise customisation (issue 16): domain/registry/enterprise.py holds their schemas.
     "app.chart_version": "Version of the environment's app chart (SemVer; repository and chart "
     "stay the environment's)",
@@ -136,6 +146,13 @@ ENTERPRISE_ONLY: dict[str, Bounds] = {
     "identity.group": ("a group email",),
     "identity.custom_roles": ("up to 300",),
     "identity.grants": ("allowed roles, own roles",),
+    "databases.postgres_cross_region_replica": ("an allowed region",),
+    "databases.firestore_location": ("nam5", "eur3"),
+    "databases.exports": ("a cron schedule",),
+    "network.firewall_rules": ("up to 50 rules",),
+    "network.policies": ("up to 50 policies",),
+    "network.vpn": ("HA VPN",),
+    "network.ingress": ("private: true",),
     "encryption.cloudsql_cmek": ("true or false",),
     "encryption.firestore_cmek": ("true or false",),
     "encryption.gke_secrets_cmek": ("true or false",),
@@ -386,6 +403,12 @@ TIERS: dict[Tier, TierSpec] = {
   access on the tenant-owned destination by the tenant.
 - The Identity Platform tenant stays in the platform project and stack: authentication is one
   control plane.
+- Network (`network:`): the tenant's firewall rules and NetworkPolicies within the platform's
+  guardrails, an HA VPN to its network and a private ingress; every range of its VPC comes from
+  the environment's address plan ([networking](networking.md)).
+- Data: read replicas delivered to the app, a cross-region PostgreSQL replica and a
+  multi-region Firestore, within the allowed regions, and scheduled exports of the databases
+  into the tenant's bucket ([enterprise data](enterprise-data.md)).
 """,
     ),
 }

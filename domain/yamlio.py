@@ -9,6 +9,7 @@ which needs no recursion and stops at the first limit crossed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,8 +172,156 @@ def load_yaml_fast(path: Path) -> tuple[Any, YamlProblem | None]:
 def parse_yaml_text(text: str) -> Any:
     """YAML text (e.g. a file's old version from git) with the same rules and bounds as the
     registry; raises ``YAMLError`` (``YamlLimitError`` for an unbounded document) on errors."""
-    check_yaml_bounds(text)
-    return _fast_yaml().load(text)
+    cache = _DOC_CACHE
+    if cache is None:
+        check_yaml_bounds(text)
+        return _fast_yaml().load(text)
+    key = cache.key(text)
+    doc = cache.get(key)
+    if doc is None:
+        check_yaml_bounds(text)
+        doc = _fast_yaml().load(text)
+        cache.put(key, doc)
+    return doc
+
+
+class DocCache:
+    """Parsed documents by a key of their text, so an unchanged file is not parsed again.
+
+    Parsing (the bounds check and the loader) is most of the cost of reading a registry of
+    thousands of files. Only what parsing gives is cached: a mapping of plain JSON values (str
+    keys; str, int, float, bool, None, lists and mappings), which JSON stores exactly; anything
+    else, and every text that fails, is parsed every time. Validation still runs on every
+    document. The key names the text, this module's code (the bounds and the loader's rules) and
+    the YAML library's versions, so a change to any of them misses.
+    """
+
+    SCHEME = "tenancy-yaml-doc/1"
+    MAX_ENTRIES = 50_000
+
+    def __init__(self, path: Path | Callable[[], Path | None]):
+        # A callable is asked on first use (the program knows its project only once it runs);
+        # None from it: no cache.
+        self._where: Path | Callable[[], Path | None] | None = path
+        self._entries: dict[str, Any] | None = None
+        self._used: set[str] = set()
+        self._added = 0
+        self.hits = 0
+        self._prefix = self._code_prefix()
+
+    @classmethod
+    def _code_prefix(cls) -> bytes:
+        import hashlib
+        import sys
+        from importlib import metadata
+
+        parts = [cls.SCHEME, f"python {sys.version_info[:2]}"]
+        for name in ("ruamel.yaml", "ruamel.yaml.clib"):
+            try:
+                parts.append(f"{name}=={metadata.version(name)}")
+            except metadata.PackageNotFoundError:
+                parts.append(f"{name}==absent")
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        return "\0".join([*parts, code, ""]).encode()
+
+    def key(self, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(self._prefix + text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def path(self) -> Path | None:
+        where = self._where
+        if callable(where):
+            found = where()
+            where = self._where = Path(found) if found is not None else None
+        return Path(where) if where is not None else None
+
+    def _load(self) -> dict[str, Any]:
+        if self._entries is None:
+            import json
+
+            try:
+                if self.path is None:
+                    raise OSError("no cache directory")
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                entries = data.get("entries") if data.get("scheme") == self.SCHEME else None
+            except (OSError, ValueError, AttributeError):
+                entries = None  # absent or unreadable: parsed again, and overwritten
+            self._entries = entries if isinstance(entries, dict) else {}
+        return self._entries
+
+    def get(self, key: str) -> Any | None:
+        doc = self._load().get(key)
+        if not isinstance(doc, dict):
+            return None
+        self._used.add(key)
+        self.hits += 1
+        return _json_copy(doc)  # callers may change what they get
+
+    def put(self, key: str, doc: Any) -> None:
+        if isinstance(doc, dict) and _json_exact(doc):
+            self._load()[key] = _json_copy(doc)
+            self._used.add(key)
+            self._added += 1
+
+    def save(self) -> None:
+        """Write the entries if any were added: this run's first, older ones while they fit."""
+        if not self._added or self._entries is None or self.path is None:
+            return
+        import json
+        import os
+        import tempfile
+
+        entries = {k: self._entries[k] for k in self._used if k in self._entries}
+        for key, doc in self._entries.items():
+            if len(entries) >= self.MAX_ENTRIES:
+                break
+            entries.setdefault(key, doc)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(
+                    {"scheme": self.SCHEME, "entries": entries}, handle, separators=(",", ":")
+                )
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        self._added = 0
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_exact(value: Any) -> bool:
+    """Whether JSON gives back exactly this value (types included)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _json_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(_json_exact(v) for v in value)
+    return kind in _JSON_SCALARS
+
+
+def _json_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_json_copy(v) for v in value]
+    return value
+
+
+_DOC_CACHE: DocCache | None = None
+
+
+def use_doc_cache(cache: DocCache | None) -> DocCache | None:
+    """Parse through ``cache`` in this process from now on (None: no cache); returns the
+    previous one. The ``tenancy`` program sets it up; library callers and tests parse afresh."""
+    global _DOC_CACHE
+    previous, _DOC_CACHE = _DOC_CACHE, cache
+    return previous
 
 
 @functools.lru_cache(maxsize=1)

@@ -75,6 +75,7 @@ from policies.rules.temporal import (
 )
 from policies.rules.tenancy import (
     tenancy_forbid_cross_tenant_references,
+    tenancy_forbid_network_openings,
     tenancy_protect_stateful_resources,
 )
 from policies.rules.tier import (
@@ -131,6 +132,7 @@ REGISTERED = (
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,
     tenancy_forbid_cross_tenant_references,
+    tenancy_forbid_network_openings,
     tenancy_protect_stateful_resources,
     tier_forbid_free_dedicated_resources,
     tier_require_enterprise_cluster,

@@ -28,12 +28,44 @@ class _Tenancy(typer.Typer):
     the real program exits this way (tests invoke the command object, not the app)."""
 
     def __call__(self, *args, **kwargs):
+        from domain.yamlio import use_doc_cache
+
+        docs = _doc_cache(sys.argv[1:])
+        use_doc_cache(docs)
         code: object = 0
         try:
             super().__call__(*args, **kwargs)
         except SystemExit as exc:
             code = exc.code
+        use_doc_cache(None)
+        if docs is not None:
+            docs.save()
         fast_exit(code)
+
+
+def _doc_cache(argv: list[str]):
+    """Parsed tenant files are cached next to the plans (``--cache-dir``, else
+    ``$TENANCY_CACHE_DIR``, else build/plan-cache); none with ``--no-cache`` or the cache off."""
+    from domain.yamlio import DocCache
+    from tenancy.plan.cache import default_cache_dir
+
+    if "--no-cache" in argv:
+        return None
+    chosen = None
+    for i, arg in enumerate(argv):
+        if arg == "--cache-dir" and i + 1 < len(argv):
+            chosen = Path(argv[i + 1])
+        elif arg.startswith("--cache-dir="):
+            chosen = Path(arg.split("=", 1)[1])
+
+    def where() -> Path | None:  # asked once the command runs and knows its project
+        try:
+            directory = chosen or default_cache_dir(project_root())
+        except ProjectNotFoundError:
+            return None
+        return directory / "docs.json" if directory is not None else None
+
+    return DocCache(where)
 
 
 def fast_exit(code: object) -> None:

@@ -4,11 +4,13 @@ enterprise tenant file may customise, generated from the code that enforces it
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from domain import iam_guardrails
 from domain.registry import enterprise
 
 
-def _flatten(model: type, prefix: str = "") -> list[str]:
+def _flatten(model: type[BaseModel], prefix: str = "") -> list[str]:
     found = []
     for name, spec in model.model_fields.items():
         nested = next(

@@ -19,7 +19,7 @@ def generator():
     return module
 
 
-@pytest.mark.parametrize("size", [10, 100, 1000, 5000])
+@pytest.mark.parametrize("size", [10, 100, 1000, 5000, 10000])
 def test_synthetic_registries_pass_validation(size: int, tmp_path: Path, settings) -> None:
     ids = generator().synthetic_registry(tmp_path / "tenants", size)
     registry = load_registry(tmp_path / "tenants", settings)

@@ -60,17 +60,23 @@ def _named(stack: PlanStack, name: str) -> PlanResource:
 
 def test_globex_keys_live_in_its_project_and_rotate(sample_plan) -> None:
     stack = _stack(sample_plan, "dev.globex")
-    (ring,) = [
+    rings = [
         r for r in _of_type(stack, "gcp:kms/keyRing:KeyRing") if r.inputs["name"] == "globex-cmek"
     ]
-    assert ring.inputs["project"] == PROJECT and ring.inputs["location"] == "us-central1"
-    assert ring.options.protect is True
+    # one per location: the region, Firestore's nam5 (KMS multi-region us), the replica's region
+    assert sorted(r.inputs["location"] for r in rings) == ["us", "us-central1", "us-east1"]
+    assert all(r.inputs["project"] == PROJECT and r.options.protect for r in rings)
     keys = {
         r.inputs["name"]: r
         for r in _of_type(stack, "gcp:kms/cryptoKey:CryptoKey")
         if r.parent and "TenantKeys" in r.parent
     }
-    assert sorted(keys) == ["globex-cloudsql", "globex-firestore", "globex-gke"]
+    assert sorted(keys) == [
+        "globex-cloudsql",
+        "globex-cloudsql-replica",
+        "globex-firestore",
+        "globex-gke",
+    ]
     for key in keys.values():
         assert key.inputs["rotationPeriod"] == f"{90 * 86400}s"
         assert key.options.protect is True
@@ -85,6 +91,9 @@ def test_each_key_is_granted_to_its_own_service_agent_only(sample_plan) -> None:
     }
     assert grants == {
         "globex-keys-cloudsql-agent": (
+            "serviceAccount:service-123456789012@gcp-sa-cloud-sql.iam.gserviceaccount.com"
+        ),
+        "globex-keys-cloudsql-replica-agent": (
             "serviceAccount:service-123456789012@gcp-sa-cloud-sql.iam.gserviceaccount.com"
         ),
         "globex-keys-firestore-agent": (
@@ -106,8 +115,12 @@ def test_databases_and_cluster_use_the_keys_after_their_grants(sample_plan) -> N
     stack = _stack(sample_plan, "dev.globex")
     grant = {r.name: r.urn for r in stack.resources}
     for instance in _of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"):
-        key = instance.inputs.get("encryptionKeyName")
-        assert key is not None and "globex-cloudsql" in str(key), instance.name
+        key = str(instance.inputs.get("encryptionKeyName"))
+        # each instance a key of its own region: the cross-region replica its region's key
+        assert f"/locations/{instance.inputs['region']}/" in key, instance.name
+        assert key.endswith(
+            "/globex-cloudsql-replica" if instance.name.endswith("-xr") else "/globex-cloudsql"
+        )
     primaries = [
         i
         for i in _of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance")
@@ -117,7 +130,8 @@ def test_databases_and_cluster_use_the_keys_after_their_grants(sample_plan) -> N
         grant["globex-keys-cloudsql-agent"] in i.dependencies for i in primaries
     )
     (database,) = _of_type(stack, "gcp:firestore/database:Database")
-    assert "globex-firestore" in str(database.inputs["cmekConfig"]["kmsKeyName"])
+    key = database.inputs["cmekConfig"]["kmsKeyName"]
+    assert "/locations/us/" in key and key.endswith("/globex-firestore")  # nam5 takes KMS us
     assert grant["globex-keys-firestore-agent"] in database.dependencies
     (cluster,) = _of_type(stack, "gcp:container/cluster:Cluster")
     encryption = cluster.inputs["databaseEncryption"]

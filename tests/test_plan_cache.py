@@ -35,7 +35,7 @@ PLAN_INPUTS = [
     "pyproject.toml",
     "tenants",
 ]
-ALL = {"dev", "dev.amovil", "dev.coinbase", "dev.robinhood", "dev.stripe"}
+ALL = {"dev", "dev.amovil", "dev.coinbase", "dev.globex", "dev.robinhood", "dev.stripe"}
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_policies_read_nothing_else_of_other_tenants(settings, registry, sample_
                     "display_name": "Someone Else",
                     "contact_email": "x@elsewhere.example",
                     "region": "europe-west1",
-                    "features": {},
+                    "features": None,
                     **(
                         {"subdomain": "other", "placement": "pool-b"}
                         if t.tier == "standard"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import write_tenant
+from support import SAMPLE_TENANTS, write_tenant
 from typer.testing import CliRunner
 
 from domain.registry import RegistryError, load_registry
@@ -33,9 +33,9 @@ region: us-central1
 contact_email: ops@example.com
 custom_domain: app.example.org
 network_cidr: 10.30.0.0/20
-pods_cidr: 10.136.0.0/16
-services_cidr: 10.132.16.0/20
-control_plane_cidr: 172.16.32.16/28
+pods_cidr: 10.250.0.0/16
+services_cidr: 10.251.0.0/20
+control_plane_cidr: 172.16.47.224/28
 """
 
 
@@ -56,7 +56,6 @@ def test_the_sample_registry_is_valid(registry) -> None:
 
 
 def test_sample_files_carry_the_schema_header() -> None:
-    from support import SAMPLE_TENANTS
 
     from domain.registry.loader import SCHEMA_HEADER
 
@@ -284,7 +283,8 @@ def test_validate_command_accepts_the_sample_registry() -> None:
 
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert "7 tenant(s) valid" in result.output
+    count = len(list(SAMPLE_TENANTS.glob("*.yaml")))
+    assert f"{count} tenant(s) valid" in result.output
 
 
 def test_unknown_environment_is_a_clear_error() -> None:

@@ -38,9 +38,9 @@ region: us-central1
 contact_email: ops@example.com
 custom_domain: app.{id}.example
 network_cidr: 10.30.0.0/20
-pods_cidr: 10.136.0.0/16
-services_cidr: 10.132.16.0/20
-control_plane_cidr: 172.16.32.16/28
+pods_cidr: 10.250.0.0/16
+services_cidr: 10.251.0.0/20
+control_plane_cidr: 172.16.47.224/28
 """
 FREE = """
 id: {id}
@@ -177,9 +177,9 @@ def _doc(tier: str, **extra) -> dict:
         base.update(
             custom_domain="app.sample.example",
             network_cidr="10.30.0.0/20",
-            pods_cidr="10.136.0.0/16",
-            services_cidr="10.132.16.0/20",
-            control_plane_cidr="172.16.32.16/28",
+            pods_cidr="10.250.0.0/16",
+            services_cidr="10.251.0.0/20",
+            control_plane_cidr="172.16.47.224/28",
         )
     base.update(extra)
     return {k: v for k, v in base.items() if v is not None}

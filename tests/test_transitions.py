@@ -493,8 +493,8 @@ def test_upgrade_standard_to_enterprise_is_judged_per_resource(sample_plan, head
         "stripe",
         "tier: standard",
         "tier: enterprise\ncustom_domain: pay.stripe.example\nnetwork_cidr: 10.40.0.0/20\n"
-        "pods_cidr: 10.136.0.0/16\nservices_cidr: 10.132.16.0/20\n"
-        "control_plane_cidr: 172.16.32.16/28",
+        "pods_cidr: 10.250.0.0/16\nservices_cidr: 10.251.0.0/20\n"
+        "control_plane_cidr: 172.16.47.224/28",
     )
     edit(head_dir, "stripe", "placement: pool-a\n", "")
     base, head = subset(sample_plan, ["stripe"]), plan_of(head_dir, ["stripe"])

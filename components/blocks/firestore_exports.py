@@ -41,6 +41,7 @@ class FirestoreExportsArgs:
     ownership: Ownership
     gcp_provider: pulumi.ProviderResource | None
     k8s_provider: pulumi.ProviderResource | None
+    schedule: str = SCHEDULE  # an enterprise tenant's `databases.exports.schedule`
 
 
 class FirestoreExports(pulumi.ComponentResource):
@@ -94,7 +95,7 @@ class FirestoreExports(pulumi.ComponentResource):
             f"{name}-cronjob",
             metadata=own.k8s_meta(f"{args.database_id}-export", args.namespace),
             spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=SCHEDULE,
+                schedule=args.schedule,
                 concurrency_policy="Forbid",
                 job_template=k8s.batch.v1.JobTemplateSpecArgs(
                     spec=k8s.batch.v1.JobSpecArgs(

@@ -26,7 +26,11 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import restricted_container_security, restricted_pod_security
+from components.conventions import (
+    K8sObject,
+    restricted_container_security,
+    restricted_pod_security,
+)
 from domain.migration_files import MIGRATIONS_DIR_ENV, default_migrations_dir, load_migrations
 
 DEFAULT_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.17.0"
@@ -87,11 +91,11 @@ class MigrationJobArgs:
 _NON_ROOT_IDS = {"runAsUser": NON_ROOT_UID, "runAsGroup": NON_ROOT_UID}
 
 
-def _container_security() -> Any:  # a SecurityContextArgs as its dict form
+def _container_security() -> K8sObject:
     return {**restricted_container_security(), "privileged": False, **_NON_ROOT_IDS}
 
 
-def _pod_security() -> Any:  # a PodSecurityContextArgs as its dict form
+def _pod_security() -> K8sObject:
     return {**restricted_pod_security(), **_NON_ROOT_IDS, "fsGroup": NON_ROOT_UID}
 
 

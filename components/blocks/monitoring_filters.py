@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 
 
-def uptime_checks_clause(check_ids: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+def uptime_checks_clause(check_ids: Sequence[pulumi.Input[str]]) -> pulumi.Output[str]:
     """A Cloud Monitoring filter clause that matches any of these uptime checks."""
     return pulumi.Output.all(*check_ids).apply(
         lambda ids: " OR ".join(f'metric.label.check_id = "{i}"' for i in ids)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.blocks.gke_cluster import SNAPSHOT_CLASS
+from components.blocks.gke_cluster import RETAINED_STORAGE_CLASS, SNAPSHOT_CLASS
 from components.conventions import (
     Ownership,
     child,
@@ -76,6 +76,7 @@ class Neo4jBackupArgs:
     api_server_cidrs: list[str]  # the control plane's private endpoint: the snapshotter calls it
     ownership: Ownership
     k8s_provider: pulumi.ProviderResource | None
+    schedule: str = SCHEDULE  # an enterprise tenant's `databases.exports.schedule`
 
 
 class Neo4jBackup(pulumi.ComponentResource):
@@ -94,7 +95,7 @@ class Neo4jBackup(pulumi.ComponentResource):
             f"{name}-cronjob",
             metadata=own.k8s_meta(f"{args.release_name}-backup", args.namespace),
             spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=SCHEDULE,
+                schedule=args.schedule,
                 concurrency_policy="Forbid",
                 successful_jobs_history_limit=3,
                 failed_jobs_history_limit=3,
@@ -195,16 +196,23 @@ class Neo4jBackup(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-snapshotter-egress",
             metadata=own.k8s_meta(f"{service_account}-egress", args.namespace),
-            spec={
-                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "neo4j-backup"}},
-                "policyTypes": ["Egress"],
-                "egress": [
-                    {
-                        "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.api_server_cidrs],
-                        "ports": [{"protocol": "TCP", "port": 443}],
-                    }
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_labels={"app.kubernetes.io/name": "neo4j-backup"}
+                ),
+                policy_types=["Egress"],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr)
+                            )
+                            for cidr in args.api_server_cidrs
+                        ],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=443)],
+                    )
                 ],
-            },
+            ),
             opts=on_k8s,
         )
         return k8s.core.v1.ContainerArgs(
@@ -225,3 +233,40 @@ class Neo4jBackup(pulumi.ComponentResource):
 def data_volume_claim(release: str) -> str:
     """The chart's StatefulSet (named after the release) claims ``data`` per member."""
     return f"data-{release}-0"
+
+
+def restore_claim(release: str, namespace: str, snapshot: str, size_gb: int) -> dict:
+    """Step 3 of the standard restore (docs/operations.md): a claim provisioned from a
+    VolumeSnapshot (Kubernetes "Volume Snapshots": ``dataSource`` of kind VolumeSnapshot), on the
+    retained class, so its volume outlives the claim and can be swapped in."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": f"{data_volume_claim(release)}-restore", "namespace": namespace},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": RETAINED_STORAGE_CLASS,
+            "resources": {"requests": {"storage": f"{size_gb}Gi"}},
+            "dataSource": {
+                "apiGroup": "snapshot.storage.k8s.io",
+                "kind": "VolumeSnapshot",
+                "name": snapshot,
+            },
+        },
+    }
+
+
+def swapped_data_claim(release: str, namespace: str, volume: str, size_gb: int) -> dict:
+    """Step 4: the member's data claim again, bound to the restored volume by name (the volume's
+    ``claimRef`` must be cleared first: it is Released once the restore claim is deleted)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": data_volume_claim(release), "namespace": namespace},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": RETAINED_STORAGE_CLASS,
+            "resources": {"requests": {"storage": f"{size_gb}Gi"}},
+            "volumeName": volume,
+        },
+    }

@@ -43,17 +43,23 @@ class PostgresSetArgs:
     service_account_email: pulumi.Input[str]  # the services' identity: their database login
     availability: str = "ZONAL"  # REGIONAL for HA
     read_replicas: int = 0
+    # Enterprise: one more read replica of each instance in this region (private IP on the same
+    # VPC, which is global).
+    cross_region_replica: str | None = None
     database: str = "app"
     migrator: str = "migrator"  # owns the schema; only the migration Job uses it
+    # The tenant's own KMS key (CMEK, issue 16): set at creation only, it forces a new instance.
+    # A key serves its own region: replicas there use it, a cross-region replica its own key.
+    encryption_key: pulumi.Input[str] | None = None
+    replica_encryption_key: pulumi.Input[str] | None = None  # the cross-region replica's region
     depends_on: list[pulumi.Resource] = field(
         default_factory=list
     )  # e.g. the private service connection
-    # The tenant's own KMS key (CMEK, issue 16): set at creation only, it forces a new instance.
-    encryption_key: pulumi.Input[str] | None = None
 
 
 class PostgresSet(pulumi.ComponentResource):
     instances: list[gcp.sql.DatabaseInstance]
+    replicas: list[list[gcp.sql.DatabaseInstance]]  # per instance, in the order of instances
     app_login: pulumi.Output[str]  # the services' IAM database user (on every instance)
     migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
     database: str
@@ -66,7 +72,7 @@ class PostgresSet(pulumi.ComponentResource):
         own = args.ownership
         # The migration Job logs in with these; they live here only.
         self.database, self.migrator = args.database, args.migrator
-        self.instances, self.migrator_passwords = [], []
+        self.instances, self.migrator_passwords, self.replicas = [], [], []
         users: list[gcp.sql.User] = []
         login = pulumi.Output.from_input(args.service_account_email).apply(iam_login)
         for instance_name in args.instance_names:
@@ -109,23 +115,38 @@ class PostgresSet(pulumi.ComponentResource):
             )
             self.migrator_passwords.append(migrator_password.result)
             users.append(app_user)
-            for replica in range(1, args.read_replicas + 1):
-                replica_name = names.postgres_replica(instance_name, replica)
-                gcp.sql.DatabaseInstance(
-                    replica_name,
-                    name=replica_name,
-                    project=args.project,
-                    region=args.region,
-                    database_version="POSTGRES_15",
-                    encryption_key_name=args.encryption_key,  # same region: the same key
-                    master_instance_name=instance.name,
-                    replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(
-                        failover_target=False
-                    ),
-                    deletion_protection=own.protected,
-                    settings=self._settings(args, backups=False),
-                    opts=own.stateful(child(instance)),
+            # Read replicas in the instance's region, then the cross-region one: the app reads
+            # from them (POSTGRES_<n>_REPLICAS) and they fail over nowhere.
+            replica_places = [
+                (names.postgres_replica(instance_name, n), args.region)
+                for n in range(1, args.read_replicas + 1)
+            ]
+            if args.cross_region_replica is not None:
+                replica_places.append(
+                    (names.postgres_cross_region_replica(instance_name), args.cross_region_replica)
                 )
+            replicas = []
+            for replica_name, region in replica_places:
+                replicas.append(
+                    gcp.sql.DatabaseInstance(
+                        replica_name,
+                        name=replica_name,
+                        project=args.project,
+                        region=region,
+                        database_version="POSTGRES_15",
+                        encryption_key_name=args.encryption_key
+                        if region == args.region
+                        else args.replica_encryption_key,
+                        master_instance_name=instance.name,
+                        replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(
+                            failover_target=False
+                        ),
+                        deletion_protection=own.protected,
+                        settings=self._settings(args, backups=False),
+                        opts=own.stateful(child(instance)),
+                    )
+                )
+            self.replicas.append(replicas)
             self.instances.append(instance)
         # Known once every instance has the user: what the migration Job grants tenancy_app to.
         self.app_login = pulumi.Output.all(*[u.name for u in users]).apply(lambda n: n[0])

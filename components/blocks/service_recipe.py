@@ -22,6 +22,7 @@ from components.blocks.temporal_namespace import TemporalNamespace, TemporalName
 from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
+from domain import names
 from domain.tiers import NamespaceQuota
 
 
@@ -48,9 +49,11 @@ class ServiceRecipeArgs:
     postgres_backup_retention_days: int
     postgres_availability: str = "ZONAL"
     postgres_read_replicas: int = 0
+    postgres_cross_region_replica: str | None = None
     postgres_depends_on: list[pulumi.Resource] = field(default_factory=list)
     # Firestore and the bucket
     firestore_database: str
+    firestore_location: str | None = None  # a multi-region (nam5, eur3); default: region
     bucket_name: str
     backup_retention_days: int
     versioning: bool
@@ -59,6 +62,7 @@ class ServiceRecipeArgs:
     project_number: pulumi.Input[str] | None = None
     # The tenant's own database keys (enterprise CMEK) and the grants they wait for.
     postgres_key: pulumi.Input[str] | None = None
+    postgres_replica_key: pulumi.Input[str] | None = None
     firestore_key: pulumi.Input[str] | None = None
     key_grants: list[pulumi.Resource] = field(default_factory=list)
     # Temporal
@@ -128,20 +132,37 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             disk_gb=args.postgres_disk_gb,
             availability=args.postgres_availability,
             read_replicas=args.postgres_read_replicas,
+            cross_region_replica=args.postgres_cross_region_replica,
             backup_retention_days=args.postgres_backup_retention_days,
             service_account_email=identity.email,
             depends_on=[*args.postgres_depends_on, *args.key_grants],
             encryption_key=args.postgres_key,
+            replica_encryption_key=args.postgres_replica_key,
         ),
         on_gcp,
     )
-    cloudsql_access(prefix, args.project, identity.member, args.postgres_instances, on_gcp)
+    # The services may sign in to the replicas too (they replicate the IAM users).
+    replica_names = [
+        *(
+            names.postgres_replica(i, n)
+            for i in args.postgres_instances
+            for n in range(1, args.postgres_read_replicas + 1)
+        ),
+        *(
+            names.postgres_cross_region_replica(i)
+            for i in args.postgres_instances
+            if args.postgres_cross_region_replica is not None
+        ),
+    ]
+    cloudsql_access(
+        prefix, args.project, identity.member, [*args.postgres_instances, *replica_names], on_gcp
+    )
     firestore = FirestoreDatabase(
         f"{prefix}-firestore",
         FirestoreDatabaseArgs(
             database_id=args.firestore_database,
             project=args.project,
-            location=args.region,
+            location=args.firestore_location or args.region,
             ownership=own,
             backup_retention_days=args.backup_retention_days,
             accessor=identity.member,

@@ -2,7 +2,8 @@
 given channels.
 
 Metric facts (Google Cloud metrics list unless said otherwise):
-- ``storage.googleapis.com/storage/total_bytes`` on ``gcs_bucket``;
+- ``storage.googleapis.com/storage/total_bytes`` on ``gcs_bucket``, one series per storage class
+  (an upload may choose its class), so the bucket's usage is their sum;
 - ``cloudsql.googleapis.com/database/{cpu,memory,disk}/utilization`` (0..1) and
   ``database/replication/replica_lag`` (seconds) on ``cloudsql_database``, whose ``database_id``
   label is ``<project>:<instance>``;
@@ -95,6 +96,7 @@ class TenantAlerts(pulumi.ComponentResource):
                     ),
                     share * args.storage_quota_gb * 1024**3,
                     "ALIGN_MAX",
+                    sum_by="resource.label.bucket_name",
                     severity="CRITICAL" if share >= 1 else "WARNING",
                     extra_channels=args.quota_enforcement_channels if share >= 1 else [],
                 )
@@ -188,6 +190,7 @@ class TenantAlerts(pulumi.ComponentResource):
         comparison: str = "COMPARISON_GT",
         severity: str = "WARNING",
         extra_channels: Sequence[pulumi.Input[str]] = (),
+        sum_by: str | None = None,  # add the series up per value of this label
     ) -> None:
         self._policy(
             key,
@@ -201,7 +204,10 @@ class TenantAlerts(pulumi.ComponentResource):
                     duration="300s",
                     aggregations=[
                         gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                            alignment_period="300s", per_series_aligner=aligner
+                            alignment_period="300s",
+                            per_series_aligner=aligner,
+                            cross_series_reducer="REDUCE_SUM" if sum_by else None,
+                            group_by_fields=[sum_by] if sum_by else None,
                         )
                     ],
                 ),

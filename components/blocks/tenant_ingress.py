@@ -33,6 +33,8 @@ class TenantIngressArgs:
     # Requests per minute across all of the Ingress's hosts, counted by every controller replica
     # in one store (global rate limiting, keyed by host); None: no limit at the edge.
     rate_limit_per_min: int | None = None
+    # Also serve the hosts through this IngressClass (an enterprise tenant's private controller).
+    private_ingress_class: str | None = None
     # False: the TLS Secret comes from elsewhere (a customer certificate, CustomerCertificate),
     # so no cert-manager Certificate is requested; depends_on is what writes the Secret.
     acme: bool = True
@@ -61,65 +63,74 @@ class TenantIngress(pulumi.ComponentResource):
         own = args.ownership
         tls_ready: list[pulumi.Resource] = list(args.depends_on)
         if args.acme:
-            tls_ready.append(self._acme_certificate(name, args))
-        k8s.networking.v1.Ingress(
-            f"{name}-ingress",
-            metadata=own.k8s_meta(
-                "tenant",
-                args.namespace,
-                annotations={
-                    **(rate_limit_annotations(args.rate_limit_per_min) or {}),
-                    **({TEMPORAL_REDIRECT: args.maintenance_url} if args.maintenance_url else {}),
-                }
-                or None,
-            ),
-            spec=k8s.networking.v1.IngressSpecArgs(
-                ingress_class_name="nginx",
-                tls=[
-                    k8s.networking.v1.IngressTLSArgs(
-                        hosts=list(args.hosts), secret_name=args.tls_secret
-                    )
-                ],
-                rules=[
-                    k8s.networking.v1.IngressRuleArgs(
-                        host=host,
-                        http=k8s.networking.v1.HTTPIngressRuleValueArgs(
-                            paths=[
-                                k8s.networking.v1.HTTPIngressPathArgs(
-                                    path="/",
-                                    path_type="Prefix",
-                                    backend=k8s.networking.v1.IngressBackendArgs(
-                                        service=k8s.networking.v1.IngressServiceBackendArgs(
-                                            name=args.service_name,
-                                            port=k8s.networking.v1.ServiceBackendPortArgs(
-                                                number=args.service_port
-                                            ),
-                                        )
-                                    ),
-                                )
-                            ]
+            tls_ready.append(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-certificate",
+                    api_version="cert-manager.io/v1",
+                    kind="Certificate",
+                    metadata=own.k8s_meta("tenant-certificate", args.namespace),
+                    spec={
+                        "secretName": args.tls_secret,
+                        "dnsNames": list(args.certificate_dns_names or args.hosts),
+                        "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
+                        "privateKey": {
+                            "algorithm": "ECDSA",
+                            "size": 256,
+                            "rotationPolicy": "Always",
+                        },
+                    },
+                    opts=child(self, provider=args.k8s_provider),
+                )
+            )
+        classes = [("ingress", "tenant", "nginx")]
+        if args.private_ingress_class is not None:
+            classes.append(("private-ingress", "tenant-private", args.private_ingress_class))
+        for key, object_name, ingress_class in classes:
+            k8s.networking.v1.Ingress(
+                f"{name}-{key}",
+                metadata=own.k8s_meta(
+                    object_name,
+                    args.namespace,
+                    annotations={
+                        **(rate_limit_annotations(args.rate_limit_per_min) or {}),
+                        **(
+                            {TEMPORAL_REDIRECT: args.maintenance_url}
+                            if args.maintenance_url
+                            else {}
                         ),
-                    )
-                    for host in args.hosts
-                ],
-            ),
-            opts=child(self, provider=args.k8s_provider, depends_on=tls_ready),
-        )
+                    }
+                    or None,
+                ),
+                spec=k8s.networking.v1.IngressSpecArgs(
+                    ingress_class_name=ingress_class,
+                    tls=[
+                        k8s.networking.v1.IngressTLSArgs(
+                            hosts=list(args.hosts), secret_name=args.tls_secret
+                        )
+                    ],
+                    rules=[
+                        k8s.networking.v1.IngressRuleArgs(
+                            host=host,
+                            http=k8s.networking.v1.HTTPIngressRuleValueArgs(
+                                paths=[
+                                    k8s.networking.v1.HTTPIngressPathArgs(
+                                        path="/",
+                                        path_type="Prefix",
+                                        backend=k8s.networking.v1.IngressBackendArgs(
+                                            service=k8s.networking.v1.IngressServiceBackendArgs(
+                                                name=args.service_name,
+                                                port=k8s.networking.v1.ServiceBackendPortArgs(
+                                                    number=args.service_port
+                                                ),
+                                            )
+                                        ),
+                                    )
+                                ]
+                            ),
+                        )
+                        for host in args.hosts
+                    ],
+                ),
+                opts=child(self, provider=args.k8s_provider, depends_on=tls_ready),
+            )
         self.register_outputs({"hosts": list(args.hosts)})
-
-    def _acme_certificate(self, name: str, args: TenantIngressArgs) -> pulumi.Resource:
-        """cert-manager's Certificate for the hosts, from the ACME issuer."""
-        own = args.ownership
-        return k8s.apiextensions.CustomResource(
-            f"{name}-certificate",
-            api_version="cert-manager.io/v1",
-            kind="Certificate",
-            metadata=own.k8s_meta("tenant-certificate", args.namespace),
-            spec={
-                "secretName": args.tls_secret,
-                "dnsNames": list(args.certificate_dns_names or args.hosts),
-                "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
-                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
-            },
-            opts=child(self, provider=args.k8s_provider),
-        )

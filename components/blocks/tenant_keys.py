@@ -38,13 +38,26 @@ SERVICE_APIS = {
 }
 
 
+# Firestore's multi-region locations take a key of the matching Cloud KMS multi-region
+# (terraform-provider-google firestore_database docs, cmek_config.kms_key_name: "For Firestore's
+# nam5 multi-region, this corresponds to Cloud KMS multi-region us. For Firestore's eur3
+# multi-region, this corresponds to Cloud KMS multi-region europe").
+FIRESTORE_KMS_LOCATIONS = {"nam5": "us", "eur3": "europe"}
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    key: str  # the key's use and name suffix: cloudsql, cloudsql-replica, firestore, gke
+    service: str  # whose agent uses it (SERVICE_APIS)
+    location: str  # a key serves resources of its own location only
+
+
 @dataclass
 class TenantKeysArgs:
     tenant_id: str
     project: pulumi.Input[str]  # the tenant's own project
     project_number: pulumi.Input[str]
-    location: str  # the region of the tenant's databases and cluster
-    services: list[str]  # keys of SERVICE_APIS
+    keys: list[KeySpec]
     ownership: Ownership
     # What must exist before the agents: the project's APIs (a new project has no agents).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
@@ -57,41 +70,44 @@ class TenantKeys(pulumi.ComponentResource):
     def __init__(self, name: str, args: TenantKeysArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("tenancy:blocks:TenantKeys", name, {}, opts)
         own = args.ownership
-        unknown = sorted(set(args.services) - set(SERVICE_APIS))
+        unknown = sorted({k.service for k in args.keys} - set(SERVICE_APIS))
         if unknown:
             raise ValueError(f"tenant {args.tenant_id}: no CMEK for {unknown}")
         self.keys, self.grants = {}, {}
-        if not args.services:
-            self.register_outputs({})
-            return
-        ring = gcp.kms.KeyRing(
-            f"{name}-ring",
-            name=f"{args.tenant_id}-cmek",
-            project=args.project,
-            location=args.location,
-            opts=own.stateful(child(self, depends_on=args.depends_on)),
-        )
-        for service in args.services:
+        rings: dict[str, gcp.kms.KeyRing] = {}
+        agents: dict[str, pulumi.Input[str]] = {}
+        for spec in args.keys:
+            if spec.location not in rings:
+                # Rings are per location; the first (the tenant's region) keeps the plain name.
+                suffix = "" if not rings else f"-{spec.location}"
+                rings[spec.location] = gcp.kms.KeyRing(
+                    f"{name}-ring{suffix}",
+                    name=f"{args.tenant_id}-cmek",
+                    project=args.project,
+                    location=spec.location,
+                    opts=own.stateful(child(self, depends_on=args.depends_on)),
+                )
+            if spec.service not in agents:
+                agents[spec.service] = self._agent(name, spec.service, args)
             key = gcp.kms.CryptoKey(
-                f"{name}-{service}",
-                name=f"{args.tenant_id}-{service}",
-                key_ring=ring.id,
+                f"{name}-{spec.key}",
+                name=f"{args.tenant_id}-{spec.key}",
+                key_ring=rings[spec.location].id,
                 purpose="ENCRYPT_DECRYPT",
                 rotation_period=ROTATION_PERIOD,
                 destroy_scheduled_duration=DESTROY_AFTER,
                 labels=own.gcp_labels(),
                 opts=own.stateful(child(self)),
             )
-            member = self._agent(name, service, args)
-            self.keys[service] = key
-            self.grants[service] = gcp.kms.CryptoKeyIAMMember(
-                f"{name}-{service}-agent",
+            self.keys[spec.key] = key
+            self.grants[spec.key] = gcp.kms.CryptoKeyIAMMember(
+                f"{name}-{spec.key}-agent",
                 crypto_key_id=key.id,
                 role=ENCRYPTER,
-                member=member,
+                member=agents[spec.service],
                 opts=child(self, depends_on=args.depends_on),
             )
-        self.register_outputs({service: key.id for service, key in self.keys.items()})
+        self.register_outputs({k: key.id for k, key in self.keys.items()})
 
     def _agent(self, name: str, service: str, args: TenantKeysArgs) -> pulumi.Input[str]:
         if service == "gke":

@@ -18,8 +18,12 @@ from components.blocks.firestore_exports import (
     FirestoreExports,
     FirestoreExportsArgs,
 )
+from components.blocks.firestore_exports import SCHEDULE as FIRESTORE_SCHEDULE
 from components.blocks.neo4j import Neo4j, Neo4jArgs
 from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
+from components.blocks.neo4j_backup import SCHEDULE as NEO4J_SCHEDULE
+from components.blocks.postgres_exports import EXPORT_PREFIX as POSTGRES_EXPORT_PREFIX
+from components.blocks.postgres_exports import PostgresExports, PostgresExportsArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
 from components.blocks.storage_quota import StorageQuota, StorageQuotaArgs
 from components.blocks.tenant_alerts import TenantAlerts, TenantAlertsArgs, quantity
@@ -35,12 +39,15 @@ from domain.tiers import NamespaceQuota, Status
 MAX_POSTGRES_BACKUPS = 365  # Cloud SQL keeps at most 365 automated backups
 
 
-def backup_prefixes(retention_days: int) -> dict[str, int]:
+def backup_prefixes(retention_days: int, exports: bool = False) -> dict[str, int]:
     """Bucket prefixes of the backups kept in the tenant bucket, with their retention. Firestore
-    exports exist only where Firestore's own schedule stops short of the retention."""
+    exports exist where Firestore's own schedule stops short of the retention, or when the tenant
+    asks for scheduled exports (which also export PostgreSQL)."""
     prefixes = {BACKUP_PREFIX: retention_days}
-    if retention_days > MAX_DAILY_BACKUP_RETENTION_DAYS:
+    if retention_days > MAX_DAILY_BACKUP_RETENTION_DAYS or exports:
         prefixes[EXPORT_PREFIX] = retention_days
+    if exports:
+        prefixes[POSTGRES_EXPORT_PREFIX] = retention_days
     return prefixes
 
 
@@ -71,6 +78,8 @@ class TenantServicesArgs:
     postgres_disk_gb: int
     postgres_availability: str
     postgres_read_replicas: int
+    postgres_cross_region_replica: str | None = None
+    firestore_location: str | None = None
     backup_retention_days: int
     neo4j_storage_gb: int
     neo4j_cluster: bool
@@ -87,6 +96,7 @@ class TenantServicesArgs:
     app_config: dict[str, str] = field(default_factory=dict)
     # Enterprise CMEK: the tenant's own database keys and their grants (TenantKeys).
     postgres_key: pulumi.Input[str] | None = None
+    postgres_replica_key: pulumi.Input[str] | None = None
     firestore_key: pulumi.Input[str] | None = None
     key_grants: list[pulumi.Resource] = field(default_factory=list)
     # Enterprise: a customer-provided certificate instead of ACME (CustomerCertificate).
@@ -107,6 +117,12 @@ class TenantServicesArgs:
     neo4j_enterprise_image: str
     # Suspended: where the ingress redirects every request (the platform's maintenance page).
     maintenance_url: str | None = None
+    # Enterprise: the app is also served through this IngressClass (a private controller).
+    private_ingress_class: str | None = None
+    # Enterprise `databases.exports`: every database exported to the bucket on this schedule.
+    export_schedule: str | None = None
+    cloud_sql_proxy_image: str = ""
+    postgres_client_image: str = ""
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -120,7 +136,7 @@ class TenantServices(pulumi.ComponentResource):
         suspended = args.status == Status.SUSPENDED.value
         on_k8s = child(self, args.k8s_provider)
         ksa = names.k8s_service_account(tid)
-        prefixes = backup_prefixes(args.backup_retention_days)
+        prefixes = backup_prefixes(args.backup_retention_days, args.export_schedule is not None)
         services = compose_services(
             self,
             ServiceRecipeArgs(
@@ -145,6 +161,8 @@ class TenantServices(pulumi.ComponentResource):
                 ),
                 postgres_availability=args.postgres_availability,
                 postgres_read_replicas=args.postgres_read_replicas,
+                postgres_cross_region_replica=args.postgres_cross_region_replica,
+                firestore_location=args.firestore_location,
                 firestore_database=names.firestore_database(tid),
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
                 backup_retention_days=args.backup_retention_days,
@@ -153,6 +171,7 @@ class TenantServices(pulumi.ComponentResource):
                 cmek=args.cmek,
                 project_number=args.project_number,
                 postgres_key=args.postgres_key,
+                postgres_replica_key=args.postgres_replica_key,
                 firestore_key=args.firestore_key,
                 key_grants=args.key_grants,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
@@ -169,6 +188,7 @@ class TenantServices(pulumi.ComponentResource):
             ),
         )
         namespace, postgres = services.namespace, services.postgres
+        self.postgres = postgres
         bucket, firestore, temporal = services.bucket, services.firestore, services.temporal
         neo4j = Neo4j(
             f"{tid}-neo4j",
@@ -208,6 +228,12 @@ class TenantServices(pulumi.ComponentResource):
         for index, instance in enumerate(postgres.instances, start=1):
             config[f"POSTGRES_{index}_CONNECTION"] = instance.connection_name
             config[f"POSTGRES_{index}_USER"] = postgres.app_login
+            # Read replicas for reporting (same IAM login, no password): connection names only.
+            replicas = postgres.replicas[index - 1]
+            if replicas:
+                config[f"POSTGRES_{index}_REPLICAS"] = pulumi.Output.all(
+                    *[r.connection_name for r in replicas]
+                ).apply(",".join)
         config["POSTGRES_AUTH"] = "iam"  # the Cloud SQL connector signs in as the KSA's account
         TenantApplication(
             f"{tid}-app",
@@ -249,6 +275,7 @@ class TenantServices(pulumi.ComponentResource):
                 k8s_provider=args.k8s_provider,
                 rate_limit_per_min=args.api_rate_limit_per_min,
                 maintenance_url=args.maintenance_url if suspended else None,
+                private_ingress_class=args.private_ingress_class,
             ),
             on_k8s,
         )
@@ -324,6 +351,11 @@ class TenantServices(pulumi.ComponentResource):
                     names.postgres_replica(i, n)
                     for i in instances
                     for n in range(1, args.postgres_read_replicas + 1)
+                ]
+                + [
+                    names.postgres_cross_region_replica(i)
+                    for i in instances
+                    if args.postgres_cross_region_replica is not None
                 ],
                 namespace=namespace,
                 quota_cpu_cores=quantity(args.namespace_quota.cpu),
@@ -358,6 +390,7 @@ class TenantServices(pulumi.ComponentResource):
                 members=neo4j.members,
                 bucket_name=bucket.bucket.name,
                 retention_days=args.backup_retention_days,
+                schedule=args.export_schedule or NEO4J_SCHEDULE,
                 neo4j_image=args.neo4j_enterprise_image,
                 kubectl_image=args.kubectl_image,
                 api_server_cidrs=args.api_server_cidrs,
@@ -380,6 +413,30 @@ class TenantServices(pulumi.ComponentResource):
                     ownership=own,
                     gcp_provider=args.gcp_provider,
                     k8s_provider=args.k8s_provider,
+                    schedule=args.export_schedule or FIRESTORE_SCHEDULE,
                 ),
                 child(self),
+            )
+        if args.export_schedule is not None:
+            PostgresExports(
+                f"{tid}-postgres-exports",
+                PostgresExportsArgs(
+                    tenant_id=tid,
+                    instances=[i.connection_name for i in self.postgres.instances],
+                    instance_names=[
+                        i for i in names.postgres_instances(tid, args.postgres_instances)
+                    ],
+                    database=self.postgres.database,
+                    login=self.postgres.app_login,
+                    bucket_name=bucket.bucket.name,
+                    namespace=names.k8s_namespace(tid),
+                    service_account=names.k8s_service_account(tid),
+                    schedule=args.export_schedule,
+                    proxy_image=args.cloud_sql_proxy_image,
+                    postgres_image=args.postgres_client_image,
+                    gcloud_image=args.gcloud_image,
+                    ownership=own,
+                    k8s_provider=args.k8s_provider,
+                ),
+                child(self, args.k8s_provider),
             )

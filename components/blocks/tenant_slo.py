@@ -134,8 +134,8 @@ class TenantSlo(pulumi.ComponentResource):
             gcp.monitoring.AlertPolicyConditionArgs(
                 display_name=f"burn rate over {rate}x for {lookback}",
                 condition_threshold=gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-                    filter=slo.name.apply(
-                        lambda n, lb=lookback: f'select_slo_burn_rate("{n}", "{lb}")'
+                    filter=pulumi.Output.concat(
+                        'select_slo_burn_rate("', slo.name, '", "', lookback, '")'
                     ),
                     comparison="COMPARISON_GT",
                     threshold_value=rate,

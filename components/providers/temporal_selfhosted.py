@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -195,14 +195,14 @@ def plan_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> NamespaceDiff
 
 
 # --- the server ---------------------------------------------------------------------------------
-def _run(coroutine: Awaitable[T]) -> T:
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run SDK calls from synchronous provider code, even when a loop already runs here."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(coroutine)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _client(endpoint: str, tls: bool) -> ServiceClient:

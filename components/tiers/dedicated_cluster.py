@@ -27,10 +27,20 @@ from components.blocks.tenant_identity import (
     TenantIdentityArgs,
 )
 from components.blocks.tenant_ingress import TLS_SECRET
-from components.blocks.tenant_keys import TenantKeys, TenantKeysArgs
+from components.blocks.tenant_keys import (
+    FIRESTORE_KMS_LOCATIONS,
+    KeySpec,
+    TenantKeys,
+    TenantKeysArgs,
+)
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
 from components.conventions import Ownership, child
+from components.tiers.enterprise_network import (
+    build_connectivity,
+    direct_access,
+    private_ingress_class,
+)
 from components.tiers.paying import tenant_services_args
 from domain import names
 from domain.environment import EnvironmentSettings
@@ -116,8 +126,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 tenant_id=tid,
                 project=project_id,
                 project_number=project_number,
-                location=tenant.region,
-                services=tenant.cmek_services(),
+                keys=_key_specs(tenant),
                 ownership=own,
                 depends_on=waits,
             ),
@@ -180,12 +189,20 @@ class DedicatedCluster(pulumi.ComponentResource):
             depends_on=[network.private_services, *waits],
             notification_channels=channels,
             api_server_cidrs=[tenant.control_plane_cidr],
+            private_ingress_class=private_ingress_class(tenant),
         )
         services_args = dataclasses.replace(
             services_args,
             postgres_key=keys.keys["cloudsql"].id if "cloudsql" in keys.keys else None,
+            postgres_replica_key=keys.keys["cloudsql-replica"].id
+            if "cloudsql-replica" in keys.keys
+            else None,
             firestore_key=keys.keys["firestore"].id if "firestore" in keys.keys else None,
-            key_grants=[keys.grants[s] for s in ("cloudsql", "firestore") if s in keys.grants],
+            key_grants=[
+                keys.grants[k]
+                for k in ("cloudsql", "cloudsql-replica", "firestore")
+                if k in keys.grants
+            ],
             certificate=CustomerCertificateArgs(
                 tenant_id=tid,
                 project=project_id,
@@ -203,6 +220,19 @@ class DedicatedCluster(pulumi.ComponentResource):
         )
         self.services = TenantServices(f"{tid}-services", services_args, child(self))
 
+        connectivity = build_connectivity(
+            self,
+            s,
+            tenant,
+            own,
+            project_id=project_id,
+            network=network,
+            namespace=self.services.outputs["namespace"],
+            k8s_provider=cluster.provider,
+            on_gcp=on_gcp,
+            public_ingress=ingress,
+            direct_db_access=direct_access(tenant) is not None,
+        )
         if tenant.dedicated_project:
             AuditTrail(
                 f"{tid}-audit",
@@ -276,6 +306,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 tenant.custom_domain, " A ", ingress.address.address
             ),
             "log_sink_writer": sink_writer,
+            **connectivity.outputs,
         }
         self.register_outputs(self.outputs)
 
@@ -315,3 +346,23 @@ class DedicatedCluster(pulumi.ComponentResource):
 
     def stack_outputs(self) -> dict[str, Any]:
         return dict(self.outputs)
+
+
+def _key_specs(tenant: EnterpriseTenant) -> list[KeySpec]:
+    """The tenant's own keys, each in the location of what it encrypts (validation requires its
+    own project, where they live)."""
+    services = tenant.cmek_services()
+    specs = []
+    if "cloudsql" in services:
+        specs.append(KeySpec("cloudsql", "cloudsql", tenant.region))
+        replica = getattr(tenant.databases, "postgres_cross_region_replica", None)
+        if replica:
+            specs.append(KeySpec("cloudsql-replica", "cloudsql", replica))
+    if "firestore" in services:
+        location = getattr(tenant.databases, "firestore_location", None) or tenant.region
+        specs.append(
+            KeySpec("firestore", "firestore", FIRESTORE_KMS_LOCATIONS.get(location, location))
+        )
+    if "gke" in services:
+        specs.append(KeySpec("gke", "gke", tenant.region))
+    return specs

@@ -34,6 +34,7 @@ def tenant_services_args(
     api_server_cidrs: list[str],
     project_number: pulumi.Input[str] | None = None,
     depends_on: list[pulumi.Resource] | None = None,
+    private_ingress_class: str | None = None,
 ) -> TenantServicesArgs:
     profile = effective_profile(tenant, settings.temporal)
     # Enterprise customisation: the environment's chart at the tenant's version, its values.
@@ -68,6 +69,10 @@ def tenant_services_args(
         postgres_disk_gb=profile.postgres_disk_gb,
         postgres_availability=profile.postgres_availability,
         postgres_read_replicas=profile.postgres_read_replicas,
+        postgres_cross_region_replica=getattr(
+            tenant.databases, "postgres_cross_region_replica", None
+        ),
+        firestore_location=getattr(tenant.databases, "firestore_location", None),
         backup_retention_days=profile.backup_retention_days,
         neo4j_storage_gb=profile.neo4j_storage_gb,
         neo4j_cluster=profile.neo4j_cluster,
@@ -93,4 +98,10 @@ def tenant_services_args(
         gcloud_image=settings.ops_images.gcloud,
         neo4j_enterprise_image=settings.ops_images.neo4j_enterprise,
         maintenance_url=names.maintenance_url(settings.app_domain, tenant.id),
+        private_ingress_class=private_ingress_class,
+        export_schedule=exports.schedule
+        if (exports := getattr(tenant.databases, "exports", None)) is not None
+        else None,
+        cloud_sql_proxy_image=settings.ops_images.cloud_sql_proxy,
+        postgres_client_image=settings.ops_images.postgres_client,
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from domain import names
-from domain.networks import KIND_OF_FIELD, range_problems
+from domain.networks import KIND_OF_FIELD, opening_problems, range_problems
 from domain.registry.enterprise import refused_value_reason
 from domain.registry.models import (
     NOT_ALLOWED,
@@ -25,6 +25,11 @@ from domain.registry.models import (
     EnterpriseTenant,
     StandardTenant,
     TenantBase,
+)
+from domain.registry.options import (
+    FIRESTORE_MULTI_REGIONS,
+    FIRESTORE_PRIVATE_REGIONS,
+    opened_ranges,
 )
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
 from domain.yamlio import Lines, load_yaml_fast, to_plain
@@ -47,6 +52,7 @@ PATTERN_HINTS = {
     "pods_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
     "services_cidr": "must be a private IPv4 range (10/8, 172.16/12, 192.168/16) of /8 to /29",
     "control_plane_cidr": "must be a private IPv4 /28 (GKE's private control plane)",
+    "schedule": "must be five cron fields: minute hour day month weekday (UTC)",
     "postgres_tier": "must be a Cloud SQL tier such as db-custom-2-7680",
     "regions": "must be a Temporal Cloud region such as gcp-us-central1",
     "name": "must be a lowercase name: letters, digits and hyphens, starting with a letter",
@@ -227,6 +233,9 @@ class Claim:
     tier: Tier | None
     id: str | None
     fields: dict[str, Any]
+    # The file as written: the `network:` rules are checked against the other tenants range by
+    # range, even when another rule of the section is invalid.
+    raw: dict[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.fields.get(key)
@@ -238,7 +247,7 @@ def _claim(
     if tenant is not None:
         fields = tenant.model_dump()
         fields["host_label"] = getattr(tenant, "host_label", None)
-        return Claim(name, lines, tier, tenant.id, fields)
+        return Claim(name, lines, tier, tenant.id, fields, doc)
     model = TIER_MODELS[tier] if tier is not None else TenantBase
     fields = {}
     for key, spec in model.model_fields.items():
@@ -251,7 +260,7 @@ def _claim(
     tenant_id = fields.get("id") if isinstance(fields.get("id"), str) else None
     if tier == Tier.STANDARD and "subdomain" not in bad:
         fields["host_label"] = fields.get("subdomain") or tenant_id
-    return Claim(name, lines, tier, tenant_id, fields)
+    return Claim(name, lines, tier, tenant_id, fields, doc)
 
 
 def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | None]:
@@ -309,9 +318,9 @@ def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | N
     problems.extend(model_problems)
     if isinstance(tenant, EnterpriseTenant):
         for key, reason in tenant.customisation_problems():
-            path = tuple(key.split("."))
-            problems.append(Problem(name, key, lines(path) or lines(path[:1]), reason))
-            bad.add(path[0])
+            field_path = tuple(key.split("."))
+            problems.append(Problem(name, key, lines(field_path) or lines(field_path[:1]), reason))
+            bad.add(field_path[0])
     if problems:
         return None, problems, _claim(name, lines, tier, data, None, bad)
     return tenant, [], _claim(name, lines, tier, data, tenant, bad)
@@ -398,6 +407,55 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     return Registry(directory, tenants, files)
 
 
+def data_option_problems(claim: Claim, settings: EnvironmentSettings) -> list[tuple[str, str]]:
+    """(field, reason) for the enterprise data options that need the environment: where the
+    cross-region replica and Firestore's multi-region replicas keep data (residency)."""
+    found: list[tuple[str, str]] = []
+    databases = claim.get("databases")
+    databases = databases if isinstance(databases, dict) else {}
+    allowed = settings.allowed_regions
+    replica = databases.get("postgres_cross_region_replica")
+    if isinstance(replica, str):
+        if replica not in allowed:
+            found.append(
+                (
+                    "databases.postgres_cross_region_replica",
+                    f"{replica!r} is not in the allowed regions {allowed} of environment "
+                    f"{settings.environment!r} (data residency)",
+                )
+            )
+        elif replica == claim.get("region"):
+            found.append(
+                (
+                    "databases.postgres_cross_region_replica",
+                    f"{replica!r} is the tenant's own region; a cross-region replica is elsewhere",
+                )
+            )
+    features = claim.get("features")
+    if (
+        isinstance(databases.get("exports"), dict)
+        and isinstance(features, dict)
+        and features.get("scheduled_exports") is False
+    ):
+        found.append(("databases.exports", "features.scheduled_exports is false"))
+    location = databases.get("firestore_location")
+    if isinstance(location, str) and location in FIRESTORE_MULTI_REGIONS:
+        outside = [
+            r
+            for r in FIRESTORE_MULTI_REGIONS[location]
+            if r not in allowed and r not in FIRESTORE_PRIVATE_REGIONS
+        ]
+        if outside:
+            found.append(
+                (
+                    "databases.firestore_location",
+                    f"{location} keeps replicas in {', '.join(outside)}, not in the allowed "
+                    f"regions {allowed} (data residency)",
+                )
+            )
+    return found
+
+
 def _in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -408,9 +466,10 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
     env = settings.environment
 
     def problem(claim: Claim, key: str, reason: str) -> None:
-        problems.append(
-            Problem(claim.file, key, claim.lines((key,)) or claim.lines(("id",)), reason)
-        )
+        # A dotted field (network.firewall_rules.0.sources) is found part by part.
+        path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+        line = claim.lines(path) or claim.lines(path[:1]) or claim.lines(("id",))
+        problems.append(Problem(claim.file, key, line, reason))
 
     hosts: dict[str, list[tuple[Claim, str]]] = {}
     enterprise: list[Claim] = []
@@ -459,6 +518,12 @@ def cross_tenant_problems(claims: list[Claim], settings: EnvironmentSettings) ->
     by_file = {c.file: c for c in enterprise}
     for found in range_problems(settings, [(c.file, c.fields) for c in enterprise]):
         problem(by_file[found.file], found.field, found.reason)
+    opened = [(c.file, c.fields, opened_ranges(c.raw.get("network"))) for c in enterprise]
+    for found in opening_problems(settings, opened):
+        problem(by_file[found.file], found.field, found.reason)
+    for claim in enterprise:
+        for key, reason in data_option_problems(claim, settings):
+            problem(claim, key, reason)
 
     for claim in claims:
         placement = claim.get("placement")

@@ -29,6 +29,14 @@ from pydantic import (
 from domain import names
 from domain.networks import PRIVATE_RANGES
 from domain.registry import enterprise
+from domain.registry.options import (
+    FIRESTORE_MULTI_REGIONS,
+    DataExports,
+    FirewallRules,
+    HaVpn,
+    IngressOptions,
+    NetworkPolicyRules,
+)
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Status, Tier
 
 # ASCII local part of RFC 5322 atoms (what email-validator accepts without quoting or SMTPUTF8),
@@ -145,7 +153,26 @@ class NotificationChannelSpec(StrictModel):
 
 # --- the override sections, one model per tier, from the override matrix ---------------------
 
-SECTIONS = ("limits", "databases", "temporal", "app", "identity", "encryption", "tls")
+# Knobs whose value is a structure or a choice (domain.registry.options): type and field limits.
+OPTION_FIELDS: dict[str, tuple[Any, dict[str, Any]]] = {
+    "databases.postgres_cross_region_replica": (str, {"pattern": GCP_REGION_PATTERN}),
+    "databases.firestore_location": (Literal[tuple(FIRESTORE_MULTI_REGIONS)], {}),
+    "databases.exports": (DataExports, {}),
+    "network.firewall_rules": (FirewallRules, {}),
+    "network.policies": (NetworkPolicyRules, {}),
+    "network.vpn": (HaVpn, {}),
+    "network.ingress": (IngressOptions, {}),
+}
+SECTIONS = (
+    "limits",
+    "databases",
+    "temporal",
+    "network",
+    "app",
+    "identity",
+    "encryption",
+    "tls",
+)
 NOT_ALLOWED = "tier '{tier}' may not override this (see docs/tiers.md)"
 
 
@@ -172,6 +199,9 @@ def _knob_field(path: str, tier: Tier) -> tuple[Any, Any]:
             max_length=most,
             description=f"{knob.description}, e.g. gcp-us-central1; at most {most}.",
         )
+    if path in OPTION_FIELDS:
+        option, extra = OPTION_FIELDS[path]
+        return option | None, Field(None, description=knob.description, **extra)
     lo, hi = bounds
     kind = float if isinstance(lo, float) else int
     return kind | None, Field(None, ge=lo, le=hi, description=f"{knob.description} ({lo}..{hi}).")
@@ -234,6 +264,7 @@ SECTION_MODELS: dict[Tier, dict[str, type[StrictModel]]] = {
 FreeLimits = SECTION_MODELS[Tier.FREE]["limits"]
 FreeDatabases = SECTION_MODELS[Tier.FREE]["databases"]
 FreeTemporal = SECTION_MODELS[Tier.FREE]["temporal"]
+FreeNetwork = SECTION_MODELS[Tier.FREE]["network"]
 FreeFeatures = SECTION_MODELS[Tier.FREE]["features"]
 FreeApp = SECTION_MODELS[Tier.FREE]["app"]
 FreeIdentity = SECTION_MODELS[Tier.FREE]["identity"]
@@ -242,6 +273,7 @@ FreeTls = SECTION_MODELS[Tier.FREE]["tls"]
 StandardLimits = SECTION_MODELS[Tier.STANDARD]["limits"]
 StandardDatabases = SECTION_MODELS[Tier.STANDARD]["databases"]
 StandardTemporal = SECTION_MODELS[Tier.STANDARD]["temporal"]
+StandardNetwork = SECTION_MODELS[Tier.STANDARD]["network"]
 StandardFeatures = SECTION_MODELS[Tier.STANDARD]["features"]
 StandardApp = SECTION_MODELS[Tier.STANDARD]["app"]
 StandardIdentity = SECTION_MODELS[Tier.STANDARD]["identity"]
@@ -250,6 +282,7 @@ StandardTls = SECTION_MODELS[Tier.STANDARD]["tls"]
 EnterpriseLimits = SECTION_MODELS[Tier.ENTERPRISE]["limits"]
 EnterpriseDatabases = SECTION_MODELS[Tier.ENTERPRISE]["databases"]
 EnterpriseTemporal = SECTION_MODELS[Tier.ENTERPRISE]["temporal"]
+EnterpriseNetwork = SECTION_MODELS[Tier.ENTERPRISE]["network"]
 EnterpriseFeatures = SECTION_MODELS[Tier.ENTERPRISE]["features"]
 EnterpriseApp = SECTION_MODELS[Tier.ENTERPRISE]["app"]
 EnterpriseIdentity = SECTION_MODELS[Tier.ENTERPRISE]["identity"]
@@ -277,6 +310,7 @@ class TenantBase(StrictModel):
         limits: Any
         databases: Any
         temporal: Any
+        network: Any
         features: Any
 
     @field_validator("id")
@@ -299,11 +333,14 @@ class TenantBase(StrictModel):
         return features.model_dump(exclude_none=True) if features is not None else {}
 
 
+# The section models (FreeLimits, ...) are generated from the tier table with create_model, so
+# mypy cannot use them as types: each such field carries "type: ignore[valid-type]".
 class FreeTenant(TenantBase):
     tier: Literal[Tier.FREE]
     limits: FreeLimits | None = None  # type: ignore[valid-type]
     databases: FreeDatabases | None = None  # type: ignore[valid-type]
     temporal: FreeTemporal | None = None  # type: ignore[valid-type]
+    network: FreeNetwork | None = None  # type: ignore[valid-type]
     features: FreeFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: FreeApp | None = None  # type: ignore[valid-type]
     identity: FreeIdentity | None = None  # type: ignore[valid-type]
@@ -316,6 +353,7 @@ class StandardTenant(TenantBase):
     limits: StandardLimits | None = None  # type: ignore[valid-type]
     databases: StandardDatabases | None = None  # type: ignore[valid-type]
     temporal: StandardTemporal | None = None  # type: ignore[valid-type]
+    network: StandardNetwork | None = None  # type: ignore[valid-type]
     features: StandardFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: StandardApp | None = None  # type: ignore[valid-type]
     identity: StandardIdentity | None = None  # type: ignore[valid-type]
@@ -343,6 +381,7 @@ class EnterpriseTenant(TenantBase):
     limits: EnterpriseLimits | None = None  # type: ignore[valid-type]
     databases: EnterpriseDatabases | None = None  # type: ignore[valid-type]
     temporal: EnterpriseTemporal | None = None  # type: ignore[valid-type]
+    network: EnterpriseNetwork | None = None  # type: ignore[valid-type]
     features: EnterpriseFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: EnterpriseApp | None = None  # type: ignore[valid-type]
     identity: EnterpriseIdentity | None = None  # type: ignore[valid-type]

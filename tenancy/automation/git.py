@@ -93,6 +93,54 @@ def show_file(commit: str, path: str, cwd: Path) -> str | None:
         return None
 
 
+def show_files(commit: str, paths: list[str], cwd: Path) -> dict[str, str | None]:
+    """``show_file`` of many paths through one ``git cat-file --batch`` instead of one process
+    each (a registry of a thousand files took seconds of process start-up alone)."""
+    batch = [p for p in paths if "\n" not in p and "\r" not in p]
+    found: dict[str, str | None] = {}
+    if batch:
+        request = "".join(f"{commit}:{path}\n" for path in batch).encode()
+        try:
+            done = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=cwd,
+                input=request,
+                capture_output=True,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed") from None
+        if done.returncode != 0:
+            batch = []  # answered one by one below, with git's own errors
+        try:
+            _read_batch(done.stdout, batch, found)
+        except (ValueError, IndexError):
+            found.clear()  # not what --batch writes: one by one below
+    return {p: found[p] if p in found else show_file(commit, p, cwd) for p in paths}
+
+
+def _read_batch(out: bytes, paths: list[str], found: dict[str, str | None]) -> None:
+    at = 0
+    for path in paths:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) != 3:
+            found[path] = None  # missing: show_file's answer too
+            continue
+        if header[1] != b"blob":
+            at += int(header[2]) + 1  # a tree or other object: left to show_file
+            continue
+        size = int(header[2])
+        try:
+            # As show_file reads it: text with universal newlines.
+            text = out[at : at + size].decode()
+            found[path] = text.replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            pass  # left to show_file, which decodes as it always has
+        at += size + 1
+
+
 def list_files(commit: str, directory: str, cwd: Path) -> list[str]:
     """Names of the files directly inside ``directory`` (relative to the repository root) at
     ``commit``."""

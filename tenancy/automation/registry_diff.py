@@ -129,7 +129,11 @@ def tenant_doc_at(commit: str, path: str, cwd: Path) -> dict[str, Any] | None:
     """The mapping in tenant file ``path`` (relative to the repository root) at ``commit``; None
     when
     the file is absent or unreadable there: callers treat an unknown old version conservatively."""
-    text = git.show_file(commit, path, cwd)
+    return tenant_doc_of(git.show_file(commit, path, cwd))
+
+
+def tenant_doc_of(text: str | None) -> dict[str, Any] | None:
+    """The mapping in a tenant file's text; None when absent or unreadable."""
     if text is None:
         return None
     try:

@@ -122,7 +122,12 @@ def _cached_report(
     if path is not None:
         the_plan = _load_plan(path, settings, registry, tenant_ids)
         stacks = {s.name: s for s in the_plan.stacks}
-        keys.stacks = {name: content_key(stack) for name, stack in stacks.items()}
+        # Keys only name cache entries: without a cache, no stack is hashed.
+        keys.stacks = (
+            {name: content_key(stack) for name, stack in stacks.items()}
+            if cache is not None
+            else {}
+        )
 
         def plans(names: list[str]):
             return {n: stacks[n] for n in names}

@@ -136,11 +136,24 @@ class StackIndex:
 class Context:
     """What a rule may ask: prices, assumptions, and facts from the plan."""
 
+    _index: StackIndex | None
+
+    @property
+    def index(self) -> StackIndex:
+        """The stack being priced (set per stack by ``estimate``)."""
+        if self._index is None:
+            raise ValueError("the plan has no stack to price")
+        return self._index
+
+    @index.setter
+    def index(self, value: StackIndex) -> None:
+        self._index = value
+
     def __init__(self, catalogue: Catalogue, assumptions: dict[str, float], plan: Plan):
         self.catalogue = catalogue
         self.assumptions = assumptions
         self.indexes = {s.name: StackIndex(s) for s in plan.stacks}
-        self.index: StackIndex = next(iter(self.indexes.values()), None)  # type: ignore[assignment]
+        self._index = next(iter(self.indexes.values()), None)
         self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
         self.pools_by_cluster: dict[str, PlanResource] = {}
         # Namespace quotas per cluster: (owner, cpu, memory GiB); owner is a tenant id,

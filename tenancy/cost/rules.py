@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.plan_model import PlanResource
+from domain.registry.options import FIRESTORE_MULTI_REGIONS
 
 if TYPE_CHECKING:
     from tenancy.cost.estimate import Context
@@ -314,17 +315,20 @@ def bucket(r: PlanResource, ctx: Context) -> Priced:
 
 def firestore_database(r: PlanResource, ctx: Context) -> Priced:
     location = str(r.inputs.get("locationId") or "")
-    region = region_of(location)
+    # A multi-region (nam5, eur3) has prices of its own: firestore.<multi-region>.<item>.
+    region = location if location in FIRESTORE_MULTI_REGIONS else region_of(location)
     if region is None:
         raise Unpriced(f"no Firestore price for location {location or '(none)'}")
     storage = ctx.usage("firestore_storage_gib", r)
     reads = ctx.usage("firestore_reads_per_month", r)
     writes = ctx.usage("firestore_writes_per_month", r)
     deletes = ctx.usage("firestore_deletes_per_month", r)
-    p_storage = ctx.need("firestore.storage", region)
-    p_reads = ctx.need("firestore.reads", region)
-    p_writes = ctx.need("firestore.writes", region)
-    p_deletes = ctx.need("firestore.deletes", region)
+    key = f"firestore.{region}" if region in FIRESTORE_MULTI_REGIONS else "firestore"
+    where = None if region in FIRESTORE_MULTI_REGIONS else region
+    p_storage = ctx.need(f"{key}.storage", where)
+    p_reads = ctx.need(f"{key}.reads", where)
+    p_writes = ctx.need(f"{key}.writes", where)
+    p_deletes = ctx.need(f"{key}.deletes", where)
     total = (
         storage * p_storage
         + reads / 1e5 * p_reads
@@ -341,7 +345,8 @@ def firestore_database(r: PlanResource, ctx: Context) -> Priced:
 
 def firestore_backups(r: PlanResource, ctx: Context) -> Priced:
     database = ctx.firestore_for(str(r.inputs.get("database") or ""), r)
-    region = region_of(str(database.inputs.get("locationId") or "")) if database else None
+    location = str(database.inputs.get("locationId") or "") if database else ""
+    region = location if location in FIRESTORE_MULTI_REGIONS else region_of(location)
     if database is None or region is None:
         raise Unpriced("its database's location is not in the plan")
     retention = seconds(r.inputs.get("retention"))
@@ -351,7 +356,10 @@ def firestore_backups(r: PlanResource, ctx: Context) -> Priced:
     every = 7 if r.inputs.get("weeklyRecurrence") else 1
     copies = max(1.0, math.floor(days / every))
     size = ctx.usage("firestore_storage_gib", database)
-    per_gib = ctx.need("firestore.backup", region)
+    multi = region in FIRESTORE_MULTI_REGIONS
+    per_gib = ctx.need(
+        f"firestore.{region}.backup" if multi else "firestore.backup", None if multi else region
+    )
     total = copies * size * per_gib
     return Priced(
         total,
@@ -516,6 +524,14 @@ def firewall(r: PlanResource, ctx: Context) -> Priced:
     )
 
 
+def vpn_tunnel(r: PlanResource, ctx: Context) -> Priced:
+    hours = ctx.assume("hours_per_month")
+    per = ctx.need("vpn.tunnel")
+    return Priced(
+        per * hours, f"1 tunnel x {rate(per)}/h x {number(hours)} h = {money(per * hours)}"
+    )
+
+
 def managed_zone(r: PlanResource, ctx: Context) -> Priced:
     per = ctx.need("dns.zone")
     return Priced(per, f"1 managed zone x {rate(per)} (zones 1-25)")
@@ -635,6 +651,7 @@ RULES: dict[str, Rule] = {
     "gcp:compute/globalAddress:GlobalAddress": address,
     "gcp:compute/subnetwork:Subnetwork": subnetwork,
     "gcp:compute/firewall:Firewall": firewall,
+    "gcp:compute/vPNTunnel:VPNTunnel": vpn_tunnel,
     "gcp:dns/managedZone:ManagedZone": managed_zone,
     "gcp:dns/recordSet:RecordSet": record_set,
     "kubernetes:helm.sh/v3:Release": helm_release,

@@ -148,10 +148,8 @@ def tenant_cost_cell(ctx, tenant: str) -> str | None:
     if comparison is None:
         return None
     before, after = comparison.before.get(tenant), comparison.after.get(tenant)
-    if before is None and after is None:
-        return None
     if before is None:
-        return f"new: {usd(after)}"
+        return None if after is None else f"new: {usd(after)}"
     if after is None:
         return f"{usd(before)} → removed"
     return f"{usd(before)} → {usd(after)} ({signed(after - before)})"

@@ -151,7 +151,9 @@ def fingerprint(conn: psycopg.Connection, table: TenantTable, tenant_id: str) ->
         FROM (SELECT md5({row_text}) AS h FROM {table} WHERE {tenant_column} = %s) AS rows
         """
     ).format(row_text=row_text, table=table.identifier, tenant_column=sql.Identifier(TENANT_COLUMN))
-    count, checksum = conn.execute(query, [tenant_id]).fetchone()  # type: ignore[misc]
+    row = conn.execute(query, [tenant_id]).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always gives one row
+    count, checksum = row
     return Fingerprint(int(count), str(checksum))
 
 
@@ -159,7 +161,9 @@ def count_rows(conn: psycopg.Connection, table: TenantTable, tenant_id: str) -> 
     query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
         table.identifier, sql.Identifier(TENANT_COLUMN)
     )
-    return int(conn.execute(query, [tenant_id]).fetchone()[0])  # type: ignore[index]
+    row = conn.execute(query, [tenant_id]).fetchone()
+    assert row is not None  # count(*) always gives one row
+    return int(row[0])
 
 
 def tables_by_name(tables: Iterable[TenantTable]) -> dict[str, TenantTable]:

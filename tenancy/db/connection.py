@@ -29,9 +29,10 @@ _URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGN
 
 def _password_of(dsn: str) -> str | None:
     try:
-        return conninfo.conninfo_to_dict(dsn).get("password")  # type: ignore[return-value]
+        password = conninfo.conninfo_to_dict(dsn).get("password")
     except psycopg.Error:
         return None
+    return None if password is None else str(password)
 
 
 def redact(text: str, *dsns: str) -> str:

@@ -417,7 +417,8 @@ def _record_export(
             "VALUES (%s, %s, %s, %s, %s::uuid) RETURNING id",
             [tenant, report.target, len(report.tables), report.total_rows, report.freeze_id],
         ).fetchone()
-        report.export_id = int(row[0])  # type: ignore[index]
+        assert row is not None  # INSERT ... RETURNING gives its row
+        report.export_id = int(row[0])
         with src.cursor() as cur:
             cur.executemany(
                 "INSERT INTO tenancy_ops.tenant_export_tables "

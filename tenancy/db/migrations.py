@@ -181,6 +181,11 @@ _NO_SUCH_ROLE = "does not exist"
 _ATTRIBUTE_NAMES = ("SUPERUSER", "BYPASSRLS", "CREATEROLE", "CREATEDB")
 
 
+def _is_member(conn: psycopg.Connection, login: str, role: str) -> bool:
+    row = conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [login, role]).fetchone()
+    return bool(row and row[0])
+
+
 def login_problems(conn: psycopg.Connection, login: str) -> list[str]:
     """Why ``login`` must not be a service login (empty when it may be): superuser, BYPASSRLS,
     CREATEROLE, CREATEDB, owner of a table, or a direct or indirect member of the table owner or
@@ -207,7 +212,7 @@ def login_problems(conn: psycopg.Connection, login: str) -> list[str]:
     for owner in owners:
         if owner == login:
             problems.append("owns the tables and could turn row-level security off")
-        elif conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [login, owner]).fetchone()[0]:
+        elif _is_member(conn, login, owner):
             problems.append(
                 f"is a member of {owner!r}, which owns the tables: it can SET ROLE to it and "
                 "turn row-level security off"

@@ -66,16 +66,18 @@ def states_in_dir(tenants_dir: Path) -> dict[str, TenantState]:
 def states_at(commit: str, tenants_dir: Path) -> dict[str, TenantState]:
     """Tier and status of every tenant file at ``commit`` (a commit id, see git.merge_base)."""
     from tenancy.automation import git
-    from tenancy.automation.registry_diff import tenant_doc_at
+    from tenancy.automation.registry_diff import tenant_doc_of
 
     root = git.repo_root(tenants_dir)
     relative = git.relative_to_repo(tenants_dir, root)
+    names = [n for n in git.list_files(commit, relative, root) if n.endswith(".yaml")]
+    paths = {n: PurePosixPath(relative, n).as_posix() for n in names}
+    texts = git.show_files(commit, list(paths.values()), root)
     states: dict[str, TenantState] = {}
-    for name in git.list_files(commit, relative, root):
-        if name.endswith(".yaml"):
-            state = state_of(tenant_doc_at(commit, PurePosixPath(relative, name).as_posix(), root))
-            if state is not None:
-                states[name[: -len(".yaml")]] = state
+    for name in names:
+        state = state_of(tenant_doc_of(texts[paths[name]]))
+        if state is not None:
+            states[name[: -len(".yaml")]] = state
     return states
 
 

@@ -29,8 +29,8 @@ TENANT_FILES = {
     "initech": (
         "id: initech\ndisplay_name: Initech\ntier: enterprise\nregion: us-central1\n"
         "contact_email: ops@initech.example\ncustom_domain: app.initech.example\n"
-        "network_cidr: 10.30.0.0/20\npods_cidr: 10.136.0.0/16\nservices_cidr: 10.132.16.0/20\n"
-        "control_plane_cidr: 172.16.32.16/28\n"
+        "network_cidr: 10.30.0.0/20\npods_cidr: 10.250.0.0/16\nservices_cidr: 10.251.0.0/20\n"
+        "control_plane_cidr: 172.16.47.224/28\n"
     ),
     "umbrella": (
         "id: umbrella\ndisplay_name: Umbrella\ntier: standard\nstatus: offboarding\nregion: "

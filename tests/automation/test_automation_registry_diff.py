@@ -85,3 +85,25 @@ def test_every_offending_file_is_listed(project_repo):
 def test_an_unknown_base_ref_raises(project_repo):
     with pytest.raises(GitError, match="origin/nowhere"):
         removed_without_offboarding("origin/nowhere", project_repo.path / "tenants")
+
+
+def test_show_files_reads_many_files_as_show_file_reads_each(project_repo):
+    """One ``git cat-file --batch`` for a whole registry, with show_file's answers: text with
+    universal newlines, None for a missing path, git's listing for a directory."""
+    from tenancy.automation import git
+
+    repo = project_repo
+    (repo.path / "tenants" / "crlf.yaml").write_bytes(b"id: crlf\r\ntier: free\r\nx: 'a\rb'\r\n")
+    (repo.path / "tenants" / "empty.yaml").write_bytes(b"")
+    commit = repo.commit("odd files")
+    paths = [
+        *(f"tenants/{name}" for name in git.list_files(commit, "tenants", repo.path)),
+        "tenants/missing.yaml",
+        "tenants",  # a directory
+        "components/tiers/shared_pool.py",
+    ]
+    together = git.show_files(commit, paths, repo.path)
+    assert list(together) == paths
+    assert together == {path: git.show_file(commit, path, repo.path) for path in paths}
+    assert together["tenants/crlf.yaml"] == "id: crlf\ntier: free\nx: 'a\nb'\n"
+    assert together["tenants/missing.yaml"] is None

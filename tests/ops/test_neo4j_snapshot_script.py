@@ -90,3 +90,36 @@ def test_a_failing_snapshot_stops_before_pruning(kubectl, tmp_path: Path) -> Non
     result = subprocess.run(["/bin/sh", "-c", SNAPSHOT_SCRIPT], env=kubectl, timeout=30)
     assert result.returncode != 0
     assert (store / "coinbase-neo4j-old").exists(), "nothing may be pruned without a new snapshot"
+
+
+# --- the restore procedure's manifests (docs/operations.md, "Restore Neo4j") ---------------------
+def test_the_restore_claims_are_valid_kubernetes_and_match_the_planned_volume(sample_plan) -> None:
+    """Steps 3 and 4 of the standard restore, for a standard tenant of the sample: valid against
+    the Kubernetes schemas, on the class and size the chart's volume has, from a snapshot the
+    backup job makes (running them needs a cluster: docs/operations.md, "What needs a real
+    cloud")."""
+    import kubernetes_validate
+
+    from components.blocks.neo4j_backup import restore_claim, swapped_data_claim
+    from domain import names
+
+    stack = sample_plan.stack("dev.stripe")
+    (release,) = [
+        r
+        for r in stack.resources
+        if r.type == "kubernetes:helm.sh/v3:Release"
+        and r.inputs["name"] == names.neo4j_release("stripe")
+    ]
+    volume = release.inputs["values"]["volumes"]["data"]["dynamic"]
+    size_gb = int(volume["requests"]["storage"].removesuffix("Gi"))
+    namespace = names.k8s_namespace("stripe")
+    restore = restore_claim(release.inputs["name"], namespace, "stripe-neo4j-20261207", size_gb)
+    swapped = swapped_data_claim(release.inputs["name"], namespace, "pvc-1234", size_gb)
+    for manifest in (restore, swapped):
+        kubernetes_validate.validate(manifest, "1.32.0", strict=True)
+        assert manifest["spec"]["storageClassName"] == volume["storageClassName"]
+        assert manifest["spec"]["resources"]["requests"]["storage"] == f"{size_gb}Gi"
+    assert swapped["metadata"]["name"] == data_volume_claim(release.inputs["name"])
+    assert restore["spec"]["dataSource"]["kind"] == "VolumeSnapshot"
+    # The snapshot the procedure restores is the kind the job creates.
+    assert "kind: VolumeSnapshot" in SNAPSHOT_SCRIPT

@@ -22,9 +22,9 @@ region: us-central1
 contact_email: ops@umbrella.example
 custom_domain: app.umbrella.example
 network_cidr: 10.40.0.0/20
-pods_cidr: 10.136.0.0/16
-services_cidr: 10.132.16.0/20
-control_plane_cidr: 172.16.32.16/28
+pods_cidr: 10.250.0.0/16
+services_cidr: 10.251.0.0/20
+control_plane_cidr: 172.16.47.224/28
 {extra}
 """
 

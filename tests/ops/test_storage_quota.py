@@ -111,6 +111,10 @@ def test_the_quota_reaches_the_alert_that_withdraws_writes(
     stack = sample_plan.stack(name)
     found = Enforcement.of(stack, tenant)
     assert found.threshold_bytes == quota_gb * GiB
+    # total_bytes has one series per storage class: an upload in another class must not escape.
+    (aggregation,) = found.alert.inputs["conditions"][0]["conditionThreshold"]["aggregations"]
+    assert aggregation["crossSeriesReducer"] == "REDUCE_SUM"
+    assert aggregation["groupByFields"] == ["resource.label.bucket_name"]
     assert found.channel.inputs["type"] == "pubsub"
     channel_name = f"projects/{found.channel.inputs['project']}/notificationChannels/"
     assert channel_name + found.channel.name in found.alert.inputs["notificationChannels"]
@@ -141,11 +145,12 @@ def test_an_enterprise_override_reaches_the_mechanism(settings, tenants_dir) -> 
     path.write_text(path.read_text().replace("limits:\n", "limits:\n  storage_quota_gb: 2048\n", 1))
     registry = load_registry(tenants_dir, settings)
     stacks = [s for s in all_stacks(registry, "dev") if s.name == "dev.robinhood"]
-    plan = plan_stacks(stacks, settings, registry, workers=1)
-    found = Enforcement.of(plan.stack("dev.robinhood"), "robinhood")
+    robinhood = plan_stacks(stacks, settings, registry, workers=1).stack("dev.robinhood")
+    assert robinhood is not None
+    found = Enforcement.of(robinhood, "robinhood")
     assert found.threshold_bytes == 2048 * GiB
     # Its own project: the tag key, the deny policy and the workflow live where the bucket does.
-    project = uploads_bucket(plan.stack("dev.robinhood")).inputs["project"]
+    project = uploads_bucket(robinhood).inputs["project"]
     assert found.tag_key.inputs["parent"] == f"projects/{project}"
     assert found.deny.inputs["parent"] == quote(
         f"cloudresourcemanager.googleapis.com/projects/{project}", safe=""

@@ -49,9 +49,9 @@ TENANTS: dict[str, dict[str, Any]] = {
         "tier": "enterprise",
         "custom_domain": "app.initech.example",
         "network_cidr": "10.30.0.0/20",
-        "pods_cidr": "10.136.0.0/16",
-        "services_cidr": "10.132.16.0/20",
-        "control_plane_cidr": "172.16.32.16/28",
+        "pods_cidr": "10.250.0.0/16",
+        "services_cidr": "10.251.0.0/20",
+        "control_plane_cidr": "172.16.47.240/28",
         "dedicated_project": True,
         "identity": {
             "group": "admins@initech.example",
@@ -64,6 +64,16 @@ TENANTS: dict[str, dict[str, Any]] = {
                 {"role": "roles/storage.objectViewer", "on": "bucket"},
             ],
         },
+    },
+    # An enterprise tenant without a stack in the good plan: its ranges are the ones another
+    # tenant's rules must not open (tenancy-forbid-network-openings).
+    "vandelay": {
+        "tier": "enterprise",
+        "custom_domain": "app.vandelay.example",
+        "network_cidr": "10.40.0.0/20",
+        "pods_cidr": "10.137.0.0/16",
+        "services_cidr": "10.132.32.0/20",
+        "control_plane_cidr": "172.16.32.32/28",
     },
     "soylent": {"tier": "standard", "placement": "pool-a", "status": "offboarding"},
 }
@@ -890,8 +900,82 @@ def enterprise_stack(tid: str) -> PlanStack:
     tenant_workloads(b, tid, "enterprise")
     database_set(b, tid, "enterprise")
     operations(b, tid, "enterprise")
+    tenant_network(b, tid)
     enterprise_identity(b, tid)
     return b.stack
+
+
+FIREWALL = "gcp:compute/firewall:Firewall"
+CORP_RANGE = "192.168.0.0/16"  # the enterprise tenant's own network (behind its VPN)
+
+
+def tenant_network(b: StackBuilder, tid: str) -> None:
+    """The dedicated VPC's platform rules and the tenant's own rules (network: section)."""
+    vpc = f"{tid}-vpc"
+    own = TENANTS[tid]
+    b.add(
+        FIREWALL,
+        f"{tid}-allow-internal",
+        {
+            "name": f"{vpc}-allow-internal",
+            "direction": "INGRESS",
+            "sourceRanges": [own["network_cidr"], own["pods_cidr"], own["services_cidr"]],
+            "allows": [{"protocol": "tcp"}, {"protocol": "udp"}, {"protocol": "icmp"}],
+        },
+    )
+    b.add(
+        FIREWALL,
+        f"{tid}-deny-ingress",
+        {
+            "name": f"{vpc}-deny-ingress",
+            "direction": "INGRESS",
+            "priority": 65000,
+            "sourceRanges": ["0.0.0.0/0"],
+            "denies": [{"protocol": "all"}],
+        },
+    )
+    b.add(
+        FIREWALL,
+        f"{tid}-tenant-firewall-corp",
+        {
+            "name": f"{vpc}-tenant-corp",
+            "direction": "INGRESS",
+            "priority": 2000,
+            "sourceRanges": [CORP_RANGE],
+            "allows": [{"protocol": "tcp", "ports": ["443"]}],
+        },
+    )
+    b.add(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        f"{tid}-tenant-netpols-reporting",
+        {
+            "metadata": {
+                "name": "tenant-reporting",
+                "namespace": names.k8s_namespace(tid),
+                "labels": k8s_labels(tid, "enterprise"),
+            },
+            "spec": {
+                "podSelector": {"matchLabels": {"app": "reporting"}},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {"from": [{"ipBlock": {"cidr": CORP_RANGE}}], "ports": [{"port": 8080}]}
+                ],
+                "egress": [
+                    {
+                        "to": [
+                            {
+                                "ipBlock": {
+                                    "cidr": "0.0.0.0/0",
+                                    "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+                                }
+                            },
+                        ],
+                        "ports": [{"port": 443}],
+                    }
+                ],
+            },
+        },
+    )
 
 
 def good_plan() -> Plan:

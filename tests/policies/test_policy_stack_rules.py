@@ -54,11 +54,68 @@ def clear_dependencies(stack: str, name: str):
 
 
 INITECH = f"{ENV}.initech"
+TENANT_RULE = "initech-tenant-firewall-corp"
+TENANT_POLICY = "initech-tenant-netpols-reporting"
 INITECH_GROUP = "group:admins@initech.example"
 CLOUD_SQL_AGENT = "gcp-sa-cloud-sql.iam.gserviceaccount.com"
 OWN_KEY = f"projects/{PROJECT}/locations/us-central1/keyRings/initech-cmek/cryptoKeys/initech-sql"
 
 STACK_CASES = [
+    # --- tenant network rules (tenancy-forbid-network-openings) ----------------------------------
+    case(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_RULE, "sourceRanges", ["0.0.0.0/0"]),
+        "allows ingress from 0.0.0.0/0 (the whole internet)",
+        id="firewall-open-to-the-internet",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_RULE, "sourceRanges", ["192.168.0.0/16", "10.137.4.0/24"]),
+        "ingress 10.137.4.0/24 opens tenant 'vandelay''s pods range (10.137.0.0/16)",
+        id="firewall-opens-another-tenant",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_RULE, "sourceRanges", ["10.64.0.0/16"]),
+        "opens the platform pods range (network.pods_cidr) (10.64.0.0/14)",
+        id="firewall-opens-the-standard-tenants-pods",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_POLICY, "spec.ingress.0.from.0.ipBlock.cidr", "0.0.0.0/0"),
+        "admits ingress from 0.0.0.0/0 (the whole internet)",
+        id="netpol-open-to-the-internet",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.except", []),
+        "egress 0.0.0.0/0 opens tenant 'vandelay''s node subnet (10.40.0.0/20)",
+        id="netpol-egress-except-removed",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        both(
+            set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.cidr", "10.132.32.0/24"),
+            set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.except", []),
+        ),
+        "egress 10.132.32.0/24 opens tenant 'vandelay''s services range (10.132.32.0/20)",
+        id="netpol-egress-to-another-tenant",
+    ),
+    case(
+        "tenancy-forbid-network-openings",
+        add(
+            ACME,
+            "gcp:compute/firewall:Firewall",
+            "acme-open",
+            {
+                "direction": "INGRESS",
+                "sourceRanges": ["0.0.0.0/0"],
+                "allows": [{"protocol": "tcp"}],
+            },
+        ),
+        "allows ingress from 0.0.0.0/0",
+        id="any-stack-firewall-open",
+    ),
     # --- per-namespace guardrails -----------------------------------------------------------------
     case(
         "k8s-require-namespace-quota",
@@ -774,6 +831,16 @@ STACK_TOLERATED = [
             ),
         ),
         id="own-key-for-its-agent",
+    ),
+    pytest.param(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_RULE, "sourceRanges", ["192.168.0.0/16", "10.30.0.0/20"]),
+        id="firewall-opens-its-own-ranges",
+    ),
+    pytest.param(
+        "tenancy-forbid-network-openings",
+        set_input(INITECH, TENANT_RULE, "direction", "EGRESS"),
+        id="egress-rule-has-no-sources",
     ),
     pytest.param(
         "k8s-require-default-deny-netpol",

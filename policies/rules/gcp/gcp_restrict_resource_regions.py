@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from domain.registry.options import FIRESTORE_MULTI_REGIONS, FIRESTORE_PRIVATE_REGIONS
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
 from policies.lib.config import ALLOW_GLOBAL, ALLOWED_REGIONS, Config
@@ -45,6 +46,21 @@ def check(resource: Subject, report: Report, config: Config) -> None:
     for key, location in locations:
         region = region_of(location)
         if region == "global" and config["allowGlobalLocation"]:
+            continue
+        if resource.type == kinds.FIRESTORE_DATABASE and region in FIRESTORE_MULTI_REGIONS:
+            # A multi-region keeps replicas in a fixed set of regions (Firestore docs,
+            # "Locations"); each public one must be allowed.
+            outside = [
+                r
+                for r in FIRESTORE_MULTI_REGIONS[region]
+                if r not in allowed and r not in FIRESTORE_PRIVATE_REGIONS
+            ]
+            if outside:
+                report.violation(
+                    f"{resource.label}: {key} {location!r} keeps replicas in "
+                    f"{', '.join(outside)}, outside the allowed regions "
+                    f"{', '.join(sorted(allowed))}"
+                )
             continue
         if region not in allowed:
             report.violation(
