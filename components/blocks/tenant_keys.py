@@ -26,6 +26,9 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.conventions import Ownership, child
+from domain.registry.enterprise import FIRESTORE_KMS_LOCATIONS
+
+__all__ = ["FIRESTORE_KMS_LOCATIONS", "KeySpec", "TenantKeys", "TenantKeysArgs"]
 
 ENCRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 ROTATION_PERIOD = f"{90 * 86400}s"
@@ -36,13 +39,6 @@ SERVICE_APIS = {
     "firestore": "firestore.googleapis.com",
     "gke": "container.googleapis.com",
 }
-
-
-# Firestore's multi-region locations take a key of the matching Cloud KMS multi-region
-# (terraform-provider-google firestore_database docs, cmek_config.kms_key_name: "For Firestore's
-# nam5 multi-region, this corresponds to Cloud KMS multi-region us. For Firestore's eur3
-# multi-region, this corresponds to Cloud KMS multi-region europe").
-FIRESTORE_KMS_LOCATIONS = {"nam5": "us", "eur3": "europe"}
 
 
 @dataclass(frozen=True)
