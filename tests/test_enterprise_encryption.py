@@ -172,9 +172,11 @@ def test_globex_serves_its_own_certificate_read_by_the_cluster(sample_plan) -> N
     assert access.inputs["role"] == "roles/secretmanager.secretAccessor"
     account = names.workload_service_account_id("globex")
     assert access.inputs["member"].startswith(f"serviceAccount:{account}@")
-    (ingress,) = _of_type(stack, "kubernetes:networking.k8s.io/v1:Ingress")
-    assert ingress.inputs["spec"]["tls"][0]["secretName"] == "tenant-tls"
-    assert external.urn in ingress.dependencies
+    ingresses = _of_type(stack, "kubernetes:networking.k8s.io/v1:Ingress")
+    assert ingresses  # the public one, and the private one globex also has
+    for ingress in ingresses:
+        assert ingress.inputs["spec"]["tls"][0]["secretName"] == "tenant-tls"
+        assert external.urn in ingress.dependencies
 
 
 def test_other_enterprise_tenants_keep_acme(sample_plan) -> None:
