@@ -149,7 +149,8 @@ class PostgresExports(pulumi.ComponentResource):
                                         command=dump.apply(lambda d: d[0]),
                                         env=dump.apply(
                                             lambda d: [
-                                                {"name": k, "value": v} for k, v in d[1].items()
+                                                k8s.core.v1.EnvVarArgs(name=k, value=v)
+                                                for k, v in d[1].items()
                                             ]
                                         ),
                                         security_context=restricted_container_security(),
