@@ -112,6 +112,8 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "another allowed region",
     "databases.firestore_location": "Firestore location: a multi-region (nam5, eur3) instead of "
     "the tenant's region",
+    "databases.direct_access": "Direct database login for the tenant's group (IAM, row-level "
+    "security kept), over its VPN only",
     "databases.exports": "Scheduled exports of PostgreSQL and Firestore to the tenant bucket, "
     "and Neo4j's backup, on the tenant's cron schedule",
     "temporal.retention_days": "Temporal namespace retention, days",
@@ -148,6 +150,7 @@ ENTERPRISE_ONLY: dict[str, Bounds] = {
     "identity.grants": ("allowed roles, own roles",),
     "databases.postgres_cross_region_replica": ("an allowed region",),
     "databases.firestore_location": ("nam5", "eur3"),
+    "databases.direct_access": ("a group, over the VPN",),
     "databases.exports": ("a cron schedule",),
     "network.firewall_rules": ("up to 50 rules",),
     "network.policies": ("up to 50 policies",),
@@ -407,8 +410,9 @@ TIERS: dict[Tier, TierSpec] = {
   guardrails, an HA VPN to its network and a private ingress; every range of its VPC comes from
   the environment's address plan ([networking](networking.md)).
 - Data: read replicas delivered to the app, a cross-region PostgreSQL replica and a
-  multi-region Firestore, within the allowed regions, and scheduled exports of the databases
-  into the tenant's bucket ([enterprise data](enterprise-data.md)).
+  multi-region Firestore, within the allowed regions, direct database access for the tenant's
+  group over its VPN (RLS kept), and scheduled exports of the databases into the tenant's
+  bucket ([enterprise data](enterprise-data.md)).
 """,
     ),
 }

@@ -80,6 +80,8 @@ class TenantServicesArgs:
     postgres_read_replicas: int
     postgres_cross_region_replica: str | None = None
     firestore_location: str | None = None
+    postgres_direct_group: str | None = None
+    postgres_direct_writes: bool = False
     backup_retention_days: int
     neo4j_storage_gb: int
     neo4j_cluster: bool
@@ -162,6 +164,8 @@ class TenantServices(pulumi.ComponentResource):
                 postgres_availability=args.postgres_availability,
                 postgres_read_replicas=args.postgres_read_replicas,
                 postgres_cross_region_replica=args.postgres_cross_region_replica,
+                postgres_direct_group=args.postgres_direct_group,
+                postgres_direct_writes=args.postgres_direct_writes,
                 firestore_location=args.firestore_location,
                 firestore_database=names.firestore_database(tid),
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),

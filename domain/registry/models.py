@@ -32,6 +32,7 @@ from domain.registry import enterprise
 from domain.registry.options import (
     FIRESTORE_MULTI_REGIONS,
     DataExports,
+    DirectDbAccess,
     FirewallRules,
     HaVpn,
     IngressOptions,
@@ -158,6 +159,7 @@ OPTION_FIELDS: dict[str, tuple[Any, dict[str, Any]]] = {
     "databases.postgres_cross_region_replica": (str, {"pattern": GCP_REGION_PATTERN}),
     "databases.firestore_location": (Literal[tuple(FIRESTORE_MULTI_REGIONS)], {}),
     "databases.exports": (DataExports, {}),
+    "databases.direct_access": (DirectDbAccess, {}),
     "network.firewall_rules": (FirewallRules, {}),
     "network.policies": (NetworkPolicyRules, {}),
     "network.vpn": (HaVpn, {}),
