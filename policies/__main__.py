@@ -68,6 +68,7 @@ from policies.rules.k8s import (
 from policies.rules.kms import (
     kms_order_grants_after_service_agent,
     kms_require_key_rotation,
+    kms_restrict_tenant_keys,
 )
 from policies.rules.monitoring import (
     monitoring_require_tenant_operations,
@@ -146,6 +147,7 @@ REGISTERED = (
     kms_order_grants_after_service_agent,
     k8s_restrict_tenant_app_values,
     kms_require_key_rotation,
+    kms_restrict_tenant_keys,
     monitoring_require_tenant_operations,
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,

@@ -48,6 +48,9 @@ class GkeClusterArgs:
     release_channel: str = "REGULAR"
     datapath: str = DATAPLANE_V2
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the APIs it needs
+    # Application-layer secrets encryption with the tenant's own KMS key (issue 16); in place.
+    secrets_key: pulumi.Input[str] | None = None
+    secrets_key_grant: pulumi.Resource | None = None
 
 
 def _dns_endpoint_of(config: gcp.container.outputs.ClusterControlPlaneEndpointsConfig) -> str:
@@ -135,6 +138,11 @@ class GkeCluster(pulumi.ComponentResource):
             initial_node_count=1,
             deletion_protection=args.ownership.protected,
             datapath_provider=args.datapath,  # Dataplane V2 enforces NetworkPolicy
+            database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
+                state="ENCRYPTED", key_name=args.secrets_key
+            )
+            if args.secrets_key is not None
+            else None,
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             enable_kubernetes_alpha=False,
@@ -187,7 +195,14 @@ class GkeCluster(pulumi.ComponentResource):
             # The default pool is removed at once, but its nodes still boot hardened.
             node_config=self._node_config(node_sa, "e2-small", 50, False, labels),
             resource_labels=labels,
-            opts=child(self, depends_on=[*grants, *args.depends_on]),
+            opts=child(
+                self,
+                depends_on=[
+                    *grants,
+                    *args.depends_on,
+                    *([args.secrets_key_grant] if args.secrets_key_grant else []),
+                ],
+            ),
         )
         for pool in args.node_pools:
             gcp.container.NodePool(

@@ -28,15 +28,9 @@ from tenancy.automation.adapter import (
     resolve_backend,
 )
 from tenancy.automation.git import GitError
-from tenancy.automation.orchestrator import (
-    Operation,
-    Orchestrator,
-    Selection,
-    destroy_refusals,
-    print_report,
-    resolve_selection,
-    write_step_summary,
-)
+from tenancy.automation.orchestrator import Orchestrator
+from tenancy.automation.reports import Operation, print_report, write_step_summary
+from tenancy.automation.selection import Selection, destroy_refusals, resolve_selection
 from tenancy.paths import output_problems
 
 EXIT_INVALID = 1

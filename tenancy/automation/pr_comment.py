@@ -33,8 +33,8 @@ from domain.environment import EnvironmentConfigError, EnvironmentSettings, load
 from domain.plan_model import Plan, PlanStack
 from domain.registry import Registry, RegistryError, load_registry
 from tenancy.automation import git
-from tenancy.automation.orchestrator import excerpt
 from tenancy.automation.registry_diff import pull_request_problems
+from tenancy.automation.reports import excerpt
 from tenancy.plan.markdown import Details, cell, code
 
 MARKER = "<!-- tenancy-pr-comment -->"

@@ -13,19 +13,17 @@ from rich.console import Console
 
 from domain.stacks import StackSpec, all_stacks
 from tenancy.automation.adapter import OperationFailed, OperationResult, ResourceChange
-from tenancy.automation.orchestrator import (
+from tenancy.automation.orchestrator import Orchestrator, RetryPolicy
+from tenancy.automation.reports import (
     Operation,
-    Orchestrator,
     Outcome,
-    RetryPolicy,
-    destroy_refusals,
     format_changes,
     markdown_report,
     print_report,
-    resolve_selection,
     summary_table,
     write_step_summary,
 )
+from tenancy.automation.selection import destroy_refusals, resolve_selection
 
 
 def quiet() -> Console:

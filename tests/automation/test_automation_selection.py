@@ -6,7 +6,7 @@ import pytest
 
 from domain.stacks import StackSelectionError
 from tenancy.automation.git import GitError
-from tenancy.automation.orchestrator import resolve_selection
+from tenancy.automation.selection import resolve_selection
 
 EVERY_STACK = ["dev", "dev.globex", "dev.initech", "dev.umbrella"]
 
