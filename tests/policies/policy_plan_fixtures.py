@@ -1077,7 +1077,11 @@ def dedicated_project(b: StackBuilder, tid: str, gl: dict) -> None:
         deps=(key.urn, storage),
     )
     bucket.inputs["project"] = INITECH_PROJECT
-    bucket.inputs["encryption"] = {"defaultKmsKeyName": UNKNOWN}
+    bucket.inputs["encryption"] = {
+        # a key of the tenant's own project (kms-restrict-tenant-keys)
+        "defaultKmsKeyName": f"projects/{INITECH_PROJECT}/locations/us/keyRings/"
+        f"{bucket.name}-ring/cryptoKeys/{bucket.name}-key"
+    }
     bucket.dependencies += [grant, project]
     network = f"projects/{INITECH_PROJECT}/global/networks/{tid}-vpc"
     connection = b.add(
