@@ -192,6 +192,12 @@ class EnvironmentSettings(Strict):
     neo4j_chart: ChartRef
     ingress_chart: ChartRef
     cert_manager_chart: ChartRef
+    # External Secrets Operator: copies an enterprise tenant's own certificate from Secret Manager
+    # into its cluster (components/blocks/customer_certificate.py). Chart 2.6.0 serves
+    # external-secrets.io/v1 (external-secrets.io docs).
+    external_secrets_chart: ChartRef = ChartRef(
+        repository="https://charts.external-secrets.io", chart="external-secrets", version="2.6.0"
+    )
     migrations_image: str = Field(description="Image that runs `tenancy db migrate`.")
     notifications: list[NotificationChannelSpec] = Field(
         min_length=1,

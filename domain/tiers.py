@@ -112,6 +112,8 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "another allowed region",
     "databases.firestore_location": "Firestore location: a multi-region (nam5, eur3) instead of "
     "the tenant's region",
+    "databases.direct_access": "Direct database login for the tenant's group (IAM, row-level "
+    "security kept), over its VPN only",
     "databases.exports": "Scheduled exports of PostgreSQL and Firestore to the tenant bucket, "
     "and Neo4j's backup, on the tenant's cron schedule",
     "temporal.retention_days": "Temporal namespace retention, days",
@@ -129,6 +131,14 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "identity.custom_roles": "Custom IAM roles created in the tenant's project (no guardrailed "
     "permission)",
     "identity.grants": "Roles granted to the group on its project, bucket, logs or dashboards",
+    "encryption.cloudsql_cmek": "Cloud SQL encrypted with the tenant's own KMS key (set at "
+    "creation: a change replaces the instances)",
+    "encryption.firestore_cmek": "Firestore encrypted with the tenant's own KMS key (set at "
+    "creation: a change replaces the database)",
+    "encryption.gke_secrets_cmek": "GKE application-layer secrets encryption with the tenant's "
+    "own KMS key",
+    "tls.certificate_secret": "Customer-provided certificate: a Secret Manager secret of the "
+    "tenant's project (instead of ACME)",
     "features.<flag>": "Feature toggles (only flags available to the tier)",
 }
 # The enterprise customisation knobs (issue 16): only the enterprise tier may set them.
@@ -140,11 +150,16 @@ ENTERPRISE_ONLY: dict[str, Bounds] = {
     "identity.grants": ("allowed roles, own roles",),
     "databases.postgres_cross_region_replica": ("an allowed region",),
     "databases.firestore_location": ("nam5", "eur3"),
+    "databases.direct_access": ("a group, over the VPN",),
     "databases.exports": ("a cron schedule",),
     "network.firewall_rules": ("up to 50 rules",),
     "network.policies": ("up to 50 policies",),
     "network.vpn": ("HA VPN",),
     "network.ingress": ("private: true",),
+    "encryption.cloudsql_cmek": ("true or false",),
+    "encryption.firestore_cmek": ("true or false",),
+    "encryption.gke_secrets_cmek": ("true or false",),
+    "tls.certificate_secret": ("a secret id",),
 }
 NO_OVERRIDES: dict[str, Bounds] = dict.fromkeys(KNOB_DESCRIPTIONS)
 
@@ -395,8 +410,9 @@ TIERS: dict[Tier, TierSpec] = {
   guardrails, an HA VPN to its network and a private ingress; every range of its VPC comes from
   the environment's address plan ([networking](networking.md)).
 - Data: read replicas delivered to the app, a cross-region PostgreSQL replica and a
-  multi-region Firestore, within the allowed regions, and scheduled exports of the databases
-  into the tenant's bucket ([enterprise data](enterprise-data.md)).
+  multi-region Firestore, within the allowed regions, direct database access for the tenant's
+  group over its VPN (RLS kept), and scheduled exports of the databases into the tenant's
+  bucket ([enterprise data](enterprise-data.md)).
 """,
     ),
 }

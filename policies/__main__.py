@@ -60,6 +60,7 @@ from policies.rules.k8s import (
 )
 from policies.rules.kms import (
     kms_require_key_rotation,
+    kms_restrict_tenant_keys,
 )
 from policies.rules.monitoring import (
     monitoring_require_tenant_operations,
@@ -124,6 +125,7 @@ REGISTERED = (
     k8s_require_pod_security_labels,
     k8s_restrict_tenant_app_values,
     kms_require_key_rotation,
+    kms_restrict_tenant_keys,
     monitoring_require_tenant_operations,
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,

@@ -29,10 +29,10 @@ def enterprise_markdown() -> str:
     lines = [
         "## Enterprise customisation",
         "",
-        "What the `app` and `identity` sections of an enterprise tenant file "
+        "What the `app`, `identity`, `encryption` and `tls` sections of an enterprise tenant file "
         "accept (`domain/registry/enterprise.py`); `tenancy validate` refuses anything else with "
-        "its file, line, field and reason. Custom roles and project, log and dashboard grants "
-        "need `dedicated_project: true`: they live in the tenant's "
+        "its file, line, field and reason. Custom roles, project, log and dashboard grants, CMEK "
+        "and a customer certificate need `dedicated_project: true`: they live in the tenant's "
         "own project, never in the platform's.",
         "",
         "### App chart and Helm values",
@@ -90,5 +90,27 @@ def enterprise_markdown() -> str:
         "roles of its own beside owner, admin, member and readonly (`tenant_roles`, migration "
         "0007); the database refuses them for any other tier and never lets one hold "
         "`tenant:delete` or `tenant:billing:manage`.",
+    ]
+    lines += [
+        "",
+        "### Encryption and certificates",
+        "",
+        "`encryption` gives Cloud SQL (instances and replicas), Firestore and GKE "
+        "application-layer secrets a Cloud KMS key each, in a key ring `<id>-cmek` of the "
+        "tenant's project, rotated every 90 days and granted (Encrypter/Decrypter) only to that "
+        "service's agent: Cloud SQL's and Firestore's from `projects.ServiceIdentity`, GKE's "
+        "`container-engine-robot` once the container API is on (policy "
+        "`kms-restrict-tenant-keys`). The bucket keeps its own key (`cmek`). Cloud SQL's "
+        "`encryption_key_name` and Firestore's `cmek_config` force a new resource "
+        "(terraform-provider-google), so both are chosen when the tenant is created: "
+        "`tenancy validate --base` refuses changing them for an existing tenant; GKE's "
+        "`database_encryption` changes in place.",
+        "",
+        "`tls.certificate_secret` names a Secret Manager secret of the tenant's project whose "
+        "latest version is a JSON object with `tls.crt` and `tls.key` (PEM). The External "
+        "Secrets Operator in the tenant's cluster copies it into the ingress's TLS Secret as the "
+        "tenant's own workload identity (granted `secretAccessor` on that secret only), every "
+        "hour; no ACME certificate is requested. Pulumi never reads the secret, so the key is in "
+        "no state, output, log or plan.",
     ]
     return "\n".join(lines) + "\n"

@@ -55,7 +55,8 @@ def test_markdown_is_fit_for_a_pull_request(sample_plan) -> None:
 
 
 def test_no_changes_says_so(sample_plan) -> None:
-    assert "No changes in 5 stack(s)." in render_markdown(sample_plan, sample_plan)
+    count = len(sample_plan.stacks)
+    assert f"No changes in {count} stack(s)." in render_markdown(sample_plan, sample_plan)
 
 
 def test_diff_command_reads_two_plan_files(sample_plan, tmp_path) -> None:

@@ -210,3 +210,85 @@ def test_the_bucket_keeps_exports_for_the_retention(globex) -> None:
         for p in (rule["condition"].get("matchesPrefixes") or [])
     }
     assert {"postgres-exports/", "firestore-exports/"} <= prefixes
+
+
+# --- direct database access -----------------------------------------------------------------------
+
+DIRECT = "  direct_access: {group: dba@umbrella.example}\n"
+VPN = (
+    "network:\n  vpn:\n    peer_gateway_ips: [35.199.20.1]\n    peer_asn: 65020\n"
+    "    shared_secret: umbrella-psk\n    remote_ranges: [192.168.0.0/16]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (BASE + DIRECT + "dedicated_project: true\n", "needs network.vpn"),
+        (BASE + DIRECT + VPN, "needs dedicated_project: true"),
+        (
+            BASE + DIRECT + "dedicated_project: true\nfeatures:\n  direct_db_access: false\n" + VPN,
+            "features.direct_db_access is false",
+        ),
+    ],
+)
+def test_direct_access_needs_private_connectivity_and_its_own_project(
+    tenants_dir, settings, body, reason
+) -> None:
+    found = problems(tenants_dir, settings, body)
+    assert any("databases.direct_access" in p and reason in p for p in found), "\n".join(found)
+
+
+def test_direct_access_is_a_group_login_bound_by_the_migration(globex) -> None:
+    users = [
+        r.inputs
+        for r in of_type(globex, "gcp:sql/user:User")
+        if r.inputs.get("type") == "CLOUD_IAM_GROUP"
+    ]
+    assert sorted(u["instance"] for u in users) == names.postgres_instances("globex", 3)
+    assert {u["name"] for u in users} == {"db-readers@globex.example"}
+    assert not any("password" in u for u in users)
+    job = next(r.inputs for r in of_type(globex, "kubernetes:batch/v1:Job") if "migrat" in r.name)
+    command = json_text(job)
+    assert "--grant-direct-role-to" in command and "db-readers@globex.example" in command
+    assert "--direct-writes" not in command  # read_only: true
+    # Reachable over the VPN only: the router announces the private services range and the
+    # peering to Cloud SQL's network exports the routes back.
+    router = next(r for r in of_type(globex, "gcp:compute/router:Router") if "bgp" in r.inputs)
+    assert router.inputs["bgp"]["advertisedIpRanges"]
+    assert of_type(globex, "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig")
+
+
+def json_text(value: object) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _group_findings(stack) -> list[str]:
+    from support import SAMPLE_TENANTS
+
+    from domain.environment import load_environment
+    from domain.registry import load_registry as load
+
+    settings = load_environment("dev")
+    chosen = [
+        p
+        for p in ALL_POLICIES
+        if p.name
+        in ("iam-restrict-tenant-group-grants", "iam-restrict-tenant-grants-to-own-identity")
+    ]
+    report = evaluate(Plan([stack]), settings, load(SAMPLE_TENANTS, settings), policies=chosen)
+    return [r.message for r in report.violations]
+
+
+def test_the_group_grants_pass_only_when_scoped_to_the_instances(globex) -> None:
+    assert _group_findings(globex.plan) == []
+    stack = copy.deepcopy(globex.plan)
+    grant = next(r for r in stack.resources if r.name == "globex-direct-client")
+    grant.inputs.pop("condition")
+    assert any("roles/cloudsql.client is not a role" in m for m in _group_findings(stack))
+    stack = copy.deepcopy(globex.plan)
+    grant = next(r for r in stack.resources if r.name == "globex-direct-client")
+    grant.inputs["member"] = "group:someone-else@globex.example"
+    assert any("not a group of the tenant file" in m for m in _group_findings(stack))

@@ -435,6 +435,9 @@ CRD_KINDS = {
     "PodMonitoring": "monitoring.googleapis.com/v1",  # Managed Service for Prometheus
     "VolumeSnapshotClass": "snapshot.storage.k8s.io/v1",  # CSI snapshots
     "NetworkLogging": "networking.gke.io/v1alpha1",  # GKE Dataplane V2 policy logging
+    # External Secrets Operator: an enterprise tenant's own certificate (issue 16)
+    "SecretStore": "external-secrets.io/v1",
+    "ExternalSecret": "external-secrets.io/v1",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -20,6 +20,9 @@ class FirestoreDatabaseArgs:
     ownership: Ownership
     backup_retention_days: int
     accessor: pulumi.Input[str] | None = None  # member granted datastore.user on this database only
+    # The tenant's own KMS key (CMEK, issue 16): set at creation only, it forces a new database.
+    cmek_key: pulumi.Input[str] | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the key's grant
 
 
 class FirestoreDatabase(pulumi.ComponentResource):
@@ -43,7 +46,10 @@ class FirestoreDatabase(pulumi.ComponentResource):
             if own.protected
             else "DELETE_PROTECTION_DISABLED",
             deletion_policy="DELETE",
-            opts=own.stateful(child(self)),
+            cmek_config=gcp.firestore.DatabaseCmekConfigArgs(kms_key_name=args.cmek_key)
+            if args.cmek_key is not None
+            else None,
+            opts=own.stateful(child(self, depends_on=args.depends_on)),
         )
         retention_days = min(args.backup_retention_days, MAX_DAILY_BACKUP_RETENTION_DAYS)
         gcp.firestore.BackupSchedule(

@@ -45,6 +45,9 @@ class GkeClusterArgs:
     node_pools: list[NodePool]
     ownership: Ownership
     release_channel: str = "REGULAR"
+    # Application-layer secrets encryption with the tenant's own KMS key (issue 16); in place.
+    secrets_key: pulumi.Input[str] | None = None
+    secrets_key_grant: pulumi.Resource | None = None
 
 
 def kubeconfig(
@@ -112,6 +115,11 @@ class GkeCluster(pulumi.ComponentResource):
             initial_node_count=1,
             deletion_protection=args.ownership.protected,
             datapath_provider="ADVANCED_DATAPATH",  # Dataplane V2 enforces NetworkPolicy
+            database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
+                state="ENCRYPTED", key_name=args.secrets_key
+            )
+            if args.secrets_key is not None
+            else None,
             enable_shielded_nodes=True,
             enable_legacy_abac=False,
             enable_kubernetes_alpha=False,
@@ -157,7 +165,10 @@ class GkeCluster(pulumi.ComponentResource):
             # The default pool is removed at once, but its nodes still boot hardened.
             node_config=self._node_config(node_sa, "e2-small", 50, False, labels),
             resource_labels=labels,
-            opts=child(self, depends_on=grants),
+            opts=child(
+                self,
+                depends_on=[*grants, *([args.secrets_key_grant] if args.secrets_key_grant else [])],
+            ),
         )
         for pool in args.node_pools:
             gcp.container.NodePool(

@@ -67,6 +67,10 @@ class MigrationJobArgs:
     app_tenants: list[str] = field(default_factory=list)
     """The tenants those logins serve (a dedicated instance's tenant); empty: every tenant (the
     shared pool)."""
+    direct_login: pulumi.Input[str] | None = None
+    """An enterprise tenant's own login (its group's role) given direct access, bound to
+    ``app_tenants[0]``; read-only unless ``direct_writes``."""
+    direct_writes: bool = False
     proxy_image: str = DEFAULT_PROXY_IMAGE
     private_ip: bool = True
     migrations_dir: Path | None = None  # default: the project's migrations/
@@ -128,7 +132,17 @@ def _grant_args(args: MigrationJobArgs) -> list[pulumi.Input[str]]:
     grants = [arg for login in args.app_logins for arg in ("--grant-app-role-to", login)]
     if not args.app_tenants:
         return [*grants, "--all-tenants"]
-    return [*grants, *[arg for tenant in args.app_tenants for arg in ("--app-tenant", tenant)]]
+    tenants = [arg for tenant in args.app_tenants for arg in ("--app-tenant", tenant)]
+    direct: list[pulumi.Input[str]] = []
+    if args.direct_login is not None and args.app_tenants:
+        direct = [
+            "--grant-direct-role-to",
+            args.direct_login,
+            "--direct-tenant",
+            args.app_tenants[0],
+        ]
+        direct += ["--direct-writes"] if args.direct_writes else []
+    return [*grants, *tenants, *direct]
 
 
 class MigrationJob(pulumi.ComponentResource):

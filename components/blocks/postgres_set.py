@@ -20,6 +20,7 @@ from domain import names
 from domain.conventions import POSTGRES_FLAGS
 
 IAM_SERVICE_ACCOUNT_USER = "CLOUD_IAM_SERVICE_ACCOUNT"
+IAM_GROUP_USER = "CLOUD_IAM_GROUP"
 
 
 def iam_login(service_account_email: str) -> str:
@@ -46,8 +47,15 @@ class PostgresSetArgs:
     # Enterprise: one more read replica of each instance in this region (private IP on the same
     # VPC, which is global).
     cross_region_replica: str | None = None
+    # Enterprise direct access: the tenant's Google group signs in with IAM group authentication
+    # (a CLOUD_IAM_GROUP user: a role for the group, one login per member, no password).
+    direct_group: str | None = None
     database: str = "app"
     migrator: str = "migrator"  # owns the schema; only the migration Job uses it
+    # The tenant's own KMS key (CMEK, issue 16): set at creation only, it forces a new instance.
+    # A key serves its own region: replicas there use it, a cross-region replica its own key.
+    encryption_key: pulumi.Input[str] | None = None
+    replica_encryption_key: pulumi.Input[str] | None = None  # the cross-region replica's region
     depends_on: list[pulumi.Resource] = field(
         default_factory=list
     )  # e.g. the private service connection
@@ -57,6 +65,7 @@ class PostgresSet(pulumi.ComponentResource):
     instances: list[gcp.sql.DatabaseInstance]
     replicas: list[list[gcp.sql.DatabaseInstance]]  # per instance, in the order of instances
     app_login: pulumi.Output[str]  # the services' IAM database user (on every instance)
+    direct_login: pulumi.Output[str] | None  # the tenant group's role (direct access)
     migrator_passwords: list[pulumi.Output[str]]  # the schema owner's, secret outputs
     database: str
     migrator: str
@@ -69,6 +78,7 @@ class PostgresSet(pulumi.ComponentResource):
         # The migration Job logs in with these; they live here only.
         self.database, self.migrator = args.database, args.migrator
         self.instances, self.migrator_passwords, self.replicas = [], [], []
+        direct_users: list[gcp.sql.User] = []
         users: list[gcp.sql.User] = []
         login = pulumi.Output.from_input(args.service_account_email).apply(iam_login)
         for instance_name in args.instance_names:
@@ -78,6 +88,7 @@ class PostgresSet(pulumi.ComponentResource):
                 project=args.project,
                 region=args.region,
                 database_version="POSTGRES_15",
+                encryption_key_name=args.encryption_key,
                 deletion_protection=own.protected,
                 settings=self._settings(args, backups=True),
                 opts=own.stateful(child(self, depends_on=args.depends_on)),
@@ -109,6 +120,17 @@ class PostgresSet(pulumi.ComponentResource):
                 opts=child(self),
             )
             self.migrator_passwords.append(migrator_password.result)
+            if args.direct_group is not None:
+                direct_users.append(
+                    gcp.sql.User(
+                        f"{instance_name}-direct",
+                        name=args.direct_group,
+                        instance=instance.name,
+                        project=args.project,
+                        type=IAM_GROUP_USER,
+                        opts=child(self),
+                    )
+                )
             users.append(app_user)
             # Read replicas in the instance's region, then the cross-region one: the app reads
             # from them (POSTGRES_<n>_REPLICAS) and they fail over nowhere.
@@ -129,6 +151,9 @@ class PostgresSet(pulumi.ComponentResource):
                         project=args.project,
                         region=region,
                         database_version="POSTGRES_15",
+                        encryption_key_name=args.encryption_key
+                        if region == args.region
+                        else args.replica_encryption_key,
                         master_instance_name=instance.name,
                         replica_configuration=gcp.sql.DatabaseInstanceReplicaConfigurationArgs(
                             failover_target=False
@@ -142,6 +167,12 @@ class PostgresSet(pulumi.ComponentResource):
             self.instances.append(instance)
         # Known once every instance has the user: what the migration Job grants tenancy_app to.
         self.app_login = pulumi.Output.all(*[u.name for u in users]).apply(lambda n: n[0])
+        # Known once the group's user exists everywhere: what the migration Job binds.
+        self.direct_login = (
+            pulumi.Output.all(*[u.name for u in direct_users]).apply(lambda n: n[0])
+            if direct_users
+            else None
+        )
         self.register_outputs({"connection_names": [i.connection_name for i in self.instances]})
 
     @staticmethod

@@ -50,6 +50,8 @@ class ServiceRecipeArgs:
     postgres_availability: str = "ZONAL"
     postgres_read_replicas: int = 0
     postgres_cross_region_replica: str | None = None
+    postgres_direct_group: str | None = None  # enterprise direct access (IAM group login)
+    postgres_direct_writes: bool = False
     postgres_depends_on: list[pulumi.Resource] = field(default_factory=list)
     # Firestore and the bucket
     firestore_database: str
@@ -60,6 +62,11 @@ class ServiceRecipeArgs:
     bucket_prefix_retention_days: dict[str, int] = field(default_factory=dict)
     cmek: bool = False
     project_number: pulumi.Input[str] | None = None
+    # The tenant's own database keys (enterprise CMEK) and the grants they wait for.
+    postgres_key: pulumi.Input[str] | None = None
+    postgres_replica_key: pulumi.Input[str] | None = None
+    firestore_key: pulumi.Input[str] | None = None
+    key_grants: list[pulumi.Resource] = field(default_factory=list)
     # Temporal
     temporal_namespace: str
     temporal_service_account: str
@@ -128,9 +135,12 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             availability=args.postgres_availability,
             read_replicas=args.postgres_read_replicas,
             cross_region_replica=args.postgres_cross_region_replica,
+            direct_group=args.postgres_direct_group,
             backup_retention_days=args.postgres_backup_retention_days,
             service_account_email=identity.email,
-            depends_on=args.postgres_depends_on,
+            depends_on=[*args.postgres_depends_on, *args.key_grants],
+            encryption_key=args.postgres_key,
+            replica_encryption_key=args.postgres_replica_key,
         ),
         on_gcp,
     )
@@ -150,6 +160,16 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
     cloudsql_access(
         prefix, args.project, identity.member, [*args.postgres_instances, *replica_names], on_gcp
     )
+    if args.postgres_direct_group is not None:
+        # The group's members connect (Auth Proxy or connector over the VPN) and sign in to the
+        # tenant's instances only.
+        cloudsql_access(
+            f"{prefix}-direct",
+            args.project,
+            f"group:{args.postgres_direct_group}",
+            [*args.postgres_instances, *replica_names],
+            on_gcp,
+        )
     firestore = FirestoreDatabase(
         f"{prefix}-firestore",
         FirestoreDatabaseArgs(
@@ -159,6 +179,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             ownership=own,
             backup_retention_days=args.backup_retention_days,
             accessor=identity.member,
+            cmek_key=args.firestore_key,
+            depends_on=list(args.key_grants),
         ),
         on_gcp,
     )
@@ -207,6 +229,8 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             passwords=postgres.migrator_passwords,
             app_logins=[postgres.app_login],
             app_tenants=args.app_tenants,
+            direct_login=postgres.direct_login,
+            direct_writes=args.postgres_direct_writes,
             image=args.migrations_image,
             labels=own.k8s_labels(),
         ),

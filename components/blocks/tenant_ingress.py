@@ -3,7 +3,7 @@ namespace."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,6 +12,7 @@ from components.blocks.ingress_controller import ISSUER_NAME
 from components.conventions import Ownership, child
 
 APP_SERVICE = "api-gateway"
+TLS_SECRET = "tenant-tls"  # the Kubernetes TLS Secret the ingress serves (ACME or the customer's)
 # ingress-nginx answers every request with a 302 to this URL instead of proxying to the upstream
 # (annotation reference: kubernetes.github.io/ingress-nginx, "Temporal redirect"). Used while the
 # tenant is suspended; removing it restores the routing exactly.
@@ -26,7 +27,7 @@ class TenantIngressArgs:
     k8s_provider: pulumi.ProviderResource | None
     service_name: str = APP_SERVICE
     service_port: int = 80
-    tls_secret: str = "tenant-tls"
+    tls_secret: str = TLS_SECRET
     certificate_dns_names: list[str] | None = None  # default: the hosts
     maintenance_url: str | None = None  # set while suspended: every request is redirected there
     # Requests per minute across all of the Ingress's hosts, counted by every controller replica
@@ -34,6 +35,10 @@ class TenantIngressArgs:
     rate_limit_per_min: int | None = None
     # Also serve the hosts through this IngressClass (an enterprise tenant's private controller).
     private_ingress_class: str | None = None
+    # False: the TLS Secret comes from elsewhere (a customer certificate, CustomerCertificate),
+    # so no cert-manager Certificate is requested; depends_on is what writes the Secret.
+    acme: bool = True
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 def rate_limit_annotations(per_minute: int | None) -> dict[str, str] | None:
@@ -56,19 +61,27 @@ class TenantIngress(pulumi.ComponentResource):
     ):
         super().__init__("tenancy:blocks:TenantIngress", name, {}, opts)
         own = args.ownership
-        certificate = k8s.apiextensions.CustomResource(
-            f"{name}-certificate",
-            api_version="cert-manager.io/v1",
-            kind="Certificate",
-            metadata=own.k8s_meta("tenant-certificate", args.namespace),
-            spec={
-                "secretName": args.tls_secret,
-                "dnsNames": list(args.certificate_dns_names or args.hosts),
-                "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
-                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
-            },
-            opts=child(self, provider=args.k8s_provider),
-        )
+        tls_ready: list[pulumi.Resource] = list(args.depends_on)
+        if args.acme:
+            tls_ready.append(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-certificate",
+                    api_version="cert-manager.io/v1",
+                    kind="Certificate",
+                    metadata=own.k8s_meta("tenant-certificate", args.namespace),
+                    spec={
+                        "secretName": args.tls_secret,
+                        "dnsNames": list(args.certificate_dns_names or args.hosts),
+                        "issuerRef": {"kind": "ClusterIssuer", "name": ISSUER_NAME},
+                        "privateKey": {
+                            "algorithm": "ECDSA",
+                            "size": 256,
+                            "rotationPolicy": "Always",
+                        },
+                    },
+                    opts=child(self, provider=args.k8s_provider),
+                )
+            )
         classes = [("ingress", "tenant", "nginx")]
         if args.private_ingress_class is not None:
             classes.append(("private-ingress", "tenant-private", args.private_ingress_class))
@@ -118,6 +131,6 @@ class TenantIngress(pulumi.ComponentResource):
                         for host in args.hosts
                     ],
                 ),
-                opts=child(self, provider=args.k8s_provider, depends_on=[certificate]),
+                opts=child(self, provider=args.k8s_provider, depends_on=tls_ready),
             )
         self.register_outputs({"hosts": list(args.hosts)})

@@ -4,12 +4,14 @@ ingress. NamespaceTenant places it on a shared cluster; DedicatedCluster on the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
+from components.blocks.customer_certificate import CustomerCertificate
 from components.blocks.firestore_database import MAX_DAILY_BACKUP_RETENTION_DAYS
 from components.blocks.firestore_exports import (
     EXPORT_PREFIX,
@@ -78,6 +80,8 @@ class TenantServicesArgs:
     postgres_read_replicas: int
     postgres_cross_region_replica: str | None = None
     firestore_location: str | None = None
+    postgres_direct_group: str | None = None
+    postgres_direct_writes: bool = False
     backup_retention_days: int
     neo4j_storage_gb: int
     neo4j_cluster: bool
@@ -92,6 +96,13 @@ class TenantServicesArgs:
     # against the allowed keys, domain/registry/enterprise.py); the platform's values win.
     app_values: dict[str, Any] = field(default_factory=dict)
     app_config: dict[str, str] = field(default_factory=dict)
+    # Enterprise CMEK: the tenant's own database keys and their grants (TenantKeys).
+    postgres_key: pulumi.Input[str] | None = None
+    postgres_replica_key: pulumi.Input[str] | None = None
+    firestore_key: pulumi.Input[str] | None = None
+    key_grants: list[pulumi.Resource] = field(default_factory=list)
+    # Enterprise: a customer-provided certificate instead of ACME (CustomerCertificate).
+    certificate: Any = None  # CustomerCertificateArgs without the namespace's own parts
     neo4j_chart: ChartRef
     migrations_image: str
     temporal_backend: str
@@ -153,6 +164,8 @@ class TenantServices(pulumi.ComponentResource):
                 postgres_availability=args.postgres_availability,
                 postgres_read_replicas=args.postgres_read_replicas,
                 postgres_cross_region_replica=args.postgres_cross_region_replica,
+                postgres_direct_group=args.postgres_direct_group,
+                postgres_direct_writes=args.postgres_direct_writes,
                 firestore_location=args.firestore_location,
                 firestore_database=names.firestore_database(tid),
                 bucket_name=names.uploads_bucket(args.environment, args.platform_project, tid),
@@ -161,6 +174,10 @@ class TenantServices(pulumi.ComponentResource):
                 bucket_prefix_retention_days=prefixes,
                 cmek=args.cmek,
                 project_number=args.project_number,
+                postgres_key=args.postgres_key,
+                postgres_replica_key=args.postgres_replica_key,
+                firestore_key=args.firestore_key,
+                key_grants=args.key_grants,
                 temporal_namespace=names.temporal_namespace(args.environment, tid),
                 temporal_service_account=names.temporal_service_account(tid),
                 temporal_retention_days=args.temporal_retention_days,
@@ -238,9 +255,24 @@ class TenantServices(pulumi.ComponentResource):
             ),
             on_k8s,
         )
+        certificate_ready: list[pulumi.Resource] = []
+        if args.certificate is not None:
+            certificate = CustomerCertificate(
+                f"{tid}-certificate",
+                dataclasses.replace(
+                    args.certificate,
+                    namespace=namespace.name,
+                    reader_member=services.identity.member,
+                    reader_ksa=ksa,
+                ),
+                child(self),
+            )
+            certificate_ready = [certificate.ready]
         TenantIngress(
             f"{tid}-ingress",
             TenantIngressArgs(
+                acme=args.certificate is None,
+                depends_on=certificate_ready,
                 hosts=args.hosts,
                 namespace=namespace.name,
                 ownership=own,

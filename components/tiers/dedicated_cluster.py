@@ -3,6 +3,7 @@ its own, with its own VPC, HA databases, custom domain, log sink and Temporal na
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.blocks.audit_trail import AuditTrail, AuditTrailArgs
+from components.blocks.customer_certificate import CustomerCertificateArgs
 from components.blocks.gke_cluster import AuthorizedCidr, GkeCluster, GkeClusterArgs
 from components.blocks.ingress_controller import IngressController, IngressControllerArgs
 from components.blocks.network import PODS_RANGE, SERVICES_RANGE, Network, NetworkArgs
@@ -23,6 +25,13 @@ from components.blocks.tenant_identity import (
     RoleSpec,
     TenantIdentity,
     TenantIdentityArgs,
+)
+from components.blocks.tenant_ingress import TLS_SECRET
+from components.blocks.tenant_keys import (
+    FIRESTORE_KMS_LOCATIONS,
+    KeySpec,
+    TenantKeys,
+    TenantKeysArgs,
 )
 from components.blocks.tenant_project import TenantProject, TenantProjectArgs
 from components.blocks.tenant_services import TenantServices
@@ -109,6 +118,20 @@ class DedicatedCluster(pulumi.ComponentResource):
             ),
             on_gcp,
         )
+        # The tenant's own keys for its databases and cluster secrets (validation requires its own
+        # project, where the keys live).
+        keys = TenantKeys(
+            f"{tid}-keys",
+            TenantKeysArgs(
+                tenant_id=tid,
+                project=project_id,
+                project_number=project_number,
+                keys=_key_specs(tenant),
+                ownership=own,
+                depends_on=waits,
+            ),
+            on_gcp,
+        )
         cluster = GkeCluster(
             tid,
             GkeClusterArgs(
@@ -127,6 +150,8 @@ class DedicatedCluster(pulumi.ComponentResource):
                 node_pools=tenant.node_pools,
                 ownership=own,
                 release_channel="STABLE",
+                secrets_key=keys.keys["gke"].id if "gke" in keys.keys else None,
+                secrets_key_grant=keys.grants.get("gke"),
             ),
             on_gcp,
         )
@@ -146,30 +171,54 @@ class DedicatedCluster(pulumi.ComponentResource):
         )
 
         channels = self._channels(tenant, project_id, platform_gcp, tenant_gcp, args.platform)
-        self.services = TenantServices(
-            f"{tid}-services",
-            tenant_services_args(
-                s,
-                tenant,
-                own,
-                project=project_id,
-                gcp_provider=tenant_gcp,
-                identity_tenant_name=args.platform.require_output("identity_tenants").apply(
-                    lambda identities: identities[tid]
-                ),
-                k8s_provider=cluster.provider,
-                network=network.network.id,
-                private_services_cidr=network.private_services_cidr,
-                hosts=[tenant.custom_domain],
-                cmek=tenant.cmek,
-                project_number=project_number,
-                depends_on=[network.private_services, *waits],
-                notification_channels=channels,
-                api_server_cidrs=[tenant.control_plane_cidr],
-                private_ingress_class=private_ingress_class(tenant),
+        services_args = tenant_services_args(
+            s,
+            tenant,
+            own,
+            project=project_id,
+            gcp_provider=tenant_gcp,
+            identity_tenant_name=args.platform.require_output("identity_tenants").apply(
+                lambda identities: identities[tid]
             ),
-            child(self),
+            k8s_provider=cluster.provider,
+            network=network.network.id,
+            private_services_cidr=network.private_services_cidr,
+            hosts=[tenant.custom_domain],
+            cmek=tenant.cmek,
+            project_number=project_number,
+            depends_on=[network.private_services, *waits],
+            notification_channels=channels,
+            api_server_cidrs=[tenant.control_plane_cidr],
+            private_ingress_class=private_ingress_class(tenant),
         )
+        services_args = dataclasses.replace(
+            services_args,
+            postgres_key=keys.keys["cloudsql"].id if "cloudsql" in keys.keys else None,
+            postgres_replica_key=keys.keys["cloudsql-replica"].id
+            if "cloudsql-replica" in keys.keys
+            else None,
+            firestore_key=keys.keys["firestore"].id if "firestore" in keys.keys else None,
+            key_grants=[
+                keys.grants[k]
+                for k in ("cloudsql", "cloudsql-replica", "firestore")
+                if k in keys.grants
+            ],
+            certificate=CustomerCertificateArgs(
+                tenant_id=tid,
+                project=project_id,
+                secret_id=tenant.tls.certificate_secret,
+                tls_secret=TLS_SECRET,
+                cluster_name=cluster.cluster.name,
+                cluster_location=tenant.region,
+                chart=s.external_secrets_chart,
+                ownership=own,
+                gcp_provider=tenant_gcp,
+                k8s_provider=cluster.provider,
+            )
+            if tenant.tls is not None
+            else None,
+        )
+        self.services = TenantServices(f"{tid}-services", services_args, child(self))
 
         connectivity = build_connectivity(
             self,
@@ -297,3 +346,23 @@ class DedicatedCluster(pulumi.ComponentResource):
 
     def stack_outputs(self) -> dict[str, Any]:
         return dict(self.outputs)
+
+
+def _key_specs(tenant: EnterpriseTenant) -> list[KeySpec]:
+    """The tenant's own keys, each in the location of what it encrypts (validation requires its
+    own project, where they live)."""
+    services = tenant.cmek_services()
+    specs = []
+    if "cloudsql" in services:
+        specs.append(KeySpec("cloudsql", "cloudsql", tenant.region))
+        replica = getattr(tenant.databases, "postgres_cross_region_replica", None)
+        if replica:
+            specs.append(KeySpec("cloudsql-replica", "cloudsql", replica))
+    if "firestore" in services:
+        location = getattr(tenant.databases, "firestore_location", None) or tenant.region
+        specs.append(
+            KeySpec("firestore", "firestore", FIRESTORE_KMS_LOCATIONS.get(location, location))
+        )
+    if "gke" in services:
+        specs.append(KeySpec("gke", "gke", tenant.region))
+    return specs

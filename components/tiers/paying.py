@@ -73,6 +73,10 @@ def tenant_services_args(
             tenant.databases, "postgres_cross_region_replica", None
         ),
         firestore_location=getattr(tenant.databases, "firestore_location", None),
+        postgres_direct_group=direct.group
+        if (direct := getattr(tenant.databases, "direct_access", None)) is not None
+        else None,
+        postgres_direct_writes=direct is not None and not direct.read_only,
         backup_retention_days=profile.backup_retention_days,
         neo4j_storage_gb=profile.neo4j_storage_gb,
         neo4j_cluster=profile.neo4j_cluster,

@@ -277,6 +277,11 @@ def needs_own_project(custom_roles: list[CustomRole] | None, grants: list[Grant]
 
 
 SECRET_ID_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"  # Secret Manager secret ids
+# Firestore's multi-region locations take a key of the matching Cloud KMS multi-region
+# (terraform-provider-google firestore_database docs, cmek_config.kms_key_name: "For Firestore's
+# nam5 multi-region, this corresponds to Cloud KMS multi-region us. For Firestore's eur3
+# multi-region, this corresponds to Cloud KMS multi-region europe").
+FIRESTORE_KMS_LOCATIONS = {"nam5": "us", "eur3": "europe"}
 GROUP_PATTERN = r"^[A-Za-z0-9._%+-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ENCRYPTION_TARGETS = ("cloudsql_cmek", "firestore_cmek", "gke_secrets_cmek")
 

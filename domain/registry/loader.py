@@ -438,6 +438,27 @@ def data_option_problems(claim: Claim, settings: EnvironmentSettings) -> list[tu
         and features.get("scheduled_exports") is False
     ):
         found.append(("databases.exports", "features.scheduled_exports is false"))
+    if isinstance(databases.get("direct_access"), dict):
+        network = claim.get("network")
+        if not (isinstance(network, dict) and isinstance(network.get("vpn"), dict)):
+            found.append(
+                (
+                    "databases.direct_access",
+                    "needs network.vpn: the databases have no public IP, and VPC peering does not "
+                    "reach them (Cloud SQL's network is peered to the tenant's VPC; peering is "
+                    "not transitive)",
+                )
+            )
+        if claim.get("dedicated_project") is not True:
+            found.append(
+                (
+                    "databases.direct_access",
+                    "needs dedicated_project: true (the group's Cloud SQL roles are granted on "
+                    "the tenant's own project, never on the platform's)",
+                )
+            )
+        if isinstance(features, dict) and features.get("direct_db_access") is False:
+            found.append(("databases.direct_access", "features.direct_db_access is false"))
     location = databases.get("firestore_location")
     if isinstance(location, str) and location in FIRESTORE_MULTI_REGIONS:
         outside = [

@@ -32,6 +32,7 @@ from domain.registry import enterprise
 from domain.registry.options import (
     FIRESTORE_MULTI_REGIONS,
     DataExports,
+    DirectDbAccess,
     FirewallRules,
     HaVpn,
     IngressOptions,
@@ -158,12 +159,22 @@ OPTION_FIELDS: dict[str, tuple[Any, dict[str, Any]]] = {
     "databases.postgres_cross_region_replica": (str, {"pattern": GCP_REGION_PATTERN}),
     "databases.firestore_location": (Literal[tuple(FIRESTORE_MULTI_REGIONS)], {}),
     "databases.exports": (DataExports, {}),
+    "databases.direct_access": (DirectDbAccess, {}),
     "network.firewall_rules": (FirewallRules, {}),
     "network.policies": (NetworkPolicyRules, {}),
     "network.vpn": (HaVpn, {}),
     "network.ingress": (IngressOptions, {}),
 }
-SECTIONS = ("limits", "databases", "temporal", "network", "app", "identity")
+SECTIONS = (
+    "limits",
+    "databases",
+    "temporal",
+    "network",
+    "app",
+    "identity",
+    "encryption",
+    "tls",
+)
 NOT_ALLOWED = "tier '{tier}' may not override this (see docs/tiers.md)"
 
 
@@ -259,6 +270,8 @@ FreeNetwork = SECTION_MODELS[Tier.FREE]["network"]
 FreeFeatures = SECTION_MODELS[Tier.FREE]["features"]
 FreeApp = SECTION_MODELS[Tier.FREE]["app"]
 FreeIdentity = SECTION_MODELS[Tier.FREE]["identity"]
+FreeEncryption = SECTION_MODELS[Tier.FREE]["encryption"]
+FreeTls = SECTION_MODELS[Tier.FREE]["tls"]
 StandardLimits = SECTION_MODELS[Tier.STANDARD]["limits"]
 StandardDatabases = SECTION_MODELS[Tier.STANDARD]["databases"]
 StandardTemporal = SECTION_MODELS[Tier.STANDARD]["temporal"]
@@ -266,6 +279,8 @@ StandardNetwork = SECTION_MODELS[Tier.STANDARD]["network"]
 StandardFeatures = SECTION_MODELS[Tier.STANDARD]["features"]
 StandardApp = SECTION_MODELS[Tier.STANDARD]["app"]
 StandardIdentity = SECTION_MODELS[Tier.STANDARD]["identity"]
+StandardEncryption = SECTION_MODELS[Tier.STANDARD]["encryption"]
+StandardTls = SECTION_MODELS[Tier.STANDARD]["tls"]
 EnterpriseLimits = SECTION_MODELS[Tier.ENTERPRISE]["limits"]
 EnterpriseDatabases = SECTION_MODELS[Tier.ENTERPRISE]["databases"]
 EnterpriseTemporal = SECTION_MODELS[Tier.ENTERPRISE]["temporal"]
@@ -273,6 +288,8 @@ EnterpriseNetwork = SECTION_MODELS[Tier.ENTERPRISE]["network"]
 EnterpriseFeatures = SECTION_MODELS[Tier.ENTERPRISE]["features"]
 EnterpriseApp = SECTION_MODELS[Tier.ENTERPRISE]["app"]
 EnterpriseIdentity = SECTION_MODELS[Tier.ENTERPRISE]["identity"]
+EnterpriseEncryption = SECTION_MODELS[Tier.ENTERPRISE]["encryption"]
+EnterpriseTls = SECTION_MODELS[Tier.ENTERPRISE]["tls"]
 
 
 class TenantBase(StrictModel):
@@ -329,6 +346,8 @@ class FreeTenant(TenantBase):
     features: FreeFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: FreeApp | None = None  # type: ignore[valid-type]
     identity: FreeIdentity | None = None  # type: ignore[valid-type]
+    encryption: FreeEncryption | None = None  # type: ignore[valid-type]
+    tls: FreeTls | None = None  # type: ignore[valid-type]
 
 
 class StandardTenant(TenantBase):
@@ -340,6 +359,8 @@ class StandardTenant(TenantBase):
     features: StandardFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: StandardApp | None = None  # type: ignore[valid-type]
     identity: StandardIdentity | None = None  # type: ignore[valid-type]
+    encryption: StandardEncryption | None = None  # type: ignore[valid-type]
+    tls: StandardTls | None = None  # type: ignore[valid-type]
     subdomain: str | None = Field(
         None,
         pattern=r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$",
@@ -366,6 +387,8 @@ class EnterpriseTenant(TenantBase):
     features: EnterpriseFeatures | None = Field(None, description="Feature toggles.")  # type: ignore[valid-type]
     app: EnterpriseApp | None = None  # type: ignore[valid-type]
     identity: EnterpriseIdentity | None = None  # type: ignore[valid-type]
+    encryption: EnterpriseEncryption | None = None  # type: ignore[valid-type]
+    tls: EnterpriseTls | None = None  # type: ignore[valid-type]
     custom_domain: str = Field(
         pattern=DOMAIN_PATTERN,
         max_length=253,
@@ -435,6 +458,18 @@ class EnterpriseTenant(TenantBase):
             raise ValueError("oncall channel names must be unique")
         return self
 
+    def cmek_services(self) -> list[str]:
+        """The services encrypted with the tenant's own keys (components/blocks/tenant_keys.py)."""
+        e = self.encryption
+        if e is None:
+            return []
+        asked = {
+            "cloudsql": e.cloudsql_cmek,
+            "firestore": e.firestore_cmek,
+            "gke": e.gke_secrets_cmek,
+        }
+        return [service for service, on in asked.items() if on]
+
     def customisation_problems(self) -> list[tuple[str, str]]:
         """(field, reason) for enterprise customisation that depends on the rest of the file
         (issue 16); the loader reports each with its line."""
@@ -454,6 +489,15 @@ class EnterpriseTenant(TenantBase):
                     + own.format(why="they are created in the tenant's own project"),
                 )
             )
+        encryption = self.encryption
+        if encryption is not None and not self.dedicated_project:
+            for key in enterprise.ENCRYPTION_TARGETS:
+                if getattr(encryption, key):
+                    why = "the keys live in the tenant's own project"
+                    problems.append((f"encryption.{key}", own.format(why=why)))
+        if self.tls is not None and not self.dedicated_project:
+            why = "the secret is read from the tenant's own project"
+            problems.append(("tls.certificate_secret", own.format(why=why)))
         values = self.app.values if self.app is not None else None
         if values is not None and values.nodeSelector:
             pool = values.nodeSelector.get(enterprise.NODE_POOL_LABEL)

@@ -160,7 +160,23 @@ def tenant_groups(registry: Any) -> dict[str, str]:
     owners: dict[str, str] = {}
     for tenant in registry.tenants:
         identity = getattr(tenant, "identity", None)
-        for group in (getattr(identity, "group", None), getattr(tenant, "observer_group", None)):
+        direct = getattr(getattr(tenant, "databases", None), "direct_access", None)
+        for group in (
+            getattr(identity, "group", None),
+            getattr(tenant, "observer_group", None),
+            getattr(direct, "group", None),
+        ):
             if group:
                 owners[f"group:{group}"] = tenant.id
     return owners
+
+
+# What a tenant's direct-access group holds on its own project, conditioned on its instances
+# (components/blocks/cloudsql_access.py): connect and sign in, nothing else.
+DIRECT_ACCESS_ROLES = frozenset({"roles/cloudsql.client", "roles/cloudsql.instanceUser"})
+
+
+def direct_access_group(tenant: Any) -> str | None:
+    direct = getattr(getattr(tenant, "databases", None), "direct_access", None)
+    group = getattr(direct, "group", None)
+    return f"group:{group}" if group else None

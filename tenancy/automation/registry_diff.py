@@ -66,10 +66,62 @@ def born_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
     return problems
 
 
+# Encryption settings a provider applies only at creation: changing one replaces the stateful
+# resource (domain/replacement.py: Cloud SQL encryptionKeyName, Firestore cmekConfig are ForceNew
+# in terraform-provider-google), so an existing tenant may not change them in its file.
+SET_AT_CREATION = {
+    "cloudsql_cmek": "its Cloud SQL instances",
+    "firestore_cmek": "its Firestore database",
+}
+
+
+def _encryption(doc: dict[str, Any] | None) -> dict[str, bool]:
+    section = doc.get("encryption") if isinstance(doc, dict) else None
+    section = section if isinstance(section, dict) else {}
+    return {key: section.get(key) is True for key in SET_AT_CREATION}
+
+
+def encryption_changed(base_ref: str, tenants_dir: Path) -> list[Problem]:
+    """One problem per existing tenant (in the base and the working tree) whose file changes an
+    encryption setting that only applies at creation."""
+    tenants_dir = Path(tenants_dir)
+    root = git.repo_root(tenants_dir)
+    relative = git.relative_to_repo(tenants_dir, root)
+    base = git.merge_base(base_ref, root)
+    at_base = set(git.list_files(base, relative, root))
+    problems: list[Problem] = []
+    for path in registry_files(tenants_dir)[0]:
+        if path.name not in at_base:
+            continue  # a new tenant chooses freely
+        doc, problem = load_yaml_fast(path)
+        if problem is not None or not isinstance(doc, dict):
+            continue
+        before = _encryption(
+            tenant_doc_at(base, PurePosixPath(relative, path.name).as_posix(), root)
+        )
+        after = _encryption(doc)
+        for key, what in SET_AT_CREATION.items():
+            if before[key] != after[key]:
+                problems.append(
+                    Problem(
+                        path.name,
+                        f"encryption.{key}",
+                        Lines(path)(("encryption", key)) or Lines(path)(("encryption",)),
+                        f"was {before[key]} in {base_ref}: the key is set when {what} are created "
+                        "and changing it replaces them with empty ones; move the data to new "
+                        "instances instead (docs/tiers.md)",
+                    )
+                )
+    return problems
+
+
 def pull_request_problems(base_ref: str, tenants_dir: Path) -> list[Problem]:
-    """Every rule that needs the base: deletions without offboarding, tenants born offboarding."""
+    """Every rule that needs the base: deletions without offboarding, tenants born offboarding,
+    encryption changes that would replace a tenant's databases."""
     return sorted(
-        removed_without_offboarding(base_ref, tenants_dir) + born_offboarding(base_ref, tenants_dir)
+        removed_without_offboarding(base_ref, tenants_dir)
+        + born_offboarding(base_ref, tenants_dir)
+        + encryption_changed(base_ref, tenants_dir)
     )
 
 

@@ -83,10 +83,24 @@ def migrate_command(
     all_tenants: bool = typer.Option(
         False, "--all-tenants", help="the service login serves every tenant (the shared pool's)"
     ),
+    grant_direct_role_to: str | None = typer.Option(
+        None,
+        "--grant-direct-role-to",
+        metavar="LOGIN",
+        help="after migrating, give this login of the tenant's own (its group's role) direct "
+        "read access to the tenant's rows (tenancy_readonly), RLS still applied; needs "
+        "--direct-tenant",
+    ),
+    direct_tenant: str | None = typer.Option(
+        None, "--direct-tenant", metavar="ID", help="the tenant the direct login belongs to"
+    ),
+    direct_writes: bool = typer.Option(
+        False, "--direct-writes", help="the direct login may also write (tenancy_app)"
+    ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
     from tenancy.db.connection import describe_dsn
-    from tenancy.db.migrations import ALL_TENANTS, grant_app_role, migrate
+    from tenancy.db.migrations import ALL_TENANTS, grant_app_role, grant_direct_role, migrate
 
     if grant_app_role_to and bool(app_tenant) == all_tenants:
         _err().print(
@@ -94,11 +108,22 @@ def migrate_command(
             + Text("--grant-app-role-to needs exactly one of --app-tenant ID or --all-tenants")
         )
         raise typer.Exit(code=2)
+    if bool(grant_direct_role_to) != bool(direct_tenant):
+        _err().print(
+            Text("error: ", style="bold red")
+            + Text("--grant-direct-role-to and --direct-tenant go together")
+        )
+        raise typer.Exit(code=2)
     tenants = [ALL_TENANTS] if all_tenants else app_tenant
     for one in dsn:
         with _failures_exit_non_zero(one):
             result = migrate(one, migrations_dir)
             granted = grant_app_role(one, grant_app_role_to, tenants) if grant_app_role_to else []
+            if grant_direct_role_to and direct_tenant:
+                role = grant_direct_role(one, grant_direct_role_to, direct_tenant, direct_writes)
+                _out().print(
+                    Text(f"{grant_direct_role_to} is a member of {role}, bound to {direct_tenant}")
+                )
         where = describe_dsn(one)
         serves = "every tenant" if all_tenants else ", ".join(app_tenant)
         for login in granted:

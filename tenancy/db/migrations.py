@@ -277,3 +277,44 @@ def grant_app_role(dsn: str, logins: list[str], tenants: list[str]) -> list[str]
                     )
             granted.append(login)
     return granted
+
+
+READONLY_ROLE = "tenancy_readonly"
+
+
+def grant_direct_role(dsn: str, login: str, tenant: str, writes: bool = False) -> str:
+    """Give an enterprise tenant's own login (its Google group's role: Cloud SQL IAM group
+    authentication) direct access to its data: a member of tenancy_readonly (tenancy_app with
+    ``writes``), bound to that one tenant, so row-level security still applies; idempotent.
+    Refused, with every reason, when the login could turn row-level security off."""
+    if id_problems(tenant):
+        raise MigrationFilesError(f"cannot grant direct access: {tenant!r} is not a tenant id")
+    role = APP_ROLE if writes else READONLY_ROLE
+    with connect(dsn, "target") as conn:
+        problems = login_problems(conn, login)
+        if problems == [_NO_SUCH_ROLE]:
+            raise MigrationFilesError(
+                f"cannot grant {role}: no role {login!r} in {describe_dsn(dsn)}"
+            )
+        if problems:
+            raise MigrationFilesError(
+                f"refusing {login!r} as a direct login in {describe_dsn(dsn)}: it "
+                + "; it ".join(problems)
+            )
+        with conn.transaction():
+            other = READONLY_ROLE if writes else APP_ROLE
+            if _is_member(conn, login, other):
+                conn.execute(
+                    sql.SQL("REVOKE {} FROM {}").format(
+                        sql.Identifier(other), sql.Identifier(login)
+                    )
+                )
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login))
+            )
+            conn.execute("DELETE FROM tenancy_ops.login_tenants WHERE login = %s", [login])
+            conn.execute(
+                "INSERT INTO tenancy_ops.login_tenants (login, tenant_id) VALUES (%s, %s)",
+                [login, tenant],
+            )
+    return role

@@ -199,7 +199,10 @@ def _workflow(args, settings):
 
 def _service_identity(args, settings):
     service = args.inputs.get("service", "service").split(".")[0]
-    email = f"service-123456789012@gcp-sa-{service}.iam.gserviceaccount.com"
+    # Service agent addresses (cloud.google.com/iam/docs/service-agents): Cloud SQL's is
+    # gcp-sa-cloud-sql, most others gcp-sa-<service>.
+    agent = {"sqladmin": "cloud-sql"}.get(service, service)
+    email = f"service-123456789012@gcp-sa-{agent}.iam.gserviceaccount.com"
     return {"email": email, "member": f"serviceAccount:{email}"}
 
 

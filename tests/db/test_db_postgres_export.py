@@ -17,7 +17,8 @@ from components.blocks.postgres_exports import PROXY_PORT, dump_command
 from tenancy.db.migrations import grant_app_role
 
 TENANT_A, TENANT_B = "acme-co", "globex"
-LOGIN = "acme-co-workload@tinybug-saas-dev.iam"
+# Roles are cluster-wide: a name of this test only (the service-login tests create theirs).
+LOGIN = "acme-co-exporter@tinybug-saas-dev.iam"
 PASSWORD = "Dump-L0gin-S3cret"
 
 
@@ -35,7 +36,11 @@ def database(pg_cluster, create_migrated_database, seed_tenant):
             )
         )
     grant_app_role(pg_cluster.migrator_dsn(name), [LOGIN], [TENANT_A])
-    return name
+    yield name
+    with pg_cluster.admin(name) as there:
+        there.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(LOGIN)))
+    with pg_cluster.admin() as admin:
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(LOGIN)))
 
 
 def _pg_restore_list(path: str) -> str:

@@ -57,6 +57,8 @@ INITECH = f"{ENV}.initech"
 TENANT_RULE = "initech-tenant-firewall-corp"
 TENANT_POLICY = "initech-tenant-netpols-reporting"
 INITECH_GROUP = "group:admins@initech.example"
+CLOUD_SQL_AGENT = "gcp-sa-cloud-sql.iam.gserviceaccount.com"
+OWN_KEY = f"projects/{PROJECT}/locations/us-central1/keyRings/initech-cmek/cryptoKeys/initech-sql"
 
 STACK_CASES = [
     # --- tenant network rules (tenancy-forbid-network-openings) ----------------------------------
@@ -771,9 +773,65 @@ STACK_CASES = [
         "a tenant's group is granted only on its project and bucket",
         id="group-on-secret",
     ),
+    # --- a tenant's own keys (issue 16: CMEK) ------------------------------------------------
+    case(
+        "kms-restrict-tenant-keys",
+        set_input(
+            INITECH,
+            "initech-postgres-1",
+            "encryptionKeyName",
+            "projects/tn-acme-000000/locations/us-central1/keyRings/acme-cmek/cryptoKeys/acme-sql",
+        ),
+        "encryptionKeyName is a key of project 'tn-acme-000000', not of the resource's own "
+        f"project {PROJECT!r}",
+        id="someone-elses-key",
+    ),
+    case(
+        "kms-restrict-tenant-keys",
+        add(
+            INITECH,
+            "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+            "initech-key-for-people",
+            {
+                "cryptoKeyId": OWN_KEY,
+                "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                "member": INITECH_GROUP,
+            },
+        ),
+        "only Google's service agents use a tenant's keys",
+        id="key-for-people",
+    ),
+    case(
+        "kms-restrict-tenant-keys",
+        set_input(
+            ACME,
+            names.uploads_bucket(ENV, PROJECT, "acme"),
+            "encryption",
+            {"defaultKmsKeyName": "my-key"},
+        ),
+        "is not a Cloud KMS key",
+        id="not-a-key",
+    ),
 ]
 
 STACK_TOLERATED = [
+    pytest.param(
+        "kms-restrict-tenant-keys",
+        both(
+            set_input(INITECH, "initech-postgres-1", "encryptionKeyName", OWN_KEY),
+            add(
+                INITECH,
+                "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+                "initech-keys-cloudsql-agent",
+                {
+                    "cryptoKeyId": OWN_KEY,
+                    "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                    "member": f"serviceAccount:service-1234@{CLOUD_SQL_AGENT}",
+                },
+            ),
+        ),
+        id="own-key-for-its-agent",
+    ),
     pytest.param(
         "tenancy-forbid-network-openings",
         set_input(INITECH, TENANT_RULE, "sourceRanges", ["192.168.0.0/16", "10.30.0.0/20"]),

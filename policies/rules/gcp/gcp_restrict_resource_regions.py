@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from domain.registry.enterprise import FIRESTORE_KMS_LOCATIONS
 from domain.registry.options import FIRESTORE_MULTI_REGIONS, FIRESTORE_PRIVATE_REGIONS
 from policies.lib import kinds
 from policies.lib.anchors import tenancy
@@ -33,6 +34,10 @@ def region_of(location: str) -> str:
     return zone.group(1) if zone else value
 
 
+KEY_RING = "gcp:kms/keyRing:KeyRing"
+FIRESTORE_OF_KMS = {kms: firestore for firestore, kms in FIRESTORE_KMS_LOCATIONS.items()}
+
+
 def check(resource: Subject, report: Report, config: Config) -> None:
     allowed = config["allowedRegions"] or resource.facts.require_settings().allowed_regions
     allowed = {region.lower() for region in allowed}
@@ -47,7 +52,14 @@ def check(resource: Subject, report: Report, config: Config) -> None:
         region = region_of(location)
         if region == "global" and config["allowGlobalLocation"]:
             continue
-        if resource.type == kinds.FIRESTORE_DATABASE and region in FIRESTORE_MULTI_REGIONS:
+        if resource.type == KEY_RING and region in FIRESTORE_OF_KMS:
+            # The Cloud KMS multi-region a Firestore multi-region's key must live in (enterprise
+            # CMEK): judged like that Firestore location.
+            region = FIRESTORE_OF_KMS[region]
+        if (
+            resource.type in (kinds.FIRESTORE_DATABASE, KEY_RING)
+            and region in FIRESTORE_MULTI_REGIONS
+        ):
             # A multi-region keeps replicas in a fixed set of regions (Firestore docs,
             # "Locations"); each public one must be allowed.
             outside = [

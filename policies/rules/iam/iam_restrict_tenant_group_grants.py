@@ -10,7 +10,12 @@ from domain.registry import EnterpriseTenant
 from policies.lib import kinds
 from policies.lib.anchors import mtb, tenancy
 from policies.lib.config import Config
-from policies.lib.identities import roles_and_members, tenant_groups
+from policies.lib.identities import (
+    DIRECT_ACCESS_ROLES,
+    direct_access_group,
+    roles_and_members,
+    tenant_groups,
+)
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import StackView, Subject
@@ -34,6 +39,11 @@ PROJECT_ROLES = frozenset(
     for role in iam_guardrails.ALLOWED_PREDEFINED_ROLES[target]
 )
 BUCKET_ROLES = frozenset(iam_guardrails.ALLOWED_PREDEFINED_ROLES["bucket"])
+
+
+def _conditioned(grant: Subject) -> bool:
+    expression = grant.get("condition.expression")
+    return isinstance(expression, str) and "resource.name" in expression
 
 
 def _own_project(view: StackView, tenant: EnterpriseTenant | None) -> str | None:
@@ -66,7 +76,8 @@ def _check_grant(
             whose = f"tenant {holder!r}'s group" if holder else "not a group of the tenant file"
             report.violation(
                 f"{grant.label}: grants {role} to {member} ({whose}) in tenant {tenant_id!r}'s "
-                "stack; only the tenant's own group (identity.group, observer_group) may be "
+                "stack; only the tenant's own group (identity.group, observer_group, "
+                "databases.direct_access.group) may be "
                 "granted",
                 grant.urn,
             )
@@ -86,6 +97,12 @@ def _check_grant(
                     f"tenant {tenant_id!r}'s own project ({own_project or 'it has none'})",
                     grant.urn,
                 )
+            elif (
+                role in DIRECT_ACCESS_ROLES
+                and member == direct_access_group(view.tenant)
+                and _conditioned(grant)
+            ):
+                pass  # direct database access, scoped to the tenant's instances by a condition
             elif not CUSTOM_ROLE_RE.fullmatch(str(role)) and role not in PROJECT_ROLES:
                 report.violation(
                     f"{grant.label}: {role} is not a role a tenant's group may hold on its "
