@@ -64,6 +64,16 @@ def net(cidr: str) -> Net:
     return ipaddress.IPv4Network(cidr, strict=False)
 
 
+def span(network: Net) -> tuple[int, int]:
+    """The first and last address of a network, as integers."""
+    return int(network.network_address), int(network.broadcast_address)
+
+
+def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two networks' spans share an address: ``IPv4Network.overlaps``, on integers."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
 def platform_ranges(settings: EnvironmentSettings) -> list[Owned]:
     """Every range the platform holds: no tenant range may overlap one."""
     ranges = [
@@ -124,9 +134,14 @@ def range_problems(
     env_file = f"Pulumi.{settings.environment}.yaml"
     platform = platform_ranges(settings)
     owned = [r for file, fields in claims for r in tenant_ranges(file, fields)]
+    # Every range against every other: as integer spans (a registry of 10,000 tenants has a few
+    # hundred ranges, and ipaddress's overlaps() cost seconds there).
+    platform_spans = [(p, span(p.network)) for p in platform]
+    owned_spans = [(o, span(o.network)) for o in owned]
     problems: list[RangeProblem] = []
     for item in owned:
         assert item.owner is not None
+        this = span(item.network)
         field = RANGE_FIELDS[item.what]
         pool = plan.pool(item.what)
         if not item.network.subnet_of(net(pool.cidr)):
@@ -138,8 +153,8 @@ def range_problems(
                     f"(address_plan.{item.what} in {env_file})",
                 )
             )
-        clashes = [p for p in platform if item.network.overlaps(p.network)]
-        clashes += [o for o in owned if o is not item and item.network.overlaps(o.network)]
+        clashes = [p for p, other in platform_spans if spans_overlap(this, other)]
+        clashes += [o for o, other in owned_spans if o is not item and spans_overlap(this, other)]
         if clashes:
             problems.append(
                 RangeProblem(

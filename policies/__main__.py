@@ -6,8 +6,12 @@ as text). The explicit imports below are the pack's inventory, reviewed with eve
 ``policies.pack`` discovers the same modules for ``tenancy check``.
 """
 
+import contextlib
+from pathlib import Path
+
 from pulumi_policy import EnforcementLevel, PolicyPack
 
+from domain.project import ProjectNotFoundError, find_project_root, set_project_dir
 from policies.pack import ALL_POLICIES, PACK_DESCRIPTION, PACK_NAME, initial_config
 from policies.rules.gcp import (
     gcp_order_identity_tenants_after_config,
@@ -175,6 +179,15 @@ if _listed != _discovered:
         f"{sorted(_listed - _discovered)}, "
         f"not listed {sorted(_discovered - _listed)}"
     )
+
+# The project whose environment the pack reads: found from the working directory as everywhere
+# (domain.project), else the checkout the pack itself sits in (policies/ of the project).
+try:
+    find_project_root(Path.cwd())
+except ProjectNotFoundError:
+    # An installed pack outside any project: the facts report the missing project.
+    with contextlib.suppress(ProjectNotFoundError):
+        set_project_dir(Path(__file__).resolve().parent.parent)
 
 PolicyPack(
     name=PACK_NAME,

@@ -98,12 +98,15 @@ def _load_from_repository(env: str) -> Facts:
     # Imported here: the engine path only needs them once per environment.
     from domain import tenants_dir
     from domain.environment import EnvironmentConfigError, load_environment
+    from domain.project import ProjectNotFoundError
     from domain.registry import RegistryError, load_registry
 
     try:
         settings = load_environment(env)
     except EnvironmentConfigError as exc:
         return Facts(env, problem="; ".join(exc.problems))
+    except ProjectNotFoundError as exc:
+        return Facts(env, problem=str(exc))
     try:
         registry = load_registry(tenants_dir(), settings)
     except RegistryError as exc:
