@@ -539,18 +539,21 @@ def test_migrations_run_as_the_owner_and_services_log_in_as_a_non_owner(sample_p
     keys = []
     for container in migrate:
         iam_user = f"coinbase-workload@{PROJECT}.iam"
-        assert container["command"][-4:] == [
+        assert container["command"][-6:] == [
             "--grant-app-role-to",
             iam_user,
             "--app-tenant",
             "coinbase",
+            "--password-file",
+            "/var/run/secrets/tenancy-db/password",
         ]
-        password = next(e for e in container["env"] if e["name"] == "PGPASSWORD")["valueFrom"][
-            "secretKeyRef"
-        ]
-        keys.append(password["key"])
+        # The owner's password is a mounted file, never an environment variable (CKV_K8S_35).
+        assert not any("valueFrom" in e for e in container["env"])
+        (mount,) = [m for m in container["volumeMounts"] if m["name"].startswith("password-")]
+        secret = next(v for v in spec["volumes"] if v["name"] == mount["name"])["secret"]
+        keys.append(secret["items"][0]["key"])
         assert (
-            password["name"] != "coinbase-app-secrets"
+            secret["secretName"] != "coinbase-app-secrets"
         )  # the services never see the owner's password
     assert len(set(keys)) == 3  # each instance has its own password
     users = sorted(r.inputs["name"] for r in stack.resources if r.type == "gcp:sql/user:User")

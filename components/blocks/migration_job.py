@@ -2,7 +2,9 @@
 
 A ConfigMap carries every migration file; a Job runs ``tenancy db migrate`` with the files mounted
 from it, one container per database instance (each with its own password, in parallel; the Job
-succeeds when all of them do). The Cloud SQL Auth Proxy runs next to it as a native sidecar (an init
+succeeds when all of them do). A password reaches its container as a file mounted from a Secret
+(`--password-file`), never as an environment variable (Checkov CKV_K8S_35) or an argument. The
+Cloud SQL Auth Proxy runs next to it as a native sidecar (an init
 container with
 restartPolicy Always, Kubernetes 1.29+): it starts first, is probed until ready, and is stopped
 when the migration exits. The pod runs as the namespace's Workload Identity service account and
@@ -40,6 +42,11 @@ PROXY_HEALTH_PORT = 9090
 MIGRATIONS_MOUNT = "/migrations"
 NON_ROOT_UID = 65532  # the distroless "nonroot" user, also used by the proxy image
 CONFIGMAP_LIMIT_BYTES = 900 * 1024  # Kubernetes refuses ConfigMaps over 1 MiB
+PASSWORD_MOUNT = "/var/run/secrets/tenancy-db"
+PASSWORD_FILE = "password"
+# Owner root, group the pod's fsGroup (the migration user's): the kubelet gives a Secret volume's
+# files to fsGroup, so 0440 is what the container can read and no one else.
+PASSWORD_FILE_MODE = 0o440
 
 
 @dataclass(kw_only=True)
@@ -107,7 +114,8 @@ def _pod_security() -> K8sObject:
 
 def migrate_dsns(args: MigrationJobArgs) -> list[str]:
     """One DSN per instance, through the proxy's local ports (5432, 5433, ...). No password:
-    it comes from PGPASSWORD (a Secret) or from IAM authentication in the proxy."""
+    it comes from a mounted Secret file (--password-file) or from IAM authentication in the
+    proxy."""
     return [
         f"host=127.0.0.1 port={FIRST_PROXY_PORT + i} dbname={args.database} user={args.db_user} "
         "sslmode=disable connect_timeout=30"
@@ -126,6 +134,39 @@ def _password_keys(args: MigrationJobArgs) -> list[str | None]:
             f"password_secret_key lists {len(args.password_secret_key)} keys for {count} instances"
         )
     return list(args.password_secret_key)
+
+
+def _password_args(password_key: str | None) -> list[str]:
+    """Where the container reads its password; none with IAM authentication."""
+    if password_key is None:
+        return []
+    return ["--password-file", f"{PASSWORD_MOUNT}/{PASSWORD_FILE}"]
+
+
+def _password_mounts(index: int, password_key: str | None) -> list[k8s.core.v1.VolumeMountArgs]:
+    if password_key is None:
+        return []
+    return [
+        k8s.core.v1.VolumeMountArgs(
+            name=f"password-{index}", mount_path=PASSWORD_MOUNT, read_only=True
+        )
+    ]
+
+
+def _password_volumes(args: MigrationJobArgs) -> list[k8s.core.v1.VolumeArgs]:
+    """One volume per instance holding only that instance's password, as the file ``password``."""
+    return [
+        k8s.core.v1.VolumeArgs(
+            name=f"password-{index}",
+            secret=k8s.core.v1.SecretVolumeSourceArgs(
+                secret_name=args.password_secret_name,
+                items=[k8s.core.v1.KeyToPathArgs(key=key, path=PASSWORD_FILE)],
+                default_mode=PASSWORD_FILE_MODE,
+            ),
+        )
+        for index, key in enumerate(_password_keys(args), start=1)
+        if key is not None
+    ]
 
 
 def _grant_args(args: MigrationJobArgs) -> list[pulumi.Input[str]]:
@@ -240,13 +281,15 @@ class MigrationJob(pulumi.ComponentResource):
                     "--dsn",
                     dsn,
                     *_grant_args(args),
+                    *_password_args(password_key),
                 ],
-                env=self._migrate_env(args, password_key),
+                env=self._migrate_env(),
                 volume_mounts=[
                     k8s.core.v1.VolumeMountArgs(
                         name="migrations", mount_path=MIGRATIONS_MOUNT, read_only=True
                     ),
                     k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
+                    *_password_mounts(index, password_key),
                 ],
                 resources=k8s.core.v1.ResourceRequirementsArgs(**cast(Any, args.migrate_resources)),
                 security_context=_container_security(),
@@ -285,6 +328,7 @@ class MigrationJob(pulumi.ComponentResource):
                                 name="tmp",
                                 empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit="64Mi"),
                             ),
+                            *_password_volumes(args),
                         ],
                     ),
                 ),
@@ -302,24 +346,9 @@ class MigrationJob(pulumi.ComponentResource):
         self.register_outputs({"job_name": self.job_name, "config_map_name": self.config_map_name})
 
     @staticmethod
-    def _migrate_env(
-        args: MigrationJobArgs, password_key: str | None
-    ) -> list[k8s.core.v1.EnvVarArgs]:
-        env = [
+    def _migrate_env() -> list[k8s.core.v1.EnvVarArgs]:
+        return [
             k8s.core.v1.EnvVarArgs(name=MIGRATIONS_DIR_ENV, value=MIGRATIONS_MOUNT),
             k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
             k8s.core.v1.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
         ]
-        if password_key is not None:  # None: IAM authentication (see _password_keys)
-            # libpq reads PGPASSWORD: the password never appears in the command line or the DSN
-            env.append(
-                k8s.core.v1.EnvVarArgs(
-                    name="PGPASSWORD",
-                    value_from=k8s.core.v1.EnvVarSourceArgs(
-                        secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
-                            name=args.password_secret_name, key=password_key
-                        )
-                    ),
-                )
-            )
-        return env

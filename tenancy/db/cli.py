@@ -56,7 +56,34 @@ def _failures_exit_non_zero(*dsns: str) -> Iterator[None]:
         raise typer.Exit(code=1) from None
 
 
-_DSN_HELP = "libpq connection string or URL; prefer PGPASSWORD over a password in the DSN"
+_DSN_HELP = (
+    "libpq connection string or URL; prefer --password-file (or PGPASSWORD) over a password in "
+    "the DSN"
+)
+_PASSWORD_FILE_HELP = (
+    "file holding the password for every --dsn, e.g. a mounted Kubernetes Secret: the password "
+    "is then in neither the command line nor the environment"
+)
+
+
+def _read_password(path: Path) -> str:
+    """The password in ``path`` (one trailing newline dropped); exit 2 when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        _err().print(
+            Text("error: ", style="bold red")
+            + Text(f"--password-file {path}: cannot read it ({reason})")
+        )
+        raise typer.Exit(code=2) from None
+    password = text.removesuffix("\n").removesuffix("\r")
+    if not password:
+        _err().print(Text("error: ", style="bold red") + Text(f"--password-file {path}: empty"))
+        raise typer.Exit(code=2)
+    return password
+
+
 _DIR_HELP = f"directory of NNNN_name.sql files (default: ${MIGRATIONS_DIR_ENV}, else migrations/)"
 
 
@@ -97,9 +124,12 @@ def migrate_command(
     direct_writes: bool = typer.Option(
         False, "--direct-writes", help="the direct login may also write (tenancy_app)"
     ),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", metavar="FILE", help=_PASSWORD_FILE_HELP
+    ),
 ) -> None:
     """Apply pending migrations, in order, each once. Re-running is a no-op."""
-    from tenancy.db.connection import describe_dsn
+    from tenancy.db.connection import describe_dsn, with_password
     from tenancy.db.migrations import ALL_TENANTS, grant_app_role, grant_direct_role, migrate
 
     if grant_app_role_to and bool(app_tenant) == all_tenants:
@@ -114,6 +144,9 @@ def migrate_command(
             + Text("--grant-direct-role-to and --direct-tenant go together")
         )
         raise typer.Exit(code=2)
+    if password_file is not None:
+        password = _read_password(password_file)
+        dsn = [with_password(one, password) for one in dsn]
     tenants = [ALL_TENANTS] if all_tenants else app_tenant
     for one in dsn:
         with _failures_exit_non_zero(one):

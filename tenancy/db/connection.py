@@ -51,6 +51,15 @@ def redact(text: str, *dsns: str) -> str:
     return _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
 
 
+def with_password(dsn: str, password: str) -> str:
+    """``dsn`` with ``password`` set (replacing any it holds). An unparseable DSN comes back
+    unchanged, for connect() to refuse with its own message."""
+    try:
+        return conninfo.make_conninfo(dsn, password=password)
+    except psycopg.Error:
+        return dsn
+
+
 def describe_dsn(dsn: str) -> str:
     """``user@host:port/dbname`` for messages: enough to recognise a database, never a password."""
     try:

@@ -68,6 +68,38 @@ def test_db_migrate_accepts_several_dsns_and_a_migrations_dir(pg_cluster, create
     _no_secrets(result.output)
 
 
+def test_db_migrate_reads_the_password_from_a_file(pg_cluster, create_database, tmp_path) -> None:
+    """What the migration Job does: the DSN has no password, the mounted Secret file has it."""
+    from psycopg import conninfo
+
+    db = create_database("cli_password_file")
+    password = conninfo.conninfo_to_dict(pg_cluster.migrator_dsn(db))["password"]
+    dsn = f"host=127.0.0.1 port={pg_cluster.port} dbname={db} user=migrator"
+    without = runner.invoke(db_app, ["migrate", "--dsn", dsn])
+    assert without.exit_code == 1  # the server wants a password (scram-sha-256)
+    secret = tmp_path / "password"
+    secret.write_text(f"{password}\n")  # a Secret written with a final newline
+    secret.chmod(0o440)
+    result = runner.invoke(db_app, ["migrate", "--dsn", dsn, "--password-file", str(secret)])
+    assert result.exit_code == 0, result.output
+    assert f"to migrator@127.0.0.1:{pg_cluster.port}/{db}" in result.output
+    _no_secrets(result.output)
+    assert password not in result.output
+
+
+def test_db_migrate_password_file_problems_exit_2_without_the_contents(tmp_path) -> None:
+    dsn = "host=127.0.0.1 port=1 dbname=x user=migrator"
+    missing = runner.invoke(
+        db_app, ["migrate", "--dsn", dsn, "--password-file", str(tmp_path / "nope")]
+    )
+    assert missing.exit_code == 2
+    assert f"--password-file {tmp_path / 'nope'}: cannot read it" in missing.output
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    result = runner.invoke(db_app, ["migrate", "--dsn", dsn, "--password-file", str(empty)])
+    assert result.exit_code == 2 and "empty" in result.output
+
+
 def test_db_migrate_bad_dsn_exits_non_zero_with_masked_password(pg_cluster) -> None:
     dsn = pg_cluster.migrator_url("does_not_exist")
     result = runner.invoke(db_app, ["migrate", "--dsn", dsn])

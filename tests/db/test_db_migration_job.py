@@ -155,12 +155,26 @@ def test_job_is_valid_kubernetes_and_pss_restricted(mocks: RecordingMocks):
         assert [c["command"][:4] for c in migrate] == [["tenancy", "db", "migrate", "--dsn"]] * 2
         assert "port=5432" in migrate[0]["command"][4] and "port=5433" in migrate[1]["command"][4]
         keys = ["POSTGRES_1_PASSWORD", "POSTGRES_2_PASSWORD"]
-        for container, key in zip(migrate, keys, strict=True):
+        for index, (container, key) in enumerate(zip(migrate, keys, strict=True), start=1):
             assert "password" not in container["command"][4]
+            # The password is a file of its own Secret volume: not in the environment
+            # (Checkov CKV_K8S_35), not in the command line, not in another container's mount.
+            assert container["command"][-2:] == [
+                "--password-file",
+                "/var/run/secrets/tenancy-db/password",
+            ]
             env = {e["name"]: e for e in container["env"]}
-            assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
-                "name": "acme-app-secrets",
-                "key": key,
+            assert "PGPASSWORD" not in env and not any("valueFrom" in e for e in env.values())
+            assert {
+                "name": f"password-{index}",
+                "mountPath": "/var/run/secrets/tenancy-db",
+                "readOnly": True,
+            } in container["volumeMounts"]
+            (volume,) = [v for v in pod["volumes"] if v["name"] == f"password-{index}"]
+            assert volume["secret"] == {
+                "secretName": "acme-app-secrets",
+                "items": [{"key": key, "path": "password"}],
+                "defaultMode": 0o440,
             }
             assert env["TENANCY_MIGRATIONS_DIR"]["value"] == "/migrations"
             assert {
@@ -190,6 +204,8 @@ def test_iam_authentication_without_a_password_secret(mocks: RecordingMocks):
         kubernetes_validate.validate(_job_manifest(mocks), KUBERNETES_VERSION, strict=True)
         assert "--auto-iam-authn" in pod["initContainers"][0]["args"]
         assert all(e["name"] != "PGPASSWORD" for e in pod["containers"][0]["env"])
+        assert "--password-file" not in pod["containers"][0]["command"]
+        assert not any(v["name"].startswith("password-") for v in pod["volumes"])
 
     return job.job_name.apply(check)
 

@@ -317,3 +317,51 @@ DEPLOY_TOLERATED = [
         id="third-party-version-pin",
     ),
 ]
+
+DEPLOY_RESOURCE_CASES += [
+    # --- secrets reach containers as files (Checkov CKV_K8S_35) -----------------------------------
+    case(
+        "k8s-forbid-secrets-in-env",
+        set_input(
+            ACME,
+            ACME_JOB,
+            "spec.template.spec.containers.0.env",
+            [
+                {
+                    "name": "PGPASSWORD",
+                    "valueFrom": {
+                        "secretKeyRef": {"name": "acme-credentials", "key": "PASSWORD_1"}
+                    },
+                }
+            ],
+        ),
+        "reads Secret 'acme-credentials' key 'PASSWORD_1' into $PGPASSWORD",
+        id="password-env",
+    ),
+    case(
+        "k8s-forbid-secrets-in-env",
+        set_input(
+            ACME,
+            ACME_JOB,
+            "spec.template.spec.initContainers",
+            [{"name": "proxy", "image": "proxy", "envFrom": [{"secretRef": {"name": "creds"}}]}],
+        ),
+        "initContainers[proxy] loads Secret 'creds' into its environment",
+        id="env-from-secret",
+    ),
+]
+DEPLOY_TOLERATED += [
+    pytest.param(
+        "k8s-forbid-secrets-in-env",
+        set_input(
+            ACME,
+            ACME_JOB,
+            "spec.template.spec.containers.0.env",
+            [
+                {"name": "HOME", "value": "/tmp"},
+                {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "m"}}},
+            ],
+        ),
+        id="plain-and-configmap-env",
+    ),
+]
