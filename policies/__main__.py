@@ -23,6 +23,7 @@ from policies.rules.gcp import (
 )
 from policies.rules.gcs import (
     gcs_enforce_public_access_prevention,
+    gcs_require_access_logging,
     gcs_require_uniform_access,
     gcs_require_versioning,
 )
@@ -82,6 +83,7 @@ from policies.rules.sql import (
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,
     sql_require_deletion_protection,
+    sql_require_pgaudit,
     sql_require_postgres_log_flags,
     sql_require_tls,
     sql_require_user_deletion_policy,
@@ -111,6 +113,7 @@ REGISTERED = (
     gcp_require_tenancy_labels,
     gcp_restrict_resource_regions,
     gcs_enforce_public_access_prevention,
+    gcs_require_access_logging,
     gcs_require_uniform_access,
     gcs_require_versioning,
     gke_disable_client_certificate,
@@ -158,6 +161,7 @@ REGISTERED = (
     sql_forbid_public_ip,
     sql_require_backups_and_pitr,
     sql_require_deletion_protection,
+    sql_require_pgaudit,
     sql_require_postgres_log_flags,
     sql_require_tls,
     sql_require_user_deletion_policy,

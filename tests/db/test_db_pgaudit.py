@@ -14,13 +14,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from domain.conventions import POSTGRES_FLAGS
 from tenancy.db import migrate
 from tenancy.db.errors import MigrationFilesError
 from tenancy.db.migrations import ALL_TENANTS, DEFAULT_MIGRATIONS_DIR, grant_app_role
 
 PGAUDIT = "0006_pgaudit.sql"
-# What the instances set (issue 11's flags on components/blocks/postgres_set.py).
-PGAUDIT_LOG = "ddl,role,write"
+# What every Cloud SQL instance sets (PostgresSet's flags).
+PGAUDIT_LOG = POSTGRES_FLAGS["pgaudit.log"]
 
 
 def _migrations_before_pgaudit(tmp_path: Path) -> Path:

@@ -41,6 +41,8 @@ PG_FLAGS = [
         "log_lock_waits": "on",
         "log_temp_files": "0",
         "log_min_duration_statement": "-1",
+        "cloudsql.enable_pgaudit": "on",
+        "pgaudit.log": "ddl,role,write",
     }.items()
 ]
 
@@ -268,6 +270,7 @@ class StackBuilder:
                 "publicAccessPrevention": "enforced",
                 "forceDestroy": False,
                 "versioning": {"enabled": versioning},
+                "logging": {"logBucket": names.access_log_bucket(name)},
                 "labels": labels,
             },
             protect=True,

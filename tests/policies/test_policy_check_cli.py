@@ -163,7 +163,12 @@ def test_undecided_mandatory_fails_unless_allowed(app, tmp_path, tenants_dir):
 
 
 def test_advisory_violations_do_not_fail(app, tmp_path, tenants_dir):
-    plan = mutated(set_input(ACME, "acme-postgres-1", "settings.databaseFlags", []))
+    # Only the logging flags go (the pgAudit ones are mandatory: sql-require-pgaudit).
+    pgaudit = [
+        {"name": "cloudsql.enable_pgaudit", "value": "on"},
+        {"name": "pgaudit.log", "value": "write"},
+    ]
+    plan = mutated(set_input(ACME, "acme-postgres-1", "settings.databaseFlags", pgaudit))
     result = check(app, tmp_path, tenants_dir, plan)
     assert result.exit_code == 0 and "sql-require-postgres-log-flags" in result.output
 

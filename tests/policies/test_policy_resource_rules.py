@@ -276,7 +276,53 @@ RESOURCE_CASES = [
         id="knob-extra-flag",
         config={"requiredFlags": {"log_hostname": "on"}},
     ),
+    case(
+        "sql-require-pgaudit",
+        set_input(ACME, "acme-postgres-1", "settings.databaseFlags", []),
+        "database flag cloudsql.enable_pgaudit is not set: pgAudit is not loaded",
+        id="pgaudit-not-loaded",
+    ),
+    case(
+        "sql-require-pgaudit",
+        set_input(
+            ACME,
+            "acme-postgres-1",
+            "settings.databaseFlags",
+            [
+                {"name": "cloudsql.enable_pgaudit", "value": "on"},
+                {"name": "pgaudit.log", "value": "none"},
+            ],
+        ),
+        "database flag pgaudit.log is 'none': pgAudit logs nothing",
+        id="pgaudit-logs-nothing",
+    ),
+    case(
+        "sql-require-pgaudit",
+        set_input(
+            ACME,
+            "acme-postgres-1",
+            "settings.databaseFlags",
+            [
+                {"name": "cloudsql.enable_pgaudit", "value": "off"},
+                {"name": "pgaudit.log", "value": "write"},
+            ],
+        ),
+        "database flag cloudsql.enable_pgaudit is 'off': pgAudit is not loaded",
+        id="pgaudit-off",
+    ),
     # --- Cloud Storage ----------------------------------------------------------------------------
+    case(
+        "gcs-require-access-logging",
+        set_input(ACME, ACME_BUCKET, "logging", None),
+        "logging.logBucket is not set: no access logs",
+        id="no-access-logs",
+    ),
+    case(
+        "gcs-require-access-logging",
+        set_input(ACME, ACME_BUCKET, "logging", {"logBucket": ""}),
+        "logging.logBucket is not set: no access logs",
+        id="empty-log-bucket",
+    ),
     case(
         "gcs-require-uniform-access",
         set_input(ACME, ACME_BUCKET, "uniformBucketLevelAccess", False),
