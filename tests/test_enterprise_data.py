@@ -203,7 +203,10 @@ def test_every_database_is_exported_on_the_tenants_schedule(globex) -> None:
 
 
 def test_the_bucket_keeps_exports_for_the_retention(globex) -> None:
-    bucket = of_type(globex, "gcp:storage/bucket:Bucket")[0]
+    # the uploads bucket (each bucket also has an access-log bucket of its own)
+    (bucket,) = [
+        r for r in of_type(globex, "gcp:storage/bucket:Bucket") if r.name == "globex-uploads-bucket"
+    ]
     prefixes = {
         p
         for rule in bucket.inputs["lifecycleRules"]
