@@ -349,3 +349,31 @@ def test_keys_reusing_another_sides_inputs_are_the_same(project):
     alone = Keys.of(project, "dev", project / "tenants")
     reusing = Keys.of(project, "dev", project / "tenants", like=head)
     assert alone.stacks == reusing.stacks and alone.facts == reusing.facts
+
+
+def test_check_of_a_plan_file_is_evaluated_again_after_a_policy_edit(
+    project, sample_plan, tmp_path
+):
+    """A plan file's cached results are keyed by the code that judged them too: results of an
+    older policy must not answer for an edited one."""
+    from typer.testing import CliRunner
+
+    from tenancy.cli import app
+
+    path = tmp_path / "plan.json"
+    sample_plan.write(path)
+    cache = tmp_path / "c"
+
+    def check() -> None:
+        args = ["--project-dir", str(project), "check", "--plan", str(path)]
+        ran = CliRunner().invoke(app, [*args, "--cache-dir", str(cache), "--allow-undecided"])
+        assert ran.exit_code in (0, 1), ran.output
+
+    check()
+    first = sorted(cache.rglob("*.json"))
+    assert len(first) == len(sample_plan.stacks)
+    check()
+    assert sorted(cache.rglob("*.json")) == first  # same code: served from the cache
+    append("policies/pack.py")(project)
+    check()
+    assert len(sorted(cache.rglob("*.json"))) == 2 * len(sample_plan.stacks)  # all judged again

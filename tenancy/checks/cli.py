@@ -116,15 +116,22 @@ def _cached_report(
     edited); planned now, by its content key (tenancy.plan.keys)."""
     from domain.stacks import StackSelectionError, select_stacks
     from tenancy.checks.engine import CheckReport, CheckResult
-    from tenancy.plan.incremental import Keys, check_cached, content_key, plan_cached
+    from tenancy.plan.incremental import (
+        Keys,
+        check_cached,
+        judging_code,
+        plan_cached,
+        plan_file_key,
+    )
 
     keys = Keys.of_registry(project_root(), settings.environment, registry)
     if path is not None:
         the_plan = _load_plan(path, settings, registry, tenant_ids)
         stacks = {s.name: s for s in the_plan.stacks}
         # Keys only name cache entries: without a cache, no stack is hashed.
+        code = judging_code(project_root()) if cache is not None else ""
         keys.stacks = (
-            {name: content_key(stack) for name, stack in stacks.items()}
+            {name: plan_file_key(stack, code) for name, stack in stacks.items()}
             if cache is not None
             else {}
         )

@@ -58,6 +58,21 @@ def content_key(stack: PlanStack) -> str:
     return hashlib.sha256(("plan-content/1\0" + text).encode()).hexdigest()
 
 
+def plan_file_key(stack: PlanStack, code: str) -> str:
+    """Key of a plan read from a file: its content, and ``code`` (``judging_code``), so that a
+    policy edited since is not answered from the cache."""
+    import hashlib
+
+    return hashlib.sha256("\0".join(["plan-file/1", content_key(stack), code]).encode()).hexdigest()
+
+
+def judging_code(project_root: Path) -> str:
+    """The code and installed versions a plan file is checked with."""
+    from tenancy.plan.keys import code_digest, installed_versions
+
+    return code_digest(project_root) + installed_versions()
+
+
 def git_ref(project_root: Path) -> str | None:
     """The commit the project is at (``+dirty`` when the tree has changes); None outside git."""
     try:
