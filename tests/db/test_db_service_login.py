@@ -63,7 +63,7 @@ def _create(conn: psycopg.Connection, role: str, options: str, groups: list[str]
 
 
 @pytest.fixture(scope="module")
-def roles(pg_cluster) -> None:
+def roles(pg_cluster) -> Iterator[None]:
     """Cloud SQL's roles, emulated: cloudsqlsuperuser (NOLOGIN CREATEROLE CREATEDB, the group of
     every built-in user), cloudsqliamserviceaccount (the group of IAM service account users)."""
     with pg_cluster.admin() as conn:
@@ -75,6 +75,12 @@ def roles(pg_cluster) -> None:
             _create(conn, login, options, groups)
         _create(conn, "attacker_builtin", "LOGIN CREATEROLE CREATEDB", ["cloudsqlsuperuser"])
         _create(conn, IAM_LOGIN, "LOGIN", ["cloudsqliamserviceaccount"])
+    yield
+    # The server is shared by the session: left behind, cloudsqlsuperuser would make later modules
+    # see a Cloud SQL instance (migration 0006 fails there without pgaudit).
+    with pg_cluster.admin() as conn:
+        conn.execute("DROP ROLE cloudsqlsuperuser")
+        conn.execute("DROP ROLE cloudsqliamserviceaccount")
 
 
 @pytest.fixture(scope="module")
