@@ -1087,7 +1087,7 @@ def test_enterprise_audit_logs_belong_to_the_project_owner(dedicated, settings, 
         {
             **policy_plan_fixtures.TENANTS["initech"],
             "dedicated_project": dedicated,
-                    },
+        },
     )
     report = evaluate(
         plan,
