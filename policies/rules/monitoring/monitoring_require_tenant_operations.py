@@ -14,6 +14,7 @@ backups of every database; seed 003 asks that cross-tenant access attempts be lo
 from __future__ import annotations
 
 from domain.profile import effective_profile
+from domain.registry import EnterpriseTenant
 from domain.tiers import Status, Tier
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -73,7 +74,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
         report.violation(f"tenant {tenant.id} has no scheduled Neo4j backup")
     if effective_profile(tenant, view.facts.require_settings().temporal).storage_quota_gb:
         _check_storage_quota(view, report, tenant.id)
-    if tenant.tier == Tier.ENTERPRISE and tenant.dedicated_project:
+    if isinstance(tenant, EnterpriseTenant) and tenant.dedicated_project:
         _check_data_audit(view, report, f"tenant {tenant.id}")
 
 
