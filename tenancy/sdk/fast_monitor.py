@@ -134,7 +134,8 @@ def register_resource(monitor: MockMonitor, request: Any, dry_run: bool) -> Any:
         custom=request.custom or False,
         transforms=[],
     )
-    id_, state = monitor.mocks.new_resource(args)
+    answer: tuple[Any, Any] = monitor.mocks.new_resource(args)  # the id as the mocks gave it
+    id_, state = answer
     obj = struct_from_plain(state)
     if obj is NOT_PLAIN:
         from pulumi.runtime.sync_await import _sync_await
