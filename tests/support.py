@@ -9,6 +9,8 @@ from pathlib import Path
 from domain import PROJECT_ROOT
 
 SAMPLE_TENANTS = PROJECT_ROOT / "tenants"
+# The day the suite runs on (tests/conftest.py pins domain.clock to it): API key expiries.
+TEST_NOW = "2026-12-07T00:00:00Z"
 
 
 def write_tenant(directory: Path, file_name: str, body: str) -> Path:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import TEST_NOW
+from support import TEST_NOW
 from typer.testing import CliRunner
 
 from domain import PROJECT_ROOT
