@@ -177,15 +177,24 @@ def test_a_self_hosted_backend_needs_no_keys(tmp_path) -> None:
     assert load_environment("dev", root).temporal.api_keys == []
 
 
-def test_the_cli_exits_1_for_keys_and_2_for_a_broken_file(tmp_path) -> None:
+@pytest.fixture
+def cli():
+    """Invoke `tenancy`; --project-dir is process state, so it is forgotten afterwards."""
+    from domain.project import set_project_dir
     from tenancy.cli import app
 
+    yield lambda *args: CliRunner().invoke(app, list(args))
+    set_project_dir(None)
+
+
+def test_the_cli_exits_1_for_keys_and_2_for_a_broken_file(tmp_path, cli) -> None:
+
     expired = project_with(tmp_path / "a", keys_yaml(("old", stamp(-1)), ("new", stamp(90))))
-    result = CliRunner().invoke(app, ["--project-dir", str(expired), "validate"])
+    result = cli("--project-dir", str(expired), "validate")
     assert result.exit_code == 1, result.output
     assert "generation 'old' expired at" in result.output.replace("\n", " ")
     assert "Traceback" not in result.output
 
     broken = project_with(tmp_path / "b", keys_yaml(("old", stamp(-1))) + "      nonsense: true\n")
-    result = CliRunner().invoke(app, ["--project-dir", str(broken), "validate"])
+    result = cli("--project-dir", str(broken), "validate")
     assert result.exit_code == 2, result.output
