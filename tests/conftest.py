@@ -7,10 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_TENANTS, free_port
+from support import SAMPLE_TENANTS, TEST_NOW, free_port
 
+from domain.clock import NOW_ENV
 from domain.environment import EnvironmentSettings, load_environment
 from domain.registry import Registry, load_registry
+
+# API key expiries are judged against domain.clock: the suite runs on a fixed day, so the sample's
+# keys do not age out of the tests (the real clock judges them in CI's `tenancy check`). Set at
+# import, before any module loads an environment; `tenancy` subprocesses inherit it.
+os.environ[NOW_ENV] = TEST_NOW
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,6 +58,17 @@ def sample_plan(settings, registry):
     from tenancy.plan.engine import plan_stacks
 
     return plan_stacks(all_stacks(registry, "dev"), settings, registry, workers=1)
+
+
+@pytest.fixture(scope="session")
+def globex_run(settings, registry):
+    """The enterprise sample tenant globex's stack, run offline (its plan and its outputs)."""
+    from domain.stacks import all_stacks
+    from tenancy.plan.engine import run_stack
+    from tenancy.plan.platform_outputs import offline_platform_outputs
+
+    spec = next(s for s in all_stacks(registry, "dev") if s.tenant_id == "globex")
+    return run_stack(spec, settings, registry, offline_platform_outputs(settings, registry.tenants))
 
 
 @pytest.fixture
