@@ -176,7 +176,9 @@ def check(view: StackView, report: Report, config: Config) -> None:
     allowed = set(config["allowedMembers"])
     # An enterprise tenant's own group is its identity too (iam-restrict-tenant-group-grants
     # holds where and what it may be granted).
-    groups = tenant_groups(view.facts.require_registry())
+    groups = view.facts.derived(
+        "tenant_groups", lambda: tenant_groups(view.facts.require_registry())
+    )
     for subject in view.subjects:
         with report.deciding(subject.label, subject.urn):
             for grant in grants_of(view, subject, index):
