@@ -199,7 +199,9 @@ def check(view: StackView, report: Report, config: Config) -> None:
     registry = view.facts.require_registry()
     groups = tenant_groups(registry)
     certificates = {
-        t.id: t.tls.certificate_secret for t in registry.tenants if getattr(t, "tls", None)
+        t.id: str(tls.certificate_secret)
+        for t in registry.tenants
+        if (tls := getattr(t, "tls", None)) is not None
     }
     for subject in view.subjects:
         with report.deciding(subject.label, subject.urn):
