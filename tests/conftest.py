@@ -54,6 +54,17 @@ def sample_plan(settings, registry):
     return plan_stacks(all_stacks(registry, "dev"), settings, registry, workers=1)
 
 
+@pytest.fixture(scope="session")
+def globex_run(settings, registry):
+    """The enterprise sample tenant globex's stack, run offline (its plan and its outputs)."""
+    from domain.stacks import all_stacks
+    from tenancy.plan.engine import run_stack
+    from tenancy.plan.platform_outputs import offline_platform_outputs
+
+    spec = next(s for s in all_stacks(registry, "dev") if s.tenant_id == "globex")
+    return run_stack(spec, settings, registry, offline_platform_outputs(settings, registry.tenants))
+
+
 @pytest.fixture
 def unused_port() -> int:
     """A local port nothing listens on."""

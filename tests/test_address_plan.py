@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from support import SAMPLE_TENANTS, write_tenant
+from support import ENTERPRISE_HEAD, SAMPLE_TENANTS, registry_problems, write_tenant
 
 from domain.networks import (
     RANGE_FIELDS,
@@ -24,26 +24,13 @@ from domain.networks import (
     range_problems,
     registry_ranges,
 )
-from domain.registry import RegistryError, load_registry
+from domain.registry import load_registry
 from domain.replacement import replace_reasons
 from domain.stacks import all_stacks
 from tenancy.onboarding import write_new_tenant
 from tenancy.plan.engine import plan_stacks
 
-ENTERPRISE = """
-id: {id}
-display_name: Example
-tier: enterprise
-region: us-central1
-contact_email: ops@example.com
-custom_domain: app.{id}.example
-"""
-
-
-def problems_of(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
+ENTERPRISE = ENTERPRISE_HEAD + "custom_domain: app.{id}.example\n"
 
 
 def _all_pairs_disjoint(networks: list[ipaddress.IPv4Network]) -> bool:
@@ -179,14 +166,14 @@ def test_every_range_is_checked_against_the_plan(tenants_dir, settings, changes,
     if expected is None:
         load_registry(tenants_dir, settings)
         return
-    found = problems_of(tenants_dir, settings)
+    found = registry_problems(tenants_dir, settings)
     assert any(p.startswith("umbrella.yaml") and expected in p for p in found), "\n".join(found)
 
 
 def test_two_tenants_claiming_one_range_are_both_told(tenants_dir, settings) -> None:
     write_tenant(tenants_dir, "umbrella.yaml", _file("umbrella"))
     write_tenant(tenants_dir, "initech.yaml", _file("initech"))
-    found = problems_of(tenants_dir, settings)
+    found = registry_problems(tenants_dir, settings)
     for field in RANGE_FIELDS.values():
         assert any(p.startswith("umbrella.yaml") and f"{field}:" in p for p in found)
         assert any(p.startswith("initech.yaml") and f"{field}:" in p for p in found)

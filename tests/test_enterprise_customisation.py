@@ -3,52 +3,23 @@ tenant globex, and each guardrail's refusal with its file, line, field and reaso
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from support import write_tenant
+from support import (
+    ENTERPRISE,
+    FREE,
+    STANDARD,
+    of_type,
+    plan_stack,
+    registry_problems,
+    tenant_problems,
+    write_tenant,
+)
 
 from components.conventions import helm_chart
 from domain import names
 from domain.iam_guardrails import ALLOWED_PREDEFINED_ROLES, permission_refusal
 from domain.plan_model import PlanResource, PlanStack
-from domain.registry import RegistryError, load_registry
-
-ENTERPRISE = """
-id: {id}
-display_name: Example
-tier: enterprise
-region: us-central1
-contact_email: ops@example.com
-custom_domain: app.example.org
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.140.0.0/16
-services_cidr: 10.132.32.0/20
-control_plane_cidr: 172.16.32.32/28
-dedicated_project: true
-"""
-STANDARD = """
-id: {id}
-display_name: Example
-tier: standard
-region: us-central1
-contact_email: ops@example.com
-placement: pool-a
-"""
-FREE = """
-id: {id}
-display_name: Example
-tier: free
-region: us-central1
-contact_email: ops@example.com
-"""
-
-
-def problems_of(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
-
+from domain.registry import load_registry
 
 BAD_FILES = [
     # --- tier knobs: only enterprise ------------------------------------------------------------
@@ -168,8 +139,7 @@ BAD_FILES = [
 @pytest.mark.parametrize(("body", "expected"), BAD_FILES, ids=[b[1][:40] for b in BAD_FILES])
 def test_each_guardrail_refuses_its_bad_file(tenants_dir, settings, body, expected) -> None:
     tenant_id = body.split("id: ", 1)[1].split("\n", 1)[0]
-    write_tenant(tenants_dir, f"{tenant_id}.yaml", body)
-    problems = problems_of(tenants_dir, settings)
+    problems = tenant_problems(tenants_dir, settings, f"{tenant_id}.yaml", body)
     assert any(expected in p for p in problems), "\n".join(problems)
 
 
@@ -192,7 +162,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tenants_dir, settings) -> N
         "    - {id: r, title: R, permissions: [billing.accounts.get]}\n"
     )
     write_tenant(tenants_dir, "many.yaml", body)
-    problems = [p for p in problems_of(tenants_dir, settings) if p.startswith("many.yaml")]
+    problems = [p for p in registry_problems(tenants_dir, settings) if p.startswith("many.yaml")]
     fields = sorted(p.split(": ")[1] for p in problems)
     assert fields == [
         "app.chart_version",
@@ -236,27 +206,17 @@ def test_no_allowed_predefined_role_is_a_basic_role() -> None:
 # --- the sample tenant's plan ------------------------------------------------------------------
 
 
-def _stack(plan, name: str) -> PlanStack:
-    stack = plan.stack(name)
-    assert stack is not None, f"no stack {name}"
-    return stack
-
-
-def _of_type(stack: PlanStack, rtype: str) -> list[PlanResource]:
-    return [r for r in stack.resources if r.type == rtype]
-
-
 def _app_release(stack: PlanStack) -> PlanResource:
     (release,) = [
         r
-        for r in _of_type(stack, "kubernetes:helm.sh/v3:Release")
+        for r in of_type(stack, "kubernetes:helm.sh/v3:Release")
         if r.name.endswith("-app-release")
     ]
     return release
 
 
 def test_globex_runs_its_pinned_chart_with_its_values(sample_plan, settings) -> None:
-    release = _app_release(_stack(sample_plan, "dev.globex"))
+    release = _app_release(plan_stack(sample_plan, "dev.globex"))
     assert release.inputs["version"] == "1.5.0" != settings.app_chart.version
     # the environment's chart, in the form Helm takes it (an OCI reference names the chart)
     assert release.inputs["chart"] == helm_chart(settings.app_chart)["chart"]
@@ -274,7 +234,7 @@ def test_globex_runs_its_pinned_chart_with_its_values(sample_plan, settings) -> 
     assert "config" not in values
     (config,) = [
         r
-        for r in _of_type(_stack(sample_plan, "dev.globex"), "kubernetes:core/v1:ConfigMap")
+        for r in of_type(plan_stack(sample_plan, "dev.globex"), "kubernetes:core/v1:ConfigMap")
         if r.name == "globex-app-values"
     ]
     assert config.inputs["data"]["CUSTOM_SSO_DOMAIN"] == "globex.example"
@@ -283,21 +243,21 @@ def test_globex_runs_its_pinned_chart_with_its_values(sample_plan, settings) -> 
 
 def test_other_tenants_keep_the_environments_chart(sample_plan, settings) -> None:
     for name in ("dev.robinhood", "dev.coinbase"):
-        release = _app_release(_stack(sample_plan, name))
+        release = _app_release(plan_stack(sample_plan, name))
         assert release.inputs["version"] == settings.app_chart.version
         assert "nodeSelector" not in release.inputs["values"]
 
 
 def test_globex_custom_roles_and_group_grants(sample_plan, settings) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     project = names.dedicated_project_id("dev", "globex")
-    (role,) = _of_type(stack, "gcp:projects/iAMCustomRole:IAMCustomRole")
+    (role,) = of_type(stack, "gcp:projects/iAMCustomRole:IAMCustomRole")
     assert role.inputs["project"] == project and role.inputs["roleId"] == "globexReportReader"
     assert role.options.protect is True
     group = "group:cloud-admins@globex.example"
     project_grants = {
         r.inputs["role"]
-        for r in _of_type(stack, "gcp:projects/iAMMember:IAMMember")
+        for r in of_type(stack, "gcp:projects/iAMMember:IAMMember")
         if r.inputs["member"] == group
     }
     assert project_grants == {
@@ -307,12 +267,12 @@ def test_globex_custom_roles_and_group_grants(sample_plan, settings) -> None:
     }
     assert all(
         r.inputs["project"] == project
-        for r in _of_type(stack, "gcp:projects/iAMMember:IAMMember")
+        for r in of_type(stack, "gcp:projects/iAMMember:IAMMember")
         if r.inputs["member"] == group
     )
     (bucket_grant,) = [
         r
-        for r in _of_type(stack, "gcp:storage/bucketIAMMember:BucketIAMMember")
+        for r in of_type(stack, "gcp:storage/bucketIAMMember:BucketIAMMember")
         if r.inputs["member"] == group
     ]
     assert bucket_grant.inputs["role"] == "roles/storage.objectViewer"

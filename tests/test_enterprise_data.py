@@ -6,37 +6,19 @@ from __future__ import annotations
 import copy
 
 import pytest
-from support import write_tenant
+from support import UMBRELLA, of_type, tenant_problems
 
 from domain import names
 from domain.plan_model import Plan
-from domain.registry import RegistryError, load_registry
-from domain.stacks import all_stacks
 from policies.pack import ALL_POLICIES
 from tenancy.checks.engine import evaluate
-from tenancy.plan.engine import run_stack
-from tenancy.plan.platform_outputs import offline_platform_outputs
 
-BASE = """
-id: umbrella
-display_name: Umbrella
-tier: enterprise
-region: us-central1
-contact_email: ops@umbrella.example
-custom_domain: app.umbrella.example
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.250.0.0/16
-services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.224/28
-databases:
-"""
+# the tenant file up to its `databases:` section
+BASE = UMBRELLA + "databases:\n"
 
 
 def problems(tenants_dir, settings, body: str) -> list[str]:
-    write_tenant(tenants_dir, "umbrella.yaml", body)
-    with pytest.raises(RegistryError) as caught:
-        load_registry(tenants_dir, settings)
-    return [str(p) for p in caught.value.problems]
+    return tenant_problems(tenants_dir, settings, "umbrella.yaml", body)
 
 
 @pytest.mark.parametrize(
@@ -84,20 +66,10 @@ def test_a_standard_tenant_may_not_ask_for_them(tenants_dir, settings) -> None:
 # --- what globex's options build ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def globex(registry, settings):
-    spec = next(s for s in all_stacks(registry, "dev") if s.tenant_id == "globex")
-    return run_stack(spec, settings, registry, offline_platform_outputs(settings, registry.tenants))
-
-
-def of_type(run, kind: str) -> list:
-    return [r for r in run.plan.resources if r.type == kind]
-
-
-def test_each_instance_has_its_replicas_including_one_in_another_region(globex) -> None:
+def test_each_instance_has_its_replicas_including_one_in_another_region(globex_run) -> None:
     instances = {
         r.inputs["name"]: r.inputs
-        for r in of_type(globex, "gcp:sql/databaseInstance:DatabaseInstance")
+        for r in of_type(globex_run.plan, "gcp:sql/databaseInstance:DatabaseInstance")
     }
     for primary in names.postgres_instances("globex", 3):
         local = instances[names.postgres_replica(primary, 1)]
@@ -108,10 +80,10 @@ def test_each_instance_has_its_replicas_including_one_in_another_region(globex) 
         assert remote["settings"]["ipConfiguration"]["ipv4Enabled"] is False
 
 
-def test_the_app_gets_the_replicas_connections_and_no_secret(globex) -> None:
+def test_the_app_gets_the_replicas_connections_and_no_secret(globex_run) -> None:
     config = next(
         r.inputs["data"]
-        for r in of_type(globex, "kubernetes:core/v1:ConfigMap")
+        for r in of_type(globex_run.plan, "kubernetes:core/v1:ConfigMap")
         if "POSTGRES_AUTH" in (r.inputs.get("data") or {})
     )
     assert config["POSTGRES_1_REPLICAS"].split(",") == [
@@ -123,14 +95,14 @@ def test_the_app_gets_the_replicas_connections_and_no_secret(globex) -> None:
     # The services may sign in to the replicas (IAM condition lists them).
     grants = [
         r.inputs
-        for r in of_type(globex, "gcp:projects/iAMMember:IAMMember")
+        for r in of_type(globex_run.plan, "gcp:projects/iAMMember:IAMMember")
         if r.inputs["role"] == "roles/cloudsql.instanceUser"
     ]
     assert any("globex-postgres-2-xr" in g["condition"]["expression"] for g in grants)
 
 
-def test_firestore_is_multi_region(globex) -> None:
-    database = of_type(globex, "gcp:firestore/database:Database")[0]
+def test_firestore_is_multi_region(globex_run) -> None:
+    database = of_type(globex_run.plan, "gcp:firestore/database:Database")[0]
     assert database.inputs["locationId"] == "nam5"
 
 
@@ -146,9 +118,9 @@ def _region_findings(plan_stack) -> list[str]:
     return [r.message for r in report.violations]
 
 
-def test_the_region_policy_judges_a_multi_region_by_its_regions(globex) -> None:
-    assert _region_findings(globex.plan) == []
-    stack = copy.deepcopy(globex.plan)
+def test_the_region_policy_judges_a_multi_region_by_its_regions(globex_run) -> None:
+    assert _region_findings(globex_run.plan) == []
+    stack = copy.deepcopy(globex_run.plan)
     database = next(r for r in stack.resources if r.type == "gcp:firestore/database:Database")
     database.inputs["locationId"] = "eur3"
     assert any(
@@ -178,8 +150,8 @@ def test_exports_need_the_feature_flag_on(tenants_dir, settings) -> None:
     assert any("databases.exports: features.scheduled_exports is false" in p for p in found)
 
 
-def test_every_database_is_exported_on_the_tenants_schedule(globex) -> None:
-    jobs = {r.name: r.inputs for r in of_type(globex, "kubernetes:batch/v1:CronJob")}
+def test_every_database_is_exported_on_the_tenants_schedule(globex_run) -> None:
+    jobs = {r.name: r.inputs for r in of_type(globex_run.plan, "kubernetes:batch/v1:CronJob")}
     expected = {
         "globex-firestore-exports-cronjob",
         "globex-neo4j-backup-cronjob",
@@ -202,10 +174,12 @@ def test_every_database_is_exported_on_the_tenants_schedule(globex) -> None:
     assert "/postgres-exports/globex-postgres-2/" in upload
 
 
-def test_the_bucket_keeps_exports_for_the_retention(globex) -> None:
+def test_the_bucket_keeps_exports_for_the_retention(globex_run) -> None:
     # the uploads bucket (each bucket also has an access-log bucket of its own)
     (bucket,) = [
-        r for r in of_type(globex, "gcp:storage/bucket:Bucket") if r.name == "globex-uploads-bucket"
+        r
+        for r in of_type(globex_run.plan, "gcp:storage/bucket:Bucket")
+        if r.name == "globex-uploads-bucket"
     ]
     prefixes = {
         p
@@ -242,24 +216,30 @@ def test_direct_access_needs_private_connectivity_and_its_own_project(
     assert any("databases.direct_access" in p and reason in p for p in found), "\n".join(found)
 
 
-def test_direct_access_is_a_group_login_bound_by_the_migration(globex) -> None:
+def test_direct_access_is_a_group_login_bound_by_the_migration(globex_run) -> None:
     users = [
         r.inputs
-        for r in of_type(globex, "gcp:sql/user:User")
+        for r in of_type(globex_run.plan, "gcp:sql/user:User")
         if r.inputs.get("type") == "CLOUD_IAM_GROUP"
     ]
     assert sorted(u["instance"] for u in users) == names.postgres_instances("globex", 3)
     assert {u["name"] for u in users} == {"db-readers@globex.example"}
     assert not any("password" in u for u in users)
-    job = next(r.inputs for r in of_type(globex, "kubernetes:batch/v1:Job") if "migrat" in r.name)
+    job = next(
+        r.inputs for r in of_type(globex_run.plan, "kubernetes:batch/v1:Job") if "migrat" in r.name
+    )
     command = json_text(job)
     assert "--grant-direct-role-to" in command and "db-readers@globex.example" in command
     assert "--direct-writes" not in command  # read_only: true
     # Reachable over the VPN only: the router announces the private services range and the
     # peering to Cloud SQL's network exports the routes back.
-    router = next(r for r in of_type(globex, "gcp:compute/router:Router") if "bgp" in r.inputs)
+    router = next(
+        r for r in of_type(globex_run.plan, "gcp:compute/router:Router") if "bgp" in r.inputs
+    )
     assert router.inputs["bgp"]["advertisedIpRanges"]
-    assert of_type(globex, "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig")
+    assert of_type(
+        globex_run.plan, "gcp:compute/networkPeeringRoutesConfig:NetworkPeeringRoutesConfig"
+    )
 
 
 def json_text(value: object) -> str:
@@ -285,13 +265,13 @@ def _group_findings(stack) -> list[str]:
     return [r.message for r in report.violations]
 
 
-def test_the_group_grants_pass_only_when_scoped_to_the_instances(globex) -> None:
-    assert _group_findings(globex.plan) == []
-    stack = copy.deepcopy(globex.plan)
+def test_the_group_grants_pass_only_when_scoped_to_the_instances(globex_run) -> None:
+    assert _group_findings(globex_run.plan) == []
+    stack = copy.deepcopy(globex_run.plan)
     grant = next(r for r in stack.resources if r.name == "globex-direct-client")
     grant.inputs.pop("condition")
     assert any("roles/cloudsql.client is not a role" in m for m in _group_findings(stack))
-    stack = copy.deepcopy(globex.plan)
+    stack = copy.deepcopy(globex_run.plan)
     grant = next(r for r in stack.resources if r.name == "globex-direct-client")
     grant.inputs["member"] = "group:someone-else@globex.example"
     assert any("not a group of the tenant file" in m for m in _group_findings(stack))

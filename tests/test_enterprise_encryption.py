@@ -7,47 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 
 import pytest
-from support import write_tenant
+from support import ENTERPRISE, STANDARD, of_type, plan_stack, tenant_problems
 
 from domain import names
 from domain.plan_model import PlanResource, PlanStack
-from domain.registry import RegistryError, load_registry
 
 PROJECT = names.dedicated_project_id("dev", "globex")
-ENTERPRISE = """
-id: {id}
-display_name: Example
-tier: enterprise
-region: us-central1
-contact_email: ops@example.com
-custom_domain: app.example.org
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.140.0.0/16
-services_cidr: 10.132.32.0/20
-control_plane_cidr: 172.16.32.32/28
-dedicated_project: true
-"""
-STANDARD = """
-id: {id}
-display_name: Example
-tier: standard
-region: us-central1
-contact_email: ops@example.com
-placement: pool-a
-"""
-
-
-def _stack(plan, name: str) -> PlanStack:
-    stack = plan.stack(name)
-    assert stack is not None
-    return stack
-
-
-def _of_type(stack: PlanStack, rtype: str) -> list[PlanResource]:
-    return [r for r in stack.resources if r.type == rtype]
 
 
 def _named(stack: PlanStack, name: str) -> PlanResource:
@@ -59,16 +26,16 @@ def _named(stack: PlanStack, name: str) -> PlanResource:
 
 
 def test_globex_keys_live_in_its_project_and_rotate(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     rings = [
-        r for r in _of_type(stack, "gcp:kms/keyRing:KeyRing") if r.inputs["name"] == "globex-cmek"
+        r for r in of_type(stack, "gcp:kms/keyRing:KeyRing") if r.inputs["name"] == "globex-cmek"
     ]
     # one per location: the region, Firestore's nam5 (KMS multi-region us), the replica's region
     assert sorted(r.inputs["location"] for r in rings) == ["us", "us-central1", "us-east1"]
     assert all(r.inputs["project"] == PROJECT and r.options.protect for r in rings)
     keys = {
         r.inputs["name"]: r
-        for r in _of_type(stack, "gcp:kms/cryptoKey:CryptoKey")
+        for r in of_type(stack, "gcp:kms/cryptoKey:CryptoKey")
         if r.parent and "TenantKeys" in r.parent
     }
     assert sorted(keys) == [
@@ -83,10 +50,10 @@ def test_globex_keys_live_in_its_project_and_rotate(sample_plan) -> None:
 
 
 def test_each_key_is_granted_to_its_own_service_agent_only(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     grants = {
         r.name: r.inputs["member"]
-        for r in _of_type(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
+        for r in of_type(stack, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember")
         if r.name.startswith("globex-keys-")
     }
     assert grants == {
@@ -105,16 +72,16 @@ def test_each_key_is_granted_to_its_own_service_agent_only(sample_plan) -> None:
     }
     identities = {
         r.inputs["service"]
-        for r in _of_type(stack, "gcp:projects/serviceIdentity:ServiceIdentity")
+        for r in of_type(stack, "gcp:projects/serviceIdentity:ServiceIdentity")
         if r.name.startswith("globex-keys-")
     }
     assert identities == {"sqladmin.googleapis.com", "firestore.googleapis.com"}
 
 
 def test_databases_and_cluster_use_the_keys_after_their_grants(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     grant = {r.name: r.urn for r in stack.resources}
-    for instance in _of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"):
+    for instance in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"):
         key = str(instance.inputs.get("encryptionKeyName"))
         # each instance a key of its own region: the cross-region replica its region's key
         assert f"/locations/{instance.inputs['region']}/" in key, instance.name
@@ -123,28 +90,28 @@ def test_databases_and_cluster_use_the_keys_after_their_grants(sample_plan) -> N
         )
     primaries = [
         i
-        for i in _of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance")
+        for i in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance")
         if "masterInstanceName" not in i.inputs
     ]
     assert primaries and all(
         grant["globex-keys-cloudsql-agent"] in i.dependencies for i in primaries
     )
-    (database,) = _of_type(stack, "gcp:firestore/database:Database")
+    (database,) = of_type(stack, "gcp:firestore/database:Database")
     key = database.inputs["cmekConfig"]["kmsKeyName"]
     assert "/locations/us/" in key and key.endswith("/globex-firestore")  # nam5 takes KMS us
     assert grant["globex-keys-firestore-agent"] in database.dependencies
-    (cluster,) = _of_type(stack, "gcp:container/cluster:Cluster")
+    (cluster,) = of_type(stack, "gcp:container/cluster:Cluster")
     encryption = cluster.inputs["databaseEncryption"]
     assert encryption["state"] == "ENCRYPTED" and "globex-gke" in str(encryption["keyName"])
     assert grant["globex-keys-gke-agent"] in cluster.dependencies
 
 
 def test_a_tenant_without_encryption_gets_no_keys(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.robinhood")
+    stack = plan_stack(sample_plan, "dev.robinhood")
     assert not [r for r in stack.resources if r.parent and "TenantKeys" in r.parent]
-    for instance in _of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"):
+    for instance in of_type(stack, "gcp:sql/databaseInstance:DatabaseInstance"):
         assert "encryptionKeyName" not in instance.inputs
-    (cluster,) = _of_type(stack, "gcp:container/cluster:Cluster")
+    (cluster,) = of_type(stack, "gcp:container/cluster:Cluster")
     assert "databaseEncryption" not in cluster.inputs
 
 
@@ -152,7 +119,7 @@ def test_a_tenant_without_encryption_gets_no_keys(sample_plan) -> None:
 
 
 def test_globex_serves_its_own_certificate_read_by_the_cluster(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     kinds = {
         r.type.rsplit(":", 1)[1]: r for r in stack.resources if r.type.startswith("kubernetes:")
     }
@@ -168,12 +135,12 @@ def test_globex_serves_its_own_certificate_read_by_the_cluster(sample_plan) -> N
     assert store["auth"]["workloadIdentity"]["serviceAccountRef"] == {
         "name": names.CERTIFICATE_READER_KSA
     }
-    (access,) = _of_type(stack, "gcp:secretmanager/secretIamMember:SecretIamMember")
+    (access,) = of_type(stack, "gcp:secretmanager/secretIamMember:SecretIamMember")
     assert access.inputs["secretId"] == "globex-travel-tls" and access.inputs["project"] == PROJECT
     assert access.inputs["role"] == "roles/secretmanager.secretAccessor"
     account = names.certificate_reader_account_id("globex")
     assert access.inputs["member"].startswith(f"serviceAccount:{account}@")
-    ingresses = _of_type(stack, "kubernetes:networking.k8s.io/v1:Ingress")
+    ingresses = of_type(stack, "kubernetes:networking.k8s.io/v1:Ingress")
     assert ingresses  # the public one, and the private one globex also has
     for ingress in ingresses:
         assert ingress.inputs["spec"]["tls"][0]["secretName"] == "tenant-tls"
@@ -181,13 +148,13 @@ def test_globex_serves_its_own_certificate_read_by_the_cluster(sample_plan) -> N
 
 
 def test_other_enterprise_tenants_keep_acme(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.robinhood")
+    stack = plan_stack(sample_plan, "dev.robinhood")
     kinds = [r.type.rsplit(":", 1)[1] for r in stack.resources if r.type.startswith("kubernetes:")]
     assert "Certificate" in kinds and "ExternalSecret" not in kinds
 
 
 def test_no_key_material_is_in_the_plan(sample_plan) -> None:
-    stack = _stack(sample_plan, "dev.globex")
+    stack = plan_stack(sample_plan, "dev.globex")
     text = json.dumps([asdict(r) for r in stack.resources], default=str)
     assert "PRIVATE KEY" not in text and "tls.key" not in text
     # Pulumi never reads the secret: no secret version, no secret data anywhere in the stack
@@ -196,12 +163,6 @@ def test_no_key_material_is_in_the_plan(sample_plan) -> None:
 
 
 # --- validation -----------------------------------------------------------------------------------
-
-
-def problems_of(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
 
 
 BAD_FILES = [
@@ -240,6 +201,5 @@ def test_each_option_is_refused_where_it_does_not_belong(
     tenants_dir, settings, body, expected
 ) -> None:
     tenant_id = body.split("id: ", 1)[1].split("\n", 1)[0]
-    write_tenant(tenants_dir, f"{tenant_id}.yaml", body)
-    problems = problems_of(tenants_dir, settings)
+    problems = tenant_problems(tenants_dir, settings, f"{tenant_id}.yaml", body)
     assert any(expected in p for p in problems), "\n".join(problems)

@@ -7,25 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import write_tenant
+from support import UMBRELLA, of_type, tenant_problems, write_tenant
 
 from domain.registry import RegistryError, load_registry
-from domain.stacks import all_stacks
-from tenancy.plan.engine import run_stack
-from tenancy.plan.platform_outputs import offline_platform_outputs
 
-BASE = """
-id: umbrella
-display_name: Umbrella
-tier: enterprise
-region: us-central1
-contact_email: ops@umbrella.example
-custom_domain: app.umbrella.example
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.250.0.0/16
-services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.224/28
-"""
+BASE = UMBRELLA  # umbrella.yaml up to its `network:` section
 VPN = """
   vpn:
     peer_gateway_ips: [35.199.20.1, 35.199.20.2]
@@ -36,10 +22,7 @@ VPN = """
 
 
 def problems(tenants_dir, settings, network: str) -> list[str]:
-    write_tenant(tenants_dir, "umbrella.yaml", BASE + "network:\n" + network)
-    with pytest.raises(RegistryError) as caught:
-        load_registry(tenants_dir, settings)
-    return [str(p) for p in caught.value.problems]
+    return tenant_problems(tenants_dir, settings, "umbrella.yaml", BASE + "network:\n" + network)
 
 
 def firewall(sources: str, protocol: str = "tcp", ports: str = '["443"]') -> str:
@@ -197,19 +180,10 @@ def test_the_rules_that_pass(tenants_dir, settings) -> None:
 # --- what globex's network section builds ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def globex_run(registry, settings):
-    spec = next(s for s in all_stacks(registry, "dev") if s.tenant_id == "globex")
-    return run_stack(spec, settings, registry, offline_platform_outputs(settings, registry.tenants))
-
-
-def of_type(run, kind: str) -> list:
-    return [r for r in run.plan.resources if r.type == kind]
-
-
 def test_tenant_firewall_rules_sit_between_the_platform_allows_and_its_deny(globex_run) -> None:
     rules = {
-        r.inputs["name"]: r.inputs for r in of_type(globex_run, "gcp:compute/firewall:Firewall")
+        r.inputs["name"]: r.inputs
+        for r in of_type(globex_run.plan, "gcp:compute/firewall:Firewall")
     }
     corp = rules["globex-vpc-tenant-corp-https"]
     assert corp["sourceRanges"] == ["192.168.0.0/16"] and corp["direction"] == "INGRESS"
@@ -221,7 +195,7 @@ def test_tenant_firewall_rules_sit_between_the_platform_allows_and_its_deny(glob
 def test_tenant_network_policies_are_ip_peers_in_the_tenant_namespace(globex_run) -> None:
     policies = {
         r.inputs["metadata"]["name"]: r.inputs
-        for r in of_type(globex_run, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        for r in of_type(globex_run.plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
     }
     reporting = policies["tenant-reporting-from-corp"]
     assert reporting["metadata"]["namespace"] == "tenant-globex"
@@ -233,16 +207,18 @@ def test_tenant_network_policies_are_ip_peers_in_the_tenant_namespace(globex_run
 
 
 def test_the_ha_vpn_has_two_tunnels_with_bgp_and_no_secret_in_the_plan(globex_run) -> None:
-    gateway = of_type(globex_run, "gcp:compute/externalVpnGateway:ExternalVpnGateway")[0]
+    gateway = of_type(globex_run.plan, "gcp:compute/externalVpnGateway:ExternalVpnGateway")[0]
     assert gateway.inputs["redundancyType"] == "TWO_IPS_REDUNDANCY"
-    tunnels = of_type(globex_run, "gcp:compute/vPNTunnel:VPNTunnel")
+    tunnels = of_type(globex_run.plan, "gcp:compute/vPNTunnel:VPNTunnel")
     assert sorted(
         (t.inputs["vpnGatewayInterface"], t.inputs["peerExternalGatewayInterface"]) for t in tunnels
     ) == [(0, 0), (1, 1)]
     assert all(t.inputs["sharedSecret"] == "[secret]" for t in tunnels)
-    router = next(r for r in of_type(globex_run, "gcp:compute/router:Router") if "bgp" in r.inputs)
+    router = next(
+        r for r in of_type(globex_run.plan, "gcp:compute/router:Router") if "bgp" in r.inputs
+    )
     assert router.inputs["bgp"]["asn"] == 64514
-    peers = of_type(globex_run, "gcp:compute/routerPeer:RouterPeer")
+    peers = of_type(globex_run.plan, "gcp:compute/routerPeer:RouterPeer")
     assert sorted(p.inputs["peerIpAddress"] for p in peers) == ["169.254.10.2", "169.254.10.6"]
     assert {p.inputs["peerAsn"] for p in peers} == {65010}
     # The mocks answer the Secret Manager read with this value: it must appear nowhere.
@@ -254,19 +230,19 @@ def test_the_ha_vpn_has_two_tunnels_with_bgp_and_no_secret_in_the_plan(globex_ru
 
 def test_the_private_ingress_is_an_internal_load_balancer(globex_run) -> None:
     address = next(
-        a for a in of_type(globex_run, "gcp:compute/address:Address") if "private" in a.name
+        a for a in of_type(globex_run.plan, "gcp:compute/address:Address") if "private" in a.name
     )
     assert address.inputs["addressType"] == "INTERNAL"
     release = next(
         r
-        for r in of_type(globex_run, "kubernetes:helm.sh/v3:Release")
+        for r in of_type(globex_run.plan, "kubernetes:helm.sh/v3:Release")
         if r.inputs["name"] == "ingress-nginx-internal"
     )
     service = release.inputs["values"]["controller"]["service"]
     assert service["annotations"] == {"networking.gke.io/load-balancer-type": "Internal"}
     ingresses = {
         r.inputs["spec"]["ingressClassName"]
-        for r in of_type(globex_run, "kubernetes:networking.k8s.io/v1:Ingress")
+        for r in of_type(globex_run.plan, "kubernetes:networking.k8s.io/v1:Ingress")
     }
     assert ingresses == {"nginx", "nginx-internal"}
 

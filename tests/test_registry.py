@@ -2,47 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from support import SAMPLE_TENANTS, write_tenant
+from support import (
+    ENTERPRISE_HEAD,
+    FREE,
+    SAMPLE_TENANTS,
+    SPARE_RANGES,
+    STANDARD,
+    registry_problems,
+    write_tenant,
+)
 from typer.testing import CliRunner
 
-from domain.registry import RegistryError, load_registry
-
-FREE = """
-id: {id}
-display_name: Example
-tier: free
-region: us-central1
-contact_email: ops@example.com
-"""
-STANDARD = """
-id: {id}
-display_name: Example
-tier: standard
-region: us-central1
-contact_email: ops@example.com
-placement: pool-a
-"""
-ENTERPRISE = """
-id: {id}
-display_name: Example
-tier: enterprise
-region: us-central1
-contact_email: ops@example.com
-custom_domain: app.example.org
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.250.0.0/16
-services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.224/28
-"""
-
-
-def problems_of(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
+ENTERPRISE = ENTERPRISE_HEAD + "custom_domain: app.example.org\n" + SPARE_RANGES
 
 
 def test_the_sample_registry_is_valid(registry) -> None:
@@ -246,13 +218,13 @@ BAD_FILES = [
 )
 def test_each_rule_rejects_its_bad_file(tenants_dir, settings, file_name, body, expected) -> None:
     write_tenant(tenants_dir, file_name, body)
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert any(expected in p for p in problems), "\n".join(problems)
 
 
 def test_duplicate_ids_name_both_files(tenants_dir, settings) -> None:
     write_tenant(tenants_dir, "stripe-copy.yaml", STANDARD.format(id="stripe"))
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     duplicate = [p for p in problems if "id: duplicate id 'stripe'" in p]
     assert (
         len(duplicate) == 1 and "stripe.yaml" in duplicate[0] and "stripe-copy.yaml" in duplicate[0]
@@ -268,7 +240,7 @@ def test_cluster_capacity_is_enforced(tenants_dir, settings) -> None:
             ]
         }
     )
-    problems = problems_of(tenants_dir, tight)
+    problems = registry_problems(tenants_dir, tight)
     assert any(
         "placement: cluster 'pool-a' is over capacity (2 > 1 tenant namespaces)" in p
         for p in problems
@@ -283,7 +255,7 @@ def test_every_problem_in_the_registry_is_reported_at_once(tenants_dir, settings
         "many.yaml",
         FREE.format(id="many").replace("ops@example.com", "x") + "subdomain: y\ncolour: z\n",
     )
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     files = {p.split(":")[0] for p in problems}
     assert {b[0] for b in BAD_FILES[:12]} | {"many.yaml"} <= files
     many = [p for p in problems if p.startswith("many.yaml")]

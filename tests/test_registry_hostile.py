@@ -16,45 +16,21 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from support import SAMPLE_TENANTS, write_tenant
+from support import (
+    ENTERPRISE_HEAD,
+    FREE,
+    SAMPLE_TENANTS,
+    SPARE_RANGES,
+    STANDARD,
+    registry_problems,
+    write_tenant,
+)
 
 from domain.environment import EnvironmentConfigError, load_environment
 from domain.registry import RegistryError, load_registry
 from domain.registry.schema import tenant_json_schema
 
-STANDARD = """
-id: {id}
-display_name: Example
-tier: standard
-region: us-central1
-contact_email: ops@example.com
-placement: pool-a
-"""
-ENTERPRISE = """
-id: {id}
-display_name: Example
-tier: enterprise
-region: us-central1
-contact_email: ops@example.com
-custom_domain: app.{id}.example
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.250.0.0/16
-services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.224/28
-"""
-FREE = """
-id: {id}
-display_name: Example
-tier: free
-region: us-central1
-contact_email: ops@example.com
-"""
-
-
-def problems_of(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
+ENTERPRISE = ENTERPRISE_HEAD + "custom_domain: app.{id}.example\n" + SPARE_RANGES
 
 
 def assert_problem(problems: list[str], *fragments: str) -> None:
@@ -66,13 +42,13 @@ def assert_problem(problems: list[str], *fragments: str) -> None:
 
 def test_a_padded_id_in_a_padded_file_name_is_refused(tenants_dir, settings) -> None:
     write_tenant(tenants_dir, "stripe .yaml", STANDARD.format(id='"stripe "'))
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, "stripe .yaml:1: id: must start with a lowercase letter")
 
 
 def test_the_id_must_equal_the_file_stem_byte_for_byte(tenants_dir, settings) -> None:
     write_tenant(tenants_dir, "stripe .yaml", STANDARD.format(id="stripe"))
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, "stripe .yaml:1: id: the file name must equal the id")
     assert_problem(problems, "id: duplicate id 'stripe' (also in stripe", "stripe .yaml")
 
@@ -81,7 +57,7 @@ def test_the_id_must_equal_the_file_stem_byte_for_byte(tenants_dir, settings) ->
 def test_no_id_is_normalised_into_another(tenants_dir, settings, raw) -> None:
     """The file name matches the raw id exactly, so only the id's own rules can refuse it."""
     write_tenant(tenants_dir, f"{raw}.yaml", STANDARD.format(id=json.dumps(raw)))
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, f"{raw}.yaml:1: id: must start with a lowercase letter")
 
 
@@ -114,7 +90,7 @@ def test_a_tenant_is_read_only_when_its_id_is_its_file_name(tmp_path_factory, st
 def test_no_string_is_stripped(tenants_dir, settings) -> None:
     body = STANDARD.format(id="padded").replace("pool-a", '" pool-a"')
     write_tenant(tenants_dir, "padded.yaml", body)
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, "padded.yaml:6: placement: no shared cluster ' pool-a'")
 
 
@@ -157,7 +133,7 @@ def test_no_value_is_coerced_into_another_type(
     if not key.startswith(("limits", "databases", "features", "temporal", "node_pools")):
         body = "\n".join(line for line in body.splitlines() if not line.startswith(key + ":"))
     write_tenant(tenants_dir, "typed.yaml", body + "\n" + extra)
-    assert_problem(problems_of(tenants_dir, settings), "typed.yaml:", f"{field}: ", reason)
+    assert_problem(registry_problems(tenants_dir, settings), "typed.yaml:", f"{field}: ", reason)
 
 
 # --- the editor schema and the validator agree -----------------------------------------------
@@ -356,14 +332,14 @@ def test_hostile_yaml_is_refused_with_the_file_named(
         path.write_bytes(b"id: \xff\xfe\n")
     else:
         path.write_text(body, encoding="utf-8")
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, file_name, reason)
     assert len(LAUGHS) < 700
 
 
 def test_a_fifo_is_not_read(tenants_dir, settings) -> None:
     os.mkfifo(tenants_dir / "pipe.yaml")
-    assert_problem(problems_of(tenants_dir, settings), "pipe.yaml: not a regular file")
+    assert_problem(registry_problems(tenants_dir, settings), "pipe.yaml: not a regular file")
 
 
 def test_the_bounds_do_not_refuse_ordinary_anchors(tenants_dir, settings) -> None:
@@ -406,13 +382,13 @@ def test_a_symlink_out_of_the_registry_is_refused_without_echoing_its_target(
 )
 def test_every_file_the_registry_will_not_read_is_reported(tenants_dir, settings, name, reason):
     write_tenant(tenants_dir, name, FREE.format(id=name.split(".")[0] or "hidden"))
-    assert_problem(problems_of(tenants_dir, settings), f"{name}: {reason}")
+    assert_problem(registry_problems(tenants_dir, settings), f"{name}: {reason}")
 
 
 def test_a_directory_in_the_registry_is_reported(tenants_dir, settings) -> None:
     (tenants_dir / "nested").mkdir()
     write_tenant(tenants_dir / "nested", "deep.yaml", FREE.format(id="deep"))
-    assert_problem(problems_of(tenants_dir, settings), "nested: a directory")
+    assert_problem(registry_problems(tenants_dir, settings), "nested: a directory")
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -463,7 +439,7 @@ VALUES = [
 def test_values_are_parsed_and_checked(tenants_dir, settings, template, old, new, field, reason):
     body = template.format(id="valued").replace(old.format(id="valued"), new)
     write_tenant(tenants_dir, "valued.yaml", body)
-    assert_problem(problems_of(tenants_dir, settings), "valued.yaml:", f"{field}: ", reason)
+    assert_problem(registry_problems(tenants_dir, settings), "valued.yaml:", f"{field}: ", reason)
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -529,7 +505,7 @@ def test_a_file_with_its_own_problem_still_takes_part_in_cross_tenant_checks(
         "lost.yaml",
         STANDARD.format(id="lost").replace("pool-a", "pool-z") + "cmek: 'yes'\n",
     )
-    problems = problems_of(tenants_dir, settings)
+    problems = registry_problems(tenants_dir, settings)
     assert_problem(problems, "twofold.yaml:5: contact_email:")
     assert_problem(problems, "twofold.yaml:7: subdomain: host 'cb.app.tinybug.dev' is also used")
     assert_problem(problems, "coinbase.yaml", "is also used by twofold.yaml")
@@ -550,7 +526,7 @@ def test_an_invalid_file_still_counts_towards_cluster_capacity(tenants_dir, sett
     )
     body = STANDARD.format(id="crowder").replace("ops@example.com", "nobody")
     write_tenant(tenants_dir, "crowder.yaml", body)
-    problems = problems_of(tenants_dir, tight)
+    problems = registry_problems(tenants_dir, tight)
     assert_problem(problems, "crowder.yaml", "placement: cluster 'pool-a' is over capacity (3 > 2")
 
 

@@ -11,16 +11,13 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+from support import of_type
 
 from domain import names
 from domain.plan_model import Plan, PlanResource, PlanStack
 
 K8S_VERSION = "1.32.0"
 PROJECT = "tinybug-saas-dev"
-
-
-def of_type(stack: PlanStack, rtype: str) -> list[PlanResource]:
-    return [r for r in stack.resources if r.type == rtype]
 
 
 def one(stack: PlanStack, rtype: str, name: str) -> PlanResource:

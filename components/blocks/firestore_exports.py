@@ -18,12 +18,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.conventions import (
-    Ownership,
-    child,
-    restricted_container_security,
-    restricted_pod_security,
-)
+from components.blocks.scheduled_job import scheduled_job
+from components.conventions import Ownership, child, restricted_container_security
 
 EXPORT_PREFIX = "firestore-exports"
 SCHEDULE = "41 3 * * 0"  # weekly
@@ -91,53 +87,28 @@ class FirestoreExports(pulumi.ComponentResource):
                 "--async",
             ]
         )
-        k8s.batch.v1.CronJob(
-            f"{name}-cronjob",
-            metadata=own.k8s_meta(f"{args.database_id}-export", args.namespace),
-            spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=args.schedule,
-                concurrency_policy="Forbid",
-                job_template=k8s.batch.v1.JobTemplateSpecArgs(
-                    spec=k8s.batch.v1.JobSpecArgs(
-                        backoff_limit=3,
-                        template=k8s.core.v1.PodTemplateSpecArgs(
-                            metadata=k8s.meta.v1.ObjectMetaArgs(
-                                labels=own.k8s_labels(
-                                    **{"app.kubernetes.io/name": "firestore-export"}
-                                )
-                            ),
-                            spec=k8s.core.v1.PodSpecArgs(
-                                service_account_name=args.service_account,
-                                restart_policy="Never",
-                                security_context=restricted_pod_security(),
-                                containers=[
-                                    k8s.core.v1.ContainerArgs(
-                                        name="export",
-                                        image=args.image,
-                                        command=command,
-                                        env=[
-                                            # gcloud writes its config under $HOME
-                                            k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp")
-                                        ],
-                                        security_context=restricted_container_security(),
-                                        volume_mounts=[
-                                            k8s.core.v1.VolumeMountArgs(
-                                                name="tmp", mount_path="/tmp"
-                                            )
-                                        ],
-                                    )
-                                ],
-                                volumes=[
-                                    k8s.core.v1.VolumeArgs(
-                                        name="tmp",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    )
-                                ],
-                            ),
-                        ),
-                    )
-                ),
-            ),
-            opts=child(self, provider=args.k8s_provider),
+        scheduled_job(
+            name,
+            parent=self,
+            provider=args.k8s_provider,
+            ownership=own,
+            job_name=f"{args.database_id}-export",
+            namespace=args.namespace,
+            schedule=args.schedule,
+            app="firestore-export",
+            service_account=args.service_account,
+            containers=[
+                k8s.core.v1.ContainerArgs(
+                    name="export",
+                    image=args.image,
+                    command=command,
+                    # gcloud writes its config under $HOME
+                    env=[k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp")],
+                    security_context=restricted_container_security(),
+                    volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+                )
+            ],
+            scratch=["tmp"],
+            backoff_limit=3,
         )
         self.register_outputs({})

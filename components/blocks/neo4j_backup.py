@@ -24,16 +24,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.blocks.gke_cluster import RETAINED_STORAGE_CLASS, SNAPSHOT_CLASS
-from components.conventions import (
-    Ownership,
-    child,
-    restricted_container_security,
-    restricted_pod_security,
-)
+from components.blocks.scheduled_job import APP_LABEL, scheduled_job
+from components.conventions import Ownership, child, restricted_container_security
 
 BACKUP_PREFIX = "neo4j-backups"
 SCHEDULE = "17 2 * * *"  # daily, off the hour
 BACKUP_PORT = 6362
+BACKUP_APP = "neo4j-backup"  # the snapshotter's egress policy selects its pods by it
 # Prunes by creation time; tested against a fake kubectl in tests/test_neo4j_backup.py.
 SNAPSHOT_SCRIPT = """\
 set -eu
@@ -91,39 +88,21 @@ class Neo4jBackup(pulumi.ComponentResource):
         else:
             service_account = f"{args.release_name}-snapshotter"
             container = self._snapshot(name, args, on_k8s, service_account)
-        k8s.batch.v1.CronJob(
-            f"{name}-cronjob",
-            metadata=own.k8s_meta(f"{args.release_name}-backup", args.namespace),
-            spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=args.schedule,
-                concurrency_policy="Forbid",
-                successful_jobs_history_limit=3,
-                failed_jobs_history_limit=3,
-                job_template=k8s.batch.v1.JobTemplateSpecArgs(
-                    spec=k8s.batch.v1.JobSpecArgs(
-                        backoff_limit=2,
-                        active_deadline_seconds=3 * 3600,
-                        template=k8s.core.v1.PodTemplateSpecArgs(
-                            metadata=k8s.meta.v1.ObjectMetaArgs(
-                                labels=own.k8s_labels(**{"app.kubernetes.io/name": "neo4j-backup"})
-                            ),
-                            spec=k8s.core.v1.PodSpecArgs(
-                                service_account_name=service_account,
-                                restart_policy="Never",
-                                security_context=restricted_pod_security(),
-                                containers=[container],
-                                volumes=[
-                                    k8s.core.v1.VolumeArgs(
-                                        name="scratch",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    )
-                                ],
-                            ),
-                        ),
-                    )
-                ),
-            ),
-            opts=on_k8s,
+        scheduled_job(
+            name,
+            parent=self,
+            provider=args.k8s_provider,
+            ownership=own,
+            job_name=f"{args.release_name}-backup",
+            namespace=args.namespace,
+            schedule=args.schedule,
+            app=BACKUP_APP,
+            service_account=service_account,
+            containers=[container],
+            scratch=["scratch"],
+            backoff_limit=2,
+            active_deadline_seconds=3 * 3600,
+            history_limit=3,
         )
         self.register_outputs({})
 
@@ -197,9 +176,7 @@ class Neo4jBackup(pulumi.ComponentResource):
             f"{name}-snapshotter-egress",
             metadata=own.k8s_meta(f"{service_account}-egress", args.namespace),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(
-                    match_labels={"app.kubernetes.io/name": "neo4j-backup"}
-                ),
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={APP_LABEL: BACKUP_APP}),
                 policy_types=["Egress"],
                 egress=[
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(

@@ -17,12 +17,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import (
-    Ownership,
-    child,
-    restricted_container_security,
-    restricted_pod_security,
-)
+from components.blocks.scheduled_job import scheduled_job
+from components.conventions import Ownership, restricted_container_security
 
 EXPORT_PREFIX = "postgres-exports"
 PROXY_PORT = 5432
@@ -104,83 +100,56 @@ class PostgresExports(pulumi.ComponentResource):
             k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp"),
         ]
         home = k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp")
-        k8s.batch.v1.CronJob(
-            f"{name}-cronjob",
-            metadata=own.k8s_meta(f"{instance}-export", args.namespace),
-            spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=args.schedule,
-                concurrency_policy="Forbid",
-                successful_jobs_history_limit=3,
-                failed_jobs_history_limit=3,
-                job_template=k8s.batch.v1.JobTemplateSpecArgs(
-                    spec=k8s.batch.v1.JobSpecArgs(
-                        backoff_limit=2,
-                        active_deadline_seconds=6 * 3600,
-                        template=k8s.core.v1.PodTemplateSpecArgs(
-                            metadata=k8s.meta.v1.ObjectMetaArgs(
-                                labels=own.k8s_labels(
-                                    **{"app.kubernetes.io/name": "postgres-export"}
-                                )
-                            ),
-                            spec=k8s.core.v1.PodSpecArgs(
-                                service_account_name=args.service_account,
-                                restart_policy="Never",
-                                security_context=restricted_pod_security(),
-                                init_containers=[
-                                    # A native sidecar (restartPolicy Always): it runs beside
-                                    # the dump and stops when the upload has finished.
-                                    k8s.core.v1.ContainerArgs(
-                                        name="cloud-sql-proxy",
-                                        image=args.proxy_image,
-                                        restart_policy="Always",
-                                        args=pulumi.Output.concat(connection).apply(
-                                            lambda c: [
-                                                "--auto-iam-authn",
-                                                "--private-ip",
-                                                f"--port={PROXY_PORT}",
-                                                c,
-                                            ]
-                                        ),
-                                        security_context=restricted_container_security(),
-                                    ),
-                                    k8s.core.v1.ContainerArgs(
-                                        name="dump",
-                                        image=args.postgres_image,
-                                        command=dump.apply(lambda d: d[0]),
-                                        env=dump.apply(
-                                            lambda d: [
-                                                k8s.core.v1.EnvVarArgs(name=k, value=v)
-                                                for k, v in d[1].items()
-                                            ]
-                                        ),
-                                        security_context=restricted_container_security(),
-                                        volume_mounts=scratch,
-                                    ),
-                                ],
-                                containers=[
-                                    k8s.core.v1.ContainerArgs(
-                                        name="upload",
-                                        image=args.gcloud_image,
-                                        command=upload,
-                                        env=[home],
-                                        security_context=restricted_container_security(),
-                                        volume_mounts=scratch,
-                                    )
-                                ],
-                                volumes=[
-                                    k8s.core.v1.VolumeArgs(
-                                        name="dump",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    ),
-                                    k8s.core.v1.VolumeArgs(
-                                        name="tmp",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    ),
-                                ],
-                            ),
-                        ),
-                    )
+        scheduled_job(
+            name,
+            parent=self,
+            provider=args.k8s_provider,
+            ownership=own,
+            job_name=f"{instance}-export",
+            namespace=args.namespace,
+            schedule=args.schedule,
+            app="postgres-export",
+            service_account=args.service_account,
+            init_containers=[
+                # A native sidecar (restartPolicy Always): it runs beside
+                # the dump and stops when the upload has finished.
+                k8s.core.v1.ContainerArgs(
+                    name="cloud-sql-proxy",
+                    image=args.proxy_image,
+                    restart_policy="Always",
+                    args=pulumi.Output.concat(connection).apply(
+                        lambda c: [
+                            "--auto-iam-authn",
+                            "--private-ip",
+                            f"--port={PROXY_PORT}",
+                            c,
+                        ]
+                    ),
+                    security_context=restricted_container_security(),
                 ),
-            ),
-            opts=child(self, provider=args.k8s_provider),
+                k8s.core.v1.ContainerArgs(
+                    name="dump",
+                    image=args.postgres_image,
+                    command=dump.apply(lambda d: d[0]),
+                    env=dump.apply(
+                        lambda d: [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in d[1].items()]
+                    ),
+                    security_context=restricted_container_security(),
+                    volume_mounts=scratch,
+                ),
+            ],
+            containers=[
+                k8s.core.v1.ContainerArgs(
+                    name="upload",
+                    image=args.gcloud_image,
+                    command=upload,
+                    env=[home],
+                    security_context=restricted_container_security(),
+                    volume_mounts=scratch,
+                )
+            ],
+            scratch=["dump", "tmp"],
+            backoff_limit=2,
+            active_deadline_seconds=6 * 3600,
+            history_limit=3,
         )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import of_type
 
-from domain.plan_model import Plan, PlanResource, PlanStack
+from domain.plan_model import Plan, PlanStack
 from domain.tiers import PROFILES, Tier
 
 ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
@@ -24,10 +25,6 @@ AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
 LOG_METRIC = "gcp:logging/metric:Metric"
 RATE_LIMIT = "nginx.ingress.kubernetes.io/global-rate-limit"
 PAYING = ("dev.coinbase", "dev.amovil", "dev.stripe", "dev.robinhood")
-
-
-def of_type(stack: PlanStack, type_token: str) -> list[PlanResource]:
-    return [r for r in stack.resources if r.type == type_token]
 
 
 def stack(plan: Plan, name: str) -> PlanStack:

@@ -5,34 +5,24 @@ alerts would tell nobody."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from support import write_tenant
+from support import UMBRELLA_HEAD, registry_problems, write_tenant
 
 from domain import PROJECT_ROOT
 from domain.environment import EnvironmentConfigError, load_environment
-from domain.registry import RegistryError, load_registry
+from domain.registry import load_registry
 
-ENTERPRISE = """
-id: umbrella
-display_name: Umbrella
-tier: enterprise
-region: us-central1
-contact_email: ops@umbrella.example
-custom_domain: app.umbrella.example
+ENTERPRISE = (
+    UMBRELLA_HEAD
+    + """\
 network_cidr: 10.40.0.0/20
 pods_cidr: 10.250.0.0/16
 services_cidr: 10.251.0.0/20
 control_plane_cidr: 172.16.47.224/28
 {extra}
 """
-
-
-def problems(directory: Path, settings) -> list[str]:
-    with pytest.raises(RegistryError) as caught:
-        load_registry(directory, settings)
-    return [str(p) for p in caught.value.problems]
+)
 
 
 def test_a_complete_enterprise_operations_block_is_accepted(tenants_dir, settings) -> None:
@@ -95,7 +85,7 @@ def test_a_complete_enterprise_operations_block_is_accepted(tenants_dir, setting
 )
 def test_bad_operations_fields_are_refused(tenants_dir, settings, extra, expected) -> None:
     write_tenant(tenants_dir, "umbrella.yaml", ENTERPRISE.format(extra=extra))
-    found = problems(tenants_dir, settings)
+    found = registry_problems(tenants_dir, settings)
     assert any(expected in p and "umbrella.yaml" in p for p in found), found
 
 
@@ -116,7 +106,7 @@ def test_a_standard_tenant_may_not_set_enterprise_operations_knobs(tenants_dir, 
         {field}
         """,
     )
-    found = problems(tenants_dir, settings)
+    found = registry_problems(tenants_dir, settings)
     assert any("initech.yaml" in p and "may not override" in p for p in found), found
 
 
