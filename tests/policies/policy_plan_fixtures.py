@@ -629,6 +629,7 @@ def platform_stack() -> PlanStack:
                 "data": {"TENANT_ID": free, "API_RATE_LIMIT_PER_MIN": "100"},
             },
         )
+    data_audit(b, ENV)
     return b.stack
 
 
@@ -1011,17 +1012,23 @@ def operations(b: StackBuilder, tid: str, tier: str) -> None:
             },
         },
     )
-    if tier == "enterprise":
-        for service in ("storage.googleapis.com", "cloudsql.googleapis.com"):
-            b.add(
-                "gcp:projects/iAMAuditConfig:IAMAuditConfig",
-                f"{tid}-audit-{service.split('.')[0]}",
-                {
-                    "project": PROJECT,
-                    "service": service,
-                    "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}],
-                },
-            )
+    if tier == "enterprise":  # initech has a project of its own
+        data_audit(b, tid)
+
+
+def data_audit(b: StackBuilder, prefix: str) -> None:
+    """Data Access audit logs of the stack's project (the platform's, or an enterprise tenant's
+    own)."""
+    for service in ("storage.googleapis.com", "cloudsql.googleapis.com"):
+        b.add(
+            "gcp:projects/iAMAuditConfig:IAMAuditConfig",
+            f"{prefix}-audit-{service.split('.')[0]}",
+            {
+                "project": PROJECT,
+                "service": service,
+                "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE"}],
+            },
+        )
 
 
 def standard_stack(tid: str) -> PlanStack:

@@ -668,6 +668,12 @@ STACK_CASES = [
         "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
         id="enterprise-without-sql-audit",
     ),
+    case(
+        "monitoring-require-tenant-operations",
+        remove("dev", "dev-audit-storage"),
+        "the platform stack dev: no Data Access audit logs for storage.googleapis.com",
+        id="platform-without-storage-audit",
+    ),
     # --- an enterprise tenant's own people and roles (issue 16) ------------------------------
     case(
         "iam-restrict-tenant-group-grants",
@@ -1061,3 +1067,37 @@ def test_without_a_registry_isolation_rules_are_undecided(settings):
         "the tenant registry of environment 'dev' is not available (tenants/ is unreadable)"
         in results[0].message
     )
+
+
+@pytest.mark.parametrize("dedicated", [True, False])
+def test_enterprise_audit_logs_belong_to_the_project_owner(dedicated, settings, monkeypatch):
+    """An enterprise tenant without a project of its own keeps its data in the platform project,
+    whose Data Access audit configuration is the platform stack's (IAMAuditConfig is one per
+    project and service): its stack must not be asked for one. With a project of its own, it is."""
+    import policy_plan_fixtures
+
+    from tenancy.checks.engine import evaluate
+
+    plan = mutated(
+        both(remove(INITECH, "initech-audit-storage"), remove(INITECH, "initech-audit-cloudsql"))
+    )
+    monkeypatch.setitem(
+        policy_plan_fixtures.TENANTS,
+        "initech",
+        {
+            **policy_plan_fixtures.TENANTS["initech"],
+            "dedicated_project": dedicated,
+        },
+    )
+    report = evaluate(
+        plan,
+        settings,
+        policy_plan_fixtures.registry(),
+        policies=[POLICIES_BY_NAME["monitoring-require-tenant-operations"]],
+    )
+    messages = [r.message for r in report.violations + report.undecided]
+    expected = [
+        f"tenant initech: no Data Access audit logs for {service}"
+        for service in ("storage.googleapis.com", "cloudsql.googleapis.com")
+    ]
+    assert messages == (expected if dedicated else [])

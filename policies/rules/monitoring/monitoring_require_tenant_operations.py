@@ -1,16 +1,20 @@
 """monitoring-require-tenant-operations: a paying tenant's stack holds what operating it needs.
 
 Alerting that notifies someone, an SLO service with its SLOs, a dashboard, uptime checks, the
-Neo4j backup, the Firestore backup schedule, and (enterprise, which has a project of its own) the
-Data Access audit configuration, and for a tenant with a storage quota what withdraws object
-creation at 100% of it (components/blocks/storage_quota.py). Seed 002 promises per-tier SLAs,
-alerts on quotas and degradation, per-tenant dashboards and backups of every database; seed 003
-asks that cross-tenant access attempts be logged and audited.
+Neo4j backup, the Firestore backup schedule, the Data Access audit configuration of the project
+holding the tenant's data, and for a tenant with a storage quota what withdraws object creation at
+100% of it (components/blocks/storage_quota.py). The audit configuration is the project's: an
+enterprise tenant with a project of its own has it in its stack; every other tenant's data is in
+the platform project, whose configuration the platform stack holds (one per project and service:
+IAMAuditConfig is authoritative for a service on a project, so a tenant stack must not add one).
+Seed 002 promises per-tier SLAs, alerts on quotas and degradation, per-tenant dashboards and
+backups of every database; seed 003 asks that cross-tenant access attempts be logged and audited.
 """
 
 from __future__ import annotations
 
 from domain.profile import effective_profile
+from domain.registry import EnterpriseTenant
 from domain.tiers import Status, Tier
 from policies.lib.anchors import tenancy
 from policies.lib.config import Config
@@ -48,6 +52,9 @@ DATA_AUDIT_SERVICES = ("storage.googleapis.com", "cloudsql.googleapis.com")
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
+    if view.ref.is_platform:
+        _check_data_audit(view, report, f"the platform stack {view.ref.name}")
+        return
     tenant = view.tenant
     if tenant is None or tenant.tier == Tier.FREE or tenant.status == Status.OFFBOARDING:
         return
@@ -67,11 +74,15 @@ def check(view: StackView, report: Report, config: Config) -> None:
         report.violation(f"tenant {tenant.id} has no scheduled Neo4j backup")
     if effective_profile(tenant, view.facts.require_settings().temporal).storage_quota_gb:
         _check_storage_quota(view, report, tenant.id)
-    if tenant.tier == Tier.ENTERPRISE:
-        audited = {s.get("service") for s in view.of_type(AUDIT_CONFIG)}
-        for service in DATA_AUDIT_SERVICES:
-            if service not in audited:
-                report.violation(f"tenant {tenant.id}: no Data Access audit logs for {service}")
+    if isinstance(tenant, EnterpriseTenant) and tenant.dedicated_project:
+        _check_data_audit(view, report, f"tenant {tenant.id}")
+
+
+def _check_data_audit(view: StackView, report: Report, who: str) -> None:
+    audited = {s.get("service") for s in view.of_type(AUDIT_CONFIG)}
+    for service in DATA_AUDIT_SERVICES:
+        if service not in audited:
+            report.violation(f"{who}: no Data Access audit logs for {service}")
 
 
 def _check_storage_quota(view: StackView, report: Report, tenant_id: str) -> None:
@@ -109,8 +120,9 @@ POLICY = stack_policy(
     name=NAME,
     description="A paying tenant's stack holds alert policies that notify someone, uptime checks, "
     "an SLO service with its availability and request-success SLOs, a dashboard, a scheduled "
-    "Neo4j backup and a Firestore backup schedule; an enterprise stack also enables Data Access "
-    "audit logs for Cloud Storage and Cloud SQL; a tenant with a storage quota has the deny "
+    "Neo4j backup and a Firestore backup schedule; Data Access audit logs for Cloud Storage and "
+    "Cloud SQL are enabled by the stack owning the project (the platform stack, or an enterprise "
+    "tenant's stack with a project of its own); a tenant with a storage quota has the deny "
     "policy, workflow and Pub/Sub-notified alert that withdraw object creation at 100%.",
     level=MANDATORY,
     anchors=ANCHORS,
