@@ -42,3 +42,8 @@ POLICY_POSTGRES_FLAGS = (
 TEMPORAL_RETENTION_DAYS = (1, 90)
 # KMS keys rotate at least this often (Checkov CKV_GCP_43: at most every 90 days).
 KMS_ROTATION_DAYS = (1, 90)
+# Temporal Cloud API keys: every namespace always holds a key valid at least this many days
+# (temporal-bound-api-keys), and each key generation outlives the one before by at least as much,
+# so a rotation always has that long to switch the workers. Thirty days is when Temporal Cloud
+# sends its first expiry notice (https://docs.temporal.io/cloud/api-keys: "30, 20, and 10 days").
+TEMPORAL_API_KEY_MIN_REMAINING_DAYS = 30

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,15 +17,19 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from domain import PULUMI_PROJECT, names
+from domain import PULUMI_PROJECT, clock, names
+from domain.api_keys import GENERATION_PATTERN, Generation, generation_problems
 from domain.networks import CONTROL_PLANE_PREFIX, PRIVATE_RANGES
 from domain.project import project_root
 from domain.provider_facts import (
     DATAPLANE_V2,
+    TEMPORAL_API_KEY_EXPIRY_PATTERN,
+    TEMPORAL_APIKEY_SOURCE,
     TEMPORAL_REGIONS_SOURCE,
     gcp_region_of_temporal,
     temporal_region_problems,
@@ -40,6 +45,7 @@ from domain.registry.models import (
 from domain.yamlio import line_of, load_yaml_with_lines, to_plain
 
 SETTINGS_KEY = "tenancy:settings"
+API_KEYS_LOC = ("temporal", "api_keys")
 DEFAULT_CLUSTER_CAPACITY = 300
 
 
@@ -125,6 +131,41 @@ class AuthorizedNetwork(Strict):
     _network = field_validator("cidr")(_ipv4_network)
 
 
+class ApiKeyGeneration(Strict):
+    """One generation of Temporal Cloud API keys: a key per namespace, all expiring together."""
+
+    generation: str = Field(
+        pattern=GENERATION_PATTERN,
+        description="Names the keys (<block>-api-key-<generation>); 1-12 of a-z, 0-9, '-'.",
+    )
+    expires: str = Field(
+        description="Expiry, RFC 3339 in UTC with Z (the form the provider reads back).",
+        json_schema_extra={"pattern": TEMPORAL_API_KEY_EXPIRY_PATTERN},
+    )
+
+    @field_validator("expires")
+    @classmethod
+    def _instant(cls, value: str) -> str:
+        if not re.match(TEMPORAL_API_KEY_EXPIRY_PATTERN, value):
+            raise ValueError(
+                f"{value!r} must be RFC 3339 in UTC with Z, e.g. 2027-12-31T00:00:00Z: the "
+                "provider reads the expiry back in that form, and any other spelling of the "
+                f"same instant would replace the keys ({TEMPORAL_APIKEY_SOURCE})"
+            )
+        try:
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            raise ValueError(f"{value!r} is not a valid date and time") from None
+        return value
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.strptime(self.expires, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+    def as_generation(self) -> Generation:
+        return Generation(self.generation, self.expires_at)
+
+
 class TemporalSettings(Strict):
     backend: Literal["cloud", "self-hosted"] = "cloud"
     account_id: str | None = Field(None, description="Temporal Cloud account id (cloud backend).")
@@ -133,7 +174,42 @@ class TemporalSettings(Strict):
     ha_region: str = Field(
         "gcp-us-east4", description="Second region of HA (enterprise) namespaces."
     )
-    api_key_expiry: str = Field("2027-12-31T00:00:00Z", description="Expiry of generated API keys.")
+    api_keys: list[ApiKeyGeneration] = Field(
+        default_factory=list,
+        validate_default=True,  # the cloud backend without any generation is refused
+        description="Generations of the workers' API keys, oldest first; the workers use the "
+        "newest (docs/operations.md, Temporal API keys). Required with the cloud backend.",
+    )
+    api_key_expiry: str | None = Field(
+        None, description="Replaced by api_keys; refused with a hint.", exclude=True
+    )
+
+    @field_validator("api_key_expiry")
+    @classmethod
+    def _replaced(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "replaced by api_keys, a list of key generations oldest first, e.g. "
+                f"api_keys: [{{generation: 2027a, expires: {value!r}}}] "
+                "(docs/operations.md, Temporal API keys)"
+            )
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _generations(
+        cls, value: list[ApiKeyGeneration], info: ValidationInfo
+    ) -> list[ApiKeyGeneration]:
+        if info.data.get("backend", "cloud") != "cloud" and not value:
+            return value  # a self-hosted server takes no Temporal Cloud keys
+        try:
+            moment = clock.now()
+        except clock.ClockError as exc:
+            raise ValueError(str(exc)) from None
+        problems = generation_problems([g.as_generation() for g in value], moment)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     @field_validator("endpoint")
     @classmethod
@@ -215,7 +291,7 @@ class EnvironmentSettings(Strict):
     address_plan: AddressPlan = AddressPlan()
     master_authorized_networks: list[AuthorizedNetwork] = Field(min_length=1)
     clusters: list[PoolCluster] = Field(min_length=1)
-    temporal: TemporalSettings = TemporalSettings()
+    temporal: TemporalSettings  # required: the cloud backend needs its API key generations
     app_chart: ChartRef
     neo4j_chart: ChartRef
     ingress_chart: ChartRef
@@ -331,9 +407,12 @@ class EnvironmentSettings(Strict):
 class EnvironmentConfigError(Exception):
     """The environment file is missing or invalid (all problems at once)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], findings_only: bool = False):
         super().__init__("\n".join(problems))
         self.problems = problems
+        # The file was read and is well formed; only its API key generations fail (expired, too
+        # long, ...): a finding (exit 1), like an invalid registry, not "could not run" (2).
+        self.findings_only = findings_only
 
 
 def settings_path(env: str, root: Path | None = None) -> Path:
@@ -373,13 +452,15 @@ def load_environment(env: str, root: Path | None = None) -> EnvironmentSettings:
     try:
         settings = EnvironmentSettings.model_validate(to_plain(raw))
     except ValidationError as exc:
+        errors = exc.errors()
         raise EnvironmentConfigError(
             [
                 f"{where(*err['loc'])}: config.{SETTINGS_KEY}"
                 + "".join(f".{p}" for p in err["loc"])
                 + f": {field_message(err)}"
-                for err in exc.errors()
-            ]
+                for err in errors
+            ],
+            findings_only=all(tuple(err["loc"][:2]) == API_KEYS_LOC for err in errors),
         ) from None
     if settings.environment != env:
         raise EnvironmentConfigError(

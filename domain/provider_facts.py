@@ -78,6 +78,27 @@ def temporal_region_problems(regions: list[str]) -> list[str]:
     return []
 
 
+# --- Temporal Cloud API keys -------------------------------------------------------------------
+# Source: Temporal Cloud, "Manage API keys", FAQ (https://docs.temporal.io/cloud/api-keys#faqs;
+# temporalio/documentation docs/cloud/get-started/api-keys.mdx@0b4a7e5c): "Up to 10 non-expired
+# keys per user and 20 non-expired keys per Service Account"; "The maximum expiration time for an
+# API key is 2 years". Keys can be disabled and enabled again (same page, "Enable or Disable").
+TEMPORAL_API_KEYS_SOURCE = "https://docs.temporal.io/cloud/api-keys#faqs"
+TEMPORAL_API_KEYS_PER_SERVICE_ACCOUNT = 20
+# Two years, counted as 730 days: never more than the API's "2 years", leap day or not.
+TEMPORAL_API_KEY_MAX_LIFETIME_DAYS = 730
+# Source: temporalio/terraform-provider-temporalcloud@v0.6.0 (pinned by pulumi-temporalcloud
+# 0.6.2) internal/provider/apikey_resource.go: expiry_time is RequiresReplace (L120-126), parsed
+# with time.RFC3339 (L161) and read back as `AsTime().Format(time.RFC3339)`, i.e. UTC with `Z`
+# (L378). Any other spelling of the same instant differs from the state after a refresh and
+# replaces the key, so only the canonical form is accepted.
+TEMPORAL_APIKEY_SOURCE = (
+    "temporalio/terraform-provider-temporalcloud@v0.6.0 internal/provider/apikey_resource.go "
+    "L120-126, L161, L378"
+)
+TEMPORAL_API_KEY_EXPIRY_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+
+
 # --- Cloud Storage usage logs -------------------------------------------------------------------
 # Source: Cloud Storage, "Usage logs & storage logs" (https://cloud.google.com/storage/docs/access-logs):
 # the log bucket grants roles/storage.objectCreator to this Google-operated group, which writes

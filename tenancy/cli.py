@@ -167,7 +167,8 @@ def load_settings(env: str) -> EnvironmentSettings:
     try:
         return load_environment(env)
     except EnvironmentConfigError as exc:
-        fail(exc.problems, f"environment {env!r} is invalid", EXIT_SETUP)
+        code = EXIT_INVALID if exc.findings_only else EXIT_SETUP
+        fail(exc.problems, f"environment {env!r} is invalid", code)
 
 
 def load(tenants: Path | None, env: str) -> tuple[EnvironmentSettings, Registry]:

@@ -7,10 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_TENANTS, free_port
+from support import SAMPLE_TENANTS, TEST_NOW, free_port
 
+from domain.clock import NOW_ENV
 from domain.environment import EnvironmentSettings, load_environment
 from domain.registry import Registry, load_registry
+
+# API key expiries are judged against domain.clock: the suite runs on a fixed day, so the sample's
+# keys do not age out of the tests (the real clock judges them in CI's `tenancy check`). Set at
+# import, before any module loads an environment; `tenancy` subprocesses inherit it.
+os.environ[NOW_ENV] = TEST_NOW
 
 
 @pytest.fixture(scope="session", autouse=True)

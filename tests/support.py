@@ -14,6 +14,8 @@ from domain.plan_model import Plan, PlanResource, PlanStack
 from domain.registry import RegistryError, load_registry
 
 SAMPLE_TENANTS = PROJECT_ROOT / "tenants"
+# The day the suite runs on (tests/conftest.py pins domain.clock to it): API key expiries.
+TEST_NOW = "2026-12-07T00:00:00Z"
 
 
 # Tenant file templates (`.format(id=...)`). Problems name their line, so a test's expected

@@ -4,6 +4,7 @@ upgrade that renames or changes one fails here, naming it."""
 from __future__ import annotations
 
 import asyncio
+from typing import Optional
 
 import pulumi
 import pytest
@@ -67,3 +68,28 @@ def test_not_applicable_is_what_a_policy_raises() -> None:
     args = ResourceValidationArgs("gcp:storage/bucket:Bucket", {}, "urn", "b", None, None, {})
     with pytest.raises(policy_not_applicable.NotApplicable):
         args.not_applicable("not for this resource")
+
+
+def test_mock_monitor_internals_of_the_fast_monitor() -> None:
+    from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+
+    assert callable(MockMonitor.make_urn), "pulumi.runtime.mocks.MockMonitor.make_urn is gone"
+    registration = MockMonitor.ResourceRegistration("urn", "id", {})
+    assert registration._fields == ("urn", "id", "state"), "MockMonitor.ResourceRegistration moved"
+    args = MockResourceArgs(
+        typ="t", name="n", inputs={}, provider="", resource_id="", custom=True, transforms=[]
+    )
+    assert (args.typ, args.name, args.custom) == ("t", "n", True), "MockResourceArgs changed"
+    assert callable(rpc.deserialize_properties) and callable(rpc.serialize_properties)
+
+
+def test_type_unwrapping_internals_of_fast_types() -> None:
+    from pulumi import _types
+
+    from tenancy.sdk import fast_types
+
+    for module, name in fast_types.PATCHED:
+        assert callable(getattr(module, name, None)), f"{module.__name__}.{name} is gone"
+    assert _types.unwrap_type(pulumi.Output[int]) is int, "pulumi._types.unwrap_type changed"
+    assert _types.unwrap_optional_type(Optional[int]) is int, "unwrap_optional_type changed"  # noqa: UP045
+    assert rpc._get_list_element_type(list[int]) is int, "rpc._get_list_element_type changed"

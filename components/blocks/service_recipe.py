@@ -27,6 +27,7 @@ from components.blocks.tenant_bucket import TenantBucket, TenantBucketArgs
 from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
 from domain import names
+from domain.environment import ApiKeyGeneration
 from domain.provider_facts import DATAPLANE_V2
 from domain.tiers import NamespaceQuota
 
@@ -85,7 +86,7 @@ class ServiceRecipeArgs:
     temporal_regions: list[str]
     temporal_backend: str
     temporal_endpoint: str | None
-    temporal_api_key_expiry: str
+    temporal_api_keys: list[ApiKeyGeneration]  # oldest first; the workers get the newest
     temporal_api_key_disabled: bool = False  # suspended: the workers' key stops working
     owner_email: str
     # Migrations
@@ -223,7 +224,7 @@ def compose_services(parent: pulumi.Resource, args: ServiceRecipeArgs) -> Servic
             regions=args.temporal_regions,
             backend=args.temporal_backend,
             endpoint=args.temporal_endpoint,
-            api_key_expiry=args.temporal_api_key_expiry,
+            api_keys=args.temporal_api_keys,
             ownership=own,
             owner_email=args.owner_email,
             k8s_namespace=namespace.name,

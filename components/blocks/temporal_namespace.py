@@ -1,5 +1,6 @@
 """A tenant's Temporal namespace: on Temporal Cloud (namespace, a service account limited to it,
-an API key stored as a Kubernetes Secret) or on a self-hosted server (dynamic provider)."""
+one API key per key generation, the newest stored as a Kubernetes Secret) or on a self-hosted
+server (dynamic provider)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pulumi_kubernetes as k8s
 import pulumi_temporalcloud as temporalcloud
 
 from components.conventions import Ownership, child
+from domain.api_keys import newest
+from domain.environment import ApiKeyGeneration
 
 
 @dataclass
@@ -21,7 +24,7 @@ class TemporalNamespaceArgs:
     regions: list[str]
     backend: str  # "cloud" | "self-hosted"
     endpoint: str | None  # host:port of a self-hosted frontend
-    api_key_expiry: str
+    api_keys: list[ApiKeyGeneration]  # oldest first (domain.api_keys); the workers get the newest
     ownership: Ownership
     owner_email: str
     k8s_namespace: pulumi.Input[str] | None = None  # where the API key Secret goes
@@ -32,6 +35,8 @@ class TemporalNamespaceArgs:
 class TemporalNamespace(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     namespace_id: pulumi.Output[str]
+    # The generation whose key the workers hold (None: self-hosted, no keys); not a secret.
+    api_key_generation: ApiKeyGeneration | None = None
 
     def __init__(
         self, name: str, args: TemporalNamespaceArgs, opts: pulumi.ResourceOptions | None = None
@@ -81,18 +86,27 @@ class TemporalNamespace(pulumi.ComponentResource):
             ],
             opts=child(self),
         )
-        key = temporalcloud.Apikey(
-            f"{name}-api-key",
-            display_name=f"{args.service_account_name}-key",
-            owner_id=account.id,
-            owner_type="service-account",
-            expiry_time=args.api_key_expiry,
-            description=f"Workers of {own.tenant}",
-            # `disabled` updates in place (apikey_resource.go: not RequiresReplace), so the token
-            # the workers hold comes back when the tenant resumes.
-            disabled=args.api_key_disabled,
-            opts=child(self),
-        )
+        if not args.api_keys:
+            raise ValueError("a Temporal Cloud namespace needs at least one API key generation")
+        # One key per generation, named after it: adding a generation creates keys and replaces
+        # none (expiry_time is RequiresReplace, domain.provider_facts.TEMPORAL_APIKEY_SOURCE);
+        # dropping one deletes only its keys.
+        keys: dict[str, temporalcloud.Apikey] = {}
+        for generation in args.api_keys:
+            keys[generation.generation] = temporalcloud.Apikey(
+                f"{name}-api-key-{generation.generation}",
+                display_name=f"{args.service_account_name}-key-{generation.generation}",
+                owner_id=account.id,
+                owner_type="service-account",
+                expiry_time=generation.expires,
+                description=f"Workers of {own.tenant}, key generation {generation.generation}",
+                # `disabled` updates in place (apikey_resource.go: not RequiresReplace), so the
+                # token the workers hold comes back when the tenant resumes.
+                disabled=args.api_key_disabled,
+                opts=child(self),
+            )
+        self.api_key_generation = newest(args.api_keys)
+        key = keys[self.api_key_generation.generation]
         if args.k8s_namespace is not None:
             k8s.core.v1.Secret(
                 f"{name}-api-key-secret",
@@ -105,3 +119,13 @@ class TemporalNamespace(pulumi.ComponentResource):
                 opts=child(self, provider=args.k8s_provider),
             )
         self.register_outputs({"namespace": self.namespace_id, "endpoint": self.endpoint})
+
+    def key_config(self) -> dict[str, str]:
+        """Which key the workers hold, for the app's ConfigMap (names and dates, never the token):
+        a change of generation changes the config, so the release is updated with it."""
+        if self.api_key_generation is None:
+            return {}
+        return {
+            "TEMPORAL_API_KEY_GENERATION": self.api_key_generation.generation,
+            "TEMPORAL_API_KEY_EXPIRES": self.api_key_generation.expires,
+        }

@@ -35,7 +35,7 @@ from components.blocks.tenant_ingress import TenantIngress, TenantIngressArgs
 from components.blocks.tenant_slo import TenantSlo, TenantSloArgs
 from components.conventions import Ownership, child
 from domain import names
-from domain.environment import ChartRef
+from domain.environment import ApiKeyGeneration, ChartRef
 from domain.provider_facts import DATAPLANE_V2
 from domain.tiers import NamespaceQuota, Status
 
@@ -114,7 +114,7 @@ class TenantServicesArgs:
     migrations_image: str
     temporal_backend: str
     temporal_endpoint: str | None
-    temporal_api_key_expiry: str
+    temporal_api_keys: list[ApiKeyGeneration]  # oldest first; the workers get the newest
     # Operations: who is told, what is promised, the limits delivered to the services.
     notification_channels: pulumi.Input[Sequence[pulumi.Input[str]]]
     slo_target_percent: float | None
@@ -195,7 +195,7 @@ class TenantServices(pulumi.ComponentResource):
                 temporal_regions=args.temporal_regions,
                 temporal_backend=args.temporal_backend,
                 temporal_endpoint=args.temporal_endpoint,
-                temporal_api_key_expiry=args.temporal_api_key_expiry,
+                temporal_api_keys=args.temporal_api_keys,
                 owner_email=args.contact_email,
                 migrations_image=args.migrations_image,
                 app_tenants=[tid],
@@ -229,6 +229,7 @@ class TenantServices(pulumi.ComponentResource):
             "FIRESTORE_DATABASE": firestore.database.name,
             "TEMPORAL_NAMESPACE": temporal.namespace_id,
             "TEMPORAL_ADDRESS": temporal.endpoint,
+            **temporal.key_config(),
             "IDENTITY_PLATFORM_TENANT": args.identity_tenant_name,
             "NEO4J_URI": f"neo4j://{neo4j_host}:{BOLT_PORT}",
             "API_RATE_LIMIT_PER_MIN": str(args.api_rate_limit_per_min or "unlimited"),

@@ -95,7 +95,7 @@ def tenant_services_args(
         migrations_image=settings.migrations_image,
         temporal_backend=settings.temporal.backend,
         temporal_endpoint=settings.temporal.endpoint,
-        temporal_api_key_expiry=settings.temporal.api_key_expiry,
+        temporal_api_keys=settings.temporal.api_keys,
         notification_channels=notification_channels,
         slo_target_percent=profile.slo_target_percent,
         ai_tokens_per_month=profile.ai_tokens_per_month,

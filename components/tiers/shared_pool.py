@@ -316,7 +316,7 @@ class SharedPool(pulumi.ComponentResource):
                 temporal_regions=[s.temporal.default_region],
                 temporal_backend=s.temporal.backend,
                 temporal_endpoint=s.temporal.endpoint,
-                temporal_api_key_expiry=s.temporal.api_key_expiry,
+                temporal_api_keys=s.temporal.api_keys,
                 owner_email=s.acme_email,
                 migrations_image=s.migrations_image,
                 app_tenants=[],  # the shared pool's login serves every free tenant
@@ -342,6 +342,7 @@ class SharedPool(pulumi.ComponentResource):
                     "FIRESTORE_DATABASE": services.firestore.database.name,
                     "TEMPORAL_NAMESPACE": services.temporal.namespace_id,
                     "TEMPORAL_ADDRESS": services.temporal.endpoint,
+                    **services.temporal.key_config(),
                     "TEMPORAL_TASK_QUEUE_PREFIX": "tenant-",
                     "TENANT_LIMITS_LABEL": f"{LIMITS_LABEL}=free",
                 },

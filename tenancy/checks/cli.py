@@ -177,8 +177,8 @@ def _input_error(message: str, code: int = EXIT_INPUT) -> NoReturn:
 def _load_inputs(env: str, tenants: Path) -> tuple[EnvironmentSettings, Registry]:
     try:
         settings = load_environment(env)
-    except EnvironmentConfigError as exc:
-        _input_error("; ".join(exc.problems))
+    except EnvironmentConfigError as exc:  # only key generations failing: a finding (1)
+        _input_error("; ".join(exc.problems), EXIT_BLOCKED if exc.findings_only else EXIT_INPUT)
     try:
         return settings, load_registry(tenants, settings)
     except RegistryError as exc:  # read, and invalid: a finding (1), as in every command

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import is_dry_run
 
 from domain import PULUMI_PROJECT
 from domain.environment import EnvironmentSettings
@@ -28,6 +29,7 @@ from domain.registry import Registry
 from domain.stacks import StackSpec
 from domain.tiers import platform_tiers, tier_spec
 from tenancy.plan.mocks import PlanMocks
+from tenancy.sdk.fast_monitor import register_resource
 from tenancy.sdk.runtime_state import reset_runtime, run_pulumi_func
 from tenancy.sdk.stack_traces import without_stack_traces
 from tenancy.sdk.sync_await import run_sync
@@ -71,13 +73,19 @@ def _struct_to_plain(struct: struct_pb2.Struct) -> Any:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Records every registration with its options, then lets the mock monitor answer."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks):
+    def __init__(self, mocks: pulumi_mocks.Mocks, fast: bool = True):
         super().__init__(mocks)
         self.recorded: list[PlanResource] = []
         self._lock = threading.Lock()
+        # The conversions without the SDK's round trips (tenancy/sdk/fast_monitor.py).
+        self.fast = fast
 
     def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+        response = None
+        if self.fast:
+            response = register_resource(self, request, is_dry_run())
+        if response is None:
+            response = super().RegisterResource(request)
         options = PlanOptions(
             protect=request.protect,
             retain_on_delete=request.retainOnDelete,
@@ -217,11 +225,12 @@ def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
 def offline_runtime() -> Iterator[None]:
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
     trace (source positions for the CLI) and debug log records. Together they are about a third
-    of the cost of a mock registration. Cheaper output routines too (tenancy/sdk/fast_outputs).
-    Restored on exit."""
+    of the cost of a mock registration. Cheaper output routines too (tenancy/sdk/fast_outputs)
+    and type unwrapping remembered per type (tenancy/sdk/fast_types). Restored on exit."""
     from tenancy.sdk.fast_outputs import fast_outputs
+    from tenancy.sdk.fast_types import remembered_types
 
-    with without_stack_traces(), fast_outputs():
+    with without_stack_traces(), fast_outputs(), remembered_types():
         yield
 
 

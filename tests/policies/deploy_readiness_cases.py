@@ -13,11 +13,13 @@ from policy_plan_fixtures import (
     PROJECT,
     add,
     both,
-    case,
-    drop_input,
+    drops,
     find,
     gsa_email,
+    row,
+    rule,
     set_input,
+    sets,
 )
 
 from domain import names
@@ -49,212 +51,232 @@ def set_timeouts(stack: str, name: str, timeouts: dict[str, str]):
 
 DEPLOY_RESOURCE_CASES = [
     # --- provider value catalogues ----------------------------------------------------------------
-    case(
+    *rule(
         "temporal-restrict-cloud-regions",
-        set_input(ACME, "dev-acme", "regions", ["gcp-us-east1"]),
-        "'gcp-us-east1' is not a Temporal Cloud region",
-        id="unknown-region",
+        (ACME, "dev-acme"),
+        sets(
+            "regions",
+            ["gcp-us-east1"],
+            "'gcp-us-east1' is not a Temporal Cloud region",
+            id="unknown-region",
+        ),
+        sets(
+            "regions",
+            ["gcp-us-central1", "gcp-europe-west3"],
+            "'gcp-us-central1' cannot replicate to 'gcp-europe-west3'",
+            id="no-replication",
+        ),
     ),
-    case(
-        "temporal-restrict-cloud-regions",
-        set_input(ACME, "dev-acme", "regions", ["gcp-us-central1", "gcp-europe-west3"]),
-        "'gcp-us-central1' cannot replicate to 'gcp-europe-west3'",
-        id="no-replication",
-    ),
-    case(
+    *rule(
         "k8s-forbid-vulnerable-charts",
-        set_input(ENV, "ingress-nginx", "version", "4.11.3"),
-        "chart ingress-nginx 4.11.3 is affected by CVE-2025-1974",
-        id="ingress-nightmare",
-    ),
-    case(
-        "k8s-forbid-vulnerable-charts",
-        set_input(ENV, "ingress-nginx", "version", "4.12.0"),
-        "chart ingress-nginx 4.12.0 is affected by CVE-2025-1974",
-        id="ingress-4-12-0",
+        (ENV, "ingress-nginx"),
+        sets(
+            "version",
+            "4.11.3",
+            "chart ingress-nginx 4.11.3 is affected by CVE-2025-1974",
+            id="ingress-nightmare",
+        ),
+        sets(
+            "version",
+            "4.12.0",
+            "chart ingress-nginx 4.12.0 is affected by CVE-2025-1974",
+            id="ingress-4-12-0",
+        ),
     ),
     # --- reference forms -------------------------------------------------------------------------
-    case(
+    *rule(
         "k8s-require-oci-chart-reference",
-        both(
-            set_input(ACME, "acme-app-release", "chart", "tinybug-app"),
-            set_input(
-                ACME, "acme-app-release", "repositoryOpts", {"repo": APP_CHART.rsplit("/", 1)[0]}
+        (ACME, "acme-app-release"),
+        row(
+            both(
+                set_input(ACME, "acme-app-release", "chart", "tinybug-app"),
+                set_input(
+                    ACME,
+                    "acme-app-release",
+                    "repositoryOpts",
+                    {"repo": APP_CHART.rsplit("/", 1)[0]},
+                ),
             ),
+            "Helm refuses an oci:// URL as a chart repository",
+            id="oci-as-repo",
         ),
-        "Helm refuses an oci:// URL as a chart repository",
-        id="oci-as-repo",
+        sets(
+            "repositoryOpts",
+            {"repo": "https://charts.example"},
+            "an OCI chart takes no repository",
+            id="oci-with-repo",
+        ),
     ),
-    case(
-        "k8s-require-oci-chart-reference",
-        set_input(ACME, "acme-app-release", "repositoryOpts", {"repo": "https://charts.example"}),
-        "an OCI chart takes no repository",
-        id="oci-with-repo",
-    ),
-    case(
+    *rule(
         "k8s-require-image-digests",
-        set_input(
-            ACME,
-            ACME_JOB,
+        (ACME, ACME_JOB),
+        sets(
             "spec.template.spec.containers.0.image",
             "us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0",
+            "a tag that can be moved",
+            id="mutable-tag",
         ),
-        "a tag that can be moved",
-        id="mutable-tag",
     ),
     # --- awaiting ---------------------------------------------------------------------------------
-    case(
+    *rule(
         "k8s-bound-job-deadline",
-        set_timeouts(ACME, ACME_JOB, {}),
-        "spec.activeDeadlineSeconds is 900, but Pulumi waits only 600s",
-        id="default-await",
-    ),
-    case(
-        "k8s-bound-job-deadline",
-        set_input(ACME, ACME_JOB, "spec.ttlSecondsAfterFinished", 86400),
-        "spec.ttlSecondsAfterFinished deletes the finished Job",
-        id="ttl-drift",
+        (ACME, ACME_JOB),
+        row(
+            set_timeouts(ACME, ACME_JOB, {}),
+            "spec.activeDeadlineSeconds is 900, but Pulumi waits only 600s",
+            id="default-await",
+        ),
+        sets(
+            "spec.ttlSecondsAfterFinished",
+            86400,
+            "spec.ttlSecondsAfterFinished deletes the finished Job",
+            id="ttl-drift",
+        ),
     ),
     # --- destroy ---------------------------------------------------------------------------------
-    case(
+    *rule(
         "sql-require-user-deletion-policy",
-        drop_input(ACME, "acme-postgres-1-migrator", "deletionPolicy"),
-        "deletionPolicy is None",
-        id="default-delete",
+        (ACME, "acme-postgres-1-migrator"),
+        drops("deletionPolicy", "deletionPolicy is None", id="default-delete"),
     ),
 ]
 
 DEPLOY_STACK_CASES = [
     # --- ordering --------------------------------------------------------------------------------
-    case(
+    *rule(
         "iam-order-bindings-after-pool",
-        drop_dependency(ENV, FREE_BINDING, "pool-a"),
-        f"IAMMember '{FREE_BINDING}': binds into {PROJECT}.svc.id.goog before Cluster 'pool-a'",
-        id="platform-binding-first",
-    ),
-    case(
-        "iam-order-bindings-after-pool",
-        drop_dependency(INITECH, INITECH_BINDING, "initech-gke"),
-        '"Identity Pool does not exist"',
-        id="dedicated-binding-first",
-    ),
-    case(
-        "kms-order-grants-after-service-agent",
-        drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-storage"),
-        "which does not exist in a new project until storage.googleapis.com is enabled",
-        id="interpolated-agent",
-    ),
-    case(
-        "kms-order-grants-after-service-agent",
-        drop_dependency(
-            INITECH, names.uploads_bucket(ENV, PROJECT, "initech"), "initech-uploads-key-gcs-agent"
+        None,
+        row(
+            drop_dependency(ENV, FREE_BINDING, "pool-a"),
+            f"IAMMember '{FREE_BINDING}': binds into {PROJECT}.svc.id.goog before Cluster 'pool-a'",
+            id="platform-binding-first",
         ),
-        "the bucket must depend on the grant",
-        id="bucket-before-grant",
+        row(
+            drop_dependency(INITECH, INITECH_BINDING, "initech-gke"),
+            '"Identity Pool does not exist"',
+            id="dedicated-binding-first",
+        ),
     ),
-    case(
-        "gcp-order-peerings-after-service-networking",
-        drop_dependency(INITECH, "initech-peering", "initech-psa"),
-        "GCP runs one peering operation per network at a time",
-        id="concurrent-peering",
-    ),
-    case(
-        "gcp-order-resources-after-apis",
-        both(
+    *rule(
+        "kms-order-grants-after-service-agent",
+        None,
+        row(
             drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-storage"),
-            drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-uploads-key"),
+            "which does not exist in a new project until storage.googleapis.com is enabled",
+            id="interpolated-agent",
         ),
-        "may be created before storage.googleapis.com is enabled",
-        id="bucket-before-api",
+        row(
+            drop_dependency(
+                INITECH,
+                names.uploads_bucket(ENV, PROJECT, "initech"),
+                "initech-uploads-key-gcs-agent",
+            ),
+            "the bucket must depend on the grant",
+            id="bucket-before-grant",
+        ),
     ),
-    case(
+    *rule(
+        "gcp-order-peerings-after-service-networking",
+        None,
+        row(
+            drop_dependency(INITECH, "initech-peering", "initech-psa"),
+            "GCP runs one peering operation per network at a time",
+            id="concurrent-peering",
+        ),
+    ),
+    *rule(
         "gcp-order-resources-after-apis",
-        add(
-            INITECH,
-            "gcp:container/cluster:Cluster",
-            "initech-archive-gke",
-            {
-                "name": "initech-archive-gke",
-                "project": "tn-initech-1a2b3c",
-                "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
-            },
+        None,
+        row(
+            both(
+                drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-storage"),
+                drop_dependency(INITECH, "initech-uploads-key-gcs-agent", "initech-uploads-key"),
+            ),
+            "may be created before storage.googleapis.com is enabled",
+            id="bucket-before-api",
         ),
-        "needs binaryauthorization.googleapis.com, which the stack never enables",
-        id="binauthz-api-missing",
+        row(
+            add(
+                INITECH,
+                "gcp:container/cluster:Cluster",
+                "initech-archive-gke",
+                {
+                    "name": "initech-archive-gke",
+                    "project": "tn-initech-1a2b3c",
+                    "binaryAuthorization": {"evaluationMode": "PROJECT_SINGLETON_POLICY_ENFORCE"},
+                },
+            ),
+            "needs binaryauthorization.googleapis.com, which the stack never enables",
+            id="binauthz-api-missing",
+        ),
     ),
-    case(
+    *rule(
         "gcp-order-identity-tenants-after-config",
-        drop_dependency(ENV, "hooli-idp", "identity-platform"),
-        "Tenant 'hooli-idp': may be created before Config 'identity-platform' enables "
-        "multi-tenancy",
-        id="tenant-before-config",
-    ),
-    case(
-        "gcp-order-identity-tenants-after-config",
-        set_input(ENV, "identity-platform", "multiTenant.allowTenants", False),
-        "multiTenant.allowTenants is not true",
-        id="single-tenant-config",
-    ),
-    case(
-        "gcp-order-identity-tenants-after-config",
-        drop_dependency(ENV, "identity-platform", "identitytoolkit-api"),
-        "does not wait for identitytoolkit.googleapis.com",
-        id="config-before-api",
+        (ENV, "identity-platform"),
+        row(
+            drop_dependency(ENV, "hooli-idp", "identity-platform"),
+            "Tenant 'hooli-idp': may be created before Config 'identity-platform' enables "
+            "multi-tenancy",
+            id="tenant-before-config",
+        ),
+        sets(
+            "multiTenant.allowTenants",
+            False,
+            "multiTenant.allowTenants is not true",
+            id="single-tenant-config",
+        ),
+        row(
+            drop_dependency(ENV, "identity-platform", "identitytoolkit-api"),
+            "does not wait for identitytoolkit.googleapis.com",
+            id="config-before-api",
+        ),
     ),
     # --- reachability ----------------------------------------------------------------------------
-    case(
+    *rule(
         "k8s-require-private-google-dns",
-        set_input(ENV, f"{ENV}-vpc-googleapis", "visibility", "public"),
-        f"Network '{ENV}-vpc' has no private 'googleapis.com.' zone",
-        id="no-private-zone",
-    ),
-    case(
-        "k8s-require-private-google-dns",
-        set_input(ENV, f"{ENV}-vpc-cname", "rrdatas", ["googleapis.com."]),
-        "needs *.googleapis.com. CNAME private.googleapis.com.",
-        id="wildcard-elsewhere",
-    ),
-    case(
-        "k8s-require-private-google-dns",
-        set_input(
-            ENV,
-            f"{ENV}-vpc-googleapis",
+        (ENV, f"{ENV}-vpc-googleapis"),
+        sets(
+            "visibility",
+            "public",
+            f"Network '{ENV}-vpc' has no private 'googleapis.com.' zone",
+            id="no-private-zone",
+        ),
+        sets(
+            "rrdatas",
+            ["googleapis.com."],
+            "needs *.googleapis.com. CNAME private.googleapis.com.",
+            id="wildcard-elsewhere",
+            on=(ENV, f"{ENV}-vpc-cname"),
+        ),
+        sets(
             "privateVisibilityConfig.networks.0.networkUrl",
             f"projects/{PROJECT}/global/networks/other-vpc",
+            "has no private 'googleapis.com.' zone",
+            id="zone-on-another-vpc",
         ),
-        "has no private 'googleapis.com.' zone",
-        id="zone-on-another-vpc",
     ),
     # --- the metadata server per datapath --------------------------------------------------------
-    case(
+    *rule(
         "k8s-require-datapath-metadata-server",
-        set_input(
-            ACME,
-            f"{ACME_NS}-allow-google-apis",
+        (ACME, f"{ACME_NS}-allow-google-apis"),
+        sets(
             "spec.egress.1.to.0.ipBlock.cidr",
             "169.254.169.252/32",
+            "allows the metadata server at 169.254.169.252/32, but on ADVANCED_DATAPATH pods reach "
+            "it at 169.254.169.254/32",
+            id="legacy-address-on-dpv2",
         ),
-        "allows the metadata server at 169.254.169.252/32, but on ADVANCED_DATAPATH pods reach "
-        "it at 169.254.169.254/32",
-        id="legacy-address-on-dpv2",
-    ),
-    case(
-        "k8s-require-datapath-metadata-server",
-        set_input(ENV, "pool-a", "datapathProvider", "LEGACY_DATAPATH"),
-        "allows the metadata server at 169.254.169.254/32, but on LEGACY_DATAPATH",
-        id="dpv2-address-on-legacy",
-    ),
-    case(
-        "k8s-require-datapath-metadata-server",
-        set_input(ACME, f"{ACME_NS}-allow-google-apis", "spec.egress.1.ports.0.port", 988),
-        "the metadata server answers on 80",
-        id="wrong-port",
-    ),
-    case(
-        "k8s-require-datapath-metadata-server",
-        set_input(
-            ACME,
-            f"{ACME_NS}-allow-google-apis",
+        sets(
+            "datapathProvider",
+            "LEGACY_DATAPATH",
+            "allows the metadata server at 169.254.169.254/32, but on LEGACY_DATAPATH",
+            id="dpv2-address-on-legacy",
+            on=(ENV, "pool-a"),
+        ),
+        sets(
+            "spec.egress.1.ports.0.port", 988, "the metadata server answers on 80", id="wrong-port"
+        ),
+        sets(
             "spec.egress",
             [
                 {
@@ -262,19 +284,23 @@ DEPLOY_STACK_CASES = [
                     "ports": [{"protocol": "TCP", "port": 443}],
                 }
             ],
+            f"namespace '{ACME_NS}'",
+            id="no-metadata-allow",
         ),
-        f"namespace '{ACME_NS}'",
-        id="no-metadata-allow",
     ),
 ]
 
 DEPLOY_STACK_CASES += [
     # --- reachability of images ------------------------------------------------------------------
-    case(
+    *rule(
         "gke-require-image-pull-access",
-        set_input(INITECH, "initech-gke", "project", INITECH_PROJECT),
-        "pulls 'us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0@sha256:",
-        id="cross-project-pull",
+        (INITECH, "initech-gke"),
+        sets(
+            "project",
+            INITECH_PROJECT,
+            "pulls 'us-docker.pkg.dev/tinybug-saas-dev/platform/tenancy-migrate:0.1.0@sha256:",
+            id="cross-project-pull",
+        ),
     ),
 ]
 
@@ -321,11 +347,10 @@ DEPLOY_TOLERATED = [
 
 DEPLOY_RESOURCE_CASES += [
     # --- secrets reach containers as files (Checkov CKV_K8S_35) -----------------------------------
-    case(
+    *rule(
         "k8s-forbid-secrets-in-env",
-        set_input(
-            ACME,
-            ACME_JOB,
+        (ACME, ACME_JOB),
+        sets(
             "spec.template.spec.containers.0.env",
             [
                 {
@@ -335,20 +360,15 @@ DEPLOY_RESOURCE_CASES += [
                     },
                 }
             ],
+            "reads Secret 'acme-credentials' key 'PASSWORD_1' into $PGPASSWORD",
+            id="password-env",
         ),
-        "reads Secret 'acme-credentials' key 'PASSWORD_1' into $PGPASSWORD",
-        id="password-env",
-    ),
-    case(
-        "k8s-forbid-secrets-in-env",
-        set_input(
-            ACME,
-            ACME_JOB,
+        sets(
             "spec.template.spec.initContainers",
             [{"name": "proxy", "image": "proxy", "envFrom": [{"secretRef": {"name": "creds"}}]}],
+            "initContainers[proxy] loads Secret 'creds' into its environment",
+            id="env-from-secret",
         ),
-        "initContainers[proxy] loads Secret 'creds' into its environment",
-        id="env-from-secret",
     ),
 ]
 DEPLOY_TOLERATED += [
@@ -376,27 +396,33 @@ GROUP_USER = {
     "deletionPolicy": "ABANDON",
 }
 DEPLOY_STACK_CASES += [
-    case(
+    *rule(
         "sql-require-iam-group-login",
-        add(
-            ACME, "gcp:sql/user:User", "acme-postgres-1-direct", {**GROUP_USER, "name": "DBA@Acme"}
+        None,
+        row(
+            add(
+                ACME,
+                "gcp:sql/user:User",
+                "acme-postgres-1-direct",
+                {**GROUP_USER, "name": "DBA@Acme"},
+            ),
+            "IAM group user on acme-postgres-1: name 'DBA@Acme' is not the group's email in "
+            "lowercase",
+            id="group-not-lowercase-email",
         ),
-        "IAM group user on acme-postgres-1: name 'DBA@Acme' is not the group's email in lowercase",
-        id="group-not-lowercase-email",
-    ),
-    case(
-        "sql-require-iam-group-login",
-        add(ACME, "gcp:sql/user:User", "acme-postgres-1-direct", {**GROUP_USER, "password": "x"}),
-        "IAM group user on acme-postgres-1: an IAM group user has no password",
-        id="group-with-password",
-    ),
-]
-DEPLOY_STACK_CASES += [
-    case(
-        "sql-require-iam-group-login",
-        add(ACME, "gcp:sql/user:User", "acme-postgres-1-direct", GROUP_USER),
-        "IAM group user on acme-postgres-1: instance does not set cloudsql.iam_authentication=on",
-        id="group-without-iam-flag",
+        row(
+            add(
+                ACME, "gcp:sql/user:User", "acme-postgres-1-direct", {**GROUP_USER, "password": "x"}
+            ),
+            "IAM group user on acme-postgres-1: an IAM group user has no password",
+            id="group-with-password",
+        ),
+        row(
+            add(ACME, "gcp:sql/user:User", "acme-postgres-1-direct", GROUP_USER),
+            "IAM group user on acme-postgres-1: instance does not set "
+            "cloudsql.iam_authentication=on",
+            id="group-without-iam-flag",
+        ),
     ),
 ]
 DEPLOY_STACK_TOLERATED += [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -1316,3 +1317,68 @@ def case(policy: str, mutation: Mutation, expected: str, *, id: str, config: dic
     """A test case of the rule tests: a mutation of the good plan and the message the policy must
     produce."""
     return pytest.param(policy, mutation, expected, config, id=f"{policy}:{id}")
+
+
+# --- the rows of a rule's mutation table ----------------------------------------------------------
+
+_DROP = object()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a rule's table: what it changes and the message the rule must produce. A row
+    sets or drops an input of the rule's resource (``on``: another one), or runs a mutation."""
+
+    id: str
+    expected: str
+    path: str | tuple[str, ...] | None = None
+    value: Any = _DROP
+    mutation: Mutation | None = None
+    on: tuple[str, str] | None = None
+    config: dict | None = None
+
+
+def sets(
+    path: str | tuple[str, ...],
+    value: Any,
+    expected: str,
+    *,
+    id: str,
+    on: tuple[str, str] | None = None,
+    config: dict | None = None,
+) -> Row:
+    return Row(id, expected, path=path, value=value, on=on, config=config)
+
+
+def drops(
+    path: str | tuple[str, ...],
+    expected: str,
+    *,
+    id: str,
+    on: tuple[str, str] | None = None,
+    config: dict | None = None,
+) -> Row:
+    return Row(id, expected, path=path, on=on, config=config)
+
+
+def row(mutation: Mutation, expected: str, *, id: str, config: dict | None = None) -> Row:
+    return Row(id, expected, mutation=mutation, config=config)
+
+
+def rule(policy: str, on: tuple[str, str] | None, *rows: Row) -> list:
+    """The cases (see ``case``) of one policy; ``on`` is the (stack, resource) that its rows set
+    or drop inputs of, unless a row names its own."""
+    cases = []
+    for r in rows:
+        if r.mutation is not None:
+            mutation = r.mutation
+        else:
+            target = r.on or on
+            assert target is not None and r.path is not None, f"{policy}:{r.id}: nothing to change"
+            mutation = (
+                drop_input(*target, r.path)
+                if r.value is _DROP
+                else set_input(*target, r.path, r.value)
+            )
+        cases.append(case(policy, mutation, r.expected, id=r.id, config=r.config))
+    return cases

@@ -15,12 +15,15 @@ from policy_plan_fixtures import (
     add,
     add_stack,
     both,
-    case,
     drop_input,
+    drops,
     good_plan,
     mutated,
     offboarding_stack,
+    row,
+    rule,
     set_input,
+    sets,
 )
 
 from domain import names
@@ -32,780 +35,782 @@ APP_SPEC = "spec.template.spec"
 
 RESOURCE_CASES = [
     # --- GKE --------------------------------------------------------------------------------------
-    case(
+    *rule(
         "gke-require-private-nodes",
-        set_input("dev", "pool-a", "privateClusterConfig.enablePrivateNodes", False),
-        "privateClusterConfig.enablePrivateNodes must be true",
-        id="public-nodes",
-    ),
-    case(
-        "gke-require-private-nodes",
-        drop_input("dev.initech", "initech-gke", "privateClusterConfig"),
-        "Cluster 'initech-gke': privateClusterConfig.enablePrivateNodes must be true",
-        id="no-private-config",
-    ),
-    case(
-        "gke-require-workload-identity",
-        drop_input("dev", "pool-a", "workloadIdentityConfig"),
-        "workloadIdentityConfig.workloadPool must be set",
-        id="no-pool",
-    ),
-    case(
-        "gke-require-workload-identity",
-        set_input("dev", "pool-a", "workloadIdentityConfig.workloadPool", "pool-a"),
-        "'pool-a' is not a <project>.svc.id.goog pool",
-        id="bad-pool",
-    ),
-    case(
-        "gke-require-workload-identity",
-        set_input(
-            "dev", "pool-a-general", "nodeConfig.workloadMetadataConfig.mode", "GCE_METADATA"
+        ("dev", "pool-a"),
+        sets(
+            "privateClusterConfig.enablePrivateNodes",
+            False,
+            "privateClusterConfig.enablePrivateNodes must be true",
+            id="public-nodes",
         ),
-        "NodePool 'pool-a-general': nodeConfig.workloadMetadataConfig.mode is 'GCE_METADATA'",
-        id="gce-metadata",
-    ),
-    case(
-        "gke-require-workload-identity",
-        drop_input("dev", "pool-a-general", "nodeConfig.workloadMetadataConfig"),
-        "nodeConfig.workloadMetadataConfig.mode is None, must be 'GKE_METADATA'",
-        id="pool-without-mode",
-    ),
-    case(
-        "gke-require-network-policy",
-        set_input("dev", "pool-a", "datapathProvider", "LEGACY_DATAPATH"),
-        "neither Dataplane V2",
-        id="legacy-datapath",
-    ),
-    case(
-        "gke-disable-legacy-abac",
-        set_input("dev", "pool-a", "enableLegacyAbac", True),
-        "enableLegacyAbac is true",
-        id="abac",
-    ),
-    case(
-        "gke-disable-kubernetes-alpha",
-        set_input("dev", "pool-a", "enableKubernetesAlpha", True),
-        "enableKubernetesAlpha is true",
-        id="alpha",
-    ),
-    case(
-        "gke-require-shielded-nodes",
-        set_input("dev", "pool-a", "enableShieldedNodes", False),
-        "enableShieldedNodes is false",
-        id="unshielded",
-    ),
-    case(
-        "gke-require-shielded-nodes",
-        set_input(
-            "dev", "pool-a-general", "nodeConfig.shieldedInstanceConfig.enableSecureBoot", False
+        drops(
+            "privateClusterConfig",
+            "Cluster 'initech-gke': privateClusterConfig.enablePrivateNodes must be true",
+            id="no-private-config",
+            on=("dev.initech", "initech-gke"),
         ),
-        "nodeConfig.shieldedInstanceConfig.enableSecureBoot is false",
-        id="no-secure-boot",
     ),
-    case(
-        "gke-require-release-channel",
-        set_input("dev", "pool-a", "releaseChannel.channel", "UNSPECIFIED"),
-        "releaseChannel.channel is 'UNSPECIFIED'",
-        id="unspecified",
-    ),
-    case(
-        "gke-require-release-channel",
-        drop_input("dev", "pool-a", "releaseChannel"),
-        "releaseChannel.channel is None",
-        id="none",
-    ),
-    case(
-        "gke-require-node-auto-upgrade-repair",
-        set_input("dev", "pool-a-general", "management.autoUpgrade", False),
-        "management.autoUpgrade must be true",
-        id="no-upgrade",
-    ),
-    case(
-        "gke-require-node-auto-upgrade-repair",
-        drop_input("dev", "pool-a-general", "management"),
-        "management.autoRepair must be true",
-        id="no-management",
-    ),
-    case(
-        "gke-forbid-default-service-account",
-        drop_input("dev", "pool-a-general", "nodeConfig.serviceAccount"),
-        "nodeConfig.serviceAccount is not set, so nodes run as the Compute Engine default",
-        id="unset",
-    ),
-    case(
-        "gke-forbid-default-service-account",
-        set_input(
-            "dev",
+    *rule(
+        "gke-require-workload-identity",
+        ("dev", "pool-a"),
+        drops(
+            "workloadIdentityConfig",
+            "workloadIdentityConfig.workloadPool must be set",
+            id="no-pool",
+        ),
+        sets(
+            "workloadIdentityConfig.workloadPool",
             "pool-a",
+            "'pool-a' is not a <project>.svc.id.goog pool",
+            id="bad-pool",
+        ),
+        sets(
+            "nodeConfig.workloadMetadataConfig.mode",
+            "GCE_METADATA",
+            "NodePool 'pool-a-general': nodeConfig.workloadMetadataConfig.mode is 'GCE_METADATA'",
+            id="gce-metadata",
+            on=("dev", "pool-a-general"),
+        ),
+        drops(
+            "nodeConfig.workloadMetadataConfig",
+            "nodeConfig.workloadMetadataConfig.mode is None, must be 'GKE_METADATA'",
+            id="pool-without-mode",
+            on=("dev", "pool-a-general"),
+        ),
+    ),
+    *rule(
+        "gke-require-network-policy",
+        ("dev", "pool-a"),
+        sets("datapathProvider", "LEGACY_DATAPATH", "neither Dataplane V2", id="legacy-datapath"),
+    ),
+    *rule(
+        "gke-disable-legacy-abac",
+        ("dev", "pool-a"),
+        sets("enableLegacyAbac", True, "enableLegacyAbac is true", id="abac"),
+    ),
+    *rule(
+        "gke-disable-kubernetes-alpha",
+        ("dev", "pool-a"),
+        sets("enableKubernetesAlpha", True, "enableKubernetesAlpha is true", id="alpha"),
+    ),
+    *rule(
+        "gke-require-shielded-nodes",
+        ("dev", "pool-a"),
+        sets("enableShieldedNodes", False, "enableShieldedNodes is false", id="unshielded"),
+        sets(
+            "nodeConfig.shieldedInstanceConfig.enableSecureBoot",
+            False,
+            "nodeConfig.shieldedInstanceConfig.enableSecureBoot is false",
+            id="no-secure-boot",
+            on=("dev", "pool-a-general"),
+        ),
+    ),
+    *rule(
+        "gke-require-release-channel",
+        ("dev", "pool-a"),
+        sets(
+            "releaseChannel.channel",
+            "UNSPECIFIED",
+            "releaseChannel.channel is 'UNSPECIFIED'",
+            id="unspecified",
+        ),
+        drops("releaseChannel", "releaseChannel.channel is None", id="none"),
+    ),
+    *rule(
+        "gke-require-node-auto-upgrade-repair",
+        ("dev", "pool-a-general"),
+        sets(
+            "management.autoUpgrade", False, "management.autoUpgrade must be true", id="no-upgrade"
+        ),
+        drops("management", "management.autoRepair must be true", id="no-management"),
+    ),
+    *rule(
+        "gke-forbid-default-service-account",
+        ("dev", "pool-a-general"),
+        drops(
+            "nodeConfig.serviceAccount",
+            "nodeConfig.serviceAccount is not set, so nodes run as the Compute Engine default",
+            id="unset",
+        ),
+        sets(
             "nodeConfig.serviceAccount",
             "123456789012-compute@developer.gserviceaccount.com",
+            "is a default service account",
+            id="compute-default",
+            on=("dev", "pool-a"),
         ),
-        "is a default service account",
-        id="compute-default",
     ),
-    case(
+    *rule(
         "gke-disable-client-certificate",
-        set_input(
-            "dev", "pool-a", "masterAuth.clientCertificateConfig.issueClientCertificate", True
+        ("dev", "pool-a"),
+        sets(
+            "masterAuth.clientCertificateConfig.issueClientCertificate",
+            True,
+            "issueClientCertificate is true",
+            id="client-cert",
         ),
-        "issueClientCertificate is true",
-        id="client-cert",
     ),
-    case(
+    *rule(
         "gke-restrict-master-authorized-networks",
-        set_input(
-            "dev",
-            "pool-a",
+        ("dev", "pool-a"),
+        sets(
             "masterAuthorizedNetworksConfig.cidrBlocks",
             [{"cidrBlock": "0.0.0.0/0"}],
+            "master authorized network '0.0.0.0/0' opens the control plane to the internet",
+            id="open",
         ),
-        "master authorized network '0.0.0.0/0' opens the control plane to the internet",
-        id="open",
-    ),
-    case(
-        "gke-restrict-master-authorized-networks",
-        drop_input("dev", "pool-a", "masterAuthorizedNetworksConfig"),
-        "masterAuthorizedNetworksConfig is not set",
-        id="unset",
-    ),
-    case(
-        "gke-restrict-master-authorized-networks",
-        set_input("dev", "pool-a", "masterAuthorizedNetworksConfig.cidrBlocks", []),
-        "masterAuthorizedNetworksConfig.cidrBlocks is empty",
-        id="empty",
+        drops(
+            "masterAuthorizedNetworksConfig",
+            "masterAuthorizedNetworksConfig is not set",
+            id="unset",
+        ),
+        sets(
+            "masterAuthorizedNetworksConfig.cidrBlocks",
+            [],
+            "masterAuthorizedNetworksConfig.cidrBlocks is empty",
+            id="empty",
+        ),
     ),
     # --- Cloud SQL --------------------------------------------------------------------------------
-    case(
+    *rule(
         "sql-forbid-public-ip",
-        set_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled", True),
-        "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled must be false",
-        id="ipv4",
-    ),
-    case(
-        "sql-forbid-public-ip",
-        drop_input(ACME, "acme-postgres-1", "settings.ipConfiguration.ipv4Enabled"),
-        "ipv4Enabled must be false",
-        id="ipv4-default-on",
-    ),
-    case(
-        "sql-forbid-public-ip",
-        set_input(
-            ACME,
-            "acme-postgres-1",
+        (ACME, "acme-postgres-1"),
+        sets(
+            "settings.ipConfiguration.ipv4Enabled",
+            True,
+            "DatabaseInstance 'acme-postgres-1': settings.ipConfiguration.ipv4Enabled must be "
+            "false",
+            id="ipv4",
+        ),
+        drops(
+            "settings.ipConfiguration.ipv4Enabled",
+            "ipv4Enabled must be false",
+            id="ipv4-default-on",
+        ),
+        sets(
             "settings.ipConfiguration.authorizedNetworks",
             [{"name": "all", "value": "0.0.0.0/0"}],
+            "authorized network '0.0.0.0/0' admits the whole internet",
+            id="open-network",
         ),
-        "authorized network '0.0.0.0/0' admits the whole internet",
-        id="open-network",
     ),
-    case(
+    *rule(
         "sql-require-tls",
-        set_input(
-            ACME,
-            "acme-postgres-2",
+        (ACME, "acme-postgres-2"),
+        sets(
             "settings.ipConfiguration.sslMode",
             "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+            "sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'; allowed: ENCRYPTED_ONLY, "
+            "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+            id="unencrypted",
         ),
-        "sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'; allowed: ENCRYPTED_ONLY, "
-        "TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
-        id="unencrypted",
+        drops("settings.ipConfiguration.sslMode", "sslMode is None", id="unset"),
+        sets(
+            "settings.ipConfiguration.sslMode",
+            "ENCRYPTED_ONLY",
+            "sslMode is 'ENCRYPTED_ONLY'; allowed: TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
+            id="knob-stricter",
+            config={"allowedSslModes": ["TRUSTED_CLIENT_CERTIFICATE_REQUIRED"]},
+        ),
     ),
-    case(
-        "sql-require-tls",
-        drop_input(ACME, "acme-postgres-2", "settings.ipConfiguration.sslMode"),
-        "sslMode is None",
-        id="unset",
-    ),
-    case(
-        "sql-require-tls",
-        set_input(ACME, "acme-postgres-2", "settings.ipConfiguration.sslMode", "ENCRYPTED_ONLY"),
-        "sslMode is 'ENCRYPTED_ONLY'; allowed: TRUSTED_CLIENT_CERTIFICATE_REQUIRED",
-        id="knob-stricter",
-        config={"allowedSslModes": ["TRUSTED_CLIENT_CERTIFICATE_REQUIRED"]},
-    ),
-    case(
+    *rule(
         "sql-require-backups-and-pitr",
-        set_input(ACME, "acme-postgres-3", "settings.backupConfiguration.enabled", False),
-        "settings.backupConfiguration.enabled must be true",
-        id="no-backups",
-    ),
-    case(
-        "sql-require-backups-and-pitr",
-        set_input(
-            "dev",
-            "dev-shared-postgres",
+        (ACME, "acme-postgres-3"),
+        sets(
+            "settings.backupConfiguration.enabled",
+            False,
+            "settings.backupConfiguration.enabled must be true",
+            id="no-backups",
+        ),
+        sets(
             "settings.backupConfiguration.pointInTimeRecoveryEnabled",
             False,
+            "pointInTimeRecoveryEnabled must be true",
+            id="no-pitr",
+            on=("dev", "dev-shared-postgres"),
         ),
-        "pointInTimeRecoveryEnabled must be true",
-        id="no-pitr",
     ),
-    case(
+    *rule(
         "sql-require-deletion-protection",
-        set_input(ACME, "acme-postgres-1", "deletionProtection", False),
-        "deletionProtection is false and its tenant is not offboarding",
-        id="provider",
+        (ACME, "acme-postgres-1"),
+        sets(
+            "deletionProtection",
+            False,
+            "deletionProtection is false and its tenant is not offboarding",
+            id="provider",
+        ),
+        sets(
+            "settings.deletionProtectionEnabled",
+            False,
+            "settings.deletionProtectionEnabled is false",
+            id="api",
+            on=("dev", "dev-shared-postgres"),
+        ),
     ),
-    case(
-        "sql-require-deletion-protection",
-        set_input("dev", "dev-shared-postgres", "settings.deletionProtectionEnabled", False),
-        "settings.deletionProtectionEnabled is false",
-        id="api",
-    ),
-    case(
+    *rule(
         "sql-require-postgres-log-flags",
-        set_input(
-            ACME,
-            "acme-postgres-1",
+        (ACME, "acme-postgres-1"),
+        sets(
             "settings.databaseFlags",
             [{"name": "log_checkpoints", "value": "off"}],
+            "database flag log_checkpoints is 'off', expected 'on'",
+            id="flag-off",
         ),
-        "database flag log_checkpoints is 'off', expected 'on'",
-        id="flag-off",
+        sets(
+            "settings.databaseFlags",
+            [],
+            "database flag log_connections is not set",
+            id="flags-missing",
+        ),
+        sets(
+            "databaseVersion",
+            "POSTGRES_15",
+            "database flag log_hostname is not set (expected 'on')",
+            id="knob-extra-flag",
+            config={"requiredFlags": {"log_hostname": "on"}},
+        ),
     ),
-    case(
-        "sql-require-postgres-log-flags",
-        set_input(ACME, "acme-postgres-1", "settings.databaseFlags", []),
-        "database flag log_connections is not set",
-        id="flags-missing",
-    ),
-    case(
-        "sql-require-postgres-log-flags",
-        set_input(ACME, "acme-postgres-1", "databaseVersion", "POSTGRES_15"),
-        "database flag log_hostname is not set (expected 'on')",
-        id="knob-extra-flag",
-        config={"requiredFlags": {"log_hostname": "on"}},
-    ),
-    case(
+    *rule(
         "sql-require-pgaudit",
-        set_input(ACME, "acme-postgres-1", "settings.databaseFlags", []),
-        "database flag cloudsql.enable_pgaudit is not set: pgAudit is not loaded",
-        id="pgaudit-not-loaded",
-    ),
-    case(
-        "sql-require-pgaudit",
-        set_input(
-            ACME,
-            "acme-postgres-1",
+        (ACME, "acme-postgres-1"),
+        sets(
+            "settings.databaseFlags",
+            [],
+            "database flag cloudsql.enable_pgaudit is not set: pgAudit is not loaded",
+            id="pgaudit-not-loaded",
+        ),
+        sets(
             "settings.databaseFlags",
             [
                 {"name": "cloudsql.enable_pgaudit", "value": "on"},
                 {"name": "pgaudit.log", "value": "none"},
             ],
+            "database flag pgaudit.log is 'none': pgAudit logs nothing",
+            id="pgaudit-logs-nothing",
         ),
-        "database flag pgaudit.log is 'none': pgAudit logs nothing",
-        id="pgaudit-logs-nothing",
-    ),
-    case(
-        "sql-require-pgaudit",
-        set_input(
-            ACME,
-            "acme-postgres-1",
+        sets(
             "settings.databaseFlags",
             [
                 {"name": "cloudsql.enable_pgaudit", "value": "off"},
                 {"name": "pgaudit.log", "value": "write"},
             ],
+            "database flag cloudsql.enable_pgaudit is 'off': pgAudit is not loaded",
+            id="pgaudit-off",
         ),
-        "database flag cloudsql.enable_pgaudit is 'off': pgAudit is not loaded",
-        id="pgaudit-off",
     ),
     # --- Cloud Storage ----------------------------------------------------------------------------
-    case(
+    *rule(
         "gcs-require-access-logging",
-        set_input(ACME, ACME_BUCKET, "logging", None),
-        "logging.logBucket is not set: no access logs",
-        id="no-access-logs",
+        (ACME, ACME_BUCKET),
+        sets("logging", None, "logging.logBucket is not set: no access logs", id="no-access-logs"),
+        sets(
+            "logging",
+            {"logBucket": ""},
+            "logging.logBucket is not set: no access logs",
+            id="empty-log-bucket",
+        ),
     ),
-    case(
-        "gcs-require-access-logging",
-        set_input(ACME, ACME_BUCKET, "logging", {"logBucket": ""}),
-        "logging.logBucket is not set: no access logs",
-        id="empty-log-bucket",
-    ),
-    case(
+    *rule(
         "gcs-require-uniform-access",
-        set_input(ACME, ACME_BUCKET, "uniformBucketLevelAccess", False),
-        "uniformBucketLevelAccess must be true",
-        id="acls",
+        (ACME, ACME_BUCKET),
+        sets("uniformBucketLevelAccess", False, "uniformBucketLevelAccess must be true", id="acls"),
     ),
-    case(
+    *rule(
         "gcs-enforce-public-access-prevention",
-        set_input(ACME, ACME_BUCKET, "publicAccessPrevention", "inherited"),
-        "publicAccessPrevention is 'inherited', must be 'enforced'",
-        id="inherited",
+        (ACME, ACME_BUCKET),
+        sets(
+            "publicAccessPrevention",
+            "inherited",
+            "publicAccessPrevention is 'inherited', must be 'enforced'",
+            id="inherited",
+        ),
+        drops(
+            "publicAccessPrevention",
+            "publicAccessPrevention is None",
+            id="unset",
+            on=("dev", SHARED_BUCKET),
+        ),
     ),
-    case(
-        "gcs-enforce-public-access-prevention",
-        drop_input("dev", SHARED_BUCKET, "publicAccessPrevention"),
-        "publicAccessPrevention is None",
-        id="unset",
-    ),
-    case(
+    *rule(
         "gcs-require-versioning",
-        set_input(ACME, ACME_BUCKET, "versioning.enabled", False),
-        "versioning.enabled must be true for standard tenant 'acme'",
-        id="standard",
-    ),
-    case(
-        "gcs-require-versioning",
-        drop_input("dev.initech", names.uploads_bucket(ENV, PROJECT, "initech"), "versioning"),
-        "versioning.enabled must be true for enterprise tenant 'initech'",
-        id="enterprise",
+        (ACME, ACME_BUCKET),
+        sets(
+            "versioning.enabled",
+            False,
+            "versioning.enabled must be true for standard tenant 'acme'",
+            id="standard",
+        ),
+        drops(
+            "versioning",
+            "versioning.enabled must be true for enterprise tenant 'initech'",
+            id="enterprise",
+            on=("dev.initech", names.uploads_bucket(ENV, PROJECT, "initech")),
+        ),
     ),
     # --- IAM --------------------------------------------------------------------------------------
-    case(
+    *rule(
         "iam-forbid-public-principals",
-        set_input(ACME, "acme-uploads-object-admin", "member", "allUsers"),
-        "BucketIAMMember 'acme-uploads-object-admin': grants roles/storage.objectAdmin to allUsers",
-        id="bucket-member",
-    ),
-    case(
-        "iam-forbid-public-principals",
-        add(
-            ACME,
-            "gcp:storage/bucketIAMBinding:BucketIAMBinding",
-            "acme-readers",
-            {
-                "bucket": ACME_BUCKET,
-                "role": "roles/storage.objectViewer",
-                "members": ["allAuthenticatedUsers"],
-            },
+        (ACME, "acme-uploads-object-admin"),
+        sets(
+            "member",
+            "allUsers",
+            "BucketIAMMember 'acme-uploads-object-admin': grants roles/storage.objectAdmin to "
+            "allUsers",
+            id="bucket-member",
         ),
-        "grants roles/storage.objectViewer to allAuthenticatedUsers",
-        id="bucket-binding",
-    ),
-    case(
-        "iam-forbid-public-principals",
-        add(
-            ACME,
-            "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
-            "acme-policy",
-            {
-                "bucket": ACME_BUCKET,
-                "policyData": json.dumps(
-                    {"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}
-                ),
-            },
+        row(
+            add(
+                ACME,
+                "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+                "acme-readers",
+                {
+                    "bucket": ACME_BUCKET,
+                    "role": "roles/storage.objectViewer",
+                    "members": ["allAuthenticatedUsers"],
+                },
+            ),
+            "grants roles/storage.objectViewer to allAuthenticatedUsers",
+            id="bucket-binding",
         ),
-        "BucketIAMPolicy 'acme-policy': grants roles/storage.objectViewer to allUsers",
-        id="policy-json",
+        row(
+            add(
+                ACME,
+                "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+                "acme-policy",
+                {
+                    "bucket": ACME_BUCKET,
+                    "policyData": json.dumps(
+                        {
+                            "bindings": [
+                                {"role": "roles/storage.objectViewer", "members": ["allUsers"]}
+                            ]
+                        }
+                    ),
+                },
+            ),
+            "BucketIAMPolicy 'acme-policy': grants roles/storage.objectViewer to allUsers",
+            id="policy-json",
+        ),
+        sets(
+            "member",
+            "allAuthenticatedUsers",
+            "SecretIamMember 'acme-postgres-1-password-accessor': grants "
+            "roles/secretmanager.secretAccessor to "
+            "allAuthenticatedUsers",
+            id="secret",
+            on=(ACME, "acme-postgres-1-password-accessor"),
+        ),
     ),
-    case(
-        "iam-forbid-public-principals",
-        set_input(ACME, "acme-postgres-1-password-accessor", "member", "allAuthenticatedUsers"),
-        "SecretIamMember 'acme-postgres-1-password-accessor': grants "
-        "roles/secretmanager.secretAccessor to "
-        "allAuthenticatedUsers",
-        id="secret",
-    ),
-    case(
+    *rule(
         "iam-forbid-basic-roles",
-        set_input(ACME, "acme-cloudsql-client", "role", "roles/editor"),
-        "IAMMember 'acme-cloudsql-client': grants basic role roles/editor to "
-        "serviceAccount:acme-workload@",
-        id="editor",
-    ),
-    case(
-        "iam-forbid-basic-roles",
-        set_input(ACME, "acme-uploads-object-admin", "role", "roles/owner"),
-        "grants basic role roles/owner",
-        id="bucket-owner",
-    ),
-    case(
-        "iam-forbid-project-impersonation-roles",
-        set_input(ACME, "acme-datastore-user", "role", "roles/iam.serviceAccountTokenCreator"),
-        "grants roles/iam.serviceAccountTokenCreator to serviceAccount:acme-workload@",
-        id="token-creator",
-    ),
-    case(
-        "iam-forbid-project-impersonation-roles",
-        add(
-            "dev",
-            "gcp:projects/iAMMember:IAMMember",
-            "wi-everything",
-            {
-                "project": PROJECT,
-                "role": "roles/iam.workloadIdentityUser",
-                "member": f"serviceAccount:{POOL}[free-tier/free-tier-sa]",
-            },
+        (ACME, "acme-cloudsql-client"),
+        sets(
+            "role",
+            "roles/editor",
+            "IAMMember 'acme-cloudsql-client': grants basic role roles/editor to "
+            "serviceAccount:acme-workload@",
+            id="editor",
         ),
-        "grants roles/iam.workloadIdentityUser to serviceAccount:",
-        id="project-wi",
-    ),
-    case(
-        "iam-forbid-project-impersonation-roles",
-        add(
-            "dev",
-            "gcp:projects/iAMBinding:IAMBinding",
-            "sa-users",
-            {
-                "project": PROJECT,
-                "role": "roles/iam.serviceAccountUser",
-                "members": ["group:dev@example.com"],
-            },
+        sets(
+            "role",
+            "roles/owner",
+            "grants basic role roles/owner",
+            id="bucket-owner",
+            on=(ACME, "acme-uploads-object-admin"),
         ),
-        "grants roles/iam.serviceAccountUser to group:dev@example.com on the whole project",
-        id="binding",
     ),
-    case(
+    *rule(
+        "iam-forbid-project-impersonation-roles",
+        (ACME, "acme-datastore-user"),
+        sets(
+            "role",
+            "roles/iam.serviceAccountTokenCreator",
+            "grants roles/iam.serviceAccountTokenCreator to serviceAccount:acme-workload@",
+            id="token-creator",
+        ),
+        row(
+            add(
+                "dev",
+                "gcp:projects/iAMMember:IAMMember",
+                "wi-everything",
+                {
+                    "project": PROJECT,
+                    "role": "roles/iam.workloadIdentityUser",
+                    "member": f"serviceAccount:{POOL}[free-tier/free-tier-sa]",
+                },
+            ),
+            "grants roles/iam.workloadIdentityUser to serviceAccount:",
+            id="project-wi",
+        ),
+        row(
+            add(
+                "dev",
+                "gcp:projects/iAMBinding:IAMBinding",
+                "sa-users",
+                {
+                    "project": PROJECT,
+                    "role": "roles/iam.serviceAccountUser",
+                    "members": ["group:dev@example.com"],
+                },
+            ),
+            "grants roles/iam.serviceAccountUser to group:dev@example.com on the whole project",
+            id="binding",
+        ),
+    ),
+    *rule(
         "iam-forbid-default-service-accounts",
-        set_input(
-            ACME,
-            "acme-uploads-object-admin",
+        (ACME, "acme-uploads-object-admin"),
+        sets(
             "member",
             "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
+            "to default service account "
+            "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
+            id="compute",
         ),
-        "to default service account "
-        "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
-        id="compute",
-    ),
-    case(
-        "iam-forbid-default-service-accounts",
-        set_input(
-            ACME,
-            "acme-cloudsql-client",
+        sets(
             "member",
             f"serviceAccount:{PROJECT}@appspot.gserviceaccount.com",
+            "default service account",
+            id="appspot",
+            on=(ACME, "acme-cloudsql-client"),
         ),
-        "default service account",
-        id="appspot",
     ),
     # --- KMS --------------------------------------------------------------------------------------
-    case(
+    *rule(
         "kms-require-key-rotation",
-        drop_input(ACME, "acme-uploads-key", "rotationPeriod"),
-        "rotationPeriod is not set; the key never rotates (allowed 1..90 days)",
-        id="never",
-    ),
-    case(
-        "kms-require-key-rotation",
-        set_input(ACME, "acme-uploads-key", "rotationPeriod", "31536000s"),
-        "rotationPeriod is 365 days; allowed 1..90 days",
-        id="yearly",
-    ),
-    case(
-        "kms-require-key-rotation",
-        set_input(ACME, "acme-uploads-key", "rotationPeriod", "90d"),
-        "rotationPeriod '90d' is not a duration in seconds",
-        id="malformed",
-    ),
-    case(
-        "kms-require-key-rotation",
-        set_input(ACME, "acme-uploads-key", "rotationPeriod", "7776000s"),
-        "rotationPeriod is 90 days; allowed 1..30 days",
-        id="knob",
-        config={"maxRotationDays": 30},
+        (ACME, "acme-uploads-key"),
+        drops(
+            "rotationPeriod",
+            "rotationPeriod is not set; the key never rotates (allowed 1..90 days)",
+            id="never",
+        ),
+        sets(
+            "rotationPeriod",
+            "31536000s",
+            "rotationPeriod is 365 days; allowed 1..90 days",
+            id="yearly",
+        ),
+        sets(
+            "rotationPeriod",
+            "90d",
+            "rotationPeriod '90d' is not a duration in seconds",
+            id="malformed",
+        ),
+        sets(
+            "rotationPeriod",
+            "7776000s",
+            "rotationPeriod is 90 days; allowed 1..30 days",
+            id="knob",
+            config={"maxRotationDays": 30},
+        ),
     ),
     # --- Kubernetes -------------------------------------------------------------------------------
-    case(
+    *rule(
         "k8s-require-pod-security-labels",
-        set_input(
-            ACME,
-            "tenant-acme-namespace",
+        (ACME, "tenant-acme-namespace"),
+        sets(
             ("metadata", "labels", "pod-security.kubernetes.io/enforce"),
             "baseline",
+            "tenant namespace 'tenant-acme' label pod-security.kubernetes.io/enforce is "
+            "'baseline', "
+            "must be 'restricted'",
+            id="baseline",
         ),
-        "tenant namespace 'tenant-acme' label pod-security.kubernetes.io/enforce is 'baseline', "
-        "must be 'restricted'",
-        id="baseline",
-    ),
-    case(
-        "k8s-require-pod-security-labels",
-        drop_input(
-            "dev", "free-tier-namespace", ("metadata", "labels", "pod-security.kubernetes.io/warn")
+        drops(
+            ("metadata", "labels", "pod-security.kubernetes.io/warn"),
+            "tenant namespace 'free-tier' label pod-security.kubernetes.io/warn is None",
+            id="free-tier",
+            on=("dev", "free-tier-namespace"),
         ),
-        "tenant namespace 'free-tier' label pod-security.kubernetes.io/warn is None",
-        id="free-tier",
     ),
-    case(
+    *rule(
         "k8s-block-host-access",
-        set_input(ACME, "acme-app", f"{APP_SPEC}.hostNetwork", True),
-        "Deployment 'acme-app': hostNetwork is true",
-        id="host-network",
-    ),
-    case(
-        "k8s-block-host-access",
-        set_input(ACME, "acme-app", f"{APP_SPEC}.hostPID", True),
-        "hostPID is true",
-        id="host-pid",
-    ),
-    case(
-        "k8s-block-host-access",
-        set_input(ACME, "acme-app", f"{APP_SPEC}.hostIPC", True),
-        "hostIPC is true",
-        id="host-ipc",
-    ),
-    case(
-        "k8s-block-host-access",
-        set_input(
-            ACME,
-            "acme-app",
+        (ACME, "acme-app"),
+        sets(
+            f"{APP_SPEC}.hostNetwork",
+            True,
+            "Deployment 'acme-app': hostNetwork is true",
+            id="host-network",
+        ),
+        sets(f"{APP_SPEC}.hostPID", True, "hostPID is true", id="host-pid"),
+        sets(f"{APP_SPEC}.hostIPC", True, "hostIPC is true", id="host-ipc"),
+        sets(
             f"{APP_SPEC}.volumes",
             [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}],
+            "volume 'docker' mounts hostPath '/var/run/docker.sock'",
+            id="host-path",
         ),
-        "volume 'docker' mounts hostPath '/var/run/docker.sock'",
-        id="host-path",
-    ),
-    case(
-        "k8s-block-host-access",
-        set_input(
-            ACME,
-            "acme-app",
+        sets(
             f"{APP_SPEC}.containers.0.ports",
             [{"containerPort": 80, "hostPort": 80}],
+            "containers[app] binds hostPort 80",
+            id="host-port",
         ),
-        "containers[app] binds hostPort 80",
-        id="host-port",
     ),
-    case(
+    *rule(
         "k8s-block-privileged-containers",
-        set_input(ACME, "acme-app", f"{APP_SPEC}.containers.0.securityContext.privileged", True),
-        "Deployment 'acme-app': containers[app] is privileged",
-        id="privileged",
-    ),
-    case(
-        "k8s-block-privileged-containers",
-        drop_input(
-            "dev",
-            "free-tier-app",
+        (ACME, "acme-app"),
+        sets(
+            f"{APP_SPEC}.containers.0.securityContext.privileged",
+            True,
+            "Deployment 'acme-app': containers[app] is privileged",
+            id="privileged",
+        ),
+        drops(
             f"{APP_SPEC}.containers.0.securityContext.allowPrivilegeEscalation",
+            "containers[app] must set securityContext.allowPrivilegeEscalation = false",
+            id="escalation-unset",
+            on=("dev", "free-tier-app"),
         ),
-        "containers[app] must set securityContext.allowPrivilegeEscalation = false",
-        id="escalation-unset",
-    ),
-    case(
-        "k8s-block-privileged-containers",
-        add(
-            ACME,
-            "kubernetes:batch/v1:Job",
-            "acme-migrate",
-            {
-                "metadata": {"name": "migrate", "namespace": "tenant-acme"},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "initContainers": [
-                                {
-                                    "name": "init",
-                                    "securityContext": {
-                                        "privileged": True,
-                                        "allowPrivilegeEscalation": True,
-                                    },
-                                }
-                            ],
-                            "containers": [],
+        row(
+            add(
+                ACME,
+                "kubernetes:batch/v1:Job",
+                "acme-migrate",
+                {
+                    "metadata": {"name": "migrate", "namespace": "tenant-acme"},
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "initContainers": [
+                                    {
+                                        "name": "init",
+                                        "securityContext": {
+                                            "privileged": True,
+                                            "allowPrivilegeEscalation": True,
+                                        },
+                                    }
+                                ],
+                                "containers": [],
+                            }
                         }
-                    }
+                    },
                 },
-            },
+            ),
+            "Job 'acme-migrate': initContainers[init] is privileged",
+            id="init-container",
         ),
-        "Job 'acme-migrate': initContainers[init] is privileged",
-        id="init-container",
     ),
-    case(
+    *rule(
         "k8s-forbid-nodeport-services",
-        set_input(ACME, "acme-app-svc", "spec.type", "NodePort"),
-        "Service 'acme-app-svc': type NodePort opens a port on every node",
-        id="nodeport",
-    ),
-    case(
-        "k8s-forbid-tenant-loadbalancers",
-        set_input(ACME, "acme-app-svc", "spec.type", "LoadBalancer"),
-        "type LoadBalancer in tenant namespace 'tenant-acme'",
-        id="loadbalancer",
-    ),
-    case(
-        "k8s-forbid-tenant-cluster-rbac",
-        add(
-            ACME,
-            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-            "acme-admin",
-            {
-                "metadata": {"name": "acme-admin"},
-                "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"},
-                "subjects": [
-                    {"kind": "ServiceAccount", "name": "tenant-acme-sa", "namespace": "tenant-acme"}
-                ],
-            },
+        (ACME, "acme-app-svc"),
+        sets(
+            "spec.type",
+            "NodePort",
+            "Service 'acme-app-svc': type NodePort opens a port on every node",
+            id="nodeport",
         ),
-        "ClusterRoleBinding grants cluster-wide rights to 'tenant-acme-sa' of tenant namespace "
-        "'tenant-acme'",
-        id="crb",
     ),
-    case(
+    *rule(
+        "k8s-forbid-tenant-loadbalancers",
+        (ACME, "acme-app-svc"),
+        sets(
+            "spec.type",
+            "LoadBalancer",
+            "type LoadBalancer in tenant namespace 'tenant-acme'",
+            id="loadbalancer",
+        ),
+    ),
+    *rule(
         "k8s-forbid-tenant-cluster-rbac",
-        set_input(
-            ACME,
-            "acme-app-reader",
+        (ACME, "acme-app-reader"),
+        row(
+            add(
+                ACME,
+                "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+                "acme-admin",
+                {
+                    "metadata": {"name": "acme-admin"},
+                    "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"},
+                    "subjects": [
+                        {
+                            "kind": "ServiceAccount",
+                            "name": "tenant-acme-sa",
+                            "namespace": "tenant-acme",
+                        }
+                    ],
+                },
+            ),
+            "ClusterRoleBinding grants cluster-wide rights to 'tenant-acme-sa' of tenant namespace "
+            "'tenant-acme'",
+            id="crb",
+        ),
+        sets(
             "subjects",
             [{"kind": "ServiceAccount", "name": "tenant-globex-sa", "namespace": "tenant-globex"}],
+            "RoleBinding in 'tenant-acme' grants rights to 'tenant-globex-sa' of namespace "
+            "'tenant-globex'",
+            id="cross-namespace",
         ),
-        "RoleBinding in 'tenant-acme' grants rights to 'tenant-globex-sa' of namespace "
-        "'tenant-globex'",
-        id="cross-namespace",
-    ),
-    case(
-        "k8s-forbid-tenant-cluster-rbac",
-        set_input(
-            ACME, "acme-app-reader", "subjects", [{"kind": "Group", "name": "system:authenticated"}]
+        sets(
+            "subjects",
+            [{"kind": "Group", "name": "system:authenticated"}],
+            "binds group system:authenticated, which includes every tenant",
+            id="everyone",
         ),
-        "binds group system:authenticated, which includes every tenant",
-        id="everyone",
     ),
-    case(
+    *rule(
         "k8s-forbid-default-namespace",
-        set_input(ACME, "acme-app", "metadata.namespace", "default"),
-        "Deployment 'acme-app': lands in namespace 'default'",
-        id="explicit",
-    ),
-    case(
-        "k8s-forbid-default-namespace",
-        drop_input("dev", "hooli-limits", "metadata.namespace"),
-        "ConfigMap 'hooli-limits': lands in namespace 'default'",
-        id="implicit",
-    ),
-    case(
-        "k8s-forbid-default-namespace",
-        drop_input("dev", "ingress-nginx", "namespace"),
-        "Release 'ingress-nginx': lands in namespace 'default'",
-        id="helm-release",
-    ),
-    case(
-        "k8s-forbid-default-namespace",
-        add(
-            ACME,
-            "kubernetes:cert-manager.io/v1:Certificate",
-            "acme-cert",
-            {"metadata": {"name": "acme-tls"}, "spec": {"secretName": "acme-tls"}},
+        (ACME, "acme-app"),
+        sets(
+            "metadata.namespace",
+            "default",
+            "Deployment 'acme-app': lands in namespace 'default'",
+            id="explicit",
         ),
-        "Certificate 'acme-cert': lands in namespace 'default'",
-        id="custom-resource",
+        drops(
+            "metadata.namespace",
+            "ConfigMap 'hooli-limits': lands in namespace 'default'",
+            id="implicit",
+            on=("dev", "hooli-limits"),
+        ),
+        drops(
+            "namespace",
+            "Release 'ingress-nginx': lands in namespace 'default'",
+            id="helm-release",
+            on=("dev", "ingress-nginx"),
+        ),
+        row(
+            add(
+                ACME,
+                "kubernetes:cert-manager.io/v1:Certificate",
+                "acme-cert",
+                {"metadata": {"name": "acme-tls"}, "spec": {"secretName": "acme-tls"}},
+            ),
+            "Certificate 'acme-cert': lands in namespace 'default'",
+            id="custom-resource",
+        ),
     ),
     # --- Temporal ---------------------------------------------------------------------------------
-    case(
+    *rule(
         "temporal-require-namespace-auth",
-        set_input(ACME, "dev-acme", "apiKeyAuth", False),
-        "neither apiKeyAuth = true nor an acceptedClientCa (mTLS) is set",
-        id="no-auth",
+        (ACME, "dev-acme"),
+        sets(
+            "apiKeyAuth",
+            False,
+            "neither apiKeyAuth = true nor an acceptedClientCa (mTLS) is set",
+            id="no-auth",
+        ),
     ),
-    case(
+    *rule(
         "temporal-bound-retention",
-        set_input(ACME, "dev-acme", "retentionDays", 0),
-        "retentionDays is 0; allowed 1..90",
-        id="zero",
+        (ACME, "dev-acme"),
+        sets("retentionDays", 0, "retentionDays is 0; allowed 1..90", id="zero"),
+        sets(
+            "retentionDays",
+            120,
+            "retentionDays is 120; allowed 1..90",
+            id="too-long",
+            on=("dev", "dev-free-tier"),
+        ),
+        sets(
+            "retentionDays",
+            14,
+            "retentionDays is 14; allowed 20..90",
+            id="knob",
+            config={"minRetentionDays": 20},
+        ),
     ),
-    case(
-        "temporal-bound-retention",
-        set_input("dev", "dev-free-tier", "retentionDays", 120),
-        "retentionDays is 120; allowed 1..90",
-        id="too-long",
-    ),
-    case(
-        "temporal-bound-retention",
-        set_input(ACME, "dev-acme", "retentionDays", 14),
-        "retentionDays is 14; allowed 20..90",
-        id="knob",
-        config={"minRetentionDays": 20},
-    ),
-    case(
+    *rule(
         "temporal-enforce-namespace-name",
-        set_input(ACME, "dev-acme", "name", "Dev_Acme"),
-        "temporal_namespace 'Dev_Acme' does not match",
-        id="invalid",
-    ),
-    case(
-        "temporal-enforce-namespace-name",
-        set_input(ACME, "dev-acme", "name", "acme"),
-        "name 'acme' should be 'dev-acme' in stack dev.acme",
-        id="scheme",
-    ),
-    case(
-        "temporal-enforce-namespace-name",
-        drop_input(ACME, "dev-acme", "name"),
-        "name is not set",
-        id="unnamed",
+        (ACME, "dev-acme"),
+        sets("name", "Dev_Acme", "temporal_namespace 'Dev_Acme' does not match", id="invalid"),
+        sets("name", "acme", "name 'acme' should be 'dev-acme' in stack dev.acme", id="scheme"),
+        drops("name", "name is not set", id="unnamed"),
     ),
     # --- GCP --------------------------------------------------------------------------------------
-    case(
+    *rule(
         "gcp-restrict-resource-regions",
-        set_input(ACME, "acme-postgres-1", "region", "europe-north1"),
-        "DatabaseInstance 'acme-postgres-1': region 'europe-north1' is outside the allowed regions "
-        "europe-west1, us-central1, us-east1",
-        id="sql",
+        (ACME, "acme-postgres-1"),
+        sets(
+            "region",
+            "europe-north1",
+            "DatabaseInstance 'acme-postgres-1': region 'europe-north1' is outside the allowed "
+            "regions "
+            "europe-west1, us-central1, us-east1",
+            id="sql",
+        ),
+        sets(
+            "location",
+            "US",
+            "location 'US' is outside the allowed regions",
+            id="multi-region",
+            on=(ACME, ACME_BUCKET),
+        ),
+        sets(
+            "regions",
+            ["aws-us-east-1"],
+            "regions 'aws-us-east-1' is outside",
+            id="temporal",
+            on=(ACME, "dev-acme"),
+        ),
+        sets(
+            "region",
+            "us-central1",
+            "region 'us-central1' is outside the allowed regions us-east1",
+            id="knob",
+            config={"allowedRegions": ["us-east1"]},
+        ),
     ),
-    case(
-        "gcp-restrict-resource-regions",
-        set_input(ACME, ACME_BUCKET, "location", "US"),
-        "location 'US' is outside the allowed regions",
-        id="multi-region",
-    ),
-    case(
-        "gcp-restrict-resource-regions",
-        set_input(ACME, "dev-acme", "regions", ["aws-us-east-1"]),
-        "regions 'aws-us-east-1' is outside",
-        id="temporal",
-    ),
-    case(
-        "gcp-restrict-resource-regions",
-        set_input(ACME, "acme-postgres-1", "region", "us-central1"),
-        "region 'us-central1' is outside the allowed regions us-east1",
-        id="knob",
-        config={"allowedRegions": ["us-east1"]},
-    ),
-    case(
+    *rule(
         "gcp-require-managed-by-label",
-        set_input(ACME, ACME_BUCKET, "labels.managed-by", "terraform"),
-        "labels.managed-by is 'terraform', must be 'tenancy'",
-        id="bucket",
-    ),
-    case(
-        "gcp-require-managed-by-label",
-        drop_input("dev", "pool-a-general", "nodeConfig.resourceLabels.managed-by"),
-        "NodePool 'pool-a-general': nodeConfig.resourceLabels.managed-by is None",
-        id="node-pool",
+        (ACME, ACME_BUCKET),
+        sets(
+            "labels.managed-by",
+            "terraform",
+            "labels.managed-by is 'terraform', must be 'tenancy'",
+            id="bucket",
+        ),
+        drops(
+            "nodeConfig.resourceLabels.managed-by",
+            "NodePool 'pool-a-general': nodeConfig.resourceLabels.managed-by is None",
+            id="node-pool",
+            on=("dev", "pool-a-general"),
+        ),
     ),
     # --- a tenant's app release (issue 16: enterprise Helm values) ---------------------------
-    case(
+    *rule(
         "k8s-restrict-tenant-app-values",
-        set_input(ACME, "acme-app-release", "values.hostNetwork", True),
-        "sets Helm values ['hostNetwork'] that are neither the platform's nor allowed",
-        id="unknown-value",
-    ),
-    case(
-        "k8s-restrict-tenant-app-values",
-        set_input("dev.initech", "initech-app-release", "values.serviceAccount.name", "default"),
-        "runs as service account 'default', not the namespace's own 'tenant-initech-sa'",
-        id="other-service-account",
-    ),
-    case(
-        "k8s-restrict-tenant-app-values",
-        set_input(ACME, "acme-app-release", "values.service.type", "LoadBalancer"),
-        "service.type is 'LoadBalancer', must be ClusterIP",
-        id="load-balancer",
-    ),
-    case(
-        "k8s-restrict-tenant-app-values",
-        set_input(
-            "dev.initech",
-            "initech-app-release",
+        (ACME, "acme-app-release"),
+        sets(
+            "values.hostNetwork",
+            True,
+            "sets Helm values ['hostNetwork'] that are neither the platform's nor allowed",
+            id="unknown-value",
+        ),
+        sets(
+            "values.serviceAccount.name",
+            "default",
+            "runs as service account 'default', not the namespace's own 'tenant-initech-sa'",
+            id="other-service-account",
+            on=("dev.initech", "initech-app-release"),
+        ),
+        sets(
+            "values.service.type",
+            "LoadBalancer",
+            "service.type is 'LoadBalancer', must be ClusterIP",
+            id="load-balancer",
+        ),
+        sets(
             "values.nodeSelector",
             {"kubernetes.io/hostname": "platform-node-1"},
+            "nodeSelector on ['kubernetes.io/hostname']",
+            id="node-selector",
+            on=("dev.initech", "initech-app-release"),
         ),
-        "nodeSelector on ['kubernetes.io/hostname']",
-        id="node-selector",
-    ),
-    case(
-        "k8s-restrict-tenant-app-values",
-        set_input("dev.initech", "initech-app-release", "values.securityContext.privileged", True),
-        "securityContext must set allowPrivilegeEscalation: false and not privileged",
-        id="privileged",
-    ),
-    case(
-        "k8s-restrict-tenant-app-values",
-        drop_input(ACME, "acme-app-release", "values.podSecurityContext.runAsNonRoot"),
-        "podSecurityContext.runAsNonRoot must be true",
-        id="root",
+        sets(
+            "values.securityContext.privileged",
+            True,
+            "securityContext must set allowPrivilegeEscalation: false and not privileged",
+            id="privileged",
+            on=("dev.initech", "initech-app-release"),
+        ),
+        drops(
+            "values.podSecurityContext.runAsNonRoot",
+            "podSecurityContext.runAsNonRoot must be true",
+            id="root",
+        ),
     ),
 ]
 

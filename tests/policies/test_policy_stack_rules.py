@@ -16,6 +16,7 @@ from policy_plan_fixtures import (
     both,
     case,
     drop_input,
+    drops,
     find,
     gcp_labels,
     good_plan,
@@ -23,8 +24,11 @@ from policy_plan_fixtures import (
     mutated,
     offboarding_stack,
     remove,
+    row,
+    rule,
     set_input,
     set_protect,
+    sets,
 )
 
 from domain import names
@@ -63,285 +67,274 @@ OWN_KEY = f"projects/{PROJECT}/locations/us-central1/keyRings/initech-cmek/crypt
 
 STACK_CASES = [
     # --- tenant network rules (tenancy-forbid-network-openings) ----------------------------------
-    case(
+    *rule(
         "tenancy-forbid-network-openings",
-        set_input(INITECH, TENANT_RULE, "sourceRanges", ["0.0.0.0/0"]),
-        "allows ingress from 0.0.0.0/0 (the whole internet)",
-        id="firewall-open-to-the-internet",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        set_input(INITECH, TENANT_RULE, "sourceRanges", ["192.168.0.0/16", "10.137.4.0/24"]),
-        "ingress 10.137.4.0/24 opens tenant 'vandelay''s pods range (10.137.0.0/16)",
-        id="firewall-opens-another-tenant",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        set_input(INITECH, TENANT_RULE, "sourceRanges", ["10.64.0.0/16"]),
-        "opens the platform pods range (network.pods_cidr) (10.64.0.0/14)",
-        id="firewall-opens-the-standard-tenants-pods",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        set_input(INITECH, TENANT_POLICY, "spec.ingress.0.from.0.ipBlock.cidr", "0.0.0.0/0"),
-        "admits ingress from 0.0.0.0/0 (the whole internet)",
-        id="netpol-open-to-the-internet",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.except", []),
-        "egress 0.0.0.0/0 opens tenant 'vandelay''s node subnet (10.40.0.0/20)",
-        id="netpol-egress-except-removed",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        both(
-            set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.cidr", "10.132.32.0/24"),
-            set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.except", []),
+        (INITECH, TENANT_RULE),
+        sets(
+            "sourceRanges",
+            ["0.0.0.0/0"],
+            "allows ingress from 0.0.0.0/0 (the whole internet)",
+            id="firewall-open-to-the-internet",
         ),
-        "egress 10.132.32.0/24 opens tenant 'vandelay''s services range (10.132.32.0/20)",
-        id="netpol-egress-to-another-tenant",
-    ),
-    case(
-        "tenancy-forbid-network-openings",
-        add(
-            ACME,
-            "gcp:compute/firewall:Firewall",
-            "acme-open",
-            {
-                "direction": "INGRESS",
-                "sourceRanges": ["0.0.0.0/0"],
-                "allows": [{"protocol": "tcp"}],
-            },
+        sets(
+            "sourceRanges",
+            ["192.168.0.0/16", "10.137.4.0/24"],
+            "ingress 10.137.4.0/24 opens tenant 'vandelay''s pods range (10.137.0.0/16)",
+            id="firewall-opens-another-tenant",
         ),
-        "allows ingress from 0.0.0.0/0",
-        id="any-stack-firewall-open",
+        sets(
+            "sourceRanges",
+            ["10.64.0.0/16"],
+            "opens the platform pods range (network.pods_cidr) (10.64.0.0/14)",
+            id="firewall-opens-the-standard-tenants-pods",
+        ),
+        sets(
+            "spec.ingress.0.from.0.ipBlock.cidr",
+            "0.0.0.0/0",
+            "admits ingress from 0.0.0.0/0 (the whole internet)",
+            id="netpol-open-to-the-internet",
+            on=(INITECH, TENANT_POLICY),
+        ),
+        sets(
+            "spec.egress.0.to.0.ipBlock.except",
+            [],
+            "egress 0.0.0.0/0 opens tenant 'vandelay''s node subnet (10.40.0.0/20)",
+            id="netpol-egress-except-removed",
+            on=(INITECH, TENANT_POLICY),
+        ),
+        row(
+            both(
+                set_input(
+                    INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.cidr", "10.132.32.0/24"
+                ),
+                set_input(INITECH, TENANT_POLICY, "spec.egress.0.to.0.ipBlock.except", []),
+            ),
+            "egress 10.132.32.0/24 opens tenant 'vandelay''s services range (10.132.32.0/20)",
+            id="netpol-egress-to-another-tenant",
+        ),
+        row(
+            add(
+                ACME,
+                "gcp:compute/firewall:Firewall",
+                "acme-open",
+                {
+                    "direction": "INGRESS",
+                    "sourceRanges": ["0.0.0.0/0"],
+                    "allows": [{"protocol": "tcp"}],
+                },
+            ),
+            "allows ingress from 0.0.0.0/0",
+            id="any-stack-firewall-open",
+        ),
     ),
     # --- per-namespace guardrails -----------------------------------------------------------------
-    case(
+    *rule(
         "k8s-require-namespace-quota",
-        remove(ACME, "tenant-acme-quota"),
-        "namespace 'tenant-acme' has no ResourceQuota",
-        id="missing",
-    ),
-    case(
-        "k8s-require-namespace-quota",
-        both(
-            drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "requests.memory")),
-            drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "limits.memory")),
+        (ACME, "tenant-acme-quota"),
+        row(
+            remove(ACME, "tenant-acme-quota"),
+            "namespace 'tenant-acme' has no ResourceQuota",
+            id="missing",
         ),
-        "ResourceQuota 'tenant-acme-quota' in namespace 'tenant-acme' does not limit memory",
-        id="no-memory",
+        row(
+            both(
+                drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "requests.memory")),
+                drop_input(ACME, "tenant-acme-quota", ("spec", "hard", "limits.memory")),
+            ),
+            "ResourceQuota 'tenant-acme-quota' in namespace 'tenant-acme' does not limit memory",
+            id="no-memory",
+        ),
+        sets(
+            "metadata.namespace",
+            "tenant-globex",
+            "namespace 'tenant-acme' has no ResourceQuota",
+            id="elsewhere",
+        ),
+        row(
+            remove("dev", "free-tier-quota"),
+            "namespace 'free-tier' has no ResourceQuota",
+            id="free-tier",
+        ),
     ),
-    case(
-        "k8s-require-namespace-quota",
-        set_input(ACME, "tenant-acme-quota", "metadata.namespace", "tenant-globex"),
-        "namespace 'tenant-acme' has no ResourceQuota",
-        id="elsewhere",
-    ),
-    case(
-        "k8s-require-namespace-quota",
-        remove("dev", "free-tier-quota"),
-        "namespace 'free-tier' has no ResourceQuota",
-        id="free-tier",
-    ),
-    case(
+    *rule(
         "k8s-require-namespace-limitrange",
-        remove(ACME, "tenant-acme-limits"),
-        "namespace 'tenant-acme' has no LimitRange",
-        id="missing",
-    ),
-    case(
-        "k8s-require-namespace-limitrange",
-        set_input(
-            ACME,
-            "tenant-acme-limits",
+        (ACME, "tenant-acme-limits"),
+        row(
+            remove(ACME, "tenant-acme-limits"),
+            "namespace 'tenant-acme' has no LimitRange",
+            id="missing",
+        ),
+        sets(
             "spec.limits",
             [{"type": "PersistentVolumeClaim", "max": {"storage": "1Gi"}}],
+            "LimitRange 'tenant-acme-limits' in namespace 'tenant-acme' has no limit of type "
+            "Container",
+            id="no-container",
         ),
-        "LimitRange 'tenant-acme-limits' in namespace 'tenant-acme' has no limit of type Container",
-        id="no-container",
     ),
-    case(
+    *rule(
         "k8s-require-default-deny-netpol",
-        remove(ACME, "tenant-acme-default-deny"),
-        "namespace 'tenant-acme' has no default-deny NetworkPolicy for Egress and Ingress",
-        id="missing",
-    ),
-    case(
-        "k8s-require-default-deny-netpol",
-        set_input(ACME, "tenant-acme-default-deny", "spec.policyTypes", ["Ingress"]),
-        "has no default-deny NetworkPolicy for Egress",
-        id="ingress-only",
-    ),
-    case(
-        "k8s-require-default-deny-netpol",
-        set_input(
-            ACME, "tenant-acme-default-deny", "spec.podSelector", {"matchLabels": {"app": "web"}}
+        (ACME, "tenant-acme-default-deny"),
+        row(
+            remove(ACME, "tenant-acme-default-deny"),
+            "namespace 'tenant-acme' has no default-deny NetworkPolicy for Egress and Ingress",
+            id="missing",
         ),
-        "for Egress and Ingress",
-        id="selects-some-pods",
-    ),
-    case(
-        "k8s-require-default-deny-netpol",
-        set_input(
-            ACME,
-            "tenant-acme-default-deny",
+        sets(
+            "spec.policyTypes",
+            ["Ingress"],
+            "has no default-deny NetworkPolicy for Egress",
+            id="ingress-only",
+        ),
+        sets(
+            "spec.podSelector",
+            {"matchLabels": {"app": "web"}},
+            "for Egress and Ingress",
+            id="selects-some-pods",
+        ),
+        sets(
             "spec.ingress",
             [{"from": [{"namespaceSelector": {}}]}],
+            "has no default-deny NetworkPolicy for Ingress",
+            id="allows-ingress",
         ),
-        "has no default-deny NetworkPolicy for Ingress",
-        id="allows-ingress",
     ),
     # --- Workload Identity ------------------------------------------------------------------------
-    case(
+    *rule(
         "iam-bind-workload-identity-to-own-namespace",
-        set_input(
-            ACME,
-            "acme-workload-binding",
+        (ACME, "acme-workload-binding"),
+        sets(
             "member",
             f"serviceAccount:{POOL}[tenant-globex/tenant-globex-sa]",
+            "tenant 'acme''s service account acme-workload is bound to "
+            "tenant-globex/tenant-globex-sa; only "
+            "tenant-acme/tenant-acme-sa may use it",
+            id="other-tenant",
         ),
-        "tenant 'acme''s service account acme-workload is bound to "
-        "tenant-globex/tenant-globex-sa; only "
-        "tenant-acme/tenant-acme-sa may use it",
-        id="other-tenant",
-    ),
-    case(
-        "iam-bind-workload-identity-to-own-namespace",
-        set_input(
-            ACME, "acme-workload-binding", "member", f"serviceAccount:{POOL}[tenant-acme/default]"
+        sets(
+            "member",
+            f"serviceAccount:{POOL}[tenant-acme/default]",
+            "is bound to tenant-acme/default",
+            id="other-ksa",
         ),
-        "is bound to tenant-acme/default",
-        id="other-ksa",
-    ),
-    case(
-        "iam-bind-workload-identity-to-own-namespace",
-        set_input(
-            "dev",
-            "dev-free-tier-binding",
+        sets(
             "member",
             f"serviceAccount:{POOL}[tenant-hooli/tenant-hooli-sa]",
+            "the free tier's service account dev-free-tier is bound to "
+            "tenant-hooli/tenant-hooli-sa",
+            id="free-tier",
+            on=("dev", "dev-free-tier-binding"),
         ),
-        "the free tier's service account dev-free-tier is bound to tenant-hooli/tenant-hooli-sa",
-        id="free-tier",
-    ),
-    case(
-        "iam-bind-workload-identity-to-own-namespace",
-        add(
-            "dev",
-            "gcp:serviceaccount/iAMMember:IAMMember",
-            "dns-binding",
-            {
-                "serviceAccountId": (
-                    f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}"
-                ),
-                "role": "roles/iam.workloadIdentityUser",
-                "member": f"serviceAccount:{POOL}[tenant-acme/tenant-acme-sa]",
-            },
+        row(
+            add(
+                "dev",
+                "gcp:serviceaccount/iAMMember:IAMMember",
+                "dns-binding",
+                {
+                    "serviceAccountId": (
+                        f"projects/{PROJECT}/serviceAccounts/{gsa_email('dev-external-dns')}"
+                    ),
+                    "role": "roles/iam.workloadIdentityUser",
+                    "member": f"serviceAccount:{POOL}[tenant-acme/tenant-acme-sa]",
+                },
+            ),
+            "platform service account dev-external-dns is bound to tenant namespace "
+            "tenant-acme/tenant-acme-sa",
+            id="platform-account",
         ),
-        "platform service account dev-external-dns is bound to tenant namespace "
-        "tenant-acme/tenant-acme-sa",
-        id="platform-account",
-    ),
-    case(
-        "iam-bind-workload-identity-to-own-namespace",
-        set_input(ACME, "acme-workload-binding", "member", "user:mallory@example.com"),
-        "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not a "
-        "Kubernetes service account",
-        id="not-a-ksa",
+        sets(
+            "member",
+            "user:mallory@example.com",
+            "workloadIdentityUser on acme-workload goes to user:mallory@example.com, which is not "
+            "a "
+            "Kubernetes service account",
+            id="not-a-ksa",
+        ),
     ),
     # --- grants on tenant data --------------------------------------------------------------------
-    case(
+    *rule(
         "iam-restrict-tenant-grants-to-own-identity",
-        set_input(ACME, "acme-uploads-object-admin", "member", GLOBEX_SA),
-        f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant "
-        f"'acme' to {GLOBEX_SA}, "
-        "tenant 'globex''s identity",
-        id="bucket-to-other-tenant",
-    ),
-    case(
-        "iam-restrict-tenant-grants-to-own-identity",
-        set_input(
-            ACME,
-            "acme-postgres-1-password-accessor",
+        (ACME, "acme-cloudsql-client"),
+        sets(
+            "member",
+            GLOBEX_SA,
+            f"BucketIAMMember 'acme-uploads-object-admin': grants bucket {ACME_BUCKET} of tenant "
+            f"'acme' to {GLOBEX_SA}, "
+            "tenant 'globex''s identity",
+            id="bucket-to-other-tenant",
+            on=(ACME, "acme-uploads-object-admin"),
+        ),
+        sets(
             "member",
             f"serviceAccount:{gsa_email('dev-free-tier')}",
+            "grants secret acme-postgres-1-password of tenant 'acme' to "
+            "serviceAccount:dev-free-tier@",
+            id="secret-to-platform",
+            on=(ACME, "acme-postgres-1-password-accessor"),
         ),
-        "grants secret acme-postgres-1-password of tenant 'acme' to serviceAccount:dev-free-tier@",
-        id="secret-to-platform",
-    ),
-    case(
-        "iam-restrict-tenant-grants-to-own-identity",
-        drop_input(ACME, "acme-cloudsql-client", "condition"),
-        "grants project-wide roles/cloudsql.client to tenant 'acme''s identity",
-        id="unconditional-db-role",
-    ),
-    case(
-        "iam-restrict-tenant-grants-to-own-identity",
-        set_input(
-            ACME,
-            "acme-cloudsql-client",
+        drops(
+            "condition",
+            "grants project-wide roles/cloudsql.client to tenant 'acme''s identity",
+            id="unconditional-db-role",
+        ),
+        sets(
             "condition.expression",
             f'resource.name == "projects/{PROJECT}/instances/globex-postgres-1"',
+            "of tenant 'globex' to serviceAccount:acme-workload@",
+            id="condition-names-other-tenant",
         ),
-        "of tenant 'globex' to serviceAccount:acme-workload@",
-        id="condition-names-other-tenant",
-    ),
-    case(
-        "iam-restrict-tenant-grants-to-own-identity",
-        set_input(
-            ACME,
-            "acme-temporal",
+        sets(
             "namespaceAccesses",
             [{"namespaceId": "dev-globex.tnybg", "permission": "write"}],
+            "grants Temporal namespace dev-globex of tenant 'globex' to temporal:acme-temporal",
+            id="temporal",
+            on=(ACME, "acme-temporal"),
         ),
-        "grants Temporal namespace dev-globex of tenant 'globex' to temporal:acme-temporal",
-        id="temporal",
-    ),
-    case(
-        "iam-restrict-tenant-grants-to-own-identity",
-        add(
-            ACME,
-            "gcp:storage/bucketIAMMember:BucketIAMMember",
-            "globex-peek",
-            {"bucket": GLOBEX_BUCKET, "role": "roles/storage.objectViewer", "member": ACME_SA},
+        row(
+            add(
+                ACME,
+                "gcp:storage/bucketIAMMember:BucketIAMMember",
+                "globex-peek",
+                {"bucket": GLOBEX_BUCKET, "role": "roles/storage.objectViewer", "member": ACME_SA},
+            ),
+            f"grants bucket {GLOBEX_BUCKET} of tenant 'globex' to {ACME_SA}, tenant 'acme''s "
+            "identity",
+            id="own-identity-on-other-bucket",
         ),
-        f"grants bucket {GLOBEX_BUCKET} of tenant 'globex' to {ACME_SA}, tenant 'acme''s identity",
-        id="own-identity-on-other-bucket",
     ),
     # --- cross-tenant references ------------------------------------------------------------------
-    case(
+    *rule(
         "tenancy-forbid-cross-tenant-references",
-        set_input(
-            ACME,
-            "acme-app",
+        (ACME, "acme-app"),
+        sets(
             "spec.template.spec.containers.0.env",
             [{"name": "BUCKET", "value": GLOBEX_BUCKET}],
+            "Deployment 'acme-app' of tenant 'acme': input "
+            "spec.template.spec.containers.0.env.0.value names "
+            f"'{GLOBEX_BUCKET}' of tenant 'globex'",
+            id="name-in-input",
         ),
-        "Deployment 'acme-app' of tenant 'acme': input "
-        "spec.template.spec.containers.0.env.0.value names "
-        f"'{GLOBEX_BUCKET}' of tenant 'globex'",
-        id="name-in-input",
-    ),
-    case(
-        "tenancy-forbid-cross-tenant-references",
-        set_input(ACME, "platform", "name", "organization/tenancy/dev.globex"),
-        "names 'dev.globex' of tenant 'globex'",
-        id="stack-reference",
-    ),
-    case(
-        "tenancy-forbid-cross-tenant-references",
-        add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp")),
-        "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs to "
-        "tenant 'umbrella'",
-        id="free-tenant-dependency",
-    ),
-    case(
-        "tenancy-forbid-cross-tenant-references",
-        set_input("dev", "hooli-limits", "data.TENANT_ID", "umbrella"),
-        "input data.TENANT_ID names 'umbrella' of tenant 'umbrella'",
-        id="free-tenant-id-field",
+        sets(
+            "name",
+            "organization/tenancy/dev.globex",
+            "names 'dev.globex' of tenant 'globex'",
+            id="stack-reference",
+            on=(ACME, "platform"),
+        ),
+        row(
+            add_dependency("dev", "hooli-limits", ("dev", "umbrella-idp")),
+            "ConfigMap 'hooli-limits' of tenant 'hooli': dependency Tenant 'umbrella-idp' belongs "
+            "to "
+            "tenant 'umbrella'",
+            id="free-tenant-dependency",
+        ),
+        sets(
+            "data.TENANT_ID",
+            "umbrella",
+            "input data.TENANT_ID names 'umbrella' of tenant 'umbrella'",
+            id="free-tenant-id-field",
+            on=("dev", "hooli-limits"),
+        ),
     ),
     *(
         case(
@@ -382,291 +375,285 @@ STACK_CASES = [
             ("bucket-url", f"gs://{GLOBEX_BUCKET}/exports/", GLOBEX_BUCKET),
         )
     ),
-    case(
+    *rule(
         "tenancy-forbid-cross-tenant-references",
-        set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
-        "input labels.tenant names 'globex' of tenant 'globex'",
-        id="label-names-other-tenant",
+        (ACME, ACME_BUCKET),
+        sets(
+            "labels.tenant",
+            "globex",
+            "input labels.tenant names 'globex' of tenant 'globex'",
+            id="label-names-other-tenant",
+        ),
     ),
     # --- protection -------------------------------------------------------------------------------
-    case(
+    *rule(
         "tenancy-protect-stateful-resources",
-        set_protect(ACME, "acme-firestore", False),
-        "Database 'acme-firestore': stateful resource without the protect option",
-        id="unprotected",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        set_input(ACME, "acme-firestore", "deleteProtectionState", "DELETE_PROTECTION_DISABLED"),
-        "deleteProtectionState is 'DELETE_PROTECTION_DISABLED', must be DELETE_PROTECTION_ENABLED",
-        id="firestore",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        set_input(ACME, ACME_BUCKET, "forceDestroy", True),
-        "forceDestroy is True, must be false",
-        id="force-destroy",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        set_protect(ACME, "acme-neo4j-release", False),
-        "Release 'acme-neo4j-release': Neo4j release without the protect option",
-        id="neo4j",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        set_input("dev.initech", "initech-gke", "deletionProtection", False),
-        "Cluster 'initech-gke': deletionProtection is False, must be true",
-        id="cluster",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        set_protect("dev", "dev-free-tier", False),
-        "Namespace 'dev-free-tier': stateful resource without the protect option",
-        id="shared-temporal",
-    ),
-    case(
-        "tenancy-protect-stateful-resources",
-        add(
-            ACME,
-            "kubernetes:core/v1:PersistentVolumeClaim",
-            "acme-data",
-            {
-                "metadata": {"name": "data", "namespace": "tenant-acme"},
-                "spec": {"accessModes": ["ReadWriteOnce"]},
-            },
+        (ACME, "acme-firestore"),
+        row(
+            set_protect(ACME, "acme-firestore", False),
+            "Database 'acme-firestore': stateful resource without the protect option",
+            id="unprotected",
         ),
-        "PersistentVolumeClaim 'acme-data': stateful resource without the protect option",
-        id="pvc",
+        sets(
+            "deleteProtectionState",
+            "DELETE_PROTECTION_DISABLED",
+            "deleteProtectionState is 'DELETE_PROTECTION_DISABLED', must be "
+            "DELETE_PROTECTION_ENABLED",
+            id="firestore",
+        ),
+        sets(
+            "forceDestroy",
+            True,
+            "forceDestroy is True, must be false",
+            id="force-destroy",
+            on=(ACME, ACME_BUCKET),
+        ),
+        row(
+            set_protect(ACME, "acme-neo4j-release", False),
+            "Release 'acme-neo4j-release': Neo4j release without the protect option",
+            id="neo4j",
+        ),
+        sets(
+            "deletionProtection",
+            False,
+            "Cluster 'initech-gke': deletionProtection is False, must be true",
+            id="cluster",
+            on=("dev.initech", "initech-gke"),
+        ),
+        row(
+            set_protect("dev", "dev-free-tier", False),
+            "Namespace 'dev-free-tier': stateful resource without the protect option",
+            id="shared-temporal",
+        ),
+        row(
+            add(
+                ACME,
+                "kubernetes:core/v1:PersistentVolumeClaim",
+                "acme-data",
+                {
+                    "metadata": {"name": "data", "namespace": "tenant-acme"},
+                    "spec": {"accessModes": ["ReadWriteOnce"]},
+                },
+            ),
+            "PersistentVolumeClaim 'acme-data': stateful resource without the protect option",
+            id="pvc",
+        ),
     ),
     # --- labels -----------------------------------------------------------------------------------
-    case(
+    *rule(
         "gcp-require-tenancy-labels",
-        set_input(ACME, ACME_BUCKET, "labels.tenant", "globex"),
-        f"Bucket '{ACME_BUCKET}': labels.tenant is 'globex', expected 'acme'",
-        id="wrong-tenant",
-    ),
-    case(
-        "gcp-require-tenancy-labels",
-        set_input(ACME, "acme-postgres-2", "settings.userLabels.environment", "prod"),
-        "settings.userLabels.environment is 'prod', expected 'dev'",
-        id="sql-environment",
-    ),
-    case(
-        "gcp-require-tenancy-labels",
-        drop_input(ACME, "acme-uploads-key", "labels"),
-        "CryptoKey 'acme-uploads-key': labels is not set",
-        id="missing",
-    ),
-    case(
-        "gcp-require-tenancy-labels",
-        drop_input("dev", "pool-a-general", "nodeConfig.resourceLabels"),
-        "NodePool 'pool-a-general': nodeConfig.resourceLabels is not set",
-        id="node-pool",
-    ),
-    case(
-        "gcp-require-tenancy-labels",
-        set_input("dev.initech", "initech-gke", "resourceLabels.tier", "standard"),
-        "resourceLabels.tier is 'standard', expected 'enterprise'",
-        id="cluster-tier",
-    ),
-    case(
-        "gcp-require-tenancy-labels",
-        set_input("dev", "pool-a-general", "nodeConfig.resourceLabels.tier", "standard"),
-        "nodeConfig.resourceLabels.tier is 'standard', expected 'shared' or 'free'",
-        id="shared-wrong-tier",
+        ("dev", "pool-a-general"),
+        sets(
+            "labels.tenant",
+            "globex",
+            f"Bucket '{ACME_BUCKET}': labels.tenant is 'globex', expected 'acme'",
+            id="wrong-tenant",
+            on=(ACME, ACME_BUCKET),
+        ),
+        sets(
+            "settings.userLabels.environment",
+            "prod",
+            "settings.userLabels.environment is 'prod', expected 'dev'",
+            id="sql-environment",
+            on=(ACME, "acme-postgres-2"),
+        ),
+        drops(
+            "labels",
+            "CryptoKey 'acme-uploads-key': labels is not set",
+            id="missing",
+            on=(ACME, "acme-uploads-key"),
+        ),
+        drops(
+            "nodeConfig.resourceLabels",
+            "NodePool 'pool-a-general': nodeConfig.resourceLabels is not set",
+            id="node-pool",
+        ),
+        sets(
+            "resourceLabels.tier",
+            "standard",
+            "resourceLabels.tier is 'standard', expected 'enterprise'",
+            id="cluster-tier",
+            on=("dev.initech", "initech-gke"),
+        ),
+        sets(
+            "nodeConfig.resourceLabels.tier",
+            "standard",
+            "nodeConfig.resourceLabels.tier is 'standard', expected 'shared' or 'free'",
+            id="shared-wrong-tier",
+        ),
     ),
     # --- tier invariants --------------------------------------------------------------------------
-    case(
+    *rule(
         "tier-forbid-free-dedicated-resources",
-        add(
-            "dev",
-            "gcp:sql/databaseInstance:DatabaseInstance",
-            "hooli-db",
-            {"name": "hooli-db", "settings": {"userLabels": gcp_labels("hooli", "free")}},
+        None,
+        row(
+            add(
+                "dev",
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                "hooli-db",
+                {"name": "hooli-db", "settings": {"userLabels": gcp_labels("hooli", "free")}},
+            ),
+            "DatabaseInstance 'hooli-db': free tenant 'hooli' gets no dedicated DatabaseInstance",
+            id="labelled",
         ),
-        "DatabaseInstance 'hooli-db': free tenant 'hooli' gets no dedicated DatabaseInstance",
-        id="labelled",
-    ),
-    case(
-        "tier-forbid-free-dedicated-resources",
-        add(
-            "dev",
-            "gcp:storage/bucket:Bucket",
-            "hooli-bucket",
-            {
-                "name": names.uploads_bucket(ENV, PROJECT, "hooli"),
-                "labels": gcp_labels("shared", "shared"),
-            },
+        row(
+            add(
+                "dev",
+                "gcp:storage/bucket:Bucket",
+                "hooli-bucket",
+                {
+                    "name": names.uploads_bucket(ENV, PROJECT, "hooli"),
+                    "labels": gcp_labels("shared", "shared"),
+                },
+            ),
+            "Bucket 'hooli-bucket': free tenant 'hooli' gets no dedicated Bucket",
+            id="by-name",
         ),
-        "Bucket 'hooli-bucket': free tenant 'hooli' gets no dedicated Bucket",
-        id="by-name",
-    ),
-    case(
-        "tier-forbid-free-dedicated-resources",
-        add(
-            "dev",
-            "kubernetes:helm.sh/v3:Release",
-            "shared-neo4j",
-            {"name": "graph", "chart": "neo4j", "namespace": "free-tier"},
+        row(
+            add(
+                "dev",
+                "kubernetes:helm.sh/v3:Release",
+                "shared-neo4j",
+                {"name": "graph", "chart": "neo4j", "namespace": "free-tier"},
+            ),
+            "Release 'shared-neo4j': the platform stack (shared pool and free tier) has no Neo4j",
+            id="neo4j",
         ),
-        "Release 'shared-neo4j': the platform stack (shared pool and free tier) has no Neo4j",
-        id="neo4j",
-    ),
-    case(
-        "tier-forbid-free-dedicated-resources",
-        add(
-            "dev",
-            "gcp:firestore/database:Database",
-            "acme-firestore-in-platform",
-            {"name": "acme-firestore"},
+        row(
+            add(
+                "dev",
+                "gcp:firestore/database:Database",
+                "acme-firestore-in-platform",
+                {"name": "acme-firestore"},
+            ),
+            "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform "
+            "stack",
+            id="paying-tenant-in-platform",
         ),
-        "standard tenant 'acme''s Database belongs in its own stack dev.acme, not the platform "
-        "stack",
-        id="paying-tenant-in-platform",
-    ),
-    case(
-        "tier-forbid-free-dedicated-resources",
-        add_stack(
-            stack_of(
-                "dev.hooli",
-                "hooli",
-                "free",
-                ("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "tenant-hooli"}}),
-            )
+        row(
+            add_stack(
+                stack_of(
+                    "dev.hooli",
+                    "hooli",
+                    "free",
+                    ("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "tenant-hooli"}}),
+                )
+            ),
+            "stack dev.hooli exists for free tenant 'hooli'",
+            id="own-stack",
         ),
-        "stack dev.hooli exists for free tenant 'hooli'",
-        id="own-stack",
     ),
-    case(
+    *rule(
         "tier-require-standard-database-set",
-        remove(ACME, "acme-postgres-3"),
-        "missing Cloud SQL instance 'acme-postgres-3'",
-        id="missing-instance",
-    ),
-    case(
-        "tier-require-standard-database-set",
-        add(
-            ACME,
-            "gcp:sql/databaseInstance:DatabaseInstance",
-            "acme-postgres-4",
-            {"name": "acme-postgres-4"},
+        None,
+        row(
+            remove(ACME, "acme-postgres-3"),
+            "missing Cloud SQL instance 'acme-postgres-3'",
+            id="missing-instance",
         ),
-        "DatabaseInstance 'acme-postgres-4': unexpected Cloud SQL instance 'acme-postgres-4'",
-        id="extra-instance",
-    ),
-    case(
-        "tier-require-standard-database-set",
-        add(
-            ACME,
-            "gcp:sql/databaseInstance:DatabaseInstance",
-            "acme-postgres-1-replica",
-            {"name": "acme-postgres-1-replica", "masterInstanceName": "acme-postgres-1"},
+        row(
+            add(
+                ACME,
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                "acme-postgres-4",
+                {"name": "acme-postgres-4"},
+            ),
+            "DatabaseInstance 'acme-postgres-4': unexpected Cloud SQL instance 'acme-postgres-4'",
+            id="extra-instance",
         ),
-        "standard tenants get no read replicas",
-        id="replica",
+        row(
+            add(
+                ACME,
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                "acme-postgres-1-replica",
+                {"name": "acme-postgres-1-replica", "masterInstanceName": "acme-postgres-1"},
+            ),
+            "standard tenants get no read replicas",
+            id="replica",
+        ),
+        row(
+            remove(ACME, "acme-neo4j-release"), "missing Neo4j release 'acme-neo4j'", id="no-neo4j"
+        ),
+        row(
+            remove(ACME, "acme-firestore"),
+            "missing Firestore database 'acme-firestore'",
+            id="no-firestore",
+        ),
+        row(
+            add(ACME, "gcp:container/cluster:Cluster", "acme-gke", {"name": "acme-gke"}),
+            "a cluster of their own is enterprise",
+            id="own-cluster",
+        ),
     ),
-    case(
-        "tier-require-standard-database-set",
-        remove(ACME, "acme-neo4j-release"),
-        "missing Neo4j release 'acme-neo4j'",
-        id="no-neo4j",
-    ),
-    case(
-        "tier-require-standard-database-set",
-        remove(ACME, "acme-firestore"),
-        "missing Firestore database 'acme-firestore'",
-        id="no-firestore",
-    ),
-    case(
-        "tier-require-standard-database-set",
-        add(ACME, "gcp:container/cluster:Cluster", "acme-gke", {"name": "acme-gke"}),
-        "a cluster of their own is enterprise",
-        id="own-cluster",
-    ),
-    case(
+    *rule(
         "tier-require-enterprise-cluster",
-        remove("dev.initech", "initech-gke"),
-        "enterprise tenant 'initech' has no GKE cluster 'initech-gke' in stack dev.initech",
-        id="missing",
+        ("dev.initech", "initech-gke"),
+        row(
+            remove("dev.initech", "initech-gke"),
+            "enterprise tenant 'initech' has no GKE cluster 'initech-gke' in stack dev.initech",
+            id="missing",
+        ),
+        sets("name", "initech-cluster", "(found: initech-cluster)", id="misnamed"),
     ),
-    case(
-        "tier-require-enterprise-cluster",
-        set_input("dev.initech", "initech-gke", "name", "initech-cluster"),
-        "(found: initech-cluster)",
-        id="misnamed",
-    ),
-    case(
+    *rule(
         "monitoring-require-tenant-operations",
-        set_input(ACME, "acme-alerts-storage-100", "notificationChannels", []),
-        "the alert notifies nobody",
-        id="silent-alert",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-slo-request-success"),
-        "tenant acme has 1 SLO (availability and request success)(s); needs 2",
-        id="one-slo",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-dashboard-dashboard"),
-        "tenant acme has 0 dashboard(s); needs 1",
-        id="no-dashboard",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-slo-uptime-1"),
-        "tenant acme has 0 uptime check(s); needs 1",
-        id="no-uptime-check",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-neo4j-backup-cronjob"),
-        "tenant acme has no scheduled Neo4j backup",
-        id="no-neo4j-backup",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-firestore-backups"),
-        "tenant acme has 0 Firestore backup schedule(s); needs 1",
-        id="no-firestore-backups",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-storage-quota-deny"),
-        "tenant acme has a storage quota but no deny policy on "
-        "storage.googleapis.com/objects.create",
-        id="quota-without-deny",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        set_input(
-            ACME,
-            "acme-storage-quota-deny",
+        (ACME, "acme-alerts-storage-100"),
+        sets("notificationChannels", [], "the alert notifies nobody", id="silent-alert"),
+        row(
+            remove(ACME, "acme-slo-request-success"),
+            "tenant acme has 1 SLO (availability and request success)(s); needs 2",
+            id="one-slo",
+        ),
+        row(
+            remove(ACME, "acme-dashboard-dashboard"),
+            "tenant acme has 0 dashboard(s); needs 1",
+            id="no-dashboard",
+        ),
+        row(
+            remove(ACME, "acme-slo-uptime-1"),
+            "tenant acme has 0 uptime check(s); needs 1",
+            id="no-uptime-check",
+        ),
+        row(
+            remove(ACME, "acme-neo4j-backup-cronjob"),
+            "tenant acme has no scheduled Neo4j backup",
+            id="no-neo4j-backup",
+        ),
+        row(
+            remove(ACME, "acme-firestore-backups"),
+            "tenant acme has 0 Firestore backup schedule(s); needs 1",
+            id="no-firestore-backups",
+        ),
+        row(
+            remove(ACME, "acme-storage-quota-deny"),
+            "tenant acme has a storage quota but no deny policy on "
+            "storage.googleapis.com/objects.create",
+            id="quota-without-deny",
+        ),
+        sets(
             "rules",
             [{"denyRule": {"deniedPermissions": ["storage.googleapis.com/objects.delete"]}}],
+            "no deny policy on storage.googleapis.com/objects.create",
+            id="quota-denies-something-else",
+            on=(ACME, "acme-storage-quota-deny"),
         ),
-        "no deny policy on storage.googleapis.com/objects.create",
-        id="quota-denies-something-else",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove(ACME, "acme-storage-quota-workflow"),
-        "tenant acme has a storage quota but no workflow that withdraws writes",
-        id="quota-without-workflow",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        set_input(ACME, "acme-storage-quota-channel", "type", "email"),
-        "tenant acme has a storage quota but no alert notifies a Pub/Sub channel",
-        id="quota-alert-tells-no-machine",
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove("dev.initech", "initech-audit-cloudsql"),
-        "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
-        id="enterprise-without-sql-audit",
+        row(
+            remove(ACME, "acme-storage-quota-workflow"),
+            "tenant acme has a storage quota but no workflow that withdraws writes",
+            id="quota-without-workflow",
+        ),
+        sets(
+            "type",
+            "email",
+            "tenant acme has a storage quota but no alert notifies a Pub/Sub channel",
+            id="quota-alert-tells-no-machine",
+            on=(ACME, "acme-storage-quota-channel"),
+        ),
+        row(
+            remove("dev.initech", "initech-audit-cloudsql"),
+            "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
+            id="enterprise-without-sql-audit",
+        ),
     ),
     case(
         "monitoring-require-tenant-operations",
@@ -675,149 +662,121 @@ STACK_CASES = [
         id="platform-without-storage-audit",
     ),
     # --- an enterprise tenant's own people and roles (issue 16) ------------------------------
-    case(
+    *rule(
         "iam-restrict-tenant-group-grants",
-        add(
-            "dev",
-            "gcp:projects/iAMMember:IAMMember",
-            "initech-admins-platform",
-            {"project": PROJECT, "role": "roles/logging.viewer", "member": INITECH_GROUP},
+        (INITECH, "initech-identity-group-logs-logging-viewer"),
+        row(
+            add(
+                "dev",
+                "gcp:projects/iAMMember:IAMMember",
+                "initech-admins-platform",
+                {"project": PROJECT, "role": "roles/logging.viewer", "member": INITECH_GROUP},
+            ),
+            "tenant 'initech''s group, in the platform stack",
+            id="group-on-platform",
         ),
-        "tenant 'initech''s group, in the platform stack",
-        id="group-on-platform",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(INITECH, "initech-identity-group-logs-logging-viewer", "project", PROJECT),
-        f"on project {PROJECT!r}, not tenant 'initech''s own project",
-        id="group-on-platform-project",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        add(
-            ACME,
-            "gcp:storage/bucketIAMMember:BucketIAMMember",
-            "acme-foreign-group",
-            {
-                "bucket": names.uploads_bucket(ENV, PROJECT, "acme"),
-                "role": "roles/storage.objectViewer",
-                "member": INITECH_GROUP,
-            },
+        sets(
+            "project",
+            PROJECT,
+            f"on project {PROJECT!r}, not tenant 'initech''s own project",
+            id="group-on-platform-project",
         ),
-        "(tenant 'initech''s group) in tenant 'acme''s stack",
-        id="group-in-another-tenant",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(
-            INITECH, "initech-identity-group-logs-logging-viewer", "member", "user:eve@evil.example"
+        row(
+            add(
+                ACME,
+                "gcp:storage/bucketIAMMember:BucketIAMMember",
+                "acme-foreign-group",
+                {
+                    "bucket": names.uploads_bucket(ENV, PROJECT, "acme"),
+                    "role": "roles/storage.objectViewer",
+                    "member": INITECH_GROUP,
+                },
+            ),
+            "(tenant 'initech''s group) in tenant 'acme''s stack",
+            id="group-in-another-tenant",
         ),
-        "(not a group of the tenant file)",
-        id="stranger",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(
-            INITECH,
-            "initech-identity-group-logs-logging-viewer",
+        sets("member", "user:eve@evil.example", "(not a group of the tenant file)", id="stranger"),
+        sets(
             "role",
             "roles/resourcemanager.projectIamAdmin",
+            "roles/resourcemanager.projectIamAdmin is not a role a tenant's group may hold",
+            id="admin-role",
         ),
-        "roles/resourcemanager.projectIamAdmin is not a role a tenant's group may hold",
-        id="admin-role",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(
-            INITECH,
-            "initech-identity-group-project-reader",
+        sets(
             "role",
             f"projects/{PROJECT}/roles/platformOperator",
+            f"custom role projects/{PROJECT}/roles/platformOperator is not from tenant 'initech''s",
+            id="platform-custom-role",
+            on=(INITECH, "initech-identity-group-project-reader"),
         ),
-        f"custom role projects/{PROJECT}/roles/platformOperator is not from tenant 'initech''s",
-        id="platform-custom-role",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(
-            INITECH,
-            "initech-identity-role-reader",
+        sets(
             "permissions",
             ["storage.objects.get", "resourcemanager.projects.setIamPolicy"],
+            "permission resourcemanager.projects.setIamPolicy is refused: changes who has access",
+            id="escalating-permission",
+            on=(INITECH, "initech-identity-role-reader"),
         ),
-        "permission resourcemanager.projects.setIamPolicy is refused: changes who has access",
-        id="escalating-permission",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(INITECH, "initech-identity-role-reader", "project", PROJECT),
-        f"custom role in project {PROJECT!r}, not tenant 'initech''s own project",
-        id="role-in-platform-project",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        set_input(
-            INITECH,
-            "initech-identity-group-bucket-storage-objectviewer",
+        sets(
+            "project",
+            PROJECT,
+            f"custom role in project {PROJECT!r}, not tenant 'initech''s own project",
+            id="role-in-platform-project",
+            on=(INITECH, "initech-identity-role-reader"),
+        ),
+        sets(
             "bucket",
             names.uploads_bucket(ENV, PROJECT, "acme"),
+            "not tenant 'initech''s own bucket",
+            id="another-tenants-bucket",
+            on=(INITECH, "initech-identity-group-bucket-storage-objectviewer"),
         ),
-        "not tenant 'initech''s own bucket",
-        id="another-tenants-bucket",
-    ),
-    case(
-        "iam-restrict-tenant-group-grants",
-        add(
-            INITECH,
-            "gcp:secretmanager/secretIamMember:SecretIamMember",
-            "initech-group-secret",
-            {
-                "secretId": "initech-db",
-                "role": "roles/secretmanager.secretAccessor",
-                "member": INITECH_GROUP,
-            },
+        row(
+            add(
+                INITECH,
+                "gcp:secretmanager/secretIamMember:SecretIamMember",
+                "initech-group-secret",
+                {
+                    "secretId": "initech-db",
+                    "role": "roles/secretmanager.secretAccessor",
+                    "member": INITECH_GROUP,
+                },
+            ),
+            "a tenant's group is granted only on its project and bucket",
+            id="group-on-secret",
         ),
-        "a tenant's group is granted only on its project and bucket",
-        id="group-on-secret",
     ),
     # --- a tenant's own keys (issue 16: CMEK) ------------------------------------------------
-    case(
+    *rule(
         "kms-restrict-tenant-keys",
-        set_input(
-            INITECH,
-            "initech-postgres-1",
+        (INITECH, "initech-postgres-1"),
+        sets(
             "encryptionKeyName",
             "projects/tn-acme-000000/locations/us-central1/keyRings/acme-cmek/cryptoKeys/acme-sql",
+            "encryptionKeyName is a key of project 'tn-acme-000000', not of the resource's own "
+            f"project {PROJECT!r}",
+            id="someone-elses-key",
         ),
-        "encryptionKeyName is a key of project 'tn-acme-000000', not of the resource's own "
-        f"project {PROJECT!r}",
-        id="someone-elses-key",
-    ),
-    case(
-        "kms-restrict-tenant-keys",
-        add(
-            INITECH,
-            "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
-            "initech-key-for-people",
-            {
-                "cryptoKeyId": OWN_KEY,
-                "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-                "member": INITECH_GROUP,
-            },
+        row(
+            add(
+                INITECH,
+                "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+                "initech-key-for-people",
+                {
+                    "cryptoKeyId": OWN_KEY,
+                    "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                    "member": INITECH_GROUP,
+                },
+            ),
+            "only Google's service agents use a tenant's keys",
+            id="key-for-people",
         ),
-        "only Google's service agents use a tenant's keys",
-        id="key-for-people",
-    ),
-    case(
-        "kms-restrict-tenant-keys",
-        set_input(
-            ACME,
-            names.uploads_bucket(ENV, PROJECT, "acme"),
+        sets(
             "encryption",
             {"defaultKmsKeyName": "my-key"},
+            "is not a Cloud KMS key",
+            id="not-a-key",
+            on=(ACME, names.uploads_bucket(ENV, PROJECT, "acme")),
         ),
-        "is not a Cloud KMS key",
-        id="not-a-key",
     ),
 ]
 
@@ -887,6 +846,7 @@ STACK_TOLERATED = [
             ACME,
             "acme-workload-binding",
             "member",
+            ""
             f"principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/{POOL}"
             "/subject/ns/tenant-acme/sa/tenant-acme-sa",
         ),

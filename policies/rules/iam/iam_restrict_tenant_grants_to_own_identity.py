@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from domain import names
 from policies.lib import kinds
@@ -196,13 +197,13 @@ def check(view: StackView, report: Report, config: Config) -> None:
     allowed = set(config["allowedMembers"])
     # An enterprise tenant's own group is its identity too (iam-restrict-tenant-group-grants
     # holds where and what it may be granted).
-    registry = view.facts.require_registry()
-    groups = tenant_groups(registry)
-    certificates = {
-        t.id: str(tls.certificate_secret)
-        for t in registry.tenants
-        if (tls := getattr(t, "tls", None)) is not None
-    }
+    groups = view.facts.derived(
+        "tenant_groups", lambda: tenant_groups(view.facts.require_registry())
+    )
+    certificates = view.facts.derived(
+        "tenant_certificate_secrets",
+        lambda: certificate_secrets(view.facts.require_registry()),
+    )
     for subject in view.subjects:
         with report.deciding(subject.label, subject.urn):
             for grant in grants_of(view, subject, index):
@@ -237,6 +238,15 @@ def check(view: StackView, report: Report, config: Config) -> None:
                         "databases; it would reach every tenant's databases",
                         subject.urn,
                     )
+
+
+def certificate_secrets(registry: Any) -> dict[str, str]:
+    """tenant id -> the Secret Manager secret id of its customer certificate (tls)."""
+    return {
+        t.id: str(tls.certificate_secret)
+        for t in registry.tenants
+        if (tls := getattr(t, "tls", None)) is not None
+    }
 
 
 def _check_certificate_reader(
