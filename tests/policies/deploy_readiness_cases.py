@@ -9,6 +9,7 @@ from policy_plan_fixtures import (
     APP_CHART,
     ENV,
     INITECH_PROJECT,
+    PG_FLAGS,
     PROJECT,
     add,
     both,
@@ -484,5 +485,59 @@ DEPLOY_STACK_TOLERATED += [
         "temporal-bound-api-keys",
         set_input(ACME, ACME_KEY, "expiryTime", "2028-12-06T00:00:00Z"),
         id="max-lifetime",
+    ),
+]
+
+# --- provider value catalogue: Cloud SQL IAM group users (direct database access) ---------------
+GROUP_USER = {
+    "name": "dba@acme.example",
+    "instance": "acme-postgres-1",
+    "project": PROJECT,
+    "type": "CLOUD_IAM_GROUP",
+    "deletionPolicy": "ABANDON",
+}
+DEPLOY_STACK_CASES += [
+    *rule(
+        "sql-require-iam-group-login",
+        None,
+        row(
+            add(
+                ACME,
+                "gcp:sql/user:User",
+                "acme-postgres-1-direct",
+                {**GROUP_USER, "name": "DBA@Acme"},
+            ),
+            "IAM group user on acme-postgres-1: name 'DBA@Acme' is not the group's email in "
+            "lowercase",
+            id="group-not-lowercase-email",
+        ),
+        row(
+            add(
+                ACME, "gcp:sql/user:User", "acme-postgres-1-direct", {**GROUP_USER, "password": "x"}
+            ),
+            "IAM group user on acme-postgres-1: an IAM group user has no password",
+            id="group-with-password",
+        ),
+        row(
+            add(ACME, "gcp:sql/user:User", "acme-postgres-1-direct", GROUP_USER),
+            "IAM group user on acme-postgres-1: instance does not set "
+            "cloudsql.iam_authentication=on",
+            id="group-without-iam-flag",
+        ),
+    ),
+]
+DEPLOY_STACK_TOLERATED += [
+    pytest.param(
+        "sql-require-iam-group-login",
+        both(
+            set_input(
+                ACME,
+                "acme-postgres-1",
+                "settings.databaseFlags",
+                [*PG_FLAGS, {"name": "cloudsql.iam_authentication", "value": "on"}],
+            ),
+            add(ACME, "gcp:sql/user:User", "acme-postgres-1-direct", GROUP_USER),
+        ),
+        id="group-user-as-cloud-sql-takes-it",
     ),
 ]
