@@ -7,16 +7,19 @@ already loaded with ``use_facts`` so both paths judge with the same registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 from domain import names
 from domain.environment import EnvironmentSettings
 from domain.registry import Registry, TenantBase
 from policies.lib.names_index import TenantNameIndex
 from policies.lib.values import Undecided
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,17 @@ class Facts:
         if tenant is None:
             raise Undecided(f"tenant {tenant_id!r} is not in the registry")
         return tenant
+
+    @cached_property
+    def _derived(self) -> dict[str, Any]:
+        return {}
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """What ``compute`` derives from these facts alone, computed once per facts (every stack
+        of a check reads the same registry). Callers must not mutate the value."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     @cached_property
     def tenant_ids(self) -> tuple[str, ...]:

@@ -57,7 +57,7 @@ def resource_policy(
         with report.deciding(subject.label):
             check(subject, report, Config(knobs, args.get_config()))
 
-    return ResourceValidationPolicy(
+    policy = ResourceValidationPolicy(
         name=name,
         description=description,
         validate=validate,
@@ -68,6 +68,34 @@ def resource_policy(
         tags=_tags(name, anchors, "resource"),
         remediation_steps=remediation,
     )
+    # The offline evaluator skips the call for a type this is False for: validate would return
+    # at once, reporting nothing (tenancy/checks/engine.py).
+    setattr(policy, APPLIES_ATTRIBUTE, applies)
+    return policy
+
+
+APPLIES_ATTRIBUTE = "tenancy_applies_to"
+
+
+def applies_to(policy: object) -> Callable[[str], bool] | None:
+    """A resource policy's type filter (None: not built here, so it sees every type)."""
+    return getattr(policy, APPLIES_ATTRIBUTE, None)
+
+
+# The subjects of the last stack evaluated, with the resource list they were built from: every
+# stack policy gets the same list from the engine, so they are built once per stack, not once per
+# policy. The list is held, so its identity cannot be reused by another.
+_last_subjects: tuple[object, int, list[Subject]] | None = None
+
+
+def _subjects(resources: list) -> list[Subject]:
+    global _last_subjects
+    last = _last_subjects
+    if last is not None and last[0] is resources and last[1] == len(resources):
+        return last[2]
+    subjects = [Subject.from_policy_resource(r) for r in resources]
+    _last_subjects = (resources, len(resources), subjects)
+    return subjects
 
 
 def stack_policy(
@@ -82,7 +110,7 @@ def stack_policy(
     severity: Severity = Severity.CRITICAL,
 ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        subjects = [Subject.from_policy_resource(r) for r in args.resources]
+        subjects = _subjects(args.resources)
         if not subjects:
             return
         report = Report(report_violation)

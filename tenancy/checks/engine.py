@@ -15,8 +15,10 @@ How the plan's markers reach the policies:
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from inspect import isawaitable
 from typing import Any
@@ -169,18 +171,37 @@ def resource_args(
     )
 
 
-def policy_resources(stack: PlanStack) -> list[PolicyResource]:
+class _Built:
+    """Each resource's props and options and each provider, built once for a stack's resource
+    and stack policies alike (policies only read them; the engine would build identical ones)."""
+
+    def __init__(self, stack: PlanStack):
+        self.by_urn = stack.by_urn()
+        self.props = {r.urn: engine_props(r) for r in stack.resources}
+        self.opts = {r.urn: resource_options(r) for r in stack.resources}
+        self._providers: dict[str, PolicyProviderResource | None] = {}
+
+    def provider(self, resource: PlanResource) -> PolicyProviderResource | None:
+        urn = resource.provider
+        if not urn:
+            return None
+        if urn not in self._providers:
+            self._providers[urn] = provider_of(resource, self.by_urn)
+        return self._providers[urn]
+
+
+def policy_resources(stack: PlanStack, built: _Built | None = None) -> list[PolicyResource]:
     """The stack's resources linked to their parents and dependencies, as AnalyzeStack builds
     them."""
-    by_urn = stack.by_urn()
+    built = built or _Built(stack)
     resources = {
         r.urn: PolicyResource(
             r.type,
-            engine_props(r),
+            built.props[r.urn],
             r.urn,
             r.name,
-            resource_options(r),
-            provider_of(r, by_urn),
+            built.opts[r.urn],
+            built.provider(r),
             None,
             [],
             {},
@@ -299,8 +320,11 @@ def evaluate_stack(
     stack: PlanStack, policies: Iterable[Policy], policy_config: PolicyConfig | None = None
 ) -> list[CheckResult]:
     """Every policy on one stack (facts must already be installed, see ``evaluate``)."""
+    from policies.lib.policy import applies_to
+
     results: list[CheckResult] = []
-    linked = policy_resources(stack)
+    built = _Built(stack)
+    linked = policy_resources(stack, built)
     owners = _owner_lookup(stack, linked)
     resource_policies: list[tuple[ResourceValidationPolicy, EnforcementLevel, Any]] = []
     stack_policies: list[tuple[Policy, EnforcementLevel, Any]] = []
@@ -312,15 +336,16 @@ def evaluate_stack(
             resource_policies.append((policy, level, config))
         else:
             stack_policies.append((policy, level, config))
-    by_urn = stack.by_urn()
+    filters = [applies_to(policy) for policy, _, _ in resource_policies]
     for resource in stack.resources:
-        # Built once per resource: policies only read them (the engine rebuilds identical ones).
         props, opts, provider = (
-            engine_props(resource),
-            resource_options(resource),
-            provider_of(resource, by_urn),
+            built.props[resource.urn],
+            built.opts[resource.urn],
+            built.provider(resource),
         )
-        for policy, level, config in resource_policies:
+        for (policy, level, config), applies in zip(resource_policies, filters, strict=True):
+            if applies is not None and not applies(resource.type):
+                continue  # its validate would return at once, reporting nothing
             collector = _Collector(policy.name, level, stack, resource.urn, owners)
             args = ResourceValidationArgs(
                 resource.type, props, resource.urn, resource.name, opts, provider, config
@@ -352,18 +377,68 @@ def evaluate(
     registry: Registry,
     policies: Iterable[Policy] | None = None,
     policy_config: PolicyConfig | None = None,
+    workers: int = 1,
 ) -> CheckReport:
-    """Evaluate the pack (or the given policies) against every stack of the plan."""
+    """Evaluate the pack (or the given policies) against every stack of the plan, in ``workers``
+    processes (the same report, in the same order, whatever their number)."""
     from policies.lib.facts import use_facts
     from policies.pack import ALL_POLICIES
 
     chosen = list(ALL_POLICIES if policies is None else policies)
     report = CheckReport(stacks=len(plan.stacks), resources=plan.resource_count)
     with use_facts(settings, registry):
-        for stack in plan.stacks:
-            for result in evaluate_stack(stack, chosen, policy_config):
+        for results in _evaluate_stacks(plan.stacks, chosen, policy_config, workers):
+            for result in results:
                 report.add(result)
     return report
+
+
+# Below this many resources forking workers costs more than it saves.
+PARALLEL_MIN_RESOURCES = 3000
+
+
+def check_workers(plan: Plan) -> int:
+    """How many processes evaluate a plan of this size: two on a machine with two cores or more
+    (the target machine has two), one for a small plan."""
+    if plan.resource_count < PARALLEL_MIN_RESOURCES or len(plan.stacks) < 3:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 2))
+
+
+_EVAL_STATE: dict[str, Any] = {}
+
+
+def _evaluate_worker(index: int) -> list[CheckResult]:
+    state = _EVAL_STATE
+    return evaluate_stack(state["stacks"][index], state["policies"], state["config"])
+
+
+def _evaluate_stacks(
+    stacks: list[PlanStack],
+    policies: list[Policy],
+    policy_config: PolicyConfig | None,
+    workers: int,
+) -> Iterator[list[CheckResult]]:
+    """Each stack's results, in the plan's order. With workers > 1 the first tenant stack is
+    evaluated here first (it warms the facts every stack reads: the name index, the held ranges),
+    then forked processes evaluate the others; a stack's results do not depend on where it is
+    evaluated, and ``imap`` returns them in order."""
+    if workers <= 1 or len(stacks) < 3:
+        for stack in stacks:
+            yield evaluate_stack(stack, policies, policy_config)
+        return
+    warm = next((i for i, stack in enumerate(stacks) if stack.tenant), 0)
+    done = {warm: evaluate_stack(stacks[warm], policies, policy_config)}
+    rest = [i for i in range(len(stacks)) if i != warm]
+    _EVAL_STATE.update(stacks=stacks, policies=policies, config=policy_config)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            done.update(zip(rest, pool.imap(_evaluate_worker, rest, chunksize=1), strict=True))
+    finally:
+        _EVAL_STATE.clear()
+    for index in range(len(stacks)):
+        yield done[index]
 
 
 # --- documentation --------------------------------------------------------------------------------

@@ -161,11 +161,17 @@ def check_cached(
             found[name] = StackResults(name, cached[0], True, cached[1])
     todo = [n for n in stack_names if n not in found]
     if todo:
-        from tenancy.checks.engine import evaluate  # the pack's imports: only when evaluating
+        # the pack's imports: only when evaluating
+        from tenancy.checks.engine import check_workers, evaluate
 
         stacks = plans(todo)
+        to_check = Plan([stacks[n] for n in todo])
         report = evaluate(
-            Plan([stacks[n] for n in todo]), settings, registry, policy_config=policy_config
+            to_check,
+            settings,
+            registry,
+            policy_config=policy_config,
+            workers=check_workers(to_check),
         )
         per_stack: dict[str, list[dict[str, Any]]] = {n: [] for n in todo}
         for result in [*report.violations, *report.undecided]:

@@ -152,7 +152,9 @@ def _check_custom_role(
 
 
 def check(view: StackView, report: Report, config: Config) -> None:
-    owners = tenant_groups(view.facts.require_registry())
+    owners = view.facts.derived(
+        "tenant_groups", lambda: tenant_groups(view.facts.require_registry())
+    )
     tenant = view.tenant
     tenant_id = None if view.ref.is_platform else view.ref.tenant_id
     enterprise = tenant if isinstance(tenant, EnterpriseTenant) else None

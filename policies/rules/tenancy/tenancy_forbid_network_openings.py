@@ -85,9 +85,15 @@ def policy_blocks(policy: Subject) -> Iterator[tuple[str, str, list[str]]]:
 
 
 def held_ranges(view: StackView) -> list[Owned]:
-    """Every range another party holds: the platform's and each enterprise tenant's."""
-    settings = view.facts.require_settings()
-    registry = view.facts.require_registry()
+    """Every range another party holds: the platform's and each enterprise tenant's (derived
+    from the facts once, not per stack)."""
+    facts = view.facts
+    settings = facts.require_settings()
+    registry = facts.require_registry()
+    return facts.derived("held_ranges", lambda: _held_ranges(settings, registry))
+
+
+def _held_ranges(settings: Any, registry: Any) -> list[Owned]:
     # The platform's subnet, pods and services ranges hold the shared pool's tenants; its
     # control planes and the operators' networks are reached by design (webhooks, kubectl Jobs)
     # and guarded by master authorized networks.
@@ -97,10 +103,11 @@ def held_ranges(view: StackView) -> list[Owned]:
     return held
 
 
-def _opens(network: ipaddress.IPv4Network, excepts: list[str], held: Owned) -> bool:
+def _opens(
+    network: ipaddress.IPv4Network, carved: list[ipaddress.IPv4Network], held: Owned
+) -> bool:
     if not network.overlaps(held.network):
         return False
-    carved = [n for n in (_network(e) for e in excepts) if n is not None]
     return not any(held.network.subnet_of(c) for c in carved)
 
 
@@ -141,10 +148,11 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 network = _network(cidr)
                 if network is None or (network.prefixlen == 0 and direction == "ingress"):
                     continue  # ingress from /0 is reported above, once
+                carved = [n for n in (_network(e) for e in excepts) if n is not None]
                 for other in held:
                     if other.owner == owner:
                         continue
-                    if _opens(network, excepts, other):
+                    if _opens(network, carved, other):
                         report.violation(
                             f"{subject.label} of tenant {owner!r}: {direction} {cidr} opens "
                             f"{_whose(other)} ({other.network})",
