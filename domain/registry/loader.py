@@ -73,7 +73,7 @@ PATTERN_HINTS = {
     "network": "must be projects/PROJECT/global/networks/NETWORK",
     "chart_version": "must be a SemVer version such as 1.4.2",
     "id": "must be a custom role id: 3-64 letters, digits, underscores and dots (no hyphens)",
-    "group": "must be a Google group email address",
+    "group": "must be a Google group email address, in lowercase",
     "certificate_secret": "must be a Secret Manager secret id (letters, digits, _ and -)",
     "cpu": "must be a Kubernetes quantity such as 500m or 2",
     "memory": "must be a Kubernetes quantity such as 512Mi or 2Gi",

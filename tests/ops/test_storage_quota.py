@@ -8,7 +8,8 @@ quota and back; a model of the alert (threshold and comparison read off the plan
 and closes the incident, each transition publishing the message Cloud Monitoring publishes. The
 models are not Google's engines: they check that the pieces the plan holds agree with each other
 (threshold, channel, topic, workflow, tag names, deny condition) and that both transitions work,
-duplicates included.
+duplicates included. The concurrent test repeats the withdrawal and the restoration while the
+tenant's identity keeps uploading, and checks that nothing written is lost.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -397,3 +399,203 @@ def test_a_failing_tag_service_fails_the_execution(sample_plan) -> None:
     for state in ("open", "closed"):
         with pytest.raises(RuntimeError):
             workflow.run(_message(state))
+
+
+# --- enforcement while the tenant keeps uploading -------------------------------------------------
+HANG_GUARD_S = 60  # a deadlock guard on waits between threads, never a measurement
+
+
+class Ledger:
+    """One order of events for the bucket and the tag bindings (a lock and a counter), so each
+    upload is either before or after each binding change. The model makes a binding effective at
+    once; the real deny takes effect after IAM propagates it (see the test's docstring)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.seq = 0
+
+    def tick(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+@dataclass
+class Bucket:
+    """The tenant bucket: uploads are objects.create, checked against the IAM model. It also
+    answers the Cloud Storage JSON API's object calls, so that an enforcement that deleted or
+    overwrote objects would be seen losing them."""
+
+    name: str
+    iam: Iam
+    ledger: Ledger
+    objects: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    attempts: list[tuple[int, str, bool]] = field(default_factory=list)  # (seq, object, created)
+
+    def upload(self, principal: str, name: str, size: int, data: bytes) -> bool:
+        with self.ledger.lock:
+            created = self.iam.may_create_objects(principal, self.name)
+            if created:
+                self.objects[name] = (size, data)
+            self.attempts.append((self.ledger.tick(), name, created))
+            self.ledger.lock.notify_all()
+            return created
+
+    def delete(self, name: str) -> None:
+        """The tenant freeing space: objects.delete is not denied over the quota."""
+        with self.ledger.lock:
+            del self.objects[name]
+            self.ledger.tick()
+
+    def usage(self) -> int:
+        """storage/total_bytes as Monitoring would read it now."""
+        with self.ledger.lock:
+            return sum(size for size, _ in self.objects.values())
+
+    def api(self, method: str, url: str, body: dict | None) -> None:
+        prefix = f"https://storage.googleapis.com/storage/v1/b/{self.name}/o/"
+        if not url.startswith(prefix):
+            raise HttpError(404, "not found")
+        with self.ledger.lock:
+            name = url.removeprefix(prefix).replace("%2F", "/")
+            if method == "DELETE":
+                self.objects.pop(name, None)
+            self.ledger.tick()
+
+
+@dataclass
+class LockedTags(TagService):
+    """The tag service in the ledger's order. Before it changes a binding it waits until the
+    uploader has tried ``during`` more uploads since the execution began, so every transition
+    happens while the tenant is writing."""
+
+    ledger: Ledger = field(default_factory=Ledger)
+    bucket: Bucket | None = None
+    during: int = 3
+    started_at: int = 0  # the number of upload attempts when the execution began
+    changed_at: list[int] = field(default_factory=list)  # ledger positions of binding changes
+
+    def __call__(self, method: str, url: str, body: dict | None) -> None:
+        assert self.bucket is not None
+        with self.ledger.lock:
+            assert self.ledger.lock.wait_for(
+                lambda: len(self.bucket.attempts) >= self.started_at + self.during,  # type: ignore[union-attr]
+                HANG_GUARD_S,
+            ), "the uploader stopped"
+            before = set(self.bindings)
+            try:
+                super().__call__(method, url, body)
+            finally:
+                if self.bindings != before:
+                    self.changed_at.append(self.ledger.tick())
+
+
+def test_a_concurrent_uploader_is_refused_after_withdrawal_and_loses_nothing(sample_plan) -> None:
+    """The tenant's identity uploads without pause while its usage crosses the quota, the alert
+    opens, the planned workflow withdraws object creation, the tenant frees space, and the alert
+    closes. Proven in the model: every upload ordered after the binding and before its removal
+    is refused, every other upload is created, the enforcement removes nothing, and both
+    transitions happen while uploads are in flight.
+
+    Not provable here (no cloud): how long Monitoring takes to see usage (storage/total_bytes is
+    sampled once a day, so real overshoot is up to a day of uploads, not the few objects here),
+    how long IAM takes to apply a new tag binding to a deny policy (propagation: uploads may still
+    succeed for a while after the workflow returns), Eventarc's delivery, and Google's evaluation
+    of the deny condition. The models above stand in for those; the workflow source, its
+    environment, the deny policy, the principal and the threshold are the planned ones."""
+    found = Enforcement.of(sample_plan.stack("dev.coinbase"), "coinbase")
+    value_id = "tagValues/281475"
+    key_project = found.tag_key.inputs["parent"].removeprefix("projects/")
+    namespaced = (
+        f"{key_project}/{found.tag_key.inputs['shortName']}/{found.tag_value.inputs['shortName']}"
+    )
+    env = {**found.workflow.inputs["userEnvVars"], "TAG_VALUE": value_id}
+    ledger = Ledger()
+    tags = LockedTags(env["TAG_BINDINGS"], ledger=ledger)
+    bucket = Bucket(found.bucket, Iam(found.deny.inputs, {value_id: namespaced}, tags), ledger)
+    tags.bucket = bucket
+
+    def http(method: str, url: str, body: dict | None) -> None:
+        if url.startswith(tags.endpoint):
+            return tags(method, url, body)
+        if url.startswith("https://storage.googleapis.com/"):
+            return bucket.api(method, url, body)
+        raise HttpError(404, f"no such service: {url}")
+
+    workflow = WorkflowModel(found.workflow.inputs["sourceContents"], env, http)
+    # the tenant's workload identity, named independently of the deny policy
+    principal = f"principal://iam.googleapis.com/projects/-/serviceAccounts/{found.writer}"
+    threshold = found.threshold_bytes
+    size = 5 * GiB  # each upload's size; the content names it
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def uploader() -> None:
+        try:
+            index = 0
+            while not stop.is_set():
+                bucket.upload(principal, f"uploads/{index:07d}", size, f"object {index}".encode())
+                index += 1
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+            with ledger.lock:
+                ledger.lock.notify_all()
+
+    def wait_for(predicate: Callable[[], bool]) -> None:
+        with ledger.lock:
+            assert ledger.lock.wait_for(lambda: predicate() or bool(failures), HANG_GUARD_S)
+        assert not failures, failures
+
+    def attempts_after(position: int) -> int:
+        return sum(1 for seq, _, _ in bucket.attempts if seq > position)
+
+    def alert_run(state: str) -> Any:
+        with ledger.lock:
+            tags.started_at = len(bucket.attempts)
+        return workflow.run(_message(state))
+
+    writer = threading.Thread(target=uploader, name="tenant-uploader", daemon=True)
+    writer.start()
+    try:
+        # Usage crosses the quota (COMPARISON_GT): the incident opens while uploads go on.
+        wait_for(lambda: sum(s for s, _ in bucket.objects.values()) > threshold)
+        assert alert_run("open") == "withdrawn"
+        (withdrawn_at,) = tags.changed_at
+        wait_for(lambda: attempts_after(withdrawn_at) >= 5)
+
+        # The tenant frees space (deleting is not denied); the incident closes.
+        with ledger.lock:
+            kept_while_over = dict(bucket.objects)
+            # the oldest, down to half the quota (uploads go on meanwhile, but are refused)
+            over = sum(size for size, _ in kept_while_over.values()) - threshold / 2
+            freed = sorted(kept_while_over)[: int(over // size) + 1]
+        for name in freed:
+            bucket.delete(name)
+        assert bucket.usage() <= threshold
+        assert alert_run("closed") == "restored"
+        restored_at = tags.changed_at[-1]
+        wait_for(lambda: attempts_after(restored_at) >= 5)
+    finally:
+        stop.set()
+        writer.join(HANG_GUARD_S)
+    assert not writer.is_alive() and not failures, failures
+
+    assert len(tags.changed_at) == 2 and not tags.bindings
+    for seq, name, created in bucket.attempts:
+        assert created is not (withdrawn_at < seq < restored_at), (seq, name, created)
+    # Both transitions happened while the tenant was uploading (LockedTags waited for it).
+    refused = [seq for seq, _, ok in bucket.attempts if not ok]
+    assert len(refused) >= 5 and attempts_after(restored_at) >= 5
+    assert sum(1 for seq, _, _ in bucket.attempts if seq < withdrawn_at) > threshold / size
+    # Nothing the tenant wrote was lost: every created upload is there, byte for byte, unless
+    # the tenant deleted it itself; no refused upload left an object.
+    created_names = [name for _, name, ok in bucket.attempts if ok]
+    assert sorted(bucket.objects) == sorted(set(created_names) - set(freed))
+    for name, (object_size, data) in bucket.objects.items():
+        assert (object_size, data) == (size, f"object {int(name.rsplit('/', 1)[1])}".encode())
+    assert all(
+        kept_while_over[name] == bucket.objects[name]
+        for name in bucket.objects
+        if name in kept_while_over
+    )
+    # The overshoot the quota allows: uploads in flight before the binding were all kept.
+    assert sum(s for s, _ in kept_while_over.values()) > threshold
