@@ -264,6 +264,9 @@ class OpsImages(Strict):
     neo4j_enterprise: str = Field(
         "neo4j:5.26.0-enterprise", description="neo4j-admin for online backups (enterprise)."
     )
+    neo4j_shell: str = Field(
+        "neo4j:5.26.0", description="cypher-shell for the Neo4j exports (community image)."
+    )
 
 
 class EnvironmentSettings(Strict):

@@ -113,6 +113,16 @@ def node_service_account_id(tenant_id: str) -> str:
     return f"{tenant_id}-nodes"
 
 
+def certificate_reader_account_id(tenant_id: str) -> str:
+    """The account that alone reads an enterprise tenant's customer TLS certificate (6-30
+    chars); not the workloads' account, which must not hold the private key."""
+    return f"{tenant_id}-certs"
+
+
+# Its Kubernetes service account, in the tenant's namespace (the External Secrets store's).
+CERTIFICATE_READER_KSA = "certificate-reader"
+
+
 def storage_quota_service_account_id(tenant_id: str) -> str:
     """The account that withdraws and restores the tenant's object creation at its storage quota
     (6-30 chars)."""
@@ -260,6 +270,7 @@ def tenant_names(env: str, project: str, tenant_id: str) -> dict[str, tuple[str,
         "workload_sa": ("service_account_id", workload_service_account_id(tenant_id)),
         "node_sa": ("service_account_id", node_service_account_id(tenant_id)),
         "quota_sa": ("service_account_id", storage_quota_service_account_id(tenant_id)),
+        "certs_sa": ("service_account_id", certificate_reader_account_id(tenant_id)),
         "temporal_sa": ("k8s_name", temporal_service_account(tenant_id)),
         "idp_tenant": ("identity_platform_display_name", identity_platform_display_name(tenant_id)),
         "temporal_namespace": ("temporal_namespace", temporal_namespace(env, tenant_id)),

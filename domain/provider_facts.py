@@ -260,3 +260,59 @@ def artifact_registry_repository(image: str) -> RegistryRepository | None:
 
 
 IMAGE_DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+# --- Cloud SQL IAM group logins (enterprise direct database access) ---------------------------
+# hashicorp/terraform-provider-google@e03b7622 google/services/sql/resource_sql_user_test.go
+# TestAccSqlUser_postgres_iamGroupUser: a google_sql_user of type CLOUD_IAM_GROUP named with the
+# group's full email, no password, on a PostgreSQL instance whose database flag
+# cloudsql.iam_authentication is on; website/docs/r/sql_user.html.markdown lists the types
+# (CLOUD_IAM_GROUP_USER / _SERVICE_ACCOUNT are the members' accounts Cloud SQL creates itself).
+# Cloud SQL "Manage users with IAM database authentication" (postgres/add-manage-iam-users): the
+# database username is the email, all lowercase; a member's account is created at its first
+# login, as its own email (a service account's without ".gserviceaccount.com").
+# PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes (SQL Syntax, "Identifiers").
+CLOUD_SQL_IAM_GROUP_SOURCE = (
+    "https://github.com/hashicorp/terraform-provider-google/blob/main/google/services/sql/"
+    "resource_sql_user_test.go (TestAccSqlUser_postgres_iamGroupUser); "
+    "https://cloud.google.com/sql/docs/postgres/add-manage-iam-users"
+)
+IAM_GROUP_USER_TYPE = "CLOUD_IAM_GROUP"
+IAM_AUTHENTICATION_FLAG = "cloudsql.iam_authentication"
+POSTGRES_MAX_ROLE_BYTES = 63
+IAM_GROUP_NAME = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,63}$")
+
+
+def iam_group_user_problems(
+    name: str, has_password: bool, database_version: str, flags: dict[str, str]
+) -> list[str]:
+    """Why Cloud SQL would not accept (or not log in) a CLOUD_IAM_GROUP user; [] if it would."""
+    found = []
+    if not IAM_GROUP_NAME.fullmatch(name):
+        found.append(f"name {name!r} is not the group's email in lowercase")
+    if len(name.encode()) > POSTGRES_MAX_ROLE_BYTES:
+        found.append(
+            f"name {name!r} is longer than PostgreSQL's {POSTGRES_MAX_ROLE_BYTES}-byte role names"
+        )
+    if has_password:
+        found.append("an IAM group user has no password")
+    if not database_version.upper().startswith("POSTGRES"):
+        found.append(f"instance is {database_version or 'of an unknown version'}, not PostgreSQL")
+    if flags.get(IAM_AUTHENTICATION_FLAG, "").lower() != "on":
+        found.append(f"instance does not set {IAM_AUTHENTICATION_FLAG}=on")
+    return found
+
+
+# --- IAM custom roles: soft delete ---------------------------------------------------------------
+# IAM API projects.roles.delete: a deleted custom role can be undeleted for 7 days, then it is
+# permanently deleted; terraform-provider-google website/docs/r/google_project_iam_custom_role
+# .html.markdown: "it can take up to 30 more days (i.e. between 7 and 37 days after deletion)
+# before the role name is made available again", and re-creating within the 7 days undeletes it.
+CUSTOM_ROLE_SOURCE = (
+    "https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/delete; "
+    "hashicorp/terraform-provider-google "
+    "website/docs/r/google_project_iam_custom_role.html.markdown"
+)
+CUSTOM_ROLE_TYPE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+CUSTOM_ROLE_UNDELETE_DAYS = 7
+CUSTOM_ROLE_ID_REUSE_DAYS = 37

@@ -114,8 +114,8 @@ KNOB_DESCRIPTIONS: dict[str, str] = {
     "the tenant's region",
     "databases.direct_access": "Direct database login for the tenant's group (IAM, row-level "
     "security kept), over its VPN only",
-    "databases.exports": "Scheduled exports of PostgreSQL and Firestore to the tenant bucket, "
-    "and Neo4j's backup, on the tenant's cron schedule",
+    "databases.exports": "Scheduled exports of PostgreSQL, Firestore and Neo4j (APOC, online) "
+    "to the tenant bucket, on the tenant's cron schedule",
     "temporal.retention_days": "Temporal namespace retention, days",
     "temporal.regions": "Temporal Cloud regions (two for HA)",
     "network.firewall_rules": "Ingress allow rules on the tenant's VPC, from its own networks",

@@ -131,13 +131,14 @@ def test_globex_serves_its_own_certificate_read_by_the_cluster(sample_plan) -> N
     assert external.inputs["metadata"]["namespace"] == names.k8s_namespace("globex")
     store = kinds["SecretStore"].inputs["spec"]["provider"]["gcpsm"]
     assert store["projectID"] == PROJECT
+    # its own reader, not the app's identity (tests/test_enterprise_certificate_reader.py)
     assert store["auth"]["workloadIdentity"]["serviceAccountRef"] == {
-        "name": names.k8s_service_account("globex")
+        "name": names.CERTIFICATE_READER_KSA
     }
     (access,) = of_type(stack, "gcp:secretmanager/secretIamMember:SecretIamMember")
     assert access.inputs["secretId"] == "globex-travel-tls" and access.inputs["project"] == PROJECT
     assert access.inputs["role"] == "roles/secretmanager.secretAccessor"
-    account = names.workload_service_account_id("globex")
+    account = names.certificate_reader_account_id("globex")
     assert access.inputs["member"].startswith(f"serviceAccount:{account}@")
     ingresses = of_type(stack, "kubernetes:networking.k8s.io/v1:Ingress")
     assert ingresses  # the public one, and the private one globex also has

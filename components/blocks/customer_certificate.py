@@ -2,9 +2,12 @@
 ACME: the certificate and its key stay in a Secret Manager secret of the tenant's own project, and
 the cluster copies them into the Kubernetes TLS Secret the ingress serves.
 
-Pulumi never reads the secret: the External Secrets Operator in the tenant's cluster does, as the
-tenant's own workload identity (granted secretAccessor on that one secret), so the key material
-is in no Pulumi state, output, log or plan; the plan holds only the secret's id.
+Pulumi never reads the secret: the External Secrets Operator in the tenant's cluster does, as an
+identity of its own, ``<id>-certs`` (a Google service account, through the Kubernetes service
+account ``certificate-reader`` in the tenant's namespace by Workload Identity), granted
+``roles/secretmanager.secretAccessor`` on that one secret and nothing else. The application's
+identity (``<id>-workload``) cannot read the private key, so a compromised app pod cannot either.
+The key material is in no Pulumi state, output, log or plan; the plan holds only the secret's id.
 
 External Secrets Operator docs (external-secrets.io, "Google Cloud Secret Manager"): a SecretStore
 with ``provider.gcpsm`` and ``auth.workloadIdentity`` (cluster location, name and project, and the
@@ -16,13 +19,15 @@ external-secrets.io/v1 (v1beta1 is no longer served since chart 0.17).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from components.blocks.workload_identity import WorkloadIdentity, WorkloadIdentityArgs
 from components.conventions import Ownership, child
+from domain import names
 from domain.environment import ChartRef
 
 ESO_NAMESPACE = "external-secrets"
@@ -44,10 +49,10 @@ class CustomerCertificateArgs:
     ownership: Ownership
     gcp_provider: pulumi.ProviderResource
     k8s_provider: pulumi.ProviderResource
-    # The namespace's own parts, filled in by TenantServices, which creates them.
-    namespace: pulumi.Input[str] = ""  # the tenant's namespace: the ingress and its TLS Secret
-    reader_member: pulumi.Input[str] = ""  # the tenant's workload identity (serviceAccount:...)
-    reader_ksa: str = ""  # its Kubernetes service account in the namespace
+    # The Workload Identity cluster whose creation makes <project>.svc.id.goog exist.
+    workload_pool_ready: list[pulumi.Resource] = field(default_factory=list)
+    # The namespace, filled in by TenantServices, which creates it: the ingress and its TLS Secret.
+    namespace: pulumi.Input[str] = ""
 
 
 class CustomerCertificate(pulumi.ComponentResource):
@@ -59,13 +64,28 @@ class CustomerCertificate(pulumi.ComponentResource):
         super().__init__("tenancy:blocks:CustomerCertificate", name, {}, opts)
         own = args.ownership
         on_k8s = child(self, args.k8s_provider)
-        # Read access to this one secret only, for the tenant's own identity.
+        # The reader's own identity: not the app's, which must not hold the private key.
+        reader = WorkloadIdentity(
+            f"{name}-identity",
+            WorkloadIdentityArgs(
+                account_id=names.certificate_reader_account_id(args.tenant_id),
+                project=args.project,
+                namespace=args.namespace,
+                namespace_name=names.k8s_namespace(args.tenant_id),
+                ksa_name=names.CERTIFICATE_READER_KSA,
+                ownership=own,
+                k8s_provider=args.k8s_provider,
+                depends_on=args.workload_pool_ready,
+            ),
+            child(self, args.gcp_provider),
+        )
+        # Read access to this one secret only (not project-wide), for the reader only.
         access = gcp.secretmanager.SecretIamMember(
             f"{name}-reader",
             project=args.project,
             secret_id=args.secret_id,
             role="roles/secretmanager.secretAccessor",
-            member=args.reader_member,
+            member=reader.member,
             opts=child(self, args.gcp_provider),
         )
         operator = k8s.helm.v3.Release(
@@ -94,13 +114,13 @@ class CustomerCertificate(pulumi.ComponentResource):
                                 "clusterLocation": args.cluster_location,
                                 "clusterName": args.cluster_name,
                                 "clusterProjectID": args.project,
-                                "serviceAccountRef": {"name": args.reader_ksa},
+                                "serviceAccountRef": {"name": names.CERTIFICATE_READER_KSA},
                             }
                         },
                     }
                 }
             },
-            opts=child(self, args.k8s_provider, depends_on=[operator, access]),
+            opts=child(self, args.k8s_provider, depends_on=[operator, access, reader]),
         )
         self.ready = k8s.apiextensions.CustomResource(
             f"{name}-certificate",

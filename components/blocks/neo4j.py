@@ -33,6 +33,22 @@ class Neo4jArgs:
     cluster_mode: bool
     ownership: Ownership
     k8s_provider: pulumi.ProviderResource | None
+    # APOC core for the scheduled exports (Neo4jExports): shipped in the image, not downloaded.
+    apoc: bool = False
+
+
+def apoc_values() -> dict:
+    """Chart values that load APOC core. The image's entrypoint installs a plugin named in
+    NEO4J_PLUGINS from the copy the image ships (/var/lib/neo4j/labs/apoc-*-core.jar), without a
+    download, into /plugins when that directory is mounted (neo4j/docker-neo4j
+    docker-entrypoint.sh, install_neo4j_plugins / load_plugin_from_location). The chart mounts
+    each entry of ``volumes`` at /<name> (neo4j/helm-charts neo4j/templates/_volumeTemplate.tpl)
+    and copies ``env`` into the server's environment (neo4j-env.yaml); ``share`` puts /plugins on
+    the data volume, writable by the pod's fsGroup, so the non-root server can install it."""
+    return {
+        "env": {"NEO4J_PLUGINS": '["apoc"]'},
+        "volumes": {"plugins": {"mode": "share", "share": {"name": "data"}}},
+    }
 
 
 class Neo4j(pulumi.ComponentResource):
@@ -58,6 +74,7 @@ class Neo4j(pulumi.ComponentResource):
             if args.cluster_mode
             else [args.release_name]
         )
+        apoc = apoc_values() if args.apoc else {"env": {}, "volumes": {}}
         for member in members:
             k8s.helm.v3.Release(
                 f"{name}-{member}" if args.cluster_mode else f"{name}-release",
@@ -76,14 +93,16 @@ class Neo4j(pulumi.ComponentResource):
                         # the chart puts neo4j.labels on its pods and Services (not podLabels)
                         "labels": own.k8s_labels(),
                     },
+                    **({"env": apoc["env"]} if apoc["env"] else {}),
                     "volumes": {
+                        **apoc["volumes"],
                         "data": {
                             "mode": "dynamic",
                             "dynamic": {
                                 "storageClassName": RETAINED_STORAGE_CLASS,
                                 "requests": {"storage": f"{args.storage_gb}Gi"},
                             },
-                        }
+                        },
                     },
                     "securityContext": restricted_pod_security(),
                     "containerSecurityContext": {

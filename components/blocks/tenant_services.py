@@ -22,6 +22,8 @@ from components.blocks.firestore_exports import SCHEDULE as FIRESTORE_SCHEDULE
 from components.blocks.neo4j import BOLT_PORT, Neo4j, Neo4jArgs
 from components.blocks.neo4j_backup import BACKUP_PREFIX, Neo4jBackup, Neo4jBackupArgs
 from components.blocks.neo4j_backup import SCHEDULE as NEO4J_SCHEDULE
+from components.blocks.neo4j_exports import EXPORT_PREFIX as NEO4J_EXPORT_PREFIX
+from components.blocks.neo4j_exports import Neo4jExports, Neo4jExportsArgs
 from components.blocks.postgres_exports import EXPORT_PREFIX as POSTGRES_EXPORT_PREFIX
 from components.blocks.postgres_exports import PostgresExports, PostgresExportsArgs
 from components.blocks.service_recipe import ServiceRecipeArgs, compose_services
@@ -49,6 +51,7 @@ def backup_prefixes(retention_days: int, exports: bool = False) -> dict[str, int
         prefixes[EXPORT_PREFIX] = retention_days
     if exports:
         prefixes[POSTGRES_EXPORT_PREFIX] = retention_days
+        prefixes[NEO4J_EXPORT_PREFIX] = retention_days
     return prefixes
 
 
@@ -129,6 +132,7 @@ class TenantServicesArgs:
     export_schedule: str | None = None
     cloud_sql_proxy_image: str = ""
     postgres_client_image: str = ""
+    neo4j_shell_image: str = ""
 
 
 class TenantServices(pulumi.ComponentResource):
@@ -211,6 +215,7 @@ class TenantServices(pulumi.ComponentResource):
                 cluster_mode=args.neo4j_cluster,
                 ownership=own,
                 k8s_provider=args.k8s_provider,
+                apoc=args.export_schedule is not None,
             ),
             on_k8s,
         )
@@ -268,12 +273,7 @@ class TenantServices(pulumi.ComponentResource):
         if args.certificate is not None:
             certificate = CustomerCertificate(
                 f"{tid}-certificate",
-                dataclasses.replace(
-                    args.certificate,
-                    namespace=namespace.name,
-                    reader_member=services.identity.member,
-                    reader_ksa=ksa,
-                ),
+                dataclasses.replace(args.certificate, namespace=namespace.name),
                 child(self),
             )
             certificate_ready = [certificate.ready]
@@ -293,6 +293,24 @@ class TenantServices(pulumi.ComponentResource):
             on_k8s,
         )
         self._operations(args, services.identity, bucket, neo4j, prefixes)
+        if args.export_schedule is not None:
+            Neo4jExports(
+                f"{tid}-neo4j-exports",
+                Neo4jExportsArgs(
+                    release_name=names.neo4j_release(tid),
+                    namespace=namespace.name,
+                    uri=f"neo4j://{neo4j_host}:{BOLT_PORT}",
+                    auth_secret=neo4j.auth_secret_name,
+                    service_account=ksa,
+                    bucket_name=bucket.bucket.name,
+                    schedule=args.export_schedule,
+                    neo4j_image=args.neo4j_shell_image,
+                    gcloud_image=args.gcloud_image,
+                    ownership=own,
+                    k8s_provider=args.k8s_provider,
+                ),
+                child(self, args.k8s_provider, depends_on=[neo4j]),
+            )
 
         self.outputs = {
             "tenant": tid,

@@ -250,6 +250,7 @@ class DedicatedCluster(pulumi.ComponentResource):
                 ownership=own,
                 gcp_provider=tenant_gcp,
                 k8s_provider=cluster.provider,
+                workload_pool_ready=[cluster.cluster],
             )
             if tenant.tls is not None
             else None,

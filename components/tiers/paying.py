@@ -111,4 +111,5 @@ def tenant_services_args(
         else None,
         cloud_sql_proxy_image=settings.ops_images.cloud_sql_proxy,
         postgres_client_image=settings.ops_images.postgres_client,
+        neo4j_shell_image=settings.ops_images.neo4j_shell,
     )

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from domain.networks import PRIVATE_RANGES
+from domain.provider_facts import IAM_GROUP_NAME, POSTGRES_MAX_ROLE_BYTES
 
 RULE_NAME_PATTERN = r"^[a-z](?:[-a-z0-9]{0,28}[a-z0-9])?$"
 # Ports a tenant may open only to private sources: the databases (PostgreSQL, Neo4j Bolt, HTTP,
@@ -327,9 +328,13 @@ class DirectDbAccess(Strict):
     """A database login of the tenant's own (an IAM group, no password), with its own grants and
     row-level security still enforced, reachable only over the tenant's VPN."""
 
+    # Cloud SQL names the group's role with its email, all lowercase, and PostgreSQL role names
+    # hold 63 bytes (domain.provider_facts.iam_group_user_problems, CLOUD_SQL_IAM_GROUP_SOURCE).
     group: str = Field(
-        pattern=r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,63}$",
-        description="Google group whose members sign in (Cloud SQL IAM database authentication).",
+        pattern=IAM_GROUP_NAME.pattern,
+        max_length=POSTGRES_MAX_ROLE_BYTES,
+        description="Google group whose members sign in (Cloud SQL IAM database authentication): "
+        "its email in lowercase, at most 63 characters.",
     )
     read_only: bool = Field(True, description="SELECT only; false also grants writes.")
 

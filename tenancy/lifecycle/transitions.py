@@ -10,6 +10,9 @@ platform stack the tenant whose id prefixes its name or an ancestor's); the rest
 Unsafe (exit 1):
 - a stateful or identity resource deleted, replaced, or moved to another stack or URN (without a
   declared state move) while its tenant is not offboarding; for shared resources, always;
+- any other protected resource (a custom IAM role) deleted or replaced while its tenant is not
+  offboarding: Pulumi refuses to delete it, so removing it is an explicit step (docs/lifecycle.md,
+  "Removing an enterprise option");
 - a tier change the platform has no path for; a tenant file deleted without offboarding first.
 """
 
@@ -30,6 +33,11 @@ from domain.lifecycle import (
     tier_path,
 )
 from domain.plan_model import Plan, PlanResource, PlanStack
+from domain.provider_facts import (
+    CUSTOM_ROLE_ID_REUSE_DAYS,
+    CUSTOM_ROLE_TYPE,
+    CUSTOM_ROLE_UNDELETE_DAYS,
+)
 from domain.replacement import K8S_PROVIDER_REPLACING_INPUTS, replace_reasons, stateful_kind
 from domain.tiers import Status
 from domain.yamlio import parse_yaml_text
@@ -91,6 +99,7 @@ class ResourceRef:
     name: str
     urn: str  # the engine's URN: stack, the parents' type chain, type, name
     stateful: str | None = None
+    protected: bool = False  # `protect` in the plan: Pulumi refuses to delete it
 
     def label(self) -> str:
         return f"{self.type}::{self.name} ({self.stack})"
@@ -215,6 +224,7 @@ class _StackIndex:
             r.name,
             self.engine_urn(r),
             stateful_kind(r.type, self.parent_type(r)),
+            bool(r.options.protect),
         )
 
     def tenant_of(self, r: PlanResource) -> str:
@@ -339,12 +349,16 @@ def _judge_resources(e: Entry, offboarding: bool) -> None:
     for ref in e.deleted:
         if ref.stateful:
             e.reasons.append(f"{ref.stateful} {ref.label()} would be deleted ({whose})")
+        elif ref.protected:
+            e.reasons.append(protected_removal(ref, "deleted", whose))
     for r in e.replaced:
         if r.resource.stateful:
             e.reasons.append(
                 f"{r.resource.stateful} {r.resource.label()} would be replaced (deleted and "
                 f"recreated) because {', '.join(r.inputs)} changed ({whose})"
             )
+        elif r.resource.protected:
+            e.reasons.append(protected_removal(r.resource, "replaced", whose))
     for m in e.moved:
         if not m.before.stateful:
             continue
@@ -359,6 +373,23 @@ def _judge_resources(e: Entry, offboarding: bool) -> None:
                 f"{m.before.stateful} {m.before.name} moves from {m.before.urn} to "
                 f"{m.after.urn}: Pulumi would delete it and create a new one ({whose})"
             )
+
+
+def protected_removal(ref: ResourceRef, how: str, whose: str) -> str:
+    """Why a protected resource's removal is not a plain deploy, and the explicit steps."""
+    steps = (
+        f"protected {ref.label()} would be {how} ({whose}): Pulumi refuses to delete a protected "
+        f"resource, so `tenancy up` fails. To remove it on purpose: `pulumi state unprotect "
+        f"--stack {ref.stack} '{ref.urn}'`, then deploy (docs/lifecycle.md, \"Removing an "
+        'enterprise option")'
+    )
+    if ref.type == CUSTOM_ROLE_TYPE:
+        steps += (
+            f". GCP soft-deletes a custom role: it can be undeleted for "
+            f"{CUSTOM_ROLE_UNDELETE_DAYS} days, and its id cannot be used again for up to "
+            f"{CUSTOM_ROLE_ID_REUSE_DAYS} days; grants that name it stop working at once"
+        )
+    return steps
 
 
 # --- markdown ------------------------------------------------------------------------------------

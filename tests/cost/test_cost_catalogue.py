@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,13 @@ def _policy_fixture_plan() -> Plan:
         "cost_policy_fixtures", TESTS / "policies" / "policy_plan_fixtures.py"
     )
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    # dataclasses look their module up in sys.modules (the fixtures define one since the row
+    # builder): register it while it executes
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    finally:
+        sys.modules.pop(spec.name, None)  # type: ignore[union-attr]
     return module.good_plan()
 
 

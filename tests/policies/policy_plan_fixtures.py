@@ -583,7 +583,7 @@ def platform_stack() -> PlanStack:
         names.FREE_TIER_KSA,
         k8s_labels("shared", "shared"),
     )
-    b.temporal(names.shared_temporal_namespace(ENV), 3, None)
+    b.temporal(names.shared_temporal_namespace(ENV), 3, f"{ENV}-free-tier-workers")
     b.add(
         "kubernetes:helm.sh/v3:Release",
         "ingress-nginx",

@@ -1005,6 +1005,16 @@ UNDECIDED_CASES = [
 ]
 
 
+UNDECIDED_CASES.append(
+    pytest.param(
+        "temporal-bound-api-keys",
+        set_input(ACME, "acme-temporal-key", "expiryTime", UNKNOWN),
+        "Apikey 'acme-temporal-key': expiryTime is unknown until deploy",
+        id="key-expiry-unknown",
+    )
+)
+
+
 @pytest.mark.parametrize("policy, mutation, expected", UNDECIDED_CASES)
 def test_unknown_values_are_undecided(policy, mutation, expected, run_policy):
     report = run_policy(policy, mutated(mutation))

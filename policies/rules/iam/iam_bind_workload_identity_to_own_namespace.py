@@ -48,9 +48,12 @@ def bound_account_id(view: StackView, binding: Subject) -> str:
     return str(accounts[0].get("accountId"))
 
 
-def expected_ksa(owner: str | None) -> tuple[str, str] | None:
+def expected_ksa(owner: str | None, account: str = "") -> tuple[str, str] | None:
     if owner == SHARED:
         return names.FREE_TIER_NAMESPACE, names.FREE_TIER_KSA
+    if owner is not None and account == names.certificate_reader_account_id(owner):
+        # the customer certificate's reader: its own KSA in the tenant's namespace
+        return names.k8s_namespace(owner), names.CERTIFICATE_READER_KSA
     if owner is not None:
         return names.k8s_namespace(owner), names.k8s_service_account(owner)
     return None
@@ -67,7 +70,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
                 continue
             account = bound_account_id(view, binding)
             owner = account_owner(account, env, index)
-            expected = expected_ksa(owner)
+            expected = expected_ksa(owner, account)
             for member in members:
                 identity = parse_member(member)
                 if identity.kind != "ksa" or identity.namespace is None:
@@ -98,8 +101,8 @@ POLICY = stack_policy(
     name=NAME,
     description="Every Workload Identity binding maps a tenant's Cloud service account only to "
     "that tenant's own "
-    "namespace and KSA (free tier: free-tier/free-tier-sa); no platform account is bound into a "
-    "tenant namespace.",
+    "namespace and KSA (free tier: free-tier/free-tier-sa; <id>-certs: certificate-reader); no "
+    "platform account is bound into a tenant namespace.",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,

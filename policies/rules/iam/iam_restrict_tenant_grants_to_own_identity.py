@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from domain import names
 from policies.lib import kinds
 from policies.lib.anchors import mtb, tenancy
 from policies.lib.config import ALLOWED_GRANT_MEMBERS, Config
@@ -50,6 +52,7 @@ class Grant:
     target: str  # what is granted, for messages
     owners: frozenset[str]  # tenants owning the target (empty: shared or platform)
     condition: str = ""  # a project grant's IAM condition (its names are resolved per holder)
+    secret: str = ""  # a secret grant's secret id
 
 
 def _owners(owner: str | None) -> frozenset[str]:
@@ -102,13 +105,31 @@ def _bucket_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> I
         yield Grant(role, member, f"bucket {bucket}", _owners(owner))
 
 
+def _secret_project(grant: Subject) -> str:
+    """The project of a secret grant: its ``project`` input or the ``projects/P/secrets/S``
+    form of its secret id ("" when neither says)."""
+    try:
+        project = grant.get("project")
+        secret = grant.get("secretId")
+    except Undecided:
+        return ""
+    if project:
+        return str(project)
+    parts = str(secret or "").split("/")
+    return parts[1] if len(parts) >= 4 and parts[0] == "projects" else ""
+
+
 def _secret_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
     secret = _from_input_or_dependency(view, grant, "secretId", kinds.SECRET, "secretId").rsplit(
         "/", 1
     )[-1]
-    owner = index.owner_of_kind("secret_id", secret)
+    # A secret of the platform's naming, else any secret in a tenant's own project (a customer
+    # certificate, named by the tenant) is that tenant's.
+    owner = index.owner_of_kind("secret_id", secret) or index.owner_of_kind(
+        "gcp_project", _secret_project(grant)
+    )
     for role, member in _roles_and_members(view, grant):
-        yield Grant(role, member, f"secret {secret}", _owners(owner))
+        yield Grant(role, member, f"secret {secret}", _owners(owner), secret=secret)
 
 
 def _project_grants(view: StackView, grant: Subject, index: TenantNameIndex) -> Iterator[Grant]:
@@ -179,6 +200,10 @@ def check(view: StackView, report: Report, config: Config) -> None:
     groups = view.facts.derived(
         "tenant_groups", lambda: tenant_groups(view.facts.require_registry())
     )
+    certificates = view.facts.derived(
+        "tenant_certificate_secrets",
+        lambda: certificate_secrets(view.facts.require_registry()),
+    )
     for subject in view.subjects:
         with report.deciding(subject.label, subject.urn):
             for grant in grants_of(view, subject, index):
@@ -200,6 +225,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
                             f"{grant.member}, {whose}",
                             subject.urn,
                         )
+                _check_certificate_reader(subject, grant, certificates, env, report)
                 if (
                     subject.type in kinds.PROJECT_IAM_TYPES
                     and grant.role in DATABASE_ROLES
@@ -214,12 +240,40 @@ def check(view: StackView, report: Report, config: Config) -> None:
                     )
 
 
+def certificate_secrets(registry: Any) -> dict[str, str]:
+    """tenant id -> the Secret Manager secret id of its customer certificate (tls)."""
+    return {
+        t.id: str(tls.certificate_secret)
+        for t in registry.tenants
+        if (tls := getattr(t, "tls", None)) is not None
+    }
+
+
+def _check_certificate_reader(
+    subject: Subject, grant: Grant, certificates: dict[str, str], env: str, report: Report
+) -> None:
+    """A tenant's customer certificate (its private key) is read by its certificate reader
+    alone: not by the app's identity, which is the tenant's own but must not hold the key."""
+    for owner in grant.owners:
+        if not grant.secret or certificates.get(owner) != grant.secret:
+            continue
+        identity = parse_member(grant.member)
+        reader = names.certificate_reader_account_id(owner)
+        if identity.kind != "gsa" or identity.account_id != reader:
+            report.violation(
+                f"{subject.label}: grants tenant {owner!r}'s certificate secret {grant.secret} "
+                f"to {grant.member}; only its certificate reader {reader} may read it",
+                subject.urn,
+            )
+
+
 POLICY = stack_policy(
     name=NAME,
     description="Every IAM grant on a tenant's bucket, database, secret or Temporal namespace "
     "goes to that tenant's "
     "own identity; project-level database roles for a tenant are scoped to its databases by a "
-    "condition.",
+    "condition; a customer certificate secret is granted only to the tenant's certificate "
+    "reader (<id>-certs).",
     level=MANDATORY,
     anchors=ANCHORS,
     check=check,
