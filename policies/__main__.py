@@ -90,6 +90,7 @@ from policies.rules.sql import (
     sql_require_user_deletion_policy,
 )
 from policies.rules.temporal import (
+    temporal_bound_api_keys,
     temporal_bound_retention,
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,
@@ -167,6 +168,7 @@ REGISTERED = (
     sql_require_postgres_log_flags,
     sql_require_tls,
     sql_require_user_deletion_policy,
+    temporal_bound_api_keys,
     temporal_bound_retention,
     temporal_enforce_namespace_name,
     temporal_require_namespace_auth,

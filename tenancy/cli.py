@@ -484,12 +484,14 @@ def _register_subcommands() -> None:
     from tenancy.cost.cli import register as register_cost
     from tenancy.db.cli import db_app, migrate_data_command, purge_tenant_data_command
     from tenancy.lifecycle.cli import register as register_lifecycle
+    from tenancy.ops.keys import register as register_keys
     from tenancy.upgrade.cli import register as register_upgrade
 
     register_checks(app)
     register_cost(app)
     register_automation(app)
     register_lifecycle(app)
+    register_keys(app)
     register_upgrade(app)
     app.add_typer(db_app, name="db", help="Database schema: apply the versioned migrations.")
     app.command(

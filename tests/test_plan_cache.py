@@ -201,6 +201,17 @@ def test_the_policy_key_follows_what_policies_read_of_other_tenants(project):
     assert key != plan_keys.policy_key("k", before, {"all": "advisory"})
 
 
+def test_the_policy_key_changes_with_the_day(monkeypatch):
+    """temporal-bound-api-keys reads the clock: yesterday's verdict is not today's."""
+    from domain.clock import NOW_ENV
+
+    key = plan_keys.policy_key("k", "facts")
+    monkeypatch.setenv(NOW_ENV, "2026-12-07T23:59:59Z")
+    assert plan_keys.policy_key("k", "facts") == key  # the suite's day
+    monkeypatch.setenv(NOW_ENV, "2026-12-08T00:00:00Z")
+    assert plan_keys.policy_key("k", "facts") != key
+
+
 def test_policies_read_nothing_else_of_other_tenants(settings, registry, sample_plan):
     """The facts digest holds other tenants' ids, tiers and statuses only: changing everything
     else about the other tenants must not change any stack's policy results."""

@@ -13,8 +13,14 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema
 
 from domain import names
-from domain.conventions import KMS_ROTATION_DAYS, POLICY_POSTGRES_FLAGS, TEMPORAL_RETENTION_DAYS
+from domain.conventions import (
+    KMS_ROTATION_DAYS,
+    POLICY_POSTGRES_FLAGS,
+    TEMPORAL_API_KEY_MIN_REMAINING_DAYS,
+    TEMPORAL_RETENTION_DAYS,
+)
 from domain.conventions import POSTGRES_FLAGS as DOMAIN_POSTGRES_FLAGS
+from domain.provider_facts import TEMPORAL_API_KEY_MAX_LIFETIME_DAYS
 
 
 @dataclass(frozen=True)
@@ -144,4 +150,14 @@ POD_SECURITY_LEVEL = Knob(
         "on.",
     },
     "restricted",
+)
+API_KEY_MIN_REMAINING_DAYS = Knob(
+    "minRemainingDays",
+    {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": TEMPORAL_API_KEY_MAX_LIFETIME_DAYS,
+        "description": "Every Temporal namespace holds an API key valid at least this many days.",
+    },
+    TEMPORAL_API_KEY_MIN_REMAINING_DAYS,
 )

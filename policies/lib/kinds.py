@@ -72,6 +72,7 @@ GENERIC_LABEL_FIELDS = ("labels", "userLabels", "resourceLabels")
 # --- Temporal Cloud ------------------------------------------------------------------------------
 TEMPORAL_NAMESPACE = "temporalcloud:index/namespace:Namespace"
 TEMPORAL_SERVICE_ACCOUNT = "temporalcloud:index/serviceAccount:ServiceAccount"
+TEMPORAL_API_KEY = "temporalcloud:index/apikey:Apikey"
 
 # --- Kubernetes ----------------------------------------------------------------------------------
 NAMESPACE = "kubernetes:core/v1:Namespace"

@@ -216,8 +216,11 @@ def facts_digest(tenants: dict[str, TenantInput]) -> str:
 
 
 def policy_key(stack_key: str, facts: str, policy_config: Any = None) -> str:
-    """Key of a stack's policy results: its plan, the registry facts and the policy config."""
+    """Key of a stack's policy results: its plan, the registry facts, the policy config and the
+    day (temporal-bound-api-keys judges expiries against domain.clock)."""
     import json
 
+    from domain.clock import today
+
     config = json.dumps(policy_config, sort_keys=True, default=str)
-    return _digest([SCHEME, "policy", stack_key, facts, config])
+    return _digest([SCHEME, "policy", stack_key, facts, config, today()])

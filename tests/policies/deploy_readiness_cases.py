@@ -16,6 +16,7 @@ from policy_plan_fixtures import (
     drops,
     find,
     gsa_email,
+    remove,
     row,
     rule,
     set_input,
@@ -23,7 +24,7 @@ from policy_plan_fixtures import (
 )
 
 from domain import names
-from domain.plan_model import Plan
+from domain.plan_model import UNKNOWN, Plan
 
 INITECH = f"{ENV}.initech"
 ACME_NS = names.k8s_namespace("acme")
@@ -384,6 +385,106 @@ DEPLOY_TOLERATED += [
             ],
         ),
         id="plain-and-configmap-env",
+    ),
+]
+
+# --- Temporal API keys (temporal-bound-api-keys; the suite's clock is 2026-12-07) -----------------
+ACME_KEY = f"{names.temporal_service_account('acme')}-key"
+ACME_ACCOUNT = names.temporal_service_account("acme")
+TEMPORAL_ACCOUNT = "temporalcloud:index/serviceAccount:ServiceAccount"
+
+
+def second_key(expires: str):
+    """A newer generation beside the fixture's key (a rotation in progress)."""
+    return add(
+        ACME,
+        "temporalcloud:index/apikey:Apikey",
+        f"{ACME_KEY}-next",
+        {
+            "displayName": f"{ACME_KEY}-next",
+            "ownerId": UNKNOWN,
+            "ownerType": "service-account",
+            "expiryTime": expires,
+        },
+        deps=(f"urn:pulumi:{ACME}::tenancy::{TEMPORAL_ACCOUNT}::{ACME_ACCOUNT}",),
+    )
+
+
+DEPLOY_STACK_CASES += rule(
+    "temporal-bound-api-keys",
+    (ACME, ACME_KEY),
+    sets(
+        "expiryTime",
+        "2029-01-01T00:00:00Z",
+        "expires at 2029-01-01T00:00:00Z, beyond Temporal Cloud's maximum key lifetime of 730 days",
+        id="beyond-max-lifetime",
+    ),
+    sets(
+        "expiryTime",
+        "2026-12-20T00:00:00Z",
+        "Namespace 'dev-acme': no API key valid for at least 30 days (until 2027-01-06T00:00:00Z); "
+        "the last expires at 2026-12-20T00:00:00Z",
+        id="expires-soon",
+    ),
+    sets(
+        "expiryTime",
+        "2026-06-30T00:00:00Z",
+        "Namespace 'dev-acme': no API key valid for at least 30 days",
+        id="expired",
+    ),
+    row(
+        remove(ACME, ACME_KEY),
+        "Namespace 'dev-acme': no API key valid for at least 30 days (until 2027-01-06T00:00:00Z); "
+        "it has none",
+        id="no-key",
+    ),
+    sets(
+        "expiryTime",
+        "2027-12-31T00:00:00+00:00",
+        "expiryTime '2027-12-31T00:00:00+00:00' is not RFC 3339 in UTC with Z",
+        id="offset-spelling",
+    ),
+    row(
+        both(
+            set_input(ACME, ACME_KEY, "expiryTime", "2026-12-20T00:00:00Z"),
+            second_key("2026-12-31T00:00:00Z"),
+        ),
+        "the last expires at 2026-12-31T00:00:00Z",
+        id="both-generations-short",
+    ),
+    sets(
+        "expiryTime",
+        "2027-06-30T00:00:00Z",
+        "Namespace 'dev-acme': no API key valid for at least 400 days",
+        id="knob-min-remaining",
+        config={"minRemainingDays": 400},
+    ),
+)
+DEPLOY_STACK_TOLERATED += [
+    # Mid-rotation: the old generation expires in 13 days, the new one is what counts.
+    pytest.param(
+        "temporal-bound-api-keys",
+        both(
+            set_input(ACME, ACME_KEY, "expiryTime", "2026-12-20T00:00:00Z"),
+            second_key("2027-12-31T00:00:00Z"),
+        ),
+        id="rotation-in-progress",
+    ),
+    # A namespace that authenticates with mTLS only needs no key.
+    pytest.param(
+        "temporal-bound-api-keys",
+        both(
+            set_input(ACME, "dev-acme", "apiKeyAuth", False),
+            set_input(ACME, "dev-acme", "acceptedClientCa", "LS0t"),
+            remove(ACME, ACME_KEY),
+        ),
+        id="mtls-only",
+    ),
+    # Exactly the maximum lifetime from the suite's day.
+    pytest.param(
+        "temporal-bound-api-keys",
+        set_input(ACME, ACME_KEY, "expiryTime", "2028-12-06T00:00:00Z"),
+        id="max-lifetime",
     ),
 ]
 

@@ -654,12 +654,11 @@ STACK_CASES = [
             "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
             id="enterprise-without-sql-audit",
         ),
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove("dev", "dev-audit-storage"),
-        "the platform stack dev: no Data Access audit logs for storage.googleapis.com",
-        id="platform-without-storage-audit",
+        row(
+            remove("dev", "dev-audit-storage"),
+            "the platform stack dev: no Data Access audit logs for storage.googleapis.com",
+            id="platform-without-storage-audit",
+        ),
     ),
     # --- an enterprise tenant's own people and roles (issue 16) ------------------------------
     *rule(
@@ -1004,6 +1003,16 @@ UNDECIDED_CASES = [
         id="labels-unknown",
     ),
 ]
+
+
+UNDECIDED_CASES.append(
+    pytest.param(
+        "temporal-bound-api-keys",
+        set_input(ACME, "acme-temporal-key", "expiryTime", UNKNOWN),
+        "Apikey 'acme-temporal-key': expiryTime is unknown until deploy",
+        id="key-expiry-unknown",
+    )
+)
 
 
 @pytest.mark.parametrize("policy, mutation, expected", UNDECIDED_CASES)
