@@ -100,7 +100,7 @@ def check_yaml_bounds(text: str) -> None:
             )
 
     try:
-        for event in _fast_yaml().parse(text):
+        for event in _fast_events(text):
             if isinstance(event, CollectionStartEvent):
                 if len(frames) >= MAX_DEPTH:
                     raise YamlLimitError(
@@ -175,12 +175,12 @@ def parse_yaml_text(text: str) -> Any:
     cache = _DOC_CACHE
     if cache is None:
         check_yaml_bounds(text)
-        return _fast_yaml().load(text)
+        return _fast_load(text)
     key = cache.key(text)
     doc = cache.get(key)
     if doc is None:
         check_yaml_bounds(text)
-        doc = _fast_yaml().load(text)
+        doc = _fast_load(text)
         cache.put(key, doc)
     return doc
 
@@ -331,6 +331,84 @@ def _fast_yaml() -> YAML:
     yaml = YAML(typ="safe", pure=False)
     yaml.allow_duplicate_keys = False
     return yaml
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_loader_class() -> type | None:
+    """The loader class ``YAML(typ="safe", pure=False).load`` builds anew for every document
+    (ruamel's ``XLoader``: the C parser, the safe constructor, the versioned resolver), built once.
+    Each document still gets its own instance; what an instance would rebuild from the same
+    constants on every scalar (the processing version, found through two caught AttributeErrors,
+    and the resolver table of that version) is computed once. None without the C parser (then
+    the YAML object parses)."""
+    yaml = _fast_yaml()
+    parser, constructor, resolver = yaml.Parser, yaml.Constructor, yaml.Resolver
+    from ruamel.yaml.resolver import VersionedResolver
+
+    if parser.__name__ != "CParser" or not issubclass(resolver, VersionedResolver):
+        return None
+    tables: dict[Any, dict[Any, list[Any]]] = {}
+    version, allow_duplicate_keys = yaml.version, yaml.allow_duplicate_keys
+
+    class FastLoader(parser, constructor, resolver):  # type: ignore[valid-type, misc]
+        def __init__(self, stream: str) -> None:
+            # As ruamel.yaml.main.YAML.get_constructor_parser initialises its XLoader.
+            parser.__init__(self, stream)
+            self._parser = self._composer = self
+            constructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = allow_duplicate_keys
+            resolver.__init__(self, version=version, loadumper=self)
+
+        @property
+        def processing_version(self) -> Any:
+            found = self.__dict__.get("_processing_version")
+            if found is None:
+                found = self.__dict__["_processing_version"] = resolver.processing_version.fget(
+                    self
+                )
+            return found
+
+        @property
+        def versioned_resolver(self) -> Any:
+            # The table of a version is a constant of ruamel's implicit resolvers. It is shared
+            # only when it has no entry for None: ``resolve`` extends the list of a scalar's
+            # first character by that entry in place.
+            key = self.processing_version
+            table = tables.get(key)
+            if table is None:
+                table = resolver.versioned_resolver.fget(self)
+                if None in table:
+                    return table
+                tables[key] = table
+            return table
+
+    return FastLoader
+
+
+def _fast_load(text: str) -> Any:
+    """``_fast_yaml().load(text)``, without building a loader class per document."""
+    loader_class = _fast_loader_class()
+    if loader_class is None:
+        return _fast_yaml().load(text)
+    loader = loader_class(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _fast_events(text: str) -> Any:
+    """``_fast_yaml().parse(text)``: the parser's events, from the same C parser."""
+    loader_class = _fast_loader_class()
+    if loader_class is None:
+        yield from _fast_yaml().parse(text)
+        return
+    loader = loader_class(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
 
 
 class Lines:

@@ -93,3 +93,13 @@ def test_type_unwrapping_internals_of_fast_types() -> None:
     assert _types.unwrap_type(pulumi.Output[int]) is int, "pulumi._types.unwrap_type changed"
     assert _types.unwrap_optional_type(Optional[int]) is int, "unwrap_optional_type changed"  # noqa: UP045
     assert rpc._get_list_element_type(list[int]) is int, "rpc._get_list_element_type changed"
+
+
+def test_serialize_property_of_fast_serialize() -> None:
+    import inspect
+
+    parameters = list(inspect.signature(rpc.serialize_property).parameters)
+    assert parameters.index("return_protobuf_value") == 8, (
+        "pulumi.runtime.rpc.serialize_property's parameters moved"
+    )
+    assert asyncio.run(rpc.serialize_property("x", [], None)) == "x"

@@ -441,11 +441,15 @@ def _temporal_problems(claim: Claim, settings: EnvironmentSettings) -> list[Prob
     temporal = claim.get("temporal")
     explicit = isinstance(temporal, dict) and bool(temporal.get("regions"))
     field_name = "temporal.regions" if explicit else ("ha" if len(regions) > 1 else "temporal")
-    line = (
-        claim.lines(("temporal", "regions"))
-        if explicit
-        else claim.lines((field_name,)) or claim.lines(("id",))
-    )
+    if explicit:
+        where: tuple[tuple[str, ...], ...] = (("temporal", "regions"),)
+    else:
+        where = ((field_name,), ("id",))
+
+    def line() -> int | None:
+        # Asked only for a problem: finding a line parses the file again, with positions.
+        return next((n for n in (claim.lines(path) for path in where) if n), None)
+
     env_file = f"Pulumi.{settings.environment}.yaml"
     how = (
         f"Temporal Cloud replicates on GCP only among {', '.join(sorted(US_REPLICA_SET))}; "
@@ -453,7 +457,7 @@ def _temporal_problems(claim: Claim, settings: EnvironmentSettings) -> list[Prob
         f"{settings.temporal.ha_region}] (or ha: false) — {TEMPORAL_REGIONS_SOURCE}"
     )
     problems = [
-        Problem(claim.file, field_name, line, f"{problem}; {how}")
+        Problem(claim.file, field_name, line(), f"{problem}; {how}")
         for problem in temporal_region_problems(regions)
     ]
     if problems:
@@ -465,7 +469,7 @@ def _temporal_problems(claim: Claim, settings: EnvironmentSettings) -> list[Prob
                 Problem(
                     claim.file,
                     field_name,
-                    line,
+                    line(),
                     f"Temporal region {region!r} is in {gcp_region}, not in the allowed regions "
                     f"{settings.allowed_regions} of environment {settings.environment!r}; choose "
                     f"other temporal.regions or add {gcp_region} to allowed_regions in {env_file}",

@@ -225,12 +225,14 @@ def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
 def offline_runtime() -> Iterator[None]:
     """Turn off two SDK diagnostics that only the real engine consumes: the per-resource stack
     trace (source positions for the CLI) and debug log records. Together they are about a third
-    of the cost of a mock registration. Cheaper output routines too (tenancy/sdk/fast_outputs)
-    and type unwrapping remembered per type (tenancy/sdk/fast_types). Restored on exit."""
+    of the cost of a mock registration. Cheaper output routines too (tenancy/sdk/fast_outputs),
+    type unwrapping remembered per type (tenancy/sdk/fast_types) and plain scalars serialised at
+    once (tenancy/sdk/fast_serialize). Restored on exit."""
     from tenancy.sdk.fast_outputs import fast_outputs
+    from tenancy.sdk.fast_serialize import fast_serialize
     from tenancy.sdk.fast_types import remembered_types
 
-    with without_stack_traces(), fast_outputs(), remembered_types():
+    with without_stack_traces(), fast_outputs(), remembered_types(), fast_serialize():
         yield
 
 
