@@ -27,12 +27,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.conventions import (
-    Ownership,
-    child,
-    restricted_container_security,
-    restricted_pod_security,
-)
+from components.blocks.scheduled_job import scheduled_job
+from components.conventions import Ownership, restricted_container_security
 
 EXPORT_PREFIX = "neo4j-exports"
 EXPORT_FILE = "/dump/neo4j.cypher"
@@ -122,50 +118,28 @@ class Neo4jExports(pulumi.ComponentResource):
             security_context=restricted_container_security(),
             volume_mounts=scratch,
         )
-        k8s.batch.v1.CronJob(
-            f"{name}-cronjob",
-            metadata=own.k8s_meta(f"{args.release_name}-export", args.namespace),
-            spec=k8s.batch.v1.CronJobSpecArgs(
-                schedule=args.schedule,
-                concurrency_policy="Forbid",
-                successful_jobs_history_limit=3,
-                failed_jobs_history_limit=3,
-                job_template=k8s.batch.v1.JobTemplateSpecArgs(
-                    spec=k8s.batch.v1.JobSpecArgs(
-                        backoff_limit=2,
-                        active_deadline_seconds=6 * 3600,
-                        template=k8s.core.v1.PodTemplateSpecArgs(
-                            metadata=k8s.meta.v1.ObjectMetaArgs(
-                                labels=own.k8s_labels(**{"app.kubernetes.io/name": "neo4j-export"})
-                            ),
-                            spec=k8s.core.v1.PodSpecArgs(
-                                service_account_name=args.service_account,
-                                restart_policy="Never",
-                                security_context=restricted_pod_security(),
-                                # the export, then the upload of what it wrote
-                                init_containers=[export],
-                                containers=[upload],
-                                volumes=[
-                                    k8s.core.v1.VolumeArgs(
-                                        name="dump",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    ),
-                                    k8s.core.v1.VolumeArgs(
-                                        name="tmp",
-                                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(),
-                                    ),
-                                    k8s.core.v1.VolumeArgs(
-                                        name="auth",
-                                        secret=k8s.core.v1.SecretVolumeSourceArgs(
-                                            secret_name=args.auth_secret
-                                        ),
-                                    ),
-                                ],
-                            ),
-                        ),
-                    )
-                ),
-            ),
-            opts=child(self, provider=args.k8s_provider),
+        scheduled_job(
+            name,
+            parent=self,
+            provider=args.k8s_provider,
+            ownership=own,
+            job_name=f"{args.release_name}-export",
+            namespace=args.namespace,
+            schedule=args.schedule,
+            app="neo4j-export",
+            service_account=args.service_account,
+            # the export, then the upload of what it wrote
+            init_containers=[export],
+            containers=[upload],
+            scratch=["dump", "tmp"],
+            volumes=[
+                k8s.core.v1.VolumeArgs(
+                    name="auth",
+                    secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=args.auth_secret),
+                )
+            ],
+            backoff_limit=2,
+            active_deadline_seconds=6 * 3600,
+            history_limit=3,
         )
         self.register_outputs({})

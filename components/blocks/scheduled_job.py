@@ -40,13 +40,14 @@ def scheduled_job(
     containers: Sequence[k8s.core.v1.ContainerArgs],
     init_containers: Sequence[k8s.core.v1.ContainerArgs] | None = None,
     scratch: Sequence[str] = (),
+    volumes: Sequence[k8s.core.v1.VolumeArgs] = (),
     backoff_limit: int,
     active_deadline_seconds: int | None = None,
     history_limit: int | None = None,
 ) -> k8s.batch.v1.CronJob:
     """The CronJob ``<name>-cronjob`` named ``job_name``; its pods carry ``app`` as
     ``app.kubernetes.io/name`` (network policies select on it) and one emptyDir per ``scratch``
-    name. ``None`` leaves a limit to Kubernetes' default."""
+    name, then ``volumes``. ``None`` leaves a limit to Kubernetes' default."""
     return k8s.batch.v1.CronJob(
         f"{name}-cronjob",
         metadata=ownership.k8s_meta(job_name, namespace),
@@ -69,7 +70,7 @@ def scheduled_job(
                             security_context=restricted_pod_security(),
                             init_containers=list(init_containers) if init_containers else None,
                             containers=list(containers),
-                            volumes=[empty_dir(volume) for volume in scratch],
+                            volumes=[*(empty_dir(volume) for volume in scratch), *volumes],
                         ),
                     ),
                 )

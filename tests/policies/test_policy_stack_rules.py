@@ -654,12 +654,11 @@ STACK_CASES = [
             "tenant initech: no Data Access audit logs for cloudsql.googleapis.com",
             id="enterprise-without-sql-audit",
         ),
-    ),
-    case(
-        "monitoring-require-tenant-operations",
-        remove("dev", "dev-audit-storage"),
-        "the platform stack dev: no Data Access audit logs for storage.googleapis.com",
-        id="platform-without-storage-audit",
+        row(
+            remove("dev", "dev-audit-storage"),
+            "the platform stack dev: no Data Access audit logs for storage.googleapis.com",
+            id="platform-without-storage-audit",
+        ),
     ),
     # --- an enterprise tenant's own people and roles (issue 16) ------------------------------
     *rule(
