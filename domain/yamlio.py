@@ -158,31 +158,44 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, YamlProblem | None]:
 def load_yaml_fast(path: Path) -> tuple[Any, YamlProblem | None]:
     """Parse with the C loader (same YAML 1.2 rules, no line information). On an error the file is
     parsed again with line information so the message points at the line."""
+    doc, problem, _ = load_yaml_fast_keyed(path)
+    return doc, problem
+
+
+def load_yaml_fast_keyed(path: Path) -> tuple[Any, YamlProblem | None, str | None]:
+    """``load_yaml_fast``, plus the document's parse-cache key when a cache is in use (so a
+    process that parsed on another's behalf can tell it what to remember)."""
     text, problem = read_text_bounded(path)
     if text is None:
-        return None, problem
+        return None, problem, None
     try:
-        return parse_yaml_text(text), None
+        doc, key = _parse_keyed(text)
+        return doc, None, key
     except YamlLimitError as exc:
-        return None, _limit_problem(path.name, exc)
+        return None, _limit_problem(path.name, exc), None
     except YAMLError:
-        return load_yaml_with_lines(path)
+        doc, problem = load_yaml_with_lines(path)
+        return doc, problem, None
 
 
 def parse_yaml_text(text: str) -> Any:
     """YAML text (e.g. a file's old version from git) with the same rules and bounds as the
     registry; raises ``YAMLError`` (``YamlLimitError`` for an unbounded document) on errors."""
-    cache = _DOC_CACHE
+    return _parse_keyed(text)[0]
+
+
+def _parse_keyed(text: str) -> tuple[Any, str | None]:
+    cache = doc_cache()
     if cache is None:
         check_yaml_bounds(text)
-        return _fast_load(text)
+        return _fast_load(text), None
     key = cache.key(text)
     doc = cache.get(key)
     if doc is None:
         check_yaml_bounds(text)
         doc = _fast_load(text)
         cache.put(key, doc)
-    return doc
+    return doc, key
 
 
 class DocCache:
@@ -259,6 +272,17 @@ class DocCache:
         self.hits += 1
         return _json_copy(doc)  # callers may change what they get
 
+    def load(self) -> None:
+        """Read the entries now (before forking workers that look documents up)."""
+        self._load()
+
+    def remember(self, key: str, doc: Any) -> None:
+        """A document another process parsed or found under ``key``: kept as if this one had."""
+        if key in self._load():
+            self._used.add(key)
+        else:
+            self.put(key, doc)
+
     def put(self, key: str, doc: Any) -> None:
         if isinstance(doc, dict) and _json_exact(doc):
             self._load()[key] = _json_copy(doc)
@@ -314,6 +338,13 @@ def _json_copy(value: Any) -> Any:
 
 
 _DOC_CACHE: DocCache | None = None
+
+
+def doc_cache() -> DocCache | None:
+    """The cache parsing goes through in this process, if any (one without a place to live, e.g.
+    with the cache turned off, is none: keying and copying every document would be waste)."""
+    cache = _DOC_CACHE
+    return cache if cache is not None and cache.path is not None else None
 
 
 def use_doc_cache(cache: DocCache | None) -> DocCache | None:

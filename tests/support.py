@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import textwrap
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from domain import PROJECT_ROOT
-from domain.environment import EnvironmentSettings
+from domain.environment import EnvironmentSettings, load_environment
 from domain.plan_model import Plan, PlanResource, PlanStack
 from domain.registry import RegistryError, load_registry
+from policies.pack import ALL_POLICIES
+from tenancy.checks.engine import CheckReport, evaluate
 
 SAMPLE_TENANTS = PROJECT_ROOT / "tenants"
 # The day the suite runs on (tests/conftest.py pins domain.clock to it): API key expiries.
@@ -82,10 +86,28 @@ def tenant_problems(
     return registry_problems(directory, settings)
 
 
+def benchmark_registry_module() -> ModuleType:
+    """benchmarks/registry.py (benchmarks/ is not a package): ``synthetic_registry(dir, size)``."""
+    path = PROJECT_ROOT / "benchmarks" / "registry.py"
+    spec = importlib.util.spec_from_file_location("bench_registry", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def plan_stack(plan: Plan, name: str) -> PlanStack:
     stack = plan.stack(name)
     assert stack is not None, f"no stack {name}"
     return stack
+
+
+def policy_report(stack: PlanStack, policy: str, env: str = "dev") -> CheckReport:
+    """One policy of the pack judged on one stack, against the sample registry."""
+    settings = load_environment(env)
+    chosen = [p for p in ALL_POLICIES if p.name == policy]
+    assert chosen, f"no policy {policy}"
+    return evaluate(Plan([stack]), settings, load_registry(SAMPLE_TENANTS, settings), chosen)
 
 
 def of_type(stack: PlanStack, rtype: str) -> list[PlanResource]:

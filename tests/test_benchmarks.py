@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from support import benchmark_registry_module
 
-from domain import PROJECT_ROOT
 from domain.registry import load_registry
-
-
-def generator():
-    path = PROJECT_ROOT / "benchmarks" / "registry.py"
-    spec = importlib.util.spec_from_file_location("bench_registry", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("size", [10, 100, 1000, 5000, 10000])
 def test_synthetic_registries_pass_validation(size: int, tmp_path: Path, settings) -> None:
-    ids = generator().synthetic_registry(tmp_path / "tenants", size)
+    ids = benchmark_registry_module().synthetic_registry(tmp_path / "tenants", size)
     registry = load_registry(tmp_path / "tenants", settings)
     assert len(registry.tenants) == size == sum(len(v) for v in ids.values())
     assert ids["standard"] and ids["enterprise"] and ids["free"]
@@ -29,7 +20,7 @@ def test_synthetic_registries_pass_validation(size: int, tmp_path: Path, setting
 
 def test_standard_tenants_never_exceed_the_pools(settings) -> None:
     capacity = sum(c.capacity for c in settings.clusters)
-    counts = generator().tier_counts(10_000, capacity)
+    counts = benchmark_registry_module().tier_counts(10_000, capacity)
     assert counts["standard"] == capacity and sum(counts.values()) == 10_000
 
 
@@ -41,7 +32,7 @@ def test_a_synthetic_registry_passes_the_policy_pack(tmp_path: Path, settings) -
     from tenancy.checks.engine import evaluate
     from tenancy.plan.engine import plan_stacks
 
-    ids = generator().synthetic_registry(tmp_path / "tenants", 100)
+    ids = benchmark_registry_module().synthetic_registry(tmp_path / "tenants", 100)
     registry = load_registry(tmp_path / "tenants", settings)
     chosen = [ids["free"][0], ids["standard"][0], *ids["enterprise"]]
     assert {registry.get(t).dedicated_project for t in ids["enterprise"]} == {True, False}

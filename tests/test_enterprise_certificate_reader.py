@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from support import SAMPLE_TENANTS
+from support import SAMPLE_TENANTS, plan_stack, policy_report
 
 from domain import names
 from domain.environment import load_environment
@@ -24,15 +24,11 @@ POLICY = "iam-restrict-tenant-grants-to-own-identity"
 
 @pytest.fixture(scope="module")
 def globex(sample_plan) -> PlanStack:
-    stack = sample_plan.stack("dev.globex")
-    assert stack is not None
-    return stack
+    return plan_stack(sample_plan, "dev.globex")
 
 
 def _findings(stack: PlanStack) -> list[str]:
-    settings = load_environment("dev")
-    chosen = [p for p in ALL_POLICIES if p.name == POLICY]
-    report = evaluate(Plan([stack]), settings, load_registry(SAMPLE_TENANTS, settings), chosen)
+    report = policy_report(stack, POLICY)
     return [v.message for v in report.violations]
 
 

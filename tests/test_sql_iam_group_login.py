@@ -8,14 +8,11 @@ from __future__ import annotations
 import copy
 
 import pytest
-from support import SAMPLE_TENANTS, write_tenant
+from support import SPARE_RANGES, UMBRELLA_HEAD, plan_stack, policy_report, write_tenant
 
-from domain.environment import load_environment
-from domain.plan_model import Plan, PlanStack
+from domain.plan_model import PlanStack
 from domain.provider_facts import iam_group_user_problems
 from domain.registry import RegistryError, load_registry
-from policies.pack import ALL_POLICIES
-from tenancy.checks.engine import evaluate
 
 NAME = "sql-require-iam-group-login"
 GROUP_USER = "globex-postgres-2-direct"
@@ -23,15 +20,11 @@ GROUP_USER = "globex-postgres-2-direct"
 
 @pytest.fixture(scope="module")
 def globex(sample_plan) -> PlanStack:
-    stack = sample_plan.stack("dev.globex")
-    assert stack is not None
-    return stack
+    return plan_stack(sample_plan, "dev.globex")
 
 
 def _findings(stack: PlanStack) -> list[str]:
-    settings = load_environment("dev")
-    chosen = [p for p in ALL_POLICIES if p.name == NAME]
-    report = evaluate(Plan([stack]), settings, load_registry(SAMPLE_TENANTS, settings), chosen)
+    report = policy_report(stack, NAME)
     assert not report.undecided, report.undecided
     return [v.message for v in report.violations]
 
@@ -110,18 +103,11 @@ def test_the_facts_accept_what_the_provider_test_creates() -> None:
 
 # --- the tenant file refuses the same names ---------------------------------------------------
 
-UMBRELLA = """
-id: umbrella
-display_name: Umbrella
-tier: enterprise
-region: us-central1
-contact_email: ops@umbrella.example
-custom_domain: app.umbrella.example
-dedicated_project: true
-network_cidr: 10.30.0.0/20
-pods_cidr: 10.250.0.0/16
-services_cidr: 10.251.0.0/20
-control_plane_cidr: 172.16.47.224/28
+UMBRELLA = (
+    UMBRELLA_HEAD
+    + "dedicated_project: true\n"
+    + SPARE_RANGES
+    + """\
 network:
   vpn:
     peer_gateway_ips: [35.199.20.1]
@@ -131,6 +117,7 @@ network:
 databases:
   direct_access: {{group: {group}}}
 """
+)
 
 
 @pytest.mark.parametrize(

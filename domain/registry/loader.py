@@ -8,7 +8,11 @@ that are valid, so fixing one problem does not reveal the next.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +42,14 @@ from domain.registry.options import (
     opened_ranges,
 )
 from domain.tiers import FEATURES, KNOBS_BY_PATH, STANDARD_POSTGRES_TIERS, Tier
-from domain.yamlio import Lines, load_yaml_fast, to_plain
+from domain.yamlio import (
+    Lines,
+    YamlProblem,
+    doc_cache,
+    load_yaml_fast,
+    load_yaml_fast_keyed,
+    to_plain,
+)
 
 # The GCP regions Temporal Cloud replicates among (the others have no replica on GCP).
 US_REPLICA_SET = frozenset(r for r, partners in TEMPORAL_GCP_REPLICAS.items() if partners)
@@ -272,9 +283,11 @@ def _claim(
     return Claim(name, lines, tier, tenant_id, fields, doc)
 
 
-def _parse_file(path: Path) -> tuple[TenantBase | None, list[Problem], Claim | None]:
+def _parse_file(
+    path: Path, loaded: tuple[Any, YamlProblem | None] | None = None
+) -> tuple[TenantBase | None, list[Problem], Claim | None]:
     name = path.name
-    doc, problem = load_yaml_fast(path)
+    doc, problem = loaded if loaded is not None else load_yaml_fast(path)
     lines = Lines(path)
     if problem:
         return None, [Problem(name, "", problem.line, problem.reason)], None
@@ -387,8 +400,8 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     files: dict[str, Path] = {}
     claims: list[Claim] = []
     seen_ids: dict[str, str] = {}
-    for path in paths:
-        tenant, file_problems, claim = _parse_file(path)
+    for path, loaded in zip(paths, _loaded_docs(paths), strict=True):
+        tenant, file_problems, claim = _parse_file(path, loaded)
         problems.extend(file_problems)
         if claim is None:
             continue
@@ -414,6 +427,35 @@ def load_registry(directory: Path, settings: EnvironmentSettings) -> Registry:
     if problems:
         raise RegistryError(problems)
     return Registry(directory, tenants, files)
+
+
+# From this many files on, two forked processes parse the YAML while this one validates what they
+# have parsed (parsing is about half of reading a registry: issue 13's 10,000-file target).
+# Below it, forking costs more than it saves.
+PARALLEL_PARSE_MIN = 2000
+PARSE_CHUNK = 250
+
+
+def _may_fork() -> bool:
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _loaded_docs(paths: list[Path]) -> Iterator[tuple[Any, YamlProblem | None] | None]:
+    """Each file's parse in order, from worker processes when it pays; else None per file (the
+    caller parses). Workers look documents up in this process's parse cache (read before the
+    fork) and hand back the keys, so the cache learns what they parsed. Only from a
+    single-threaded process: forking a threaded one can inherit a held lock."""
+    if len(paths) < PARALLEL_PARSE_MIN or (os.cpu_count() or 1) < 2 or not _may_fork():
+        yield from (None for _ in paths)
+        return
+    cache = doc_cache()
+    if cache is not None:
+        cache.load()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for doc, problem, key in pool.imap(load_yaml_fast_keyed, paths, chunksize=PARSE_CHUNK):
+            if cache is not None and key is not None:
+                cache.remember(key, doc)
+            yield doc, problem
 
 
 def _temporal_regions(claim: Claim, settings: EnvironmentSettings) -> list[str] | None:
