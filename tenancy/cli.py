@@ -380,7 +380,7 @@ def plan(
 
         def on_stack(stack) -> None:
             progress.update(
-                task, advance=1, description=f"{stack.name} ({len(stack.resources)} resources)"
+                task, advance=1, description=f"{stack.name} ({stack.resource_total()} resources)"
             )
 
         result = plan_cached(
@@ -428,7 +428,10 @@ def _print_plan(result, verbose: bool) -> None:
             table.add_column(column, justify="right" if column == "resources" else "left")
         for stack in result.stacks:
             table.add_row(
-                stack.name, stack.tenant or "-", stack.tier or "platform", str(len(stack.resources))
+                stack.name,
+                stack.tenant or "-",
+                stack.tier or "platform",
+                str(stack.resource_total()),
             )
         out.print(table)
 

@@ -105,7 +105,9 @@ def plan_cached(
     missing: list[StackSpec] = []
     for spec in specs:
         key = (keys or {}).get(spec.name)
-        stack = cache.get_plan(key, spec.name) if cache is not None and key else None
+        stack: PlanStack | None = (
+            cache.get_spliced(key, spec.name) if cache is not None and key else None
+        )
         if stack is None:
             missing.append(spec)
             continue
