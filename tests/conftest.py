@@ -19,6 +19,16 @@ from domain.registry import Registry, load_registry
 os.environ[NOW_ENV] = TEST_NOW
 
 
+@pytest.fixture(autouse=True)
+def _forget_project_dir():
+    """`tenancy --project-dir` is process state: a test invoking the CLI with it must not leave
+    later tests reading another (temporary) project."""
+    yield
+    from domain.project import set_project_dir
+
+    set_project_dir(None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def plan_cache_dir(tmp_path_factory) -> Path:
     """Plans made by tests (in-process or by a `tenancy` subprocess) are cached here, never in the
