@@ -17,7 +17,8 @@ from policies.lib.config import Config
 from policies.lib.policy import MANDATORY, stack_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import StackView, Subject
-from policies.lib.values import Undecided, elements, get
+from policies.lib.sql import database_flags
+from policies.lib.values import Undecided
 
 NAME = "sql-require-iam-group-login"
 ANCHORS = (provider("gcp-sql-iam-group-user", CLOUD_SQL_IAM_GROUP_SOURCE),)
@@ -44,10 +45,7 @@ def check(view: StackView, report: Report, config: Config) -> None:
             if user.get("type") != IAM_GROUP_USER_TYPE:
                 continue
             instance = _instance(view, user)
-            flags = {
-                str(get(f, "name")): str(get(f, "value"))
-                for f in elements(instance.get("settings.databaseFlags"), "settings.databaseFlags")
-            }
+            flags = database_flags(instance)
             try:
                 has_password = user.get("password") is not None
             except Undecided:  # a secret the offline plan hides: a password all the same

@@ -14,8 +14,7 @@ from policies.lib.config import Config
 from policies.lib.policy import MANDATORY, resource_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import Subject
-from policies.lib.sql import is_postgres
-from policies.lib.values import elements, get
+from policies.lib.sql import database_flags, is_postgres
 
 NAME = "sql-require-pgaudit"
 ANCHORS = (
@@ -28,10 +27,7 @@ ANCHORS = (
 def check(instance: Subject, report: Report, config: Config) -> None:
     if not is_postgres(instance):
         return
-    flags = {
-        str(get(f, "name")): str(get(f, "value"))
-        for f in elements(instance.get("settings.databaseFlags"), "settings.databaseFlags")
-    }
+    flags = database_flags(instance)
     enabled = flags.get("cloudsql.enable_pgaudit")
     if (enabled or "").lower() != "on":
         report.violation(

@@ -8,8 +8,7 @@ from policies.lib.config import POSTGRES_FLAGS, Config
 from policies.lib.policy import ADVISORY, resource_policy
 from policies.lib.reporting import Report
 from policies.lib.resources import Subject
-from policies.lib.sql import is_postgres
-from policies.lib.values import elements, get
+from policies.lib.sql import database_flags, is_postgres
 
 NAME = "sql-require-postgres-log-flags"
 ANCHORS = (
@@ -28,10 +27,7 @@ KNOBS = (POSTGRES_FLAGS,)
 def check(instance: Subject, report: Report, config: Config) -> None:
     if not is_postgres(instance):
         return
-    flags = {
-        str(get(f, "name")): str(get(f, "value"))
-        for f in elements(instance.get("settings.databaseFlags"), "settings.databaseFlags")
-    }
+    flags = database_flags(instance)
     for name, expected in dict(config["requiredFlags"]).items():
         actual = flags.get(name)
         if actual is None:
