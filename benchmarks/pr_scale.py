@@ -6,7 +6,8 @@ this project's code and a synthetic registry (``benchmarks/registry.py``), then 
 
 - ``validate``: without a cache, and with the parsed tenant files cached;
 - ``plan`` of every stack: cold (empty cache) and warm (every stack cached);
-- ``plan --tenant`` of one standard tenant: cold and warm cache;
+- ``plan --tenant`` of one standard tenant: cold and warm cache, and after editing its file (its
+  stack planned, the parsed files and other stacks cached);
 - ``check --plan`` of the full plan (policy results not cached: the pack's own speed);
 - ``pr-comment`` with ONE standard tenant changed: warm (everything cached), base-cold (the cache
   holds the head's plans and policy results but none of the base's: e.g. main moved), and fully
@@ -192,6 +193,15 @@ def bench_size(where: Path, size: int, args) -> None:
 
     comment = ["pr-comment", "--base", "main", "--output", str(out / "comment.md")]
     branch(repo, "one-tenant", one_tenant_change)
+    # After editing one tenant's file: its stack is planned, the rest of the cache is warm.
+    edited = where / f"edited-{size}"
+
+    def one_edited() -> Run:
+        shutil.rmtree(edited, ignore_errors=True)
+        shutil.copytree(cache, edited)
+        return tenancy(repo, one, edited)
+
+    measure("plan, one edited tenant", size, args.runs, one_edited)
     # Warm: a previous run of this pull request left everything in the cache.
     tenancy(repo, comment, cache)
     measure("pr-comment, one tenant, warm", size, args.runs, lambda: tenancy(repo, comment, cache))

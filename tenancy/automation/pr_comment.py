@@ -197,6 +197,11 @@ class CommentContext:
     all_stacks: list[str] = field(default_factory=list)
     changed_stacks: list[str] = field(default_factory=list)
     load_head_stacks: Callable[[list[str]], dict[str, PlanStack]] | None = None
+    # Content keys per stack on each side (the base's by the head's key function), and the plan
+    # cache: the cost section reads each unchanged stack's costs from it.
+    head_keys: dict[str, str] = field(default_factory=dict)
+    base_keys: dict[str, str] = field(default_factory=dict)
+    plan_cache: Any = None  # tenancy.plan.cache.PlanCache, or None
     cost: Any = None  # tenancy.cost.section.CostComparison, once the Cost section is built
 
     def tenant_stack(self, tenant_id: str) -> tuple[PlanStack | None, int | None]:

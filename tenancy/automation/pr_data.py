@@ -203,6 +203,8 @@ def gather(
         base_tenants = base_root / tenants_rel
         base_keys = Keys.of(base_root, env, base_tenants, like=head_keys)
         ctx.tenant_changes = tenant_changes(base_keys, head_keys)
+        ctx.head_keys, ctx.base_keys = head_keys.stacks, base_keys.stacks
+        ctx.plan_cache = cache
         ctx.base_states, ctx.head_states = _states(base_keys), _states(head_keys)
         names = sorted(set(head_keys.stacks) | set(base_keys.stacks))
         changed = [n for n in names if head_keys.stacks.get(n) != base_keys.stacks.get(n)]

@@ -133,8 +133,83 @@ class StackIndex:
         return match.group(1) if match else None
 
 
+@dataclass
+class StackFacts:
+    """What one stack contributes to the facts every stack's pricing may read (the only places
+    an estimate reads across stacks): node pools by cluster, namespace quotas by cluster, storage
+    classes, the free tenants' storage quotas. Kept with a stack's cached costs
+    (``tenancy.cost.incremental``), so the facts of unchanged stacks need no plan."""
+
+    name: str
+    tenant: str | None
+    tier: str | None
+    node_pools: list[PlanResource] = field(default_factory=list)
+    # (cluster, owner, requested CPU, requested memory GiB); owner a tenant id,
+    # FREE_TIER_NAMESPACE for the free tier's namespace, or None.
+    quotas: list[tuple[str, str | None, float, float]] = field(default_factory=list)
+    storage_classes: list[tuple[str, str]] = field(default_factory=list)
+    free_tenants: list[tuple[str, float]] = field(default_factory=list)  # (id, storage GiB)
+
+    @classmethod
+    def of(cls, index: StackIndex) -> StackFacts:
+        stack = index.stack
+        facts = cls(stack.name, stack.tenant, stack.tier, list(index.node_pools))
+        for r in stack.resources:
+            if r.type == "kubernetes:core/v1:ResourceQuota":
+                cluster_name = index.kube_cluster(r)
+                if cluster_name is None:
+                    continue
+                namespace = (r.inputs.get("metadata") or {}).get("namespace")
+                owner = stack.tenant or (
+                    FREE_TIER_NAMESPACE if namespace == FREE_TIER_NAMESPACE else None
+                )
+                facts.quotas.append((cluster_name, owner, *_quota(r)))
+            elif r.type == "kubernetes:storage.k8s.io/v1:StorageClass":
+                name = (r.inputs.get("metadata") or {}).get("name")
+                kind = (r.inputs.get("parameters") or {}).get("type")
+                if name and kind:
+                    facts.storage_classes.append((str(name), str(kind)))
+            elif stack.tenant is None and r.type == "kubernetes:core/v1:ConfigMap":
+                labels = _labels(r.inputs)
+                if labels.get("limits") == "free" and labels.get("tenant"):
+                    data = r.inputs.get("data") or {}
+                    try:
+                        quota = float(data.get("storage_quota_gb") or 0)
+                    except (TypeError, ValueError):
+                        quota = 0.0
+                    facts.free_tenants.append((str(labels["tenant"]), quota))
+        return facts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "tenant": self.tenant,
+            "tier": self.tier,
+            "node_pools": [pool.to_dict() for pool in self.node_pools],
+            "quotas": [list(q) for q in self.quotas],
+            "storage_classes": [list(c) for c in self.storage_classes],
+            "free_tenants": [list(t) for t in self.free_tenants],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StackFacts:
+        return cls(
+            data["name"],
+            data["tenant"],
+            data["tier"],
+            [PlanResource.from_dict(pool) for pool in data["node_pools"]],
+            [(str(c), o, float(cpu_), float(mem)) for c, o, cpu_, mem in data["quotas"]],
+            [(str(n), str(k)) for n, k in data["storage_classes"]],
+            [(str(t), float(q)) for t, q in data["free_tenants"]],
+        )
+
+
 class Context:
-    """What a rule may ask: prices, assumptions, and facts from the plan."""
+    """What a rule may ask: prices, assumptions, and facts from the plan.
+
+    The facts that come from other stacks are read through ``answer`` only; while ``reads`` is a
+    dict, every such answer is recorded in it (by ``fingerprint``), so a stack's cached costs
+    can be proven to rest on the same answers (``tenancy.cost.incremental``)."""
 
     _index: StackIndex | None
 
@@ -150,50 +225,66 @@ class Context:
         self._index = value
 
     def __init__(self, catalogue: Catalogue, assumptions: dict[str, float], plan: Plan):
+        indexes = [StackIndex(s) for s in plan.stacks]
+        self._setup(catalogue, assumptions, [StackFacts.of(i) for i in indexes])
+        self._index = indexes[0] if indexes else None
+
+    @classmethod
+    def of_facts(
+        cls, catalogue: Catalogue, assumptions: dict[str, float], facts: list[StackFacts]
+    ) -> Context:
+        ctx = cls.__new__(cls)
+        ctx._setup(catalogue, assumptions, facts)
+        ctx._index = None
+        return ctx
+
+    def _setup(
+        self, catalogue: Catalogue, assumptions: dict[str, float], facts: list[StackFacts]
+    ) -> None:
         self.catalogue = catalogue
         self.assumptions = assumptions
-        self.indexes = {s.name: StackIndex(s) for s in plan.stacks}
-        self._index = next(iter(self.indexes.values()), None)
+        self.reads: dict[str, str] | None = None
         self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
         self.pools_by_cluster: dict[str, PlanResource] = {}
-        # Namespace quotas per cluster: (owner, cpu, memory GiB); owner is a tenant id,
-        # FREE_TIER_NAMESPACE for the free tier's namespace, or None.
+        # Namespace quotas per cluster: (owner, cpu, memory GiB), see StackFacts.quotas.
         self.quotas: dict[str, list[tuple[str | None, float, float]]] = defaultdict(list)
+        self.storage_classes: dict[str, str] = {}
         pools_per_cluster: dict[str, int] = defaultdict(int)
-        for index in self.indexes.values():
-            for pool in index.node_pools:
+        for stack in facts:
+            for pool in stack.node_pools:
                 self.pools_by_cluster.setdefault(str(pool.inputs.get("cluster")), pool)
                 pools_per_cluster[str(pool.inputs.get("cluster"))] += 1
-            for r in index.stack.resources:
-                if r.type != "kubernetes:core/v1:ResourceQuota":
-                    continue
-                cluster_name = index.kube_cluster(r)
-                if cluster_name is None:
-                    continue
-                namespace = (r.inputs.get("metadata") or {}).get("namespace")
-                owner = index.stack.tenant or (
-                    FREE_TIER_NAMESPACE if namespace == FREE_TIER_NAMESPACE else None
-                )
-                self.quotas[cluster_name].append((owner, *_quota(r)))
+            for cluster_name, owner, q_cpu, q_mem in stack.quotas:
+                self.quotas[cluster_name].append((owner, q_cpu, q_mem))
+            self.storage_classes.update(stack.storage_classes)
+            self.free_tenants.update(stack.free_tenants)
         # Quota-based sizing only where one node pool serves the cluster's namespaces.
         self.single_pool = {name for name, count in pools_per_cluster.items() if count == 1}
-        self.storage_classes: dict[str, str] = {}
-        for stack in plan.stacks:
-            for r in stack.resources:
-                if r.type == "kubernetes:storage.k8s.io/v1:StorageClass":
-                    name = (r.inputs.get("metadata") or {}).get("name")
-                    kind = (r.inputs.get("parameters") or {}).get("type")
-                    if name and kind:
-                        self.storage_classes[str(name)] = str(kind)
-                elif stack.tenant is None and r.type == "kubernetes:core/v1:ConfigMap":
-                    labels = _labels(r.inputs)
-                    if labels.get("limits") == "free" and labels.get("tenant"):
-                        data = r.inputs.get("data") or {}
-                        try:
-                            quota = float(data.get("storage_quota_gb") or 0)
-                        except (TypeError, ValueError):
-                            quota = 0.0
-                        self.free_tenants[str(labels["tenant"])] = quota
+
+    # -- facts from other stacks: every cross-stack answer goes through here
+    def answer(self, kind: str, arg: str) -> Any:
+        """The answer to one cross-stack question, recorded while ``reads`` is set."""
+        if kind == "demand":
+            value: Any = self._demand(arg)
+        elif kind == "pool":
+            value = self.pools_by_cluster.get(arg)
+        elif kind == "class":
+            value = self.storage_classes.get(arg)
+        elif kind == "quotas":
+            value = self.quotas.get(arg) or []
+        elif kind == "free":
+            value = sorted(self.free_tenants.items())
+        else:
+            raise ValueError(f"unknown fact {kind!r}")
+        if self.reads is not None:
+            self.reads[f"{kind}:{arg}"] = fingerprint(value)
+        return value
+
+    def _demand(self, cluster: str) -> tuple[float, float] | None:
+        entries = self.quotas.get(cluster)
+        if not entries or cluster not in self.single_pool:
+            return None
+        return sum(e[1] for e in entries), sum(e[2] for e in entries)
 
     # -- prices and assumptions
     def price(self, key: str, region: str | None = None) -> float | None:
@@ -271,18 +362,18 @@ class Context:
 
     def quota_demand(self, cluster: str) -> tuple[float, float] | None:
         """Total requested CPU and memory (GiB) quota of the namespaces on a one-pool cluster."""
-        entries = self.quotas.get(cluster)
-        if not entries or cluster not in self.single_pool:
-            return None
-        return sum(e[1] for e in entries), sum(e[2] for e in entries)
+        found: tuple[float, float] | None = self.answer("demand", cluster)
+        return found
 
     def node_pool_of(self, r: PlanResource) -> PlanResource | None:
         """The (first) node pool of the cluster a Kubernetes resource is deployed to."""
         cluster = self.index.kube_cluster(r)
-        return self.pools_by_cluster.get(cluster) if cluster else None
+        found: PlanResource | None = self.answer("pool", cluster) if cluster else None
+        return found
 
     def disk_type_of_class(self, name: str | None) -> str | None:
-        return self.storage_classes.get(name or "")
+        found: str | None = self.answer("class", name or "")
+        return found
 
 
 @dataclass
@@ -459,19 +550,39 @@ def _quota(r: PlanResource) -> tuple[float, float]:
 
 
 def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) -> Estimate:
-    ctx = Context(catalogue, assumptions, plan)
-    free_ids = sorted(ctx.free_tenants)
-    tenants: dict[str, str] = {t: "free" for t in free_ids}
-    for stack in plan.stacks:
+    indexes = [StackIndex(s) for s in plan.stacks]
+    facts = [StackFacts.of(index) for index in indexes]
+    ctx = Context.of_facts(catalogue, assumptions, facts)
+    result = Estimate(
+        catalogue.date, dict(assumptions), tenants_of(ctx, facts), stacks=list(plan.stacks)
+    )
+    for index in indexes:
+        price_stack(index, ctx, result.lines, result.unpriced)
+    return result
+
+
+def tenants_of(ctx: Context, facts: list[StackFacts]) -> dict[str, str]:
+    """Every tenant the estimate reports, with its tier: the free ones, then each stack's."""
+    tenants: dict[str, str] = {t: "free" for t in sorted(ctx.free_tenants)}
+    for stack in facts:
         if stack.tenant:
             tenants[stack.tenant] = stack.tier or "standard"
-    result = Estimate(catalogue.date, dict(assumptions), tenants, stacks=list(plan.stacks))
+    return tenants
 
-    quotas = ctx.quotas
+
+def price_stack(
+    index: StackIndex, ctx: Context, lines: list[Line], unpriced: list[UnpricedResource]
+) -> None:
+    """Price one stack's resources into ``lines`` (and what cannot be priced into ``unpriced``),
+    allocated to tenants as the module says."""
+    ctx.index = index
+    stack = index.stack
+    # The platform stack's allocation reads the free tenants (tenant stacks never do).
+    free_ids: list[str] = [t for t, _ in ctx.answer("free", "")] if stack.tenant is None else []
 
     def split_free(r: PlanResource, stack: str, cost: float, basis: str, what: str) -> None:
         if not free_ids:
-            result.lines.append(
+            lines.append(
                 Line(
                     r.urn,
                     r.type,
@@ -484,7 +595,7 @@ def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) ->
             return
         each = cost / len(free_ids)
         for t in free_ids:
-            result.lines.append(
+            lines.append(
                 Line(
                     r.urn,
                     r.type,
@@ -495,67 +606,70 @@ def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) ->
                 )
             )
 
-    for stack in plan.stacks:
-        ctx.index = ctx.indexes[stack.name]
-        for r in stack.resources:
-            if not r.custom:
-                continue
-            owner = _owner(r, stack, ctx, free_ids)
-            rule = RULES.get(r.type)
-            priced: Priced | None = None
-            if rule is not None:
-                try:
-                    priced = rule(r, ctx)
-                except Unpriced as exc:
-                    result.unpriced.append(
-                        UnpricedResource(
-                            r.urn,
-                            r.type,
-                            stack.name,
-                            owner if owner != FREE_TIER_NAMESPACE else None,
-                            str(exc),
-                        )
+    for r in stack.resources:
+        if not r.custom:
+            continue
+        owner = _owner(r, stack, ctx, free_ids)
+        rule = RULES.get(r.type)
+        priced: Priced | None = None
+        if rule is not None:
+            try:
+                priced = rule(r, ctx)
+            except Unpriced as exc:
+                unpriced.append(
+                    UnpricedResource(
+                        r.urn,
+                        r.type,
+                        stack.name,
+                        owner if owner != FREE_TIER_NAMESPACE else None,
+                        str(exc),
                     )
-                    continue
-            if priced is None:
-                if catalogue.free_reason(r.type) is None:
-                    reason = "no price in the catalogue and not in the free list"
-                    result.unpriced.append(
-                        UnpricedResource(
-                            r.urn,
-                            r.type,
-                            stack.name,
-                            owner if owner != FREE_TIER_NAMESPACE else None,
-                            reason,
-                        )
-                    )
+                )
                 continue
-            cost, basis = priced.monthly_usd, priced.basis
-            if stack.tenant is not None:
-                result.lines.append(
-                    Line(r.urn, r.type, stack.name, stack.tenant, cost, f"{DEDICATED}: {basis}")
+        if priced is None:
+            if ctx.catalogue.free_reason(r.type) is None:
+                reason = "no price in the catalogue and not in the free list"
+                unpriced.append(
+                    UnpricedResource(
+                        r.urn,
+                        r.type,
+                        stack.name,
+                        owner if owner != FREE_TIER_NAMESPACE else None,
+                        reason,
+                    )
                 )
-            elif r.type == NODE_POOL and quotas.get(str(r.inputs.get("cluster"))):
-                _apportion(
-                    r,
-                    stack.name,
-                    cost,
-                    basis,
-                    quotas[str(r.inputs.get("cluster"))],
-                    result,
-                    split_free,
-                )
-            elif owner == FREE_TIER_NAMESPACE:
-                split_free(r, stack.name, cost, basis, "the free pool's")
-            elif owner is not None:
-                result.lines.append(
-                    Line(r.urn, r.type, stack.name, owner, cost, f"{DEDICATED}: {basis}")
-                )
-            else:
-                result.lines.append(
-                    Line(r.urn, r.type, stack.name, None, cost, f"{PLATFORM}: {basis}")
-                )
-    return result
+            continue
+        cost, basis = priced.monthly_usd, priced.basis
+        if stack.tenant is not None:
+            lines.append(
+                Line(r.urn, r.type, stack.name, stack.tenant, cost, f"{DEDICATED}: {basis}")
+            )
+        elif r.type == NODE_POOL and (
+            entries := ctx.answer("quotas", str(r.inputs.get("cluster")))
+        ):
+            _apportion(r, stack.name, cost, basis, entries, lines, split_free)
+        elif owner == FREE_TIER_NAMESPACE:
+            split_free(r, stack.name, cost, basis, "the free pool's")
+        elif owner is not None:
+            lines.append(Line(r.urn, r.type, stack.name, owner, cost, f"{DEDICATED}: {basis}"))
+        else:
+            lines.append(Line(r.urn, r.type, stack.name, None, cost, f"{PLATFORM}: {basis}"))
+
+
+def fingerprint(value: Any) -> str:
+    """A short, stable digest of a cross-stack answer (see Context.answer)."""
+    import hashlib
+    import json
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, PlanResource):
+            return v.to_dict()
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v
+
+    text = json.dumps(plain(value), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _owner(r: PlanResource, stack: PlanStack, ctx: Context, free_ids: list[str]) -> str | None:
@@ -575,7 +689,7 @@ def _owner(r: PlanResource, stack: PlanStack, ctx: Context, free_ids: list[str])
     return None
 
 
-def _apportion(r, stack, cost, basis, entries, result, split_free) -> None:
+def _apportion(r, stack, cost, basis, entries, lines, split_free) -> None:
     total_cpu = sum(e[1] for e in entries)
     total_mem = sum(e[2] for e in entries)
     cluster = r.inputs.get("cluster")
@@ -597,10 +711,6 @@ def _apportion(r, stack, cost, basis, entries, result, split_free) -> None:
                 f"the free-tier namespace's {why.split(' of ')[0]}",
             )
         elif owner is None:
-            result.lines.append(
-                Line(r.urn, r.type, stack, None, part, f"{PLATFORM}: {why}; pool {basis}")
-            )
+            lines.append(Line(r.urn, r.type, stack, None, part, f"{PLATFORM}: {why}; pool {basis}"))
         else:
-            result.lines.append(
-                Line(r.urn, r.type, stack, owner, part, f"{SHARE}: {why}; pool {basis}")
-            )
+            lines.append(Line(r.urn, r.type, stack, owner, part, f"{SHARE}: {why}; pool {basis}"))

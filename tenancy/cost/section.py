@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.plan_model import Plan
+from domain.plan_model import Plan, PlanStack
 from tenancy.automation.markdown import code
 from tenancy.cost.catalogue import load_catalogue, parse_assumptions
-from tenancy.cost.estimate import Estimate, estimate
+from tenancy.cost.estimate import estimate
+from tenancy.cost.incremental import Totals, cost_code, registry_totals
 
 EPSILON = 0.005  # half a cent: below it, a tenant's cost did not change
 
@@ -35,16 +36,18 @@ def signed(value: float) -> str:
     return ("+" if value > 0 else "−") + usd(abs(value))
 
 
-def _totals(result: Estimate) -> dict[str, tuple[str, float]]:
-    return {row["tenant"]: (row["tier"], row["monthly_usd"]) for row in result.to_json()["tenants"]}
-
-
 def compare(base: Plan, head: Plan) -> CostComparison:
+    """The section's comparison of two whole plans."""
     catalogue = load_catalogue()
     assumptions = parse_assumptions(catalogue, [])
-    before_estimate = estimate(base, catalogue, assumptions)
-    after_estimate = estimate(head, catalogue, assumptions)
-    before, after = _totals(before_estimate), _totals(after_estimate)
+    return compare_totals(
+        Totals.of_estimate(estimate(base, catalogue, assumptions)),
+        Totals.of_estimate(estimate(head, catalogue, assumptions)),
+    )
+
+
+def compare_totals(before_estimate: Totals, after_estimate: Totals) -> CostComparison:
+    before, after = before_estimate.tenants, after_estimate.tenants
     rows = []
     for tenant in sorted(set(before) | set(after)):
         old = before.get(tenant, ("", 0.0))[1]
@@ -100,15 +103,34 @@ def compare(base: Plan, head: Plan) -> CostComparison:
     )
 
 
-def whole_plans(ctx) -> tuple[Plan, Plan]:
-    """Both sides as whole plans: the comment plans only the changed stacks on each side, and
-    the unchanged ones are the same on both (same content key), so they come from the head."""
-    head = ctx.load_head_stacks(ctx.all_stacks)
+def whole_totals(ctx) -> tuple[Totals, Totals]:
+    """Both sides' totals over every stack. The comment plans only the changed stacks on each
+    side; the unchanged ones are the same on both (same content key), so they come from the
+    head, and every stack's costs come from the cache where its plan's key has them
+    (``tenancy.cost.incremental``)."""
+    from tenancy.cost.catalogue import project_root
+
+    catalogue = load_catalogue()
+    assumptions = parse_assumptions(catalogue, [])
+    version = cost_code(project_root() / "pricing", assumptions)
     changed = set(ctx.changed_stacks)
-    head_plan = Plan([head[n] for n in ctx.all_stacks])
-    base_stacks = [s for s in ctx.base_plan.stacks if s.name in changed]
-    base_stacks += [head[n] for n in ctx.all_stacks if n not in changed]
-    return Plan(base_stacks), head_plan
+    base_changed = {s.name: s for s in ctx.base_plan.stacks if s.name in changed}
+    base_names = sorted(set(base_changed) | {n for n in ctx.all_stacks if n not in changed})
+
+    def load_base(names: list[str]) -> dict[str, PlanStack]:
+        found = {n: base_changed[n] for n in names if n in base_changed}
+        rest = [n for n in names if n not in base_changed]
+        return found | (ctx.load_head_stacks(rest) if rest else {})
+
+    base_keys = {n: (ctx.base_keys if n in changed else ctx.head_keys).get(n) for n in base_names}
+
+    def side(names, keys, load) -> Totals:
+        return registry_totals(names, keys, load, catalogue, assumptions, ctx.plan_cache, version)
+
+    return (
+        side(base_names, base_keys, load_base),
+        side(ctx.all_stacks, dict(ctx.head_keys), ctx.load_head_stacks),
+    )
 
 
 def pr_cost_section(ctx):
@@ -129,8 +151,8 @@ def pr_cost_section(ctx):
             "Not estimated: the base plan could not be made, so there is nothing to compare with.",
         )
     try:
-        base, head = whole_plans(ctx)
-        ctx.cost = compare(base, head)
+        base, head = whole_totals(ctx)
+        ctx.cost = compare_totals(base, head)
     except CatalogueError as exc:
         return Section(title, "failed", "estimate failed", code_block("\n".join(exc.problems)))
     except Exception as exc:  # a plan the estimate cannot read is reported, not raised

@@ -139,3 +139,11 @@ class PlanCache:
 
     def put_results(self, key: str, results: list[dict[str, Any]], resources: int) -> None:
         self._write("checks", key, {"results": results, "resources": resources})
+
+    # --- cost parts (tenancy.cost.incremental) ---
+
+    def get_costs(self, key: str) -> Any | None:
+        return self._read("costs", key)
+
+    def put_costs(self, key: str, data: Any) -> None:
+        self._write("costs", key, data)
