@@ -9,9 +9,10 @@ this project's code and a synthetic registry (``benchmarks/registry.py``), then 
 - ``plan --tenant`` of one standard tenant: cold and warm cache, and after editing its file (its
   stack planned, the parsed files and other stacks cached);
 - ``check --plan`` of the full plan (policy results not cached: the pack's own speed);
-- ``pr-comment`` with ONE standard tenant changed: warm (everything cached), base-cold (the cache
-  holds the head's plans and policy results but none of the base's: e.g. main moved), and fully
-  cold (empty cache) at the sizes given to ``--cold-sizes``;
+- ``pr-comment`` with ONE standard tenant changed: first run (the cache the plan-cache workflow
+  saves on main: its plans, policy results and cost parts), warm (a previous run of the same pull
+  request), base-cold (the cache holds the head's plans and policy results but none of the
+  base's: e.g. main moved), and fully cold (empty cache) at the sizes given to ``--cold-sizes``;
 - ``pr-comment`` after a change to shared code (every stack changes), at ``--shared-sizes``:
   with the base's entries cached (what CI restores from main) and fully cold.
 
@@ -192,7 +193,23 @@ def bench_size(where: Path, size: int, args) -> None:
     measure("check --plan (full plan)", size, args.check_runs, lambda: tenancy(repo, check, None))
 
     comment = ["pr-comment", "--base", "main", "--output", str(out / "comment.md")]
+    # What the plan-cache workflow saves after every change to main: its plans, policy results
+    # and cost parts (a comment against itself prices every stack).
+    main_cache = where / f"main-cache-{size}"
+    shutil.rmtree(main_cache, ignore_errors=True)
+    shutil.copytree(cache, main_cache)
+    tenancy(repo, ["check", *tenants, "--allow-undecided"], main_cache)
+    tenancy(repo, ["pr-comment", "--base", "HEAD", "--output", str(out / "main.md")], main_cache)
     branch(repo, "one-tenant", one_tenant_change)
+
+    def first_run() -> Run:
+        # A pull request's first comment: main's cache restored, nothing of its own yet.
+        run_cache = where / f"run-cache-{size}"
+        shutil.rmtree(run_cache, ignore_errors=True)
+        shutil.copytree(main_cache, run_cache)
+        return tenancy(repo, comment, run_cache)
+
+    measure("pr-comment, one tenant, first run", size, args.runs, first_run)
     # After editing one tenant's file: its stack is planned, the rest of the cache is warm.
     edited = where / f"edited-{size}"
 
@@ -238,12 +255,7 @@ def _shared(where: Path, repo: Path, size: int, tenants: list[str], comment: lis
         def from_main() -> Run:
             # What CI restores: the base's plans and policy results (a run on main).
             base_cache = where / f"main-cache-{size}"
-            if not base_cache.exists():
-                git(repo, "checkout", "-q", "main")
-                fresh(base_cache)
-                tenancy(repo, ["plan", *tenants], base_cache)
-                tenancy(repo, ["check", *tenants, "--allow-undecided"], base_cache)
-                git(repo, "checkout", "-q", "shared-code")
+            # Built on main by bench_size, as the plan-cache workflow would.
             run_cache = fresh(where / f"run-cache-{size}")
             shutil.rmtree(run_cache)
             shutil.copytree(base_cache, run_cache)

@@ -35,7 +35,13 @@ def uses(workflow: dict) -> list[str]:
 
 
 def test_every_workflow_is_checked():
-    assert {"ci.yml", "pull-request.yml", "deploy.yml", "nightly-drift.yml"} <= set(FILES)
+    assert {
+        "ci.yml",
+        "pull-request.yml",
+        "deploy.yml",
+        "nightly-drift.yml",
+        "plan-cache.yml",
+    } <= set(FILES)
 
 
 def test_workflows_validate_against_the_github_workflow_schema():
@@ -57,7 +63,7 @@ def test_workflows_validate_against_the_github_workflow_schema():
 @pytest.mark.parametrize("name", FILES)
 def test_actions_are_pinned_to_a_major_version(name):
     for action in uses(load(name)):
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", action), action
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w.-]+)*@v\d+", action), action
 
 
 def test_pull_request_workflow():
@@ -91,6 +97,41 @@ def test_pull_request_workflow():
         and "google-github-actions/auth" not in text
         and "id-token" not in text
     )
+
+
+def test_main_saves_the_cache_pull_requests_restore():
+    """A pull request's run restores caches of its own branch and the default branch only: the
+    plan-cache workflow saves main's plans, policy results and cost parts under the key prefix
+    the pull-request workflow restores, at the directory the commands use."""
+    workflow, pr = load("plan-cache.yml"), load("pull-request.yml")
+    assert workflow["on"] == {
+        "push": {"branches": ["main"], "paths": workflow["on"]["push"]["paths"]}
+    }
+    # Every change a pull request's comment would plan differently changes main's cache too.
+    assert set(pr["on"]["pull_request"]["paths"]) - {".github/workflows/pull-request.yml"} <= set(
+        workflow["on"]["push"]["paths"]
+    )
+    job = workflow["jobs"]["warm"]
+    commands = runs(workflow)
+    for wanted in ("tenancy plan", "tenancy check", "tenancy pr-comment"):
+        assert wanted in commands
+    # Nothing restored (the saved cache holds this commit's entries only); saved even after a
+    # failing step, under the prefix the pull request restores.
+    assert not any(
+        u.startswith(("actions/cache@", "actions/cache/restore@")) for u in uses(workflow)
+    )
+    save = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache/save@"))
+    restore = next(
+        s for s in pr["jobs"]["report"]["steps"] if s.get("uses", "").startswith("actions/cache@")
+    )
+    assert save["if"] == "always()"
+    assert save["with"]["path"] == job["env"]["TENANCY_CACHE_DIR"]
+    assert save["with"]["path"] == pr["jobs"]["report"]["env"]["TENANCY_CACHE_DIR"]
+    prefix = restore["with"]["restore-keys"].strip()
+    assert save["with"]["key"].startswith(prefix)
+    assert workflow["permissions"] == {"contents": "read"}
+    text = (WORKFLOWS / "plan-cache.yml").read_text()
+    assert "secrets." not in text and "id-token" not in text
 
 
 def deploy_setup_problems(workflow: dict, job_name: str) -> list[str]:
