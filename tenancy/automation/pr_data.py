@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from domain.plan_model import Plan, PlanFormatError, PlanStack, Selection
 from domain.registry import RegistryError, load_registry
 from domain.stacks import all_stacks
 from tenancy.automation import git
+from tenancy.automation.base_keys import base_keys as base_keys_from_git
 from tenancy.automation.base_view import RegistryView
 from tenancy.automation.pr_comment import (
     COMMAND_TIMEOUT,
@@ -195,13 +197,25 @@ def gather(
     cache = PlanCache(cache_dir) if cache_dir is not None else None
     head_has_cli = (project_root / "tenancy" / "cli.py").exists()
 
-    with (
-        tempfile.TemporaryDirectory(prefix="tenancy-pr-") as tmp,
-        git.temporary_worktree(base_commit, root) as tree,
-    ):
-        base_root = tree / project_rel
-        base_tenants = base_root / tenants_rel
-        base_keys = Keys.of(base_root, env, base_tenants, like=head_keys)
+    with tempfile.TemporaryDirectory(prefix="tenancy-pr-") as tmp, ExitStack() as checkouts:
+        made: list[Path] = []
+
+        def base_root() -> Path:
+            """A checkout of the base, made the first time it is needed (the base's CLI runs)."""
+            if not made:
+                made.append(checkouts.enter_context(git.temporary_worktree(base_commit, root)))
+            return made[0] / project_rel
+
+        # The base's keys from git (blob ids; the head's bytes where they are the same); a
+        # checkout only when one could hold other bytes than the blobs (base_keys' reasons).
+        side = base_keys_from_git(
+            root, base_commit, project_rel, tenants_rel.as_posix(), env, head_keys
+        )
+        if side is not None:
+            base_keys, base_has_cli = side.keys, side.has_cli
+        else:
+            base_keys = Keys.of(base_root(), env, base_root() / tenants_rel, like=head_keys)
+            base_has_cli = (base_root() / "tenancy" / "cli.py").exists()
         ctx.tenant_changes = tenant_changes(base_keys, head_keys)
         ctx.head_keys, ctx.base_keys = head_keys.stacks, base_keys.stacks
         ctx.plan_cache = cache
@@ -215,7 +229,7 @@ def gather(
         base_job = None
         base_cached: dict[str, PlanStack] = {}
         base_json = Path(tmp) / "base.json"
-        if not (base_root / "tenancy" / "cli.py").exists():
+        if not base_has_cli:
             ctx.base_plan = Plan([])
             ctx.base_note = (
                 "_The base has no `tenancy` CLI yet, so it is compared as an empty plan._"
@@ -233,10 +247,11 @@ def gather(
                 selection=Selection(all=False, stacks=tuple(base_changed)),
             )
         elif base_changed:
+            base_tenants = base_root() / tenants_rel
             args = ["plan", "--env", env, "--tenants", str(base_tenants), "--json", str(base_json)]
             for name in base_changed:
                 args += ["--stack", name]
-            base_job = _BasePlan(base_root, args, python, cache_dir)
+            base_job = _BasePlan(base_root(), args, python, cache_dir)
         else:
             ctx.base_plan = Plan([], selection=Selection(all=False))
 

@@ -33,20 +33,24 @@ class Keys:
     stacks: dict[str, str]
     facts: str
     tenants: dict[str, TenantInput] = field(default_factory=dict)
+    inputs: KeyInputs | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, project_root: Path, env: str, tenants_dir: Path, like: Keys | None = None) -> Keys:
         """Keys from the files; a file with the same bytes as in ``like`` is not parsed again."""
         tenants = tenant_inputs(tenants_dir, like.tenants if like is not None else None)
-        inputs = KeyInputs.of(project_root, env)
-        return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
+        return cls.of_inputs(KeyInputs.of(project_root, env), tenants)
 
     @classmethod
     def of_registry(cls, project_root: Path, env: str, registry: Registry) -> Keys:
         """The same keys from a loaded registry (no second parse of the tenant files)."""
-        tenants = registry_inputs(registry)
-        inputs = KeyInputs.of(project_root, env)
-        return cls(stack_keys(project_root, env, tenants, inputs), facts_digest(tenants), tenants)
+        return cls.of_inputs(KeyInputs.of(project_root, env), registry_inputs(registry))
+
+    @classmethod
+    def of_inputs(cls, inputs: KeyInputs, tenants: dict[str, TenantInput]) -> Keys:
+        """The keys of shared inputs and tenant inputs, however they were read."""
+        stacks = stack_keys(Path("."), inputs.env, tenants, inputs)
+        return cls(stacks, facts_digest(tenants), tenants, inputs)
 
 
 def content_key(stack: PlanStack) -> str:

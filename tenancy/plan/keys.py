@@ -79,12 +79,21 @@ def _code_files(root: Path) -> list[Path]:
     return files
 
 
+def code_files(root: Path) -> list[tuple[str, bytes]]:
+    """Every code file's path (relative to ``root``) and bytes, in the order the digest takes."""
+    root = Path(root)
+    return [(path.relative_to(root).as_posix(), path.read_bytes()) for path in _code_files(root)]
+
+
 def code_digest(root: Path) -> str:
     """Every code file's path and bytes (a change anywhere in the code changes every key)."""
-    root = Path(root)
+    return code_digest_of(code_files(root))
+
+
+def code_digest_of(files: Iterable[tuple[str, bytes]]) -> str:
     parts: list[bytes | str] = [SCHEME]
-    for path in _code_files(root):
-        parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    for relative, data in files:
+        parts += [relative, data]
     return _digest(parts)
 
 
@@ -117,7 +126,7 @@ def tenant_inputs(
     """Each tenant file's id, tier and bytes (parsed only as far as the key needs). A file whose
     bytes equal a ``known`` input of the same file name takes its id, tier and status."""
     by_file = {t.file: t for t in (known or {}).values()}
-    from domain.yamlio import MAX_BYTES, parse_yaml_text
+    from domain.yamlio import MAX_BYTES
 
     found: dict[str, TenantInput] = {}
     directory = Path(tenants_dir)
@@ -128,28 +137,49 @@ def tenant_inputs(
         # Read what the registry reads: a link only to a file inside the registry (the key must
         # follow the target's content), never without bound. Anything else is refused by
         # validation, so no plan is made from it; its key only has to differ.
-        doc: Any = None
-        data = b"(not a regular file)"
+        tenant = not_a_file(path.name)
         try:
             target = path.resolve(strict=True)
             if target.is_relative_to(root) and target.is_file():
                 with target.open("rb") as handle:
-                    data = handle.read(MAX_BYTES + 1)
-                same = by_file.get(path.name)
-                if same is not None and same.data == data:
-                    found[same.tenant_id] = same
-                    continue
-                if len(data) <= MAX_BYTES:
-                    doc = parse_yaml_text(data.decode("utf-8"))
-        except Exception:  # unreadable, a loop, or not YAML: validation reports it
-            doc = None
-        doc = doc if isinstance(doc, dict) else None
-        tenant_id = str((doc or {}).get("id") or path.stem)
-        tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
-        found[tenant_id] = TenantInput(
-            tenant_id, str(tier) if tier else None, str(status), data, path.name, doc
-        )
+                    tenant = tenant_input(path.name, handle.read(MAX_BYTES + 1), by_file)
+        except Exception:  # unreadable, or a loop: validation reports it
+            pass
+        found[tenant.tenant_id] = tenant
     return found
+
+
+# The bytes keyed for a tenant "file" that is none (a directory, a link out of the registry).
+NOT_A_FILE = b"(not a regular file)"
+
+
+def tenant_input(name: str, data: bytes, by_file: dict[str, TenantInput]) -> TenantInput:
+    """The input of tenant file ``name`` holding ``data`` (at most MAX_BYTES + 1 bytes read): the
+    known input of that file name when its bytes are the same, else parsed as far as keys need."""
+    from domain.yamlio import MAX_BYTES, parse_yaml_text
+
+    same = by_file.get(name)
+    if same is not None and same.data == data:
+        return same
+    doc: Any = None
+    if len(data) <= MAX_BYTES:
+        try:
+            doc = parse_yaml_text(data.decode("utf-8"))
+        except Exception:  # not UTF-8 or not YAML: validation reports it
+            doc = None
+    return _input(name, data, doc)
+
+
+def not_a_file(name: str) -> TenantInput:
+    """What is keyed for a tenant "file" that is none."""
+    return _input(name, NOT_A_FILE, None)
+
+
+def _input(name: str, data: bytes, doc: Any) -> TenantInput:
+    doc = doc if isinstance(doc, dict) else None
+    tenant_id = str((doc or {}).get("id") or Path(name).stem)
+    tier, status = (doc or {}).get("tier"), (doc or {}).get("status", "active")
+    return TenantInput(tenant_id, str(tier) if tier else None, str(status), data, name, doc)
 
 
 def registry_inputs(registry: Any) -> dict[str, TenantInput]:
@@ -175,14 +205,25 @@ class KeyInputs:
 
     env: str
     shared: str  # digest of environment file, code and dependencies
+    # What it was computed from (the other side of a pull request reuses the bytes it shares).
+    env_bytes: bytes = field(default=b"", compare=False, repr=False)
+    code: tuple[tuple[str, bytes], ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def of(cls, project_root: Path, env: str) -> KeyInputs:
         root = Path(project_root)
         env_file = root / f"Pulumi.{env}.yaml"
-        env_bytes = env_file.read_bytes() if env_file.exists() else b"(no environment file)"
-        shared = _digest([SCHEME, env, env_bytes, code_digest(root), installed_versions()])
-        return cls(env, shared)
+        env_bytes = env_file.read_bytes() if env_file.exists() else NO_ENVIRONMENT
+        return cls.of_parts(env, env_bytes, code_files(root))
+
+    @classmethod
+    def of_parts(cls, env: str, env_bytes: bytes, code: list[tuple[str, bytes]]) -> KeyInputs:
+        """From the environment file's bytes and ``code_files``' answer, however they were read."""
+        shared = _digest([SCHEME, env, env_bytes, code_digest_of(code), installed_versions()])
+        return cls(env, shared, env_bytes, tuple(code))
+
+
+NO_ENVIRONMENT = b"(no environment file)"
 
 
 def stack_keys(

@@ -127,11 +127,34 @@ def _replace(repo: GitRepo, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def _base_extras(repo: GitRepo) -> None:
-    """What the base holds besides the four tenants: a CRLF file, a link, a newline name."""
+# Code files whose order differs between a directory walk (a directory's files before its
+# subdirectories) and git's tree order ("x-y.py" < "x.py" < "x/"), and files keys skip.
+CODE = {
+    "program/x.py": "# x\n",
+    "program/x-y.py": "# x-y\n",
+    "program/X.py": "# X\n",
+    "program/x/y.py": "# y\n",
+    "program/x/__pycache__/y.cpython-311.pyc": "compiled",
+    "program/z.pyc": "compiled",
+    "domain/thing.egg-info/PKG-INFO": "info",
+    "domain/__init__.py": "",
+    "tenancy/plan/engine.py": "# engine\n",
+    "tenancy/cli_helpers.py": "# not code the plan reads\n",
+    "__main__.py": "# main\n",
+    "pyproject.toml": "[project]\nname = 'x'\n",
+}
+LINKED = {"link removed", "link becomes a file"}
+
+
+def _base_extras(repo: GitRepo, link: bool) -> None:
+    """What the base holds besides the four tenants: code, a CRLF file, a newline name, and for
+    the link changes a link."""
+    for path, text in CODE.items():
+        repo.write(path, text)
     (repo.path / "tenants" / "crlf.yaml").write_bytes(CRLF)
-    os.symlink("acme.yaml", repo.path / "tenants" / "alias.yaml")
     (repo.path / "tenants" / NEWLINE).write_text("id: nl\ntier: free\n", encoding="utf-8")
+    if link:
+        os.symlink("acme.yaml", repo.path / "tenants" / "alias.yaml")
 
 
 def _born_offboarding(repo: GitRepo) -> None:
@@ -223,12 +246,16 @@ CHANGES: dict[str, tuple[Callable[[GitRepo], None], bool, set[tuple[str, str]]]]
 }
 
 
+def _on_feature(repo: GitRepo, link: bool) -> GitRepo:
+    _base_extras(repo, link)
+    repo.commit("odd files")
+    repo.git("checkout", "-q", "-b", "feature")
+    return repo
+
+
 @pytest.fixture
 def base_repo(project_repo: GitRepo) -> GitRepo:
-    _base_extras(project_repo)
-    project_repo.commit("odd files")
-    project_repo.git("checkout", "-q", "-b", "feature")
-    return project_repo
+    return _on_feature(project_repo, link=True)
 
 
 def _head_view(repo: GitRepo) -> RegistryView | None:
@@ -249,7 +276,8 @@ def _head_view(repo: GitRepo) -> RegistryView | None:
 
 
 @pytest.mark.parametrize("change", CHANGES)
-def test_the_view_gives_what_reading_every_base_file_gave(base_repo, change):
+def test_the_view_gives_what_reading_every_base_file_gave(project_repo, change):
+    base_repo = _on_feature(project_repo, link=change in LINKED)
     apply, commit, expected = CHANGES[change]
     apply(base_repo)
     if commit:
@@ -314,3 +342,138 @@ def test_blob_ids_are_gits(base_repo):
         assert git.blob_id(data, oid) == oid
         assert git.read_blobs([oid], base_repo.path) == {oid: data}
     assert git.read_blobs(["0" * 40], base_repo.path) == {}
+
+
+# --- the base's content keys -------------------------------------------------------------------
+
+
+def _head_keys(repo: GitRepo):
+    from tenancy.plan.incremental import Keys
+
+    try:
+        return Keys.of_registry(repo.path, "dev", repo.registry())
+    except RegistryError:
+        return Keys.of(repo.path, "dev", repo.path / "tenants")
+
+
+def _checkout_keys(repo: GitRepo, head):
+    """The reference: the keys of a checkout of the base, as pr-comment computed them before."""
+    from tenancy.plan.incremental import Keys
+
+    commit = git.merge_base("main", repo.path)
+    with git.temporary_worktree(commit, repo.path) as tree:
+        return Keys.of(tree, "dev", tree / "tenants", like=head), (tree / "tenancy/cli.py").exists()
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_the_base_keys_from_git_are_the_keys_of_a_checkout(project_repo, change):
+    from tenancy.automation.base_keys import base_keys
+    from tenancy.automation.pr_data import _states, tenant_changes
+
+    repo = _on_feature(project_repo, link=change in LINKED)
+    apply, commit, _ = CHANGES[change]
+    apply(repo)
+    if commit:
+        repo.commit(change)
+    head = _head_keys(repo)
+    expected, has_cli = _checkout_keys(repo, head)
+    side = base_keys(repo.path, git.merge_base("main", repo.path), ".", "tenants", "dev", head)
+    if change in LINKED:
+        assert side is None  # a checkout writes a link, not the blob: it is checked out
+        return
+    assert side is not None
+    assert side.keys == expected  # every stack's key, the facts, each tenant's input
+    assert list(side.keys.tenants) == list(expected.tenants)
+    assert side.has_cli == has_cli
+    assert tenant_changes(side.keys, head) == tenant_changes(expected, head)
+    assert _states(side.keys) == _states(expected)
+    if change == "code and environment":
+        assert not set(side.keys.stacks.values()) & set(head.stacks.values())
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        pytest.param(
+            lambda r: r.write(".gitattributes", "*.yaml text eol=crlf\n"), id="attributes"
+        ),
+        pytest.param(lambda r: r.write("docs/.gitattributes", "* -text\n"), id="any attributes"),
+        pytest.param(lambda r: r.git("config", "core.autocrlf", "true"), id="autocrlf"),
+        pytest.param(lambda r: os.symlink("x.py", r.path / "program" / "l.py"), id="code link"),
+        pytest.param(
+            lambda r: os.symlink("../Pulumi.dev.yaml", r.path / "program" / "env.yaml"),
+            id="link into code",
+        ),
+    ],
+)
+def test_whatever_a_checkout_could_write_differently_is_checked_out(project_repo, setup):
+    """A checkout could hold other bytes than the blobs (conversion, a link): no keys from git;
+    the caller checks the base out, and the keys are the checkout's."""
+    from tenancy.automation.base_keys import base_keys
+
+    _base_extras(project_repo, link=False)
+    setup(project_repo)
+    commit = project_repo.commit("base")
+    head = _head_keys(project_repo)
+    assert base_keys(project_repo.path, commit, ".", "tenants", "dev", head) is None
+
+
+def test_a_project_inside_the_repository_and_a_missing_environment_file(tmp_path):
+    """The project in a subdirectory; the base has no environment file yet."""
+    from tenancy.automation.base_keys import base_keys
+    from tenancy.plan.incremental import Keys
+
+    repo = GitRepo(tmp_path / "repo")
+    for path, text in CODE.items():
+        repo.write(f"infra/{path}", text)
+    repo.write("infra/tenants/acme.yaml", "id: acme\ntier: free\n")
+    repo.write("elsewhere/program/x.py", "# not the project's\n")
+    commit = repo.commit("base")
+    project = repo.path / "infra"
+    repo.write("infra/Pulumi.dev.yaml", "config: {}\n")
+    repo.append("infra/program/x.py", "# edited\n")
+    head = Keys.of(project, "dev", project / "tenants")
+    side = base_keys(repo.path, commit, "infra", "tenants", "dev", head)
+    with git.temporary_worktree(commit, repo.path) as tree:
+        expected = Keys.of(tree / "infra", "dev", tree / "infra/tenants", like=head)
+    assert side is not None and side.keys == expected and not side.has_cli
+    assert side.keys.stacks != head.stacks
+
+
+@pytest.mark.parametrize("change", ["edit", "downgrade", "code and environment", "add"])
+def test_pr_data_checks_the_base_out_only_when_it_must(project_repo, change, monkeypatch, tmp_path):
+    """gather's base side from git equals its base side from a checkout, and makes none (the
+    base here has no CLI to run, so nothing else needs one)."""
+    from tenancy.automation import pr_data
+
+    repo = _on_feature(project_repo, link=False)
+    apply, commit, _ = CHANGES[change]
+    apply(repo)
+    if commit:
+        repo.commit(change)
+    made: list[str] = []
+    worktree = git.temporary_worktree
+
+    def counted(commit: str, cwd: Path):
+        made.append(commit)
+        return worktree(commit, cwd)
+
+    monkeypatch.setattr(git, "temporary_worktree", counted)
+
+    def gather():
+        ctx = pr_data.gather("main", "dev", repo.path, repo.path / "tenants", cache_dir=tmp_path)
+        return (
+            ctx.validation_problems,
+            ctx.tenant_changes,
+            ctx.base_states,
+            ctx.head_states,
+            ctx.base_keys,
+            ctx.unchanged_stacks,
+            ctx.base_note,
+        )
+
+    from_git = gather()
+    assert made == []
+    monkeypatch.setattr(pr_data, "base_keys_from_git", lambda *args: None)
+    assert gather() == from_git
+    assert len(made) == 1
