@@ -5,10 +5,12 @@ Plain ``git`` subprocesses; every failure becomes a ``GitError`` with git's own 
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,52 +95,90 @@ def show_file(commit: str, path: str, cwd: Path) -> str | None:
         return None
 
 
-def show_files(commit: str, paths: list[str], cwd: Path) -> dict[str, str | None]:
-    """``show_file`` of many paths through one ``git cat-file --batch`` instead of one process
-    each (a registry of a thousand files took seconds of process start-up alone)."""
-    batch = [p for p in paths if "\n" not in p and "\r" not in p]
-    found: dict[str, str | None] = {}
-    if batch:
-        request = "".join(f"{commit}:{path}\n" for path in batch).encode()
-        try:
-            done = subprocess.run(
-                ["git", "cat-file", "--batch"],
-                cwd=cwd,
-                input=request,
-                capture_output=True,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise GitError("git is not installed") from None
-        if done.returncode != 0:
-            batch = []  # answered one by one below, with git's own errors
-        try:
-            _read_batch(done.stdout, batch, found)
-        except (ValueError, IndexError):
-            found.clear()  # not what --batch writes: one by one below
-    return {p: found[p] if p in found else show_file(commit, p, cwd) for p in paths}
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of ``git ls-tree``: what a commit holds at a path."""
+
+    mode: str  # 100644, 100755, 120000 (symbolic link), 160000 (submodule), 040000 (tree)
+    kind: str  # blob, tree, commit
+    oid: str
+
+    @property
+    def regular(self) -> bool:
+        """A file a checkout writes byte for byte (not a link, a submodule or a directory)."""
+        return self.kind == "blob" and self.mode in ("100644", "100755")
 
 
-def _read_batch(out: bytes, paths: list[str], found: dict[str, str | None]) -> None:
+def _git_bytes(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    if done.returncode != 0:
+        error = done.stderr.decode(errors="replace").strip()
+        raise GitError(f"git {' '.join(args[:2])}: {error or f'exit code {done.returncode}'}")
+    return done.stdout
+
+
+def ls_tree(commit: str, paths: list[str], cwd: Path) -> dict[str, TreeEntry]:
+    """Every entry at or under ``paths`` (relative to the repository root; ``.`` is all) at
+    ``commit``, directories and the directories leading to them included. Names are decoded as
+    the file system decodes them, so they compare with a directory listing."""
+    out = _git_bytes(
+        ["--literal-pathspecs", "ls-tree", "-r", "-t", "-z", "--full-tree", commit, "--", *paths],
+        cwd,
+    )
+    entries: dict[str, TreeEntry] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, oid = meta.decode().split(" ")
+        entries[os.fsdecode(name)] = TreeEntry(mode, kind, oid)
+    return entries
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """The id git gives a blob of ``data``, in the object format of the id ``like`` (SHA-1 ids
+    are 40 hex digits, SHA-256 ids 64)."""
+    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def read_blobs(oids: Iterable[str], cwd: Path) -> dict[str, bytes]:
+    """The bytes of each blob, by id, through one ``git cat-file --batch``. Asking by id costs
+    the same in any tree (a ``commit:path`` request walks the path through its trees, and a
+    directory of thousands of files made a registry's worth of requests quadratic). Ids git
+    does not have, or that are no blob, are left out."""
+    wanted = sorted(set(oids))
+    if not wanted:
+        return {}
+    out = _git_bytes(["cat-file", "--batch"], cwd, "".join(f"{oid}\n" for oid in wanted).encode())
+    found: dict[str, bytes] = {}
     at = 0
-    for path in paths:
+    for oid in wanted:
         end = out.index(b"\n", at)
-        header = out[at:end].split()
+        header = out[at:end].split(b" ")
         at = end + 1
-        if len(header) != 3:
-            found[path] = None  # missing: show_file's answer too
-            continue
-        if header[1] != b"blob":
-            at += int(header[2]) + 1  # a tree or other object: left to show_file
-            continue
+        if len(header) != 3 or header[0].decode() != oid:
+            continue  # "<id> missing"
         size = int(header[2])
-        try:
-            # As show_file reads it: text with universal newlines.
-            text = out[at : at + size].decode()
-            found[path] = text.replace("\r\n", "\n").replace("\r", "\n")
-        except UnicodeDecodeError:
-            pass  # left to show_file, which decodes as it always has
+        if header[1] == b"blob":
+            found[oid] = out[at : at + size]
         at += size + 1
+    return found
+
+
+def blob_text(data: bytes) -> str | None:
+    """A blob as ``show_file`` reads a file: UTF-8 text with universal newlines; None when it is
+    not UTF-8."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def list_files(commit: str, directory: str, cwd: Path) -> list[str]:

@@ -23,6 +23,7 @@ from domain.plan_model import Plan, PlanFormatError, PlanStack, Selection
 from domain.registry import RegistryError, load_registry
 from domain.stacks import all_stacks
 from tenancy.automation import git
+from tenancy.automation.base_view import RegistryView
 from tenancy.automation.pr_comment import (
     COMMAND_TIMEOUT,
     CommandRun,
@@ -158,12 +159,31 @@ def gather(
         ctx.validation_problems += exc.problems
     except RegistryError as exc:
         ctx.validation_problems += [str(p) for p in exc.problems]
+    head_keys = (
+        Keys.of_registry(project_root, env, registry)
+        if registry is not None
+        else Keys.of(project_root, env, tenants_dir)
+    )
     try:
         from tenancy.lifecycle.guards import tier_changes_without_path
 
-        ctx.validation_problems += [str(p) for p in pull_request_problems(base_ref, tenants_dir)]
+        # One view of the registry at the base for every rule; a valid head lends it the files
+        # it listed and the bytes it read for the keys.
+        view = (
+            RegistryView.build(
+                base_ref,
+                tenants_dir,
+                list(registry.files.values()),
+                {t.file: t.data for t in head_keys.tenants.values()},
+            )
+            if registry is not None
+            else RegistryView.build(base_ref, tenants_dir)
+        )
         ctx.validation_problems += [
-            str(p) for p in tier_changes_without_path(base_ref, tenants_dir)
+            str(p) for p in pull_request_problems(base_ref, tenants_dir, view)
+        ]
+        ctx.validation_problems += [
+            str(p) for p in tier_changes_without_path(base_ref, tenants_dir, view)
         ]
     except git.GitError as exc:
         ctx.validation_problems.append(f"cannot compare with {base_ref}: {exc}")
@@ -181,11 +201,6 @@ def gather(
     ):
         base_root = tree / project_rel
         base_tenants = base_root / tenants_rel
-        head_keys = (
-            Keys.of_registry(project_root, env, registry)
-            if registry is not None
-            else Keys.of(project_root, env, tenants_dir)
-        )
         base_keys = Keys.of(base_root, env, base_tenants, like=head_keys)
         ctx.tenant_changes = tenant_changes(base_keys, head_keys)
         ctx.head_keys, ctx.base_keys = head_keys.stacks, base_keys.stacks

@@ -8,49 +8,46 @@ file that says ``offboarding`` would create a tenant whose stateful resources we
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from domain.registry import Problem
-from domain.registry.loader import registry_files
 from domain.tiers import Status
 from domain.yamlio import Lines, load_yaml_fast, parse_yaml_text
 from tenancy.automation import git
+from tenancy.automation.base_view import RegistryView
 
 
-def removed_without_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
+def removed_without_offboarding(
+    base_ref: str, tenants_dir: Path, view: RegistryView | None = None
+) -> list[Problem]:
     """One problem per tenant file present at ``base_ref`` (its merge base with HEAD) but missing
     from the working tree whose base version's status was not ``offboarding``.
 
+    ``view``: the registry at the base against the working tree, when the caller has one.
     Raises ``git.GitError`` when ``base_ref`` is not a commit or ``tenants_dir`` is outside git.
     """
-    tenants_dir = Path(tenants_dir)
-    root = git.repo_root(tenants_dir)
-    relative = git.relative_to_repo(tenants_dir, root)
-    base = git.merge_base(base_ref, root)
+    view = view or RegistryView.build(base_ref, tenants_dir)
+    removed = [n for n in sorted(view.base) if n.endswith(".yaml") and not view.head_exists(n)]
+    texts = view.texts(removed)
     problems: list[Problem] = []
-    for name in git.list_files(base, relative, root):
-        if not name.endswith(".yaml") or (tenants_dir / name).exists():
-            continue
-        doc = tenant_doc_at(base, PurePosixPath(relative, name).as_posix(), root)
-        problem = _offboarding_problem(name, doc, base_ref)
+    for name in removed:
+        problem = _offboarding_problem(name, tenant_doc_of(texts[name]), base_ref)
         if problem is not None:
             problems.append(problem)
     return sorted(problems)
 
 
-def born_offboarding(base_ref: str, tenants_dir: Path) -> list[Problem]:
+def born_offboarding(
+    base_ref: str, tenants_dir: Path, view: RegistryView | None = None
+) -> list[Problem]:
     """One problem per tenant file that is new relative to ``base_ref`` (its merge base with HEAD)
     and says ``status: offboarding``. Raises ``git.GitError`` like ``removed_without_offboarding``.
     """
-    tenants_dir = Path(tenants_dir)
-    root = git.repo_root(tenants_dir)
-    relative = git.relative_to_repo(tenants_dir, root)
-    base = git.merge_base(base_ref, root)
-    at_base = set(git.list_files(base, relative, root))
+    view = view or RegistryView.build(base_ref, tenants_dir)
     problems: list[Problem] = []
-    for path in registry_files(tenants_dir)[0]:
-        if path.name in at_base:
+    for path in view.head_files:
+        if path.name in view.base:
             continue
         doc, problem = load_yaml_fast(path)
         if problem is None and isinstance(doc, dict) and doc.get("status") == Status.OFFBOARDING:
@@ -81,28 +78,24 @@ def _encryption(doc: dict[str, Any] | None) -> dict[str, bool]:
     return {key: section.get(key) is True for key in SET_AT_CREATION}
 
 
-def encryption_changed(base_ref: str, tenants_dir: Path) -> list[Problem]:
+def encryption_changed(
+    base_ref: str, tenants_dir: Path, view: RegistryView | None = None
+) -> list[Problem]:
     """One problem per existing tenant (in the base and the working tree) whose file changes an
     encryption setting that only applies at creation."""
-    tenants_dir = Path(tenants_dir)
-    root = git.repo_root(tenants_dir)
-    relative = git.relative_to_repo(tenants_dir, root)
-    base = git.merge_base(base_ref, root)
-    at_base = set(git.list_files(base, relative, root))
+    view = view or RegistryView.build(base_ref, tenants_dir)
+    # A new tenant chooses freely; a file with the base's bytes changes nothing. Only the rest
+    # is parsed, and its base version read from git.
+    existing = [
+        path for path in view.head_files if path.name in view.base and not view.unchanged(path.name)
+    ]
+    old_texts = view.texts(path.name for path in existing)
     problems: list[Problem] = []
-    existing = [path for path in registry_files(tenants_dir)[0] if path.name in at_base]
-    # Every base version through one git process (a `git show` per tenant was most of a warm
-    # pr-comment at 1,000 tenants); a new tenant chooses freely.
-    old_texts = git.show_files(
-        base, [PurePosixPath(relative, path.name).as_posix() for path in existing], root
-    )
     for path in existing:
         doc, problem = load_yaml_fast(path)
         if problem is not None or not isinstance(doc, dict):
             continue
-        before = _encryption(
-            tenant_doc_of(old_texts.get(PurePosixPath(relative, path.name).as_posix()))
-        )
+        before = _encryption(tenant_doc_of(old_texts[path.name]))
         after = _encryption(doc)
         for key, what in SET_AT_CREATION.items():
             if before[key] != after[key]:
@@ -119,13 +112,16 @@ def encryption_changed(base_ref: str, tenants_dir: Path) -> list[Problem]:
     return problems
 
 
-def pull_request_problems(base_ref: str, tenants_dir: Path) -> list[Problem]:
+def pull_request_problems(
+    base_ref: str, tenants_dir: Path, view: RegistryView | None = None
+) -> list[Problem]:
     """Every rule that needs the base: deletions without offboarding, tenants born offboarding,
     encryption changes that would replace a tenant's databases."""
+    view = view or RegistryView.build(base_ref, tenants_dir)
     return sorted(
-        removed_without_offboarding(base_ref, tenants_dir)
-        + born_offboarding(base_ref, tenants_dir)
-        + encryption_changed(base_ref, tenants_dir)
+        removed_without_offboarding(base_ref, tenants_dir, view)
+        + born_offboarding(base_ref, tenants_dir, view)
+        + encryption_changed(base_ref, tenants_dir, view)
     )
 
 

@@ -12,32 +12,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.lifecycle import tier_path
+from domain.lifecycle import TenantState, tier_path
 from domain.registry import Problem
-from tenancy.automation import git
-from tenancy.lifecycle.transitions import states_at, states_in_dir
+from tenancy.automation.base_view import RegistryView
+from tenancy.automation.registry_diff import tenant_doc_of
+from tenancy.lifecycle.transitions import state_in_file, state_of
 
 
-def tier_changes_without_path(base_ref: str, tenants_dir: Path) -> list[Problem]:
+def tier_changes_without_path(
+    base_ref: str, tenants_dir: Path, view: RegistryView | None = None
+) -> list[Problem]:
     """One problem per tenant file whose tier changed since ``base_ref`` (its merge base with
-    HEAD) with no safe path. Raises ``git.GitError`` for an unknown ref."""
+    HEAD) with no safe path. Raises ``git.GitError`` for an unknown ref.
+
+    Only files in both trees whose bytes differ are read: a file with the base's bytes has the
+    base's tier (``view``: the registry at the base against the working tree, when the caller
+    has one)."""
     tenants_dir = Path(tenants_dir)
-    root = git.repo_root(tenants_dir)
-    base = git.merge_base(base_ref, root)
-    before = states_at(base, tenants_dir)
-    problems = []
-    for tenant_id, after in sorted(states_in_dir(tenants_dir).items()):
-        old = before.get(tenant_id)
-        if old is None or old.tier == after.tier:
+    view = view or RegistryView.build(base_ref, tenants_dir)
+    after: dict[str, TenantState] = {}
+    for name in sorted(view.base):
+        tenant_id = name[: -len(".yaml")]
+        # states_at keys by name, states_in_dir by stem: ".yaml" alone is in neither both
+        if not name.endswith(".yaml") or Path(name).stem != tenant_id or view.unchanged(name):
             continue
-        safe, why = tier_path(old.tier, after.tier)
+        state = state_in_file(tenants_dir / name)
+        if state is not None:
+            after[tenant_id] = state
+    texts = view.texts(f"{tenant_id}.yaml" for tenant_id in after)
+    problems = []
+    for tenant_id, new in sorted(after.items()):
+        old = state_of(tenant_doc_of(texts[f"{tenant_id}.yaml"]))
+        if old is None or old.tier == new.tier:
+            continue
+        safe, why = tier_path(old.tier, new.tier)
         if not safe:
             problems.append(
                 Problem(
                     f"{tenant_id}.yaml",
                     "tier",
                     _tier_line(tenants_dir / f"{tenant_id}.yaml"),
-                    f"tier changed from {old.tier!r} at {base_ref} to {after.tier!r}: {why}",
+                    f"tier changed from {old.tier!r} at {base_ref} to {new.tier!r}: {why}",
                 )
             )
     return problems

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from domain.lifecycle import (
     Kind,
@@ -43,6 +43,9 @@ from domain.tiers import Status
 from domain.yamlio import parse_yaml_text
 from tenancy.plan.diff import diff_plans
 
+if TYPE_CHECKING:
+    from tenancy.automation.base_view import RegistryView
+
 SHARED = "(shared)"
 
 
@@ -62,28 +65,35 @@ def states_in_dir(tenants_dir: Path) -> dict[str, TenantState]:
     validation reports them)."""
     states: dict[str, TenantState] = {}
     for path in sorted(Path(tenants_dir).glob("*.yaml")):
-        try:
-            state = state_of(parse_yaml_text(path.read_text(encoding="utf-8")))
-        except Exception:  # validation names the problem; here the file has no state
-            continue
+        state = state_in_file(path)
         if state is not None:
             states[path.stem] = state
     return states
 
 
-def states_at(commit: str, tenants_dir: Path) -> dict[str, TenantState]:
-    """Tier and status of every tenant file at ``commit`` (a commit id, see git.merge_base)."""
-    from tenancy.automation import git
+def state_in_file(path: Path) -> TenantState | None:
+    """A tenant file's tier and status, as ``states_in_dir`` reads it; None when unreadable."""
+    try:
+        return state_of(parse_yaml_text(path.read_text(encoding="utf-8")))
+    except Exception:  # validation names the problem; here the file has no state
+        return None
+
+
+def states_at(
+    commit: str, tenants_dir: Path, view: RegistryView | None = None
+) -> dict[str, TenantState]:
+    """Tier and status of every tenant file at ``commit`` (a commit id, see git.merge_base).
+    ``view``: the registry at ``commit`` against the working tree, when the caller has one (an
+    unchanged file's base version is then the working file's bytes, not read from git)."""
+    from tenancy.automation.base_view import RegistryView
     from tenancy.automation.registry_diff import tenant_doc_of
 
-    root = git.repo_root(tenants_dir)
-    relative = git.relative_to_repo(tenants_dir, root)
-    names = [n for n in git.list_files(commit, relative, root) if n.endswith(".yaml")]
-    paths = {n: PurePosixPath(relative, n).as_posix() for n in names}
-    texts = git.show_files(commit, list(paths.values()), root)
+    view = view or RegistryView.at(commit, tenants_dir)
+    names = [n for n in sorted(view.base) if n.endswith(".yaml")]
+    texts = view.texts(names)
     states: dict[str, TenantState] = {}
     for name in names:
-        state = state_of(tenant_doc_of(texts[paths[name]]))
+        state = state_of(tenant_doc_of(texts[name]))
         if state is not None:
             states[name[: -len(".yaml")]] = state
     return states

@@ -154,13 +154,14 @@ def tenant_inputs(
 
 def registry_inputs(registry: Any) -> dict[str, TenantInput]:
     """The same as ``tenant_inputs`` for a registry already loaded (and so valid): no second
-    parse, only each file's bytes are read again."""
+    parse, only each file's bytes are read again. The loader listed each file and followed a
+    link only to a file inside the registry, so opening the path reads what resolving it would."""
     from domain.yamlio import MAX_BYTES
 
     found: dict[str, TenantInput] = {}
     for tenant in registry.tenants:
         path = Path(registry.files[tenant.id])
-        with path.resolve(strict=True).open("rb") as handle:
+        with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
         found[tenant.id] = TenantInput(
             tenant.id, tenant.tier.value, tenant.status.value, data, path.name, None

@@ -87,23 +87,25 @@ def test_an_unknown_base_ref_raises(project_repo):
         removed_without_offboarding("origin/nowhere", project_repo.path / "tenants")
 
 
-def test_show_files_reads_many_files_as_show_file_reads_each(project_repo):
-    """One ``git cat-file --batch`` for a whole registry, with show_file's answers: text with
-    universal newlines, None for a missing path, git's listing for a directory."""
+def test_the_base_view_reads_files_as_show_file_reads_each(project_repo):
+    """Base versions read by blob id, or taken from the working file when it has the base's
+    bytes, are show_file's answers: text with universal newlines, None for a missing file,
+    git's listing for a directory."""
     from tenancy.automation import git
+    from tenancy.automation.base_view import RegistryView
 
     repo = project_repo
-    (repo.path / "tenants" / "crlf.yaml").write_bytes(b"id: crlf\r\ntier: free\r\nx: 'a\rb'\r\n")
-    (repo.path / "tenants" / "empty.yaml").write_bytes(b"")
+    tenants = repo.path / "tenants"
+    (tenants / "crlf.yaml").write_bytes(b"id: crlf\r\ntier: free\r\nx: 'a\rb'\r\n")
+    (tenants / "empty.yaml").write_bytes(b"")
+    (tenants / "dir.yaml").mkdir()
+    (tenants / "dir.yaml" / "inside").write_text("x\n")
     commit = repo.commit("odd files")
-    paths = [
-        *(f"tenants/{name}" for name in git.list_files(commit, "tenants", repo.path)),
-        "tenants/missing.yaml",
-        "tenants",  # a directory
-        "components/tiers/shared_pool.py",
-    ]
-    together = git.show_files(commit, paths, repo.path)
-    assert list(together) == paths
-    assert together == {path: git.show_file(commit, path, repo.path) for path in paths}
-    assert together["tenants/crlf.yaml"] == "id: crlf\ntier: free\nx: 'a\nb'\n"
-    assert together["tenants/missing.yaml"] is None
+    (tenants / "empty.yaml").write_bytes(b"id: empty\n")  # differs from the base
+    names = [*git.list_files(commit, "tenants", repo.path), "missing.yaml"]
+    texts = RegistryView.at(commit, tenants).texts(names)
+    assert list(texts) == names
+    assert texts == {name: git.show_file(commit, f"tenants/{name}", repo.path) for name in names}
+    assert texts["crlf.yaml"] == "id: crlf\ntier: free\nx: 'a\nb'\n"
+    assert texts["empty.yaml"] == "" and texts["missing.yaml"] is None
+    assert "inside" in (texts["dir.yaml"] or "")
