@@ -206,8 +206,8 @@ class DocCache:
     keys; str, int, float, bool, None, lists and mappings), which JSON stores exactly; anything
     else, and every text that fails, is parsed every time. Validation still runs on every
     document; only facts recorded with ``record`` (an address the email check found valid) are
-    not checked again. The key names the text, this module's code (the bounds and the loader's rules) and
-    the YAML library's versions, so a change to any of them misses.
+    not checked again. The key names the text, this module's code (the bounds and the loader's
+    rules) and the YAML library's versions, so a change to any of them misses.
     """
 
     SCHEME = "tenancy-yaml-doc/1"
