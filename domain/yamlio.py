@@ -205,8 +205,9 @@ class DocCache:
     thousands of files. Only what parsing gives is cached: a mapping of plain JSON values (str
     keys; str, int, float, bool, None, lists and mappings), which JSON stores exactly; anything
     else, and every text that fails, is parsed every time. Validation still runs on every
-    document. The key names the text, this module's code (the bounds and the loader's rules) and
-    the YAML library's versions, so a change to any of them misses.
+    document; only facts recorded with ``record`` (an address the email check found valid) are
+    not checked again. The key names the text, this module's code (the bounds and the loader's
+    rules) and the YAML library's versions, so a change to any of them misses.
     """
 
     SCHEME = "tenancy-yaml-doc/1"
@@ -271,6 +272,20 @@ class DocCache:
         self._used.add(key)
         self.hits += 1
         return _json_copy(doc)  # callers may change what they get
+
+    def known(self, fact: str) -> bool:
+        """Whether an earlier run recorded ``fact`` (a ``key`` of what was checked and how) as
+        true: a check as costly as parsing, done once per distinct input."""
+        if self._load().get(fact) is not True:
+            return False
+        self._used.add(fact)
+        return True
+
+    def record(self, fact: str) -> None:
+        if self._load().get(fact) is not True:
+            self._load()[fact] = True
+            self._added += 1
+        self._used.add(fact)
 
     def load(self) -> None:
         """Read the entries now (before forking workers that look documents up)."""

@@ -126,3 +126,48 @@ def test_the_tenancy_program_keeps_the_cache_with_the_plans(tenants_dir, tmp_pat
     (tmp_path / "docs.json").unlink()
     subprocess.run(command, env=off, capture_output=True, check=True)
     assert not (tmp_path / "docs.json").exists()
+
+
+def test_a_valid_address_is_checked_once_an_invalid_one_every_time(
+    through, monkeypatch, tenants_dir, settings
+) -> None:
+    """The email check is most of validating a registry: a valid address is remembered with the
+    parsed files; an invalid one, or one differing by a single character, is checked again."""
+    from domain.registry import models
+
+    calls: list[str] = []
+    real = models.validate_email
+
+    def counting(value, **options):
+        calls.append(value)
+        return real(value, **options)
+
+    monkeypatch.setattr(models, "validate_email", counting)
+    good, bad, twin = "ops@acme.example", "ops@@acme.example", "ops@acme.example "
+    for _ in range(2):
+        through(lambda: models.check_email(good))
+    assert calls == [good]
+    for value in (bad, twin, bad):
+        with pytest.raises(ValueError, match="not a valid email"):
+            through(lambda value=value: models.check_email(value))
+    assert calls == [good, bad, twin, bad]
+    # Without a cache every address is checked.
+    models.check_email(good)
+    assert calls[-1] == good and len(calls) == 5
+    # A registry read twice through the cache checks each address once, with the same result.
+    calls.clear()
+    first, _ = through(lambda: _outcome(tenants_dir, settings))
+    checked = len(calls)
+    second, _ = through(lambda: _outcome(tenants_dir, settings))
+    assert first == second and checked > 0 and len(calls) == checked
+
+
+def test_the_remembered_address_names_the_library_version(through, monkeypatch) -> None:
+    from domain.registry import models
+
+    through(lambda: models.check_email("ops@acme.example"))
+    monkeypatch.setattr(models, "_email_rules", lambda: "email-validator==0.0; other options")
+    calls: list[str] = []
+    monkeypatch.setattr(models, "validate_email", lambda value, **o: calls.append(value))
+    through(lambda: models.check_email("ops@acme.example"))
+    assert calls == ["ops@acme.example"]

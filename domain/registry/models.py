@@ -13,6 +13,7 @@ the editor schema carries the same bounds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -65,12 +66,35 @@ CONTROL_PLANE_CIDR_PATTERN = (
 
 
 def check_email(value: str) -> str:
-    """A syntactically valid address, by the email-validator library (no DNS lookup)."""
+    """A syntactically valid address, by the email-validator library (no DNS lookup).
+
+    Most of validating a registry is this check, so with a document cache an address found
+    valid is remembered under a key of the address, the library's version and these options;
+    an invalid one is checked (and reported) every time."""
+    from domain.yamlio import doc_cache
+
+    cache = doc_cache()
+    fact = cache.key(f"valid email\0{_email_rules()}\0{value}") if cache is not None else None
+    if cache is not None and fact is not None and cache.known(fact):
+        return value
     try:
         validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValueError(f"{value!r} is not a valid email address: {exc}") from None
+    if cache is not None and fact is not None:
+        cache.record(fact)
     return value
+
+
+@functools.lru_cache(maxsize=1)
+def _email_rules() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("email-validator")
+    except metadata.PackageNotFoundError:
+        version = "absent"
+    return f"email-validator=={version}; check_deliverability=False; allow_smtputf8=False"
 
 
 def check_private_network(value: str) -> str:

@@ -252,3 +252,24 @@ def test_every_input_of_the_cost_code_changes_the_key(catalogue, tmp_path) -> No
     keys.add(cost_code(pricing, assumptions, code))
     assert len(keys) == len(list(pricing.glob("*.yaml"))) + 3
     assert cost_code(pricing, assumptions) == first
+
+
+def test_rules_read_other_stacks_only_through_recorded_answers() -> None:
+    """The reads are only complete if no rule reaches the cross-stack facts directly: a rule
+    that read ``ctx.storage_classes`` itself would be served stale costs."""
+    import ast
+    import inspect
+
+    from tenancy.cost import rules
+
+    raw = {"pools_by_cluster", "storage_classes", "quotas", "single_pool", "free_tenants"}
+    tree = ast.parse(inspect.getsource(rules))
+    touched = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in raw
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "ctx"
+    }
+    assert touched == set()
