@@ -67,7 +67,7 @@ def _base_keys(
         return None  # no project directory at the base, or a link to one
     entries = {path[len(prefix) :]: e for path, e in listing.items() if path.startswith(prefix)}
     relevant = (*CODE_DIRS, *CODE_FILES, env_file, tenants, CLI)
-    if any(PurePosixPath(path).name == ".gitattributes" for path in listing):
+    if any(path.rpartition("/")[2] == ".gitattributes" for path in listing):
         return None  # attributes may convert or filter what a checkout writes
     odd = [
         p for p, e in entries.items() if e.kind == "commit" or (e.kind == "blob" and not e.regular)
@@ -77,7 +77,11 @@ def _base_keys(
     if _checkout_converts(root):
         return None
 
-    code = [p for top in CODE_DIRS for p in _walk(entries, top)]
+    inside: dict[str, list[tuple[str, git.TreeEntry]]] = {}
+    for path, entry in entries.items():
+        directory, _, name = path.rpartition("/")
+        inside.setdefault(directory, []).append((name, entry))
+    code = [p for top in CODE_DIRS for p in _walk(entries, inside, top)]
     code += [name for name in CODE_FILES if name in entries]
     files = [*code, env_file]
     if any(name in entries and not entries[name].regular for name in files):
@@ -132,20 +136,19 @@ def _related(path: str, root: str) -> bool:
     return path == root or path.startswith(root + "/") or root.startswith(path + "/")
 
 
-def _walk(entries: dict[str, git.TreeEntry], top: str) -> list[str]:
+def _walk(
+    entries: dict[str, git.TreeEntry], inside: dict[str, list[tuple[str, git.TreeEntry]]], top: str
+) -> list[str]:
     """The files ``keys._code_files`` finds under ``top`` in a checkout: ``os.walk`` top-down,
-    a directory's files (sorted) before its subdirectories (sorted, some skipped)."""
+    a directory's files (sorted) before its subdirectories (sorted, some skipped). ``inside``:
+    each directory's entries."""
     if top not in entries or entries[top].kind != "tree":
         return []
-    files: list[str] = []
-    dirs: list[str] = []
-    start = top + "/"
-    for path, entry in entries.items():
-        if path.startswith(start) and "/" not in path[len(start) :]:
-            (dirs if entry.kind == "tree" else files).append(path[len(start) :])
-    found = [start + n for n in sorted(files) if not n.endswith(_SKIP_SUFFIXES)]
+    files = [name for name, entry in inside.get(top, []) if entry.kind != "tree"]
+    dirs = [name for name, entry in inside.get(top, []) if entry.kind == "tree"]
+    found = [f"{top}/{n}" for n in sorted(files) if not n.endswith(_SKIP_SUFFIXES)]
     for name in sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")):
-        found += _walk(entries, start + name)
+        found += _walk(entries, inside, f"{top}/{name}")
     return found
 
 

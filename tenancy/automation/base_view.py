@@ -31,6 +31,7 @@ class RegistryView:
     head_files: list[Path]  # the tenant files the registry reads (registry_files' answer)
     _head_bytes: dict[str, bytes | None] = field(default_factory=dict, repr=False)
     _texts: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _unchanged: dict[str, bool] = field(default_factory=dict, repr=False)
     _head_names: set[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,15 +98,17 @@ class RegistryView:
     def unchanged(self, name: str) -> bool:
         """The registry reads the same bytes at the base and in the working tree: a regular file
         at the base whose blob id equals that of the working file's bytes."""
-        entry = self.base.get(name)
-        if entry is None or not entry.regular or not self.in_head(name):
-            return False
-        data = self.head_bytes(name)
-        return (
-            data is not None
-            and len(data) <= MAX_BYTES  # else only a prefix was read
-            and git.blob_id(data, entry.oid) == entry.oid
-        )
+        if name not in self._unchanged:
+            entry = self.base.get(name)
+            ours = entry is not None and entry.regular and self.in_head(name)
+            data = self.head_bytes(name) if ours else None
+            self._unchanged[name] = (
+                entry is not None
+                and data is not None
+                and len(data) <= MAX_BYTES  # else only a prefix was read
+                and git.blob_id(data, entry.oid) == entry.oid
+            )
+        return self._unchanged[name]
 
     def texts(self, names: Iterable[str]) -> dict[str, str | None]:
         """Each base version's text as ``git.show_file`` reads it (None: absent or unreadable).
