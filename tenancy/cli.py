@@ -204,13 +204,17 @@ def validate(
     except RegistryError as exc:
         problems.extend(exc.problems)
     if base is not None:
+        from tenancy.automation.base_view import RegistryView
         from tenancy.automation.git import GitError
         from tenancy.automation.registry_diff import pull_request_problems
         from tenancy.lifecycle.guards import tier_changes_without_path
 
         try:
-            problems.extend(pull_request_problems(base, tenants))
-            problems.extend(tier_changes_without_path(base, tenants))
+            # One view of the base for both rules; a valid registry lends its file list.
+            files = list(registry.files.values()) if registry is not None else None
+            view = RegistryView.build(base, tenants, files)
+            problems.extend(pull_request_problems(base, tenants, view))
+            problems.extend(tier_changes_without_path(base, tenants, view))
         except GitError as exc:
             fail([str(exc)], f"cannot compare the registry with {base!r}", EXIT_SETUP)
     if problems:
