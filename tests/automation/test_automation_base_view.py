@@ -6,6 +6,7 @@ twin for each way a head could try to pass for the base."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -477,3 +478,34 @@ def test_pr_data_checks_the_base_out_only_when_it_must(project_repo, change, mon
     monkeypatch.setattr(pr_data, "base_keys_from_git", lambda *args: None)
     assert gather() == from_git
     assert len(made) == 1
+
+
+def test_a_base_file_that_is_not_utf8_is_unreadable_not_a_traceback(project_repo):
+    """Reading it by path raised UnicodeDecodeError; the view says its base version cannot be
+    read, which the rule reports conservatively."""
+    (project_repo.path / "tenants" / "globex.yaml").write_bytes(b"id: globex\ntier: \xff\n")
+    project_repo.commit("not UTF-8")
+    project_repo.git("checkout", "-q", "-b", "feature")
+    project_repo.rm("tenants/globex.yaml")
+    (problem,) = pull_request_problems("main", project_repo.path / "tenants")
+    assert problem.file == "globex.yaml" and "cannot be read" in problem.reason
+
+
+def test_blob_ids_in_a_sha256_repository(tmp_path):
+    repo = tmp_path / "repo"
+    done = subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", str(repo)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"this git cannot make SHA-256 repositories: {done.stderr.decode().strip()}")
+    (repo / "a.yaml").write_bytes(b"id: a\r\ntier: free\r\n")
+    oid = subprocess.run(
+        ["git", "hash-object", "-w", "--no-filters", "a.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert len(oid) == 64
+    assert git.blob_id((repo / "a.yaml").read_bytes(), oid) == oid
+    assert git.read_blobs([oid], repo) == {oid: b"id: a\r\ntier: free\r\n"}
