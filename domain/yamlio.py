@@ -216,7 +216,9 @@ class DocCache:
     def __init__(self, path: Path | Callable[[], Path | None]):
         # A callable is asked on first use (the program knows its project only once it runs);
         # None from it: no cache.
-        self._where: Path | Callable[[], Path | None] | None = path
+        self._where: Path | Callable[[], Path | None] | None = (
+            path if callable(path) else Path(path)
+        )
         self._entries: dict[str, Any] | None = None
         self._used: set[str] = set()
         self._added = 0
@@ -249,7 +251,7 @@ class DocCache:
         if callable(where):
             found = where()
             where = self._where = Path(found) if found is not None else None
-        return Path(where) if where is not None else None
+        return where  # a Path made once: asked once per tenant file while validating
 
     def _load(self) -> dict[str, Any]:
         if self._entries is None:
