@@ -232,6 +232,8 @@ def test_a_warm_cache_gives_the_same_comment_as_a_cold_one(pr_repo, tmp_path):
     )
     stored = sorted(p.name for p in cold_dir.rglob("*.json"))
     assert stored, "the cold run fills the cache"
+    kinds = {p.relative_to(cold_dir).parts[0] for p in cold_dir.rglob("*.json")}
+    assert {"plans", "checks", "costs"} <= kinds  # the warm run reads all three
     warm = build_pr_comment(
         "main", "dev", pr_repo.path, pr_repo.path / "tenants", cache_dir=cold_dir
     )
