@@ -150,6 +150,13 @@ def measure(path: str, size: int, runs: int, once) -> None:
     record(path, size, [once() for _ in range(runs)])
 
 
+def from_copy(repo: Path, args: list[str], cache: Path, scratch: Path) -> Run:
+    """The command on a fresh copy of ``cache`` in ``scratch`` (the copy is not timed)."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(cache, scratch)
+    return tenancy(repo, args, scratch)
+
+
 def fresh(cache: Path) -> Path:
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
@@ -202,23 +209,21 @@ def bench_size(where: Path, size: int, args) -> None:
     tenancy(repo, ["pr-comment", "--base", "HEAD", "--output", str(out / "main.md")], main_cache)
     branch(repo, "one-tenant", one_tenant_change)
 
-    def first_run() -> Run:
-        # A pull request's first comment: main's cache restored, nothing of its own yet.
-        run_cache = where / f"run-cache-{size}"
-        shutil.rmtree(run_cache, ignore_errors=True)
-        shutil.copytree(main_cache, run_cache)
-        return tenancy(repo, comment, run_cache)
-
-    measure("pr-comment, one tenant, first run", size, args.runs, first_run)
+    run_cache = where / f"run-cache-{size}"
+    # A pull request's first comment: main's cache restored, nothing of its own yet.
+    measure(
+        "pr-comment, one tenant, first run",
+        size,
+        args.runs,
+        lambda: from_copy(repo, comment, main_cache, run_cache),
+    )
     # After editing one tenant's file: its stack is planned, the rest of the cache is warm.
-    edited = where / f"edited-{size}"
-
-    def one_edited() -> Run:
-        shutil.rmtree(edited, ignore_errors=True)
-        shutil.copytree(cache, edited)
-        return tenancy(repo, one, edited)
-
-    measure("plan, one edited tenant", size, args.runs, one_edited)
+    measure(
+        "plan, one edited tenant",
+        size,
+        args.runs,
+        lambda: from_copy(repo, one, cache, where / f"edited-{size}"),
+    )
     # Warm: a previous run of this pull request left everything in the cache.
     tenancy(repo, comment, cache)
     measure("pr-comment, one tenant, warm", size, args.runs, lambda: tenancy(repo, comment, cache))
@@ -231,13 +236,12 @@ def bench_size(where: Path, size: int, args) -> None:
     tenancy(repo, ["plan", *tenants], head_only)
     tenancy(repo, ["check", *tenants, "--allow-undecided"], head_only)
 
-    def base_cold() -> Run:
-        run_cache = where / f"run-cache-{size}"
-        shutil.rmtree(run_cache, ignore_errors=True)
-        shutil.copytree(head_only, run_cache)
-        return tenancy(repo, comment, run_cache)
-
-    measure("pr-comment, one tenant, base cold", size, args.runs, base_cold)
+    measure(
+        "pr-comment, one tenant, base cold",
+        size,
+        args.runs,
+        lambda: from_copy(repo, comment, head_only, run_cache),
+    )
     _shared(where, repo, size, tenants, comment, args)
 
 
@@ -252,16 +256,15 @@ def _shared(where: Path, repo: Path, size: int, tenants: list[str], comment: lis
     if size in args.shared_sizes:
         branch(repo, "shared-code", shared_code_change)
 
-        def from_main() -> Run:
-            # What CI restores: the base's plans and policy results (a run on main).
-            base_cache = where / f"main-cache-{size}"
-            # Built on main by bench_size, as the plan-cache workflow would.
-            run_cache = fresh(where / f"run-cache-{size}")
-            shutil.rmtree(run_cache)
-            shutil.copytree(base_cache, run_cache)
-            return tenancy(repo, comment, run_cache)
-
-        measure("pr-comment, shared code, base cached", size, args.cold_runs, from_main)
+        # What CI restores: main's cache, built by bench_size as the plan-cache workflow would.
+        measure(
+            "pr-comment, shared code, base cached",
+            size,
+            args.cold_runs,
+            lambda: from_copy(
+                repo, comment, where / f"main-cache-{size}", where / f"run-cache-{size}"
+            ),
+        )
         measure(
             "pr-comment, shared code, all cold",
             size,

@@ -95,7 +95,8 @@ def test_the_parse_cache_learns_what_the_workers_parsed(
     serial = _read(synthetic, settings)
     _parallel(monkeypatch)
     where = tmp_path / "docs.json"
-    for _ in range(2):  # cold, then warm: the workers look the documents up
+
+    def through_cache() -> DocCache:
         cache = DocCache(where)
         previous = use_doc_cache(cache)
         try:
@@ -103,11 +104,10 @@ def test_the_parse_cache_learns_what_the_workers_parsed(
         finally:
             use_doc_cache(previous)
         cache.save()
+        return cache
+
+    for _ in range(2):  # cold, then warm: the workers look the documents up
+        through_cache()
     monkeypatch.setattr(registry_loader, "PARALLEL_PARSE_MIN", 10**9)
-    cache = DocCache(where)
-    previous = use_doc_cache(cache)
-    try:
-        assert _read(synthetic, settings) == serial
-    finally:
-        use_doc_cache(previous)
+    cache = through_cache()
     assert cache.hits == files  # every file found, as a serial run would have stored it

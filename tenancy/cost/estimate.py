@@ -224,26 +224,14 @@ class Context:
     def index(self, value: StackIndex) -> None:
         self._index = value
 
-    def __init__(self, catalogue: Catalogue, assumptions: dict[str, float], plan: Plan):
-        indexes = [StackIndex(s) for s in plan.stacks]
-        self._setup(catalogue, assumptions, [StackFacts.of(i) for i in indexes])
-        self._index = indexes[0] if indexes else None
-
-    @classmethod
-    def of_facts(
-        cls, catalogue: Catalogue, assumptions: dict[str, float], facts: list[StackFacts]
-    ) -> Context:
-        ctx = cls.__new__(cls)
-        ctx._setup(catalogue, assumptions, facts)
-        ctx._index = None
-        return ctx
-
-    def _setup(
+    def __init__(
         self, catalogue: Catalogue, assumptions: dict[str, float], facts: list[StackFacts]
     ) -> None:
         self.catalogue = catalogue
         self.assumptions = assumptions
+        self._index = None
         self.reads: dict[str, str] | None = None
+        self._fingerprints: dict[str, str] = {}
         self.free_tenants: dict[str, float] = {}  # free tenant id -> storage quota GiB
         self.pools_by_cluster: dict[str, PlanResource] = {}
         # Namespace quotas per cluster: (owner, cpu, memory GiB), see StackFacts.quotas.
@@ -264,21 +252,32 @@ class Context:
     # -- facts from other stacks: every cross-stack answer goes through here
     def answer(self, kind: str, arg: str) -> Any:
         """The answer to one cross-stack question, recorded while ``reads`` is set."""
-        if kind == "demand":
-            value: Any = self._demand(arg)
-        elif kind == "pool":
-            value = self.pools_by_cluster.get(arg)
-        elif kind == "class":
-            value = self.storage_classes.get(arg)
-        elif kind == "quotas":
-            value = self.quotas.get(arg) or []
-        elif kind == "free":
-            value = sorted(self.free_tenants.items())
-        else:
-            raise ValueError(f"unknown fact {kind!r}")
         if self.reads is not None:
-            self.reads[f"{kind}:{arg}"] = fingerprint(value)
-        return value
+            read = f"{kind}:{arg}"
+            self.reads[read] = self.fingerprint_of(read)
+        return self._value(kind, arg)
+
+    def fingerprint_of(self, read: str) -> str:
+        """The ``fingerprint`` of the answer to ``read`` ("kind:arg"), made once: the facts are
+        fixed when the context is built, and many stacks ask the same question."""
+        found = self._fingerprints.get(read)
+        if found is None:
+            kind, _, arg = read.partition(":")
+            found = self._fingerprints[read] = fingerprint(self._value(kind, arg))
+        return found
+
+    def _value(self, kind: str, arg: str) -> Any:
+        if kind == "demand":
+            return self._demand(arg)
+        if kind == "pool":
+            return self.pools_by_cluster.get(arg)
+        if kind == "class":
+            return self.storage_classes.get(arg)
+        if kind == "quotas":
+            return self.quotas.get(arg) or []
+        if kind == "free":
+            return sorted(self.free_tenants.items())
+        raise ValueError(f"unknown fact {kind!r}")
 
     def _demand(self, cluster: str) -> tuple[float, float] | None:
         entries = self.quotas.get(cluster)
@@ -552,7 +551,7 @@ def _quota(r: PlanResource) -> tuple[float, float]:
 def estimate(plan: Plan, catalogue: Catalogue, assumptions: dict[str, float]) -> Estimate:
     indexes = [StackIndex(s) for s in plan.stacks]
     facts = [StackFacts.of(index) for index in indexes]
-    ctx = Context.of_facts(catalogue, assumptions, facts)
+    ctx = Context(catalogue, assumptions, facts)
     result = Estimate(
         catalogue.date, dict(assumptions), tenants_of(ctx, facts), stacks=list(plan.stacks)
     )
@@ -610,34 +609,19 @@ def price_stack(
         if not r.custom:
             continue
         owner = _owner(r, stack, ctx, free_ids)
+        tenant = owner if owner != FREE_TIER_NAMESPACE else None
         rule = RULES.get(r.type)
         priced: Priced | None = None
         if rule is not None:
             try:
                 priced = rule(r, ctx)
             except Unpriced as exc:
-                unpriced.append(
-                    UnpricedResource(
-                        r.urn,
-                        r.type,
-                        stack.name,
-                        owner if owner != FREE_TIER_NAMESPACE else None,
-                        str(exc),
-                    )
-                )
+                unpriced.append(UnpricedResource(r.urn, r.type, stack.name, tenant, str(exc)))
                 continue
         if priced is None:
             if ctx.catalogue.free_reason(r.type) is None:
                 reason = "no price in the catalogue and not in the free list"
-                unpriced.append(
-                    UnpricedResource(
-                        r.urn,
-                        r.type,
-                        stack.name,
-                        owner if owner != FREE_TIER_NAMESPACE else None,
-                        reason,
-                    )
-                )
+                unpriced.append(UnpricedResource(r.urn, r.type, stack.name, tenant, reason))
             continue
         cost, basis = priced.monthly_usd, priced.basis
         if stack.tenant is not None:

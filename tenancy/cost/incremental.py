@@ -31,7 +31,6 @@ from tenancy.cost.estimate import (
     StackIndex,
     UnpricedResource,
     _r,
-    fingerprint,
     price_stack,
     tenants_of,
 )
@@ -124,11 +123,7 @@ class _Costs:
 
     def holds_for(self, ctx: Context) -> bool:
         """True when every cross-stack answer these costs read is the same in ``ctx``."""
-        for read, seen in self.reads.items():
-            kind, _, arg = read.partition(":")
-            if fingerprint(ctx.answer(kind, arg)) != seen:
-                return False
-        return True
+        return all(ctx.fingerprint_of(read) == seen for read, seen in self.reads.items())
 
 
 def _read_entry(cache: Any, key: str) -> tuple[StackFacts, list[_Costs]] | None:
@@ -170,7 +165,7 @@ def registry_totals(
         n: entry[0] if (entry := entries.get(n)) is not None else StackFacts.of(indexes[n])
         for n in names
     }
-    ctx = Context.of_facts(catalogue, assumptions, [facts[n] for n in names])
+    ctx = Context(catalogue, assumptions, [facts[n] for n in names])
 
     costs: dict[str, _Costs] = {}
     for n in names:
@@ -189,7 +184,8 @@ def registry_totals(
         costs[n] = _Costs.of_lines(ctx.reads, lines, unpriced)
         ctx.reads = None
         if n in entry_keys:
-            older = (entries.get(n) or (facts[n], []))[1]
+            entry = entries.get(n)
+            older = entry[1] if entry is not None else []
             cache.put_costs(
                 entry_keys[n],
                 {

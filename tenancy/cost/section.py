@@ -108,7 +108,7 @@ def whole_totals(ctx) -> tuple[Totals, Totals]:
     side; the unchanged ones are the same on both (same content key), so they come from the
     head, and every stack's costs come from the cache where its plan's key has them
     (``tenancy.cost.incremental``)."""
-    from tenancy.cost.catalogue import project_root
+    from domain.project import project_root
 
     catalogue = load_catalogue()
     assumptions = parse_assumptions(catalogue, [])

@@ -100,19 +100,12 @@ def _plain(value: Any) -> Any:
 
 def struct_from_plain(state: dict[str, Any]) -> Any:
     """What ``_sync_await(rpc.serialize_properties(state, {}))`` gives, or ``NOT_PLAIN``."""
-    if type(state) is not dict:
+    plain = _plain(state) if type(state) is dict else NOT_PLAIN
+    if plain is NOT_PLAIN:
         return NOT_PLAIN
-    plain: dict[str, Any] = {}
-    for key, value in state.items():
-        if type(key) is not str:
-            return NOT_PLAIN
-        value = _plain(value)
-        if value is NOT_PLAIN:
-            return NOT_PLAIN
-        if value is not None:  # the SDK leaves out top-level properties that serialise to None
-            plain[key] = value
     struct = struct_pb2.Struct()
-    struct.update(plain)
+    # The SDK leaves out top-level properties that serialise to None.
+    struct.update({key: value for key, value in plain.items() if value is not None})
     return struct
 
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from automation_fakes import GitRepo
@@ -254,6 +255,17 @@ def _on_feature(repo: GitRepo, link: bool) -> GitRepo:
     return repo
 
 
+def _changed(project_repo: GitRepo, change: str, link: bool) -> tuple[GitRepo, Any]:
+    """The feature branch with ``change`` applied (committed when the change says so), and what
+    the change expects."""
+    repo = _on_feature(project_repo, link=link)
+    apply, commit, expected = CHANGES[change]
+    apply(repo)
+    if commit:
+        repo.commit(change)
+    return repo, expected
+
+
 @pytest.fixture
 def base_repo(project_repo: GitRepo) -> GitRepo:
     return _on_feature(project_repo, link=True)
@@ -278,11 +290,7 @@ def _head_view(repo: GitRepo) -> RegistryView | None:
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_the_view_gives_what_reading_every_base_file_gave(project_repo, change):
-    base_repo = _on_feature(project_repo, link=change in LINKED)
-    apply, commit, expected = CHANGES[change]
-    apply(base_repo)
-    if commit:
-        base_repo.commit(change)
+    base_repo, expected = _changed(project_repo, change, link=change in LINKED)
     tenants = base_repo.path / "tenants"
     base = git.merge_base("main", base_repo.path)
 
@@ -371,11 +379,7 @@ def test_the_base_keys_from_git_are_the_keys_of_a_checkout(project_repo, change)
     from tenancy.automation.base_keys import base_keys
     from tenancy.automation.pr_data import _states, tenant_changes
 
-    repo = _on_feature(project_repo, link=change in LINKED)
-    apply, commit, _ = CHANGES[change]
-    apply(repo)
-    if commit:
-        repo.commit(change)
+    repo, _ = _changed(project_repo, change, link=change in LINKED)
     head = _head_keys(repo)
     expected, has_cli = _checkout_keys(repo, head)
     side = base_keys(repo.path, git.merge_base("main", repo.path), ".", "tenants", "dev", head)
@@ -447,11 +451,7 @@ def test_pr_data_checks_the_base_out_only_when_it_must(project_repo, change, mon
     base here has no CLI to run, so nothing else needs one)."""
     from tenancy.automation import pr_data
 
-    repo = _on_feature(project_repo, link=False)
-    apply, commit, _ = CHANGES[change]
-    apply(repo)
-    if commit:
-        repo.commit(change)
+    repo, _ = _changed(project_repo, change, link=False)
     made: list[str] = []
     worktree = git.temporary_worktree
 

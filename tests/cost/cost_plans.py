@@ -32,6 +32,19 @@ class Builder:
         self.gcp = self.add("pulumi:providers:gcp", "gcp", {"region": "us-central1"})
         self.k8s = self.add("pulumi:providers:kubernetes", "k8s", {"kubeconfig": KUBECONFIG})
 
+    @classmethod
+    def over(cls, stack: PlanStack) -> Builder:
+        """A builder adding to an existing stack, under its root and providers."""
+        b = cls.__new__(cls)
+        b.stack = stack
+
+        def urn(rtype: str) -> str:
+            return next(r.urn for r in stack.resources if r.type == rtype)
+
+        b.root = urn("pulumi:pulumi:Stack")
+        b.gcp, b.k8s = urn("pulumi:providers:gcp"), urn("pulumi:providers:kubernetes")
+        return b
+
     def add(self, rtype, name, inputs, custom=True, parent="root", provider=None) -> str:
         urn = f"urn:pulumi:{self.stack.name}::tenancy::{rtype}::{name}"
         parent_urn = self.root if parent == "root" else parent

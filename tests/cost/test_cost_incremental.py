@@ -33,9 +33,7 @@ def catalogue():
 def with_volumes() -> PlanStack:
     """A standard tenant whose Neo4j volume is priced by a storage class of the platform."""
     stack = standard_stack()
-    b = Builder("t.std")
-    b.stack = stack
-    b.k8s = next(r.urn for r in stack.resources if r.type == "pulumi:providers:kubernetes")
+    b = Builder.over(stack)
     b.add(
         "kubernetes:core/v1:PersistentVolumeClaim",
         "std-neo4j-data",
@@ -47,9 +45,7 @@ def with_volumes() -> PlanStack:
 
 def platform(storage: str = "pd-ssd", free_quota: str = "6") -> PlanStack:
     stack = platform_stack()
-    b = Builder("t")
-    b.stack = stack
-    b.k8s = next(r.urn for r in stack.resources if r.type == "pulumi:providers:kubernetes")
+    b = Builder.over(stack)
     b.add(
         "kubernetes:storage.k8s.io/v1:StorageClass",
         "fast",
